@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * layerfs in-memory structures.
+ *
+ * Layer numbering follows overlayfs: layers[0] is the upper layer (its
+ * mnt is NULL on a read-only mount), layers[1..numlayer-1] are the lower
+ * layers, topmost first.
+ */
+#ifndef _LFS_ENTRY_H
+#define _LFS_ENTRY_H
+
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+
+struct lfs_dir_cache;
+
+/* One layer of a mounted union. */
+struct lfs_layer {
+	struct vfsmount *mnt;		/* private clone of the layer root */
+	unsigned int idx;		/* 0 = upper, 1.. = lower, top first */
+	unsigned int fsid;		/* index of the layer's fs in lfs_fs */
+	bool has_xwhiteouts;		/* an "x" marked dir seen in layer */
+};
+
+/* A real object in one layer. */
+struct lfs_path {
+	const struct lfs_layer *layer;
+	struct dentry *dentry;
+};
+
+/* The lower stack of an object, topmost first. */
+struct lfs_entry {
+	unsigned int numlower;
+	struct lfs_path lowerstack[];
+};
+
+struct lfs_config {
+	char *upperdir;
+	char *workdir;
+	char *lowerdir_all;		/* legacy lowerdir= value as given */
+	char **lowerdirs;		/* per layer names, for lowerdir+ */
+};
+
+/*
+ * Per-superblock state. Immutable after fill_super except for the
+ * counters; freed by lfs_free_fs() from kill_sb.
+ */
+struct lfs_fs {
+	unsigned int numlayer;		/* upper slot + lower layers */
+	struct lfs_layer *layers;
+	unsigned int numfs;		/* distinct real superblocks */
+	struct super_block **fs_sb;	/* indexed by fsid */
+	unsigned int xino_bits;		/* high st_ino bits holding fsid */
+	const struct cred *creator_cred;
+	struct lfs_config config;
+};
+
+/* Inode flags, bits of lfs_inode.flags. */
+enum lfs_inode_flag {
+	LFS_I_OPAQUE,			/* topmost real dir is opaque */
+	LFS_I_MERGE,			/* dir exists in more than one layer */
+};
+
+struct lfs_inode {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;	/* NULL until copied up */
+	struct lfs_entry *oe;		/* lower stack, immutable */
+	struct inode *key;		/* hash key (real inode), non-dirs */
+	unsigned long flags;
+	u64 version;			/* bumped on changes in a dir */
+	spinlock_t cache_lock;		/* protects cache pointer */
+	struct lfs_dir_cache *cache;	/* merged readdir cache, dirs */
+	struct mutex lock;		/* serializes copy-up */
+};
+
+static inline struct lfs_fs *LFS_FS(const struct super_block *sb)
+{
+	return (struct lfs_fs *)sb->s_fs_info;
+}
+
+static inline struct lfs_inode *LFS_I(const struct inode *inode)
+{
+	return container_of(inode, struct lfs_inode, vfs_inode);
+}
+
+static inline struct lfs_entry *LFS_E(const struct inode *inode)
+{
+	return inode ? LFS_I(inode)->oe : NULL;
+}
+
+static inline unsigned int lfs_numlower(const struct lfs_entry *oe)
+{
+	return oe ? oe->numlower : 0;
+}
+
+static inline struct lfs_path *lfs_lowerstack(struct lfs_entry *oe)
+{
+	return oe ? oe->lowerstack : NULL;
+}
+
+static inline struct dentry *lfs_i_upper(const struct inode *inode)
+{
+	/* Pairs with smp_store_release() when an upper is installed. */
+	return inode ? smp_load_acquire(&LFS_I(inode)->__upperdentry) : NULL;
+}
+
+static inline struct mnt_idmap *lfs_layer_idmap(const struct lfs_layer *l)
+{
+	return mnt_idmap(l->mnt);
+}
+
+#endif /* _LFS_ENTRY_H */

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * layerfs lookup: resolve one name top-down through the layers.
+ *
+ * The highest layer holding the name wins. A non-directory hides all
+ * below it; directories merge until one is opaque. A whiteout (0/0 char
+ * device, or zero-size file with trusted.overlay.whiteout) hides the name
+ * in the layers below and is itself invisible.
+ */
+
+#include <linux/cleanup.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include "layerfs.h"
+
+struct lfs_lookup_ctx {
+	struct super_block *sb;
+	const struct qstr *name;
+	struct dentry *upper;		/* hit in the upper layer */
+	struct lfs_path *stack;		/* hits in lower layers */
+	unsigned int numlower;		/* entries used in @stack */
+	bool is_dir;			/* first hit is a directory */
+	bool stop;			/* do not descend further */
+	bool opaque;			/* first hit is an opaque dir */
+};
+
+/* Look the name up in one real directory; *ret is NULL on a miss. */
+static int lfs_lookup_single(struct lfs_lookup_ctx *c,
+			     const struct lfs_layer *layer,
+			     struct dentry *base, struct dentry **ret)
+{
+	struct dentry *this;
+	struct path path;
+	char val;
+
+	*ret = NULL;
+	this = lfs_do_lookup(layer, c->name->name, base, c->name->len);
+	if (IS_ERR(this)) {
+		int err = PTR_ERR(this);
+
+		return err == -ENOENT || err == -ENAMETOOLONG ? 0 : err;
+	}
+	if (d_is_negative(this))
+		goto put;
+
+	if (lfs_dentry_weird(this)) {
+		dput(this);
+		return -EREMOTE;
+	}
+
+	path.mnt = layer->mnt;
+	path.dentry = this;
+	if (lfs_path_is_whiteout(&path)) {
+		c->stop = true;
+		goto put;
+	}
+
+	if (!d_can_lookup(this)) {
+		/* A non-directory below a directory is hidden. */
+		c->stop = true;
+		if (c->is_dir)
+			goto put;
+		*ret = this;
+		return 0;
+	}
+
+	val = lfs_get_opaque_val(&path);
+	if (val == 'y') {
+		c->stop = true;
+		if (!c->is_dir)
+			c->opaque = true;
+	}
+	c->is_dir = true;
+	*ret = this;
+	return 0;
+
+put:
+	dput(this);
+	return 0;
+}
+
+static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
+{
+	struct lfs_fs *ofs = LFS_FS(c->sb);
+	struct dentry *upperdir = lfs_i_upper(dir);
+	struct lfs_entry *poe = LFS_E(dir);
+	struct dentry *this;
+	unsigned int i;
+	int err;
+
+	if (upperdir) {
+		err = lfs_lookup_single(c, &ofs->layers[0], upperdir, &this);
+		if (err)
+			return err;
+		c->upper = this;
+	}
+
+	for (i = 0; !c->stop && i < lfs_numlower(poe); i++) {
+		const struct lfs_path *parent = &poe->lowerstack[i];
+
+		err = lfs_lookup_single(c, parent->layer, parent->dentry,
+					&this);
+		if (err)
+			return err;
+		if (!this)
+			continue;
+		c->stack[c->numlower].layer = parent->layer;
+		c->stack[c->numlower].dentry = this;
+		c->numlower++;
+	}
+	return 0;
+}
+
+static void lfs_lookup_ctx_release(struct lfs_lookup_ctx *c)
+{
+	unsigned int i;
+
+	dput(c->upper);
+	for (i = 0; i < c->numlower; i++)
+		dput(c->stack[i].dentry);
+	kvfree(c->stack);
+}
+
+/* Build the layerfs inode for what the walk found; consumes the refs. */
+static struct inode *lfs_lookup_inode(struct lfs_lookup_ctx *c)
+{
+	unsigned long flags = 0;
+	struct lfs_entry *oe;
+
+	oe = lfs_alloc_entry(c->numlower);
+	if (!oe)
+		return ERR_PTR(-ENOMEM);
+	memcpy(oe->lowerstack, c->stack, c->numlower * sizeof(*c->stack));
+	c->numlower = 0;
+
+	if (c->opaque)
+		__set_bit(LFS_I_OPAQUE, &flags);
+	if (c->is_dir && (c->upper ? 1 : 0) + oe->numlower > 1)
+		__set_bit(LFS_I_MERGE, &flags);
+
+	return lfs_get_inode(c->sb, no_free_ptr(c->upper), oe, flags);
+}
+
+struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
+			  unsigned int flags)
+{
+	struct lfs_lookup_ctx c = {
+		.sb = dentry->d_sb,
+		.name = &dentry->d_name,
+	};
+	struct inode *inode = NULL;
+	const struct cred *old_cred;
+	unsigned int numlower = lfs_numlower(LFS_E(dir));
+	int err = 0;
+
+	if (numlower) {
+		c.stack = kvcalloc(numlower, sizeof(*c.stack), GFP_KERNEL);
+		if (!c.stack)
+			return ERR_PTR(-ENOMEM);
+	}
+
+	old_cred = lfs_override_creds(dir->i_sb);
+	err = lfs_lookup_layers(&c, dir);
+	if (!err && (c.upper || c.numlower)) {
+		inode = lfs_lookup_inode(&c);
+		if (IS_ERR(inode))
+			err = PTR_ERR(inode);
+	}
+	revert_creds(old_cred);
+	lfs_lookup_ctx_release(&c);
+
+	if (err)
+		return ERR_PTR(err);
+	return d_splice_alias(inode, dentry);
+}
+
+/*
+ * Real dentries of local filesystems need no revalidation; a layer on a
+ * filesystem that does (e.g. 9p, NFS) has its dentries revalidated here.
+ */
+static int lfs_revalidate_real(struct dentry *d, unsigned int flags, bool weak)
+{
+	int ret = 1;
+
+	if (weak) {
+		if (d->d_flags & DCACHE_OP_WEAK_REVALIDATE)
+			ret = d->d_op->d_weak_revalidate(d, flags);
+	} else if (d->d_flags & DCACHE_OP_REVALIDATE) {
+		ret = d->d_op->d_revalidate(d, flags);
+		if (!ret) {
+			if (!(flags & LOOKUP_RCU))
+				d_invalidate(d);
+			ret = -ESTALE;
+		}
+	}
+	return ret;
+}
+
+static int lfs_dentry_revalidate_common(struct dentry *dentry,
+					unsigned int flags, bool weak)
+{
+	struct inode *inode = d_inode_rcu(dentry);
+	struct lfs_entry *oe;
+	struct dentry *upper;
+	unsigned int i;
+	int ret = 1;
+
+	/* Negative dentries and inodes being torn down: nothing to check. */
+	if (!inode)
+		return ret;
+
+	upper = lfs_i_upper(inode);
+	if (upper)
+		ret = lfs_revalidate_real(upper, flags, weak);
+
+	oe = LFS_E(inode);
+	for (i = 0; ret > 0 && i < lfs_numlower(oe); i++)
+		ret = lfs_revalidate_real(oe->lowerstack[i].dentry, flags, weak);
+	return ret;
+}
+
+static int lfs_dentry_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	return lfs_dentry_revalidate_common(dentry, flags, false);
+}
+
+static int lfs_dentry_weak_revalidate(struct dentry *dentry,
+				      unsigned int flags)
+{
+	return lfs_dentry_revalidate_common(dentry, flags, true);
+}
+
+/* For file_dentry() users (locks, fsnotify on the real file). */
+static struct dentry *lfs_d_real(struct dentry *dentry,
+				 enum d_real_type type)
+{
+	struct inode *inode = d_inode(dentry);
+
+	if (!inode || d_is_dir(dentry))
+		return dentry;
+	return lfs_dentry_real(dentry) ?: dentry;
+}
+
+const struct dentry_operations lfs_dentry_operations = {
+	.d_real			= lfs_d_real,
+	.d_revalidate		= lfs_dentry_revalidate,
+	.d_weak_revalidate	= lfs_dentry_weak_revalidate,
+};

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * layerfs mount options: the legacy comma-separated string and the new
+ * mount API (fsopen/fsconfig), with overlayfs's option names.
+ */
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/namei.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include "layerfs.h"
+#include "params.h"
+
+/*
+ * Errors are reported through the fs_context log (read back from the
+ * fsopen fd) and, when there is such a log, also to the kernel log so
+ * that every refused mount leaves a line naming the option.
+ */
+#define lfs_invalfc(fc, fmt, ...) ({					\
+	if ((fc)->log.log)						\
+		pr_err(fmt "\n", ##__VA_ARGS__);			\
+	invalfc(fc, fmt, ##__VA_ARGS__);				\
+})
+
+enum lfs_opt {
+	Opt_lowerdir,
+	Opt_lowerdir_add,
+	Opt_upperdir,
+	Opt_workdir,
+};
+
+/* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
+static int lfs_param_is_layer(struct p_log *log,
+			      const struct fs_parameter_spec *p,
+			      struct fs_parameter *param,
+			      struct fs_parse_result *result)
+{
+	switch (param->type) {
+	case fs_value_is_string:
+		if (*param->string)
+			return 0;
+		break;
+	case fs_value_is_file:
+	case fs_value_is_filename:
+		return 0;
+	default:
+		break;
+	}
+	return inval_plog(log, "Bad value for '%s'", param->key);
+}
+
+const struct fs_parameter_spec lfs_parameter_spec[] = {
+	fsparam_string_empty("lowerdir",	Opt_lowerdir),
+	__fsparam(lfs_param_is_layer, "lowerdir+", Opt_lowerdir_add, 0, NULL),
+	__fsparam(lfs_param_is_layer, "upperdir", Opt_upperdir, 0, NULL),
+	__fsparam(lfs_param_is_layer, "workdir", Opt_workdir, 0, NULL),
+	{}
+};
+
+/* Split options on unescaped commas, as overlayfs does. */
+static char *lfs_next_opt(char **s)
+{
+	char *sbegin = *s;
+	char *p;
+
+	if (!sbegin)
+		return NULL;
+
+	for (p = sbegin; *p; p++) {
+		if (*p == '\\') {
+			p++;
+			if (!*p)
+				break;
+		} else if (*p == ',') {
+			*p = '\0';
+			*s = p + 1;
+			return sbegin;
+		}
+	}
+	*s = NULL;
+	return sbegin;
+}
+
+static int lfs_parse_monolithic(struct fs_context *fc, void *data)
+{
+	return vfs_parse_monolithic_sep(fc, data, lfs_next_opt);
+}
+
+static void lfs_unescape(char *s)
+{
+	char *d = s;
+
+	for (;; s++, d++) {
+		if (*s == '\\')
+			s++;
+		*d = *s;
+		if (!*s)
+			break;
+	}
+}
+
+static void lfs_ctx_reset_lower(struct lfs_fs_context *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr; i++) {
+		path_put(&ctx->lower[i].path);
+		kfree(ctx->lower[i].name);
+	}
+	ctx->nr = 0;
+	kfree(ctx->lowerdir_all);
+	ctx->lowerdir_all = NULL;
+}
+
+static int lfs_ctx_grow(struct fs_context *fc)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	struct lfs_ctx_layer *l;
+	unsigned int cap;
+
+	if (ctx->nr < ctx->capacity)
+		return 0;
+	if (ctx->nr == LFS_MAX_LOWER)
+		return lfs_invalfc(fc, "too many lower layers, limit is %d",
+				   LFS_MAX_LOWER);
+
+	cap = min_t(unsigned int, max(ctx->capacity * 2, 4U), LFS_MAX_LOWER);
+	l = kvrealloc(ctx->lower, array_size(cap, sizeof(*l)),
+		      GFP_KERNEL_ACCOUNT);
+	if (!l)
+		return -ENOMEM;
+	ctx->lower = l;
+	ctx->capacity = cap;
+	return 0;
+}
+
+/* Checks common to every layer directory; takes @name for messages. */
+static int lfs_check_dir(struct fs_context *fc, const struct path *path,
+			 const char *opt, const char *name)
+{
+	if (!d_is_dir(path->dentry)) {
+		lfs_invalfc(fc, "%s: %s is not a directory", opt, name);
+		return -ENOTDIR;
+	}
+	if (sb_has_encoding(path->mnt->mnt_sb))
+		return lfs_invalfc(fc, "%s: case-insensitive filesystem on %s not supported",
+				   opt, name);
+	if (lfs_dentry_weird(path->dentry))
+		return lfs_invalfc(fc, "%s: filesystem on %s not supported",
+				   opt, name);
+	return 0;
+}
+
+/* An absolute name for a layer given by fd, for show_options. */
+static char *lfs_path_name(const struct path *path)
+{
+	char *buf, *p, *name = NULL;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	p = d_path(path, buf, PATH_MAX);
+	if (!IS_ERR(p))
+		name = kstrdup(p, GFP_KERNEL);
+	kfree(buf);
+	return name;
+}
+
+/* Resolve a layer given as string, fd or path parameter. */
+static int lfs_lookup_layer_param(struct fs_context *fc,
+				  struct fs_parameter *param,
+				  struct path *path, char **name)
+{
+	int err;
+
+	if (param->type == fs_value_is_file) {
+		*path = param->file->f_path;
+		path_get(path);
+	} else {
+		err = fs_lookup_param(fc, param, false, LOOKUP_FOLLOW, path);
+		if (err)
+			return err;
+	}
+
+	if (param->type == fs_value_is_string)
+		*name = kstrdup(param->string, GFP_KERNEL);
+	else
+		*name = lfs_path_name(path);
+	if (!*name) {
+		path_put(path);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int lfs_add_lower(struct fs_context *fc, struct path *path,
+			 char *name)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	int err;
+
+	err = lfs_check_dir(fc, path, "lowerdir", name);
+	if (!err)
+		err = lfs_ctx_grow(fc);
+	if (err) {
+		path_put(path);
+		kfree(name);
+		return err;
+	}
+	ctx->lower[ctx->nr].path = *path;
+	ctx->lower[ctx->nr].name = name;
+	ctx->nr++;
+	return 0;
+}
+
+static int lfs_parse_lowerdir_add(struct fs_context *fc,
+				  struct fs_parameter *param)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	struct path path;
+	char *name;
+	int err;
+
+	if (ctx->lowerdir_all)
+		return lfs_invalfc(fc, "lowerdir+ cannot follow lowerdir");
+
+	err = lfs_lookup_layer_param(fc, param, &path, &name);
+	if (err) {
+		lfs_invalfc(fc, "lowerdir+: cannot resolve %s: %d",
+			    param->type == fs_value_is_string ?
+			    param->string : "fd", err);
+		return err;
+	}
+	return lfs_add_lower(fc, &path, name);
+}
+
+/*
+ * Count the layers of a legacy "lowerdir=TOP:...:BOTTOM" value, turning
+ * unescaped colons into NULs in place. "\:" keeps a colon in a name.
+ */
+static int lfs_split_lowerdirs(struct fs_context *fc, char *str)
+{
+	int nr = 1;
+	char *s, *d;
+
+	for (s = d = str;; s++, d++) {
+		if (*s == '\\') {
+			*d++ = *s++;
+		} else if (*s == ':') {
+			if (s[1] == ':')
+				return lfs_invalfc(fc, "lowerdir: data-only layers (\"::\") are not supported");
+			if (!s[1])
+				return lfs_invalfc(fc, "lowerdir: trailing colon");
+			nr++;
+			*d = '\0';
+			continue;
+		}
+		*d = *s;
+		if (!*s)
+			break;
+	}
+	return nr;
+}
+
+static int lfs_parse_lowerdir(struct fs_context *fc, const char *value)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	char *dup, *iter;
+	int nr, i, err;
+
+	if (ctx->nr && !ctx->lowerdir_all)
+		return lfs_invalfc(fc, "lowerdir cannot follow lowerdir+");
+
+	/* A new lowerdir= replaces earlier ones, as on overlayfs. */
+	lfs_ctx_reset_lower(ctx);
+	if (!*value)
+		return lfs_invalfc(fc, "lowerdir: empty value");
+
+	dup = kstrdup(value, GFP_KERNEL);
+	ctx->lowerdir_all = kstrdup(value, GFP_KERNEL);
+	if (!dup || !ctx->lowerdir_all) {
+		kfree(dup);
+		return -ENOMEM;
+	}
+
+	nr = lfs_split_lowerdirs(fc, dup);
+	err = nr < 0 ? nr : 0;
+	if (nr > LFS_MAX_LOWER)
+		err = lfs_invalfc(fc, "too many lower layers, limit is %d",
+				  LFS_MAX_LOWER);
+
+	for (i = 0, iter = dup; !err && i < nr; i++, iter += strlen(iter) + 1) {
+		struct path path;
+		char *name = kstrdup(iter, GFP_KERNEL);
+
+		if (!name) {
+			err = -ENOMEM;
+			break;
+		}
+		lfs_unescape(name);
+		if (!*name) {
+			kfree(name);
+			err = lfs_invalfc(fc, "lowerdir: empty layer name");
+			break;
+		}
+		err = kern_path(name, LOOKUP_FOLLOW, &path);
+		if (err) {
+			lfs_invalfc(fc, "lowerdir: cannot resolve %s: %d", name,
+				    err);
+			kfree(name);
+			break;
+		}
+		err = lfs_add_lower(fc, &path, name);
+	}
+	kfree(dup);
+	if (err)
+		lfs_ctx_reset_lower(ctx);
+	return err;
+}
+
+static int lfs_parse_upper_work(struct fs_context *fc,
+				struct fs_parameter *param, enum lfs_opt opt)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	const char *optname = opt == Opt_upperdir ? "upperdir" : "workdir";
+	struct path *path = opt == Opt_upperdir ? &ctx->upper : &ctx->work;
+	char **namep = opt == Opt_upperdir ? &ctx->uppername : &ctx->workname;
+	struct path newpath;
+	char *name;
+	int err;
+
+	err = lfs_lookup_layer_param(fc, param, &newpath, &name);
+	if (err) {
+		lfs_invalfc(fc, "%s: cannot resolve %s: %d", optname,
+			    param->type == fs_value_is_string ?
+			    param->string : "fd", err);
+		return err;
+	}
+	err = lfs_check_dir(fc, &newpath, optname, name);
+	if (err) {
+		path_put(&newpath);
+		kfree(name);
+		return err;
+	}
+	path_put(path);
+	kfree(*namep);
+	*path = newpath;
+	*namep = name;
+	return 0;
+}
+
+static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct fs_parse_result result;
+	int opt;
+
+	if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE) {
+		/* Like overlayfs: the old API ignores, the new one refuses. */
+		if (fc->oldapi)
+			return 0;
+		return lfs_invalfc(fc, "no changes allowed in reconfigure");
+	}
+
+	/* -ENOPARAM lets the VFS take "source" and refuse the rest. */
+	opt = fs_parse(fc, lfs_parameter_spec, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case Opt_lowerdir:
+		return lfs_parse_lowerdir(fc, param->string);
+	case Opt_lowerdir_add:
+		return lfs_parse_lowerdir_add(fc, param);
+	case Opt_upperdir:
+	case Opt_workdir:
+		return lfs_parse_upper_work(fc, param, opt);
+	}
+	return -EINVAL;
+}
+
+static int lfs_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, lfs_fill_super);
+}
+
+static int lfs_reconfigure(struct fs_context *fc)
+{
+	struct super_block *sb = fc->root->d_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
+
+	if (!(fc->sb_flags & SB_RDONLY) && !ofs->layers[0].mnt)
+		return -EROFS;
+	return 0;
+}
+
+static void lfs_free(struct fs_context *fc)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+
+	if (ctx) {
+		lfs_ctx_reset_lower(ctx);
+		kvfree(ctx->lower);
+		path_put(&ctx->upper);
+		path_put(&ctx->work);
+		kfree(ctx->uppername);
+		kfree(ctx->workname);
+		kfree(ctx);
+	}
+	/* Set only when fill_super failed or never ran. */
+	if (fc->s_fs_info)
+		lfs_free_fs(fc->s_fs_info);
+}
+
+static const struct fs_context_operations lfs_context_ops = {
+	.parse_monolithic	= lfs_parse_monolithic,
+	.parse_param		= lfs_parse_param,
+	.get_tree		= lfs_get_tree,
+	.reconfigure		= lfs_reconfigure,
+	.free			= lfs_free,
+};
+
+int lfs_init_fs_context(struct fs_context *fc)
+{
+	struct lfs_fs_context *ctx;
+	struct lfs_fs *ofs;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	ofs = kzalloc(sizeof(*ofs), GFP_KERNEL);
+	if (!ofs) {
+		kfree(ctx);
+		return -ENOMEM;
+	}
+	fc->s_fs_info = ofs;
+	fc->fs_private = ctx;
+	fc->ops = &lfs_context_ops;
+	return 0;
+}
+
+int lfs_show_options(struct seq_file *m, struct dentry *dentry)
+{
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	unsigned int i;
+
+	if (ofs->config.lowerdir_all) {
+		seq_show_option(m, "lowerdir", ofs->config.lowerdir_all);
+	} else {
+		for (i = 1; i < ofs->numlayer; i++)
+			seq_show_option(m, "lowerdir+",
+					ofs->config.lowerdirs[i]);
+	}
+	if (ofs->config.upperdir) {
+		seq_show_option(m, "upperdir", ofs->config.upperdir);
+		seq_show_option(m, "workdir", ofs->config.workdir);
+	}
+	return 0;
+}

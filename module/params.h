@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * layerfs mount-time parameters, owned by the fs_context until
+ * lfs_fill_super() moves them into struct lfs_fs.
+ */
+#ifndef _LFS_PARAMS_H
+#define _LFS_PARAMS_H
+
+#include <linux/path.h>
+
+struct lfs_ctx_layer {
+	struct path path;
+	char *name;
+};
+
+struct lfs_fs_context {
+	unsigned int nr;		/* lower layers, top first */
+	unsigned int capacity;
+	struct lfs_ctx_layer *lower;
+	char *lowerdir_all;		/* set when legacy lowerdir= was used */
+	struct path upper;
+	struct path work;
+	char *uppername;
+	char *workname;
+};
+
+#endif /* _LFS_PARAMS_H */

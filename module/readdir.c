@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * layerfs readdir: merged, cached directory listings.
+ *
+ * The real directories of a layerfs directory are read top-down; each
+ * name is kept once (the topmost occurrence decides its type and d_ino),
+ * whiteouts hide names and are themselves hidden. The resulting list is
+ * cached on the inode and shared by every open of the directory, so that
+ * repeated opens do not re-read all layers. The cache is rebuilt when
+ * layerfs changes the directory (lfs_inode.version) or when a real
+ * directory's mtime, ctime, size or i_version moved, which also keeps it
+ * coherent with offline changes to a layer.
+ *
+ * Positions: 0 and 1 are "." and "..", entry i of the cache is at i + 2.
+ * telldir()/seekdir() are stable while the cache is.
+ *
+ * Locking: the cache pointer of an inode is protected by
+ * lfs_inode.cache_lock; caches are immutable once built and refcounted
+ * (one reference held by the inode, one by each open file using it).
+ */
+
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/iversion.h>
+#include <linux/namei.h>
+#include <linux/rbtree.h>
+#include <linux/slab.h>
+#include "layerfs.h"
+
+struct lfs_cache_entry {
+	struct rb_node node;
+	struct list_head list;		/* in readdir order */
+	struct lfs_cache_entry *next_check;
+	u64 ino;
+	unsigned int type;
+	bool whiteout;
+	u16 len;
+	char name[];
+};
+
+/* What a real directory looked like when the cache was built. */
+struct lfs_dir_stamp {
+	struct inode *inode;
+	struct timespec64 mtime;
+	struct timespec64 ctime;
+	loff_t size;
+	u64 iversion;
+};
+
+struct lfs_dir_cache {
+	refcount_t ref;
+	u64 version;			/* lfs_inode.version at build */
+	unsigned int nstamps;
+	unsigned int count;		/* visible entries */
+	struct lfs_cache_entry **entries;
+	struct list_head list;		/* all entries, for freeing */
+	struct rb_root root;
+	struct lfs_dir_stamp stamps[];
+};
+
+struct lfs_readdir_data {
+	struct dir_context ctx;
+	struct lfs_fs *ofs;
+	struct lfs_dir_cache *cache;
+	const struct lfs_layer *layer;
+	struct lfs_cache_entry *checks;	/* entries to look up after iterate */
+	bool xwhiteouts;
+	unsigned int count;
+	int err;
+};
+
+struct lfs_dir_file {
+	struct lfs_dir_cache *cache;
+};
+
+static void lfs_cache_put(struct lfs_dir_cache *cache)
+{
+	struct lfs_cache_entry *e, *tmp;
+
+	if (!cache || !refcount_dec_and_test(&cache->ref))
+		return;
+	list_for_each_entry_safe(e, tmp, &cache->list, list)
+		kfree(e);
+	kvfree(cache->entries);
+	kvfree(cache);
+}
+
+void lfs_dir_cache_free(struct inode *inode)
+{
+	struct lfs_inode *oi = LFS_I(inode);
+
+	lfs_cache_put(oi->cache);
+	oi->cache = NULL;
+}
+
+static struct lfs_cache_entry *lfs_cache_find(struct rb_root *root,
+					      const char *name, int len)
+{
+	struct rb_node *node = root->rb_node;
+
+	while (node) {
+		struct lfs_cache_entry *e = rb_entry(node, typeof(*e), node);
+		int cmp = strncmp(name, e->name, len);
+
+		if (!cmp)
+			cmp = len - e->len;
+		if (!cmp)
+			return e;
+		node = cmp < 0 ? node->rb_left : node->rb_right;
+	}
+	return NULL;
+}
+
+static void lfs_cache_insert(struct rb_root *root, struct lfs_cache_entry *new)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+
+	while (*link) {
+		struct lfs_cache_entry *e = rb_entry(*link, typeof(*e), node);
+		int cmp = strncmp(new->name, e->name, new->len);
+
+		if (!cmp)
+			cmp = new->len - e->len;
+		parent = *link;
+		link = cmp < 0 ? &(*link)->rb_left : &(*link)->rb_right;
+	}
+	rb_link_node(&new->node, parent, link);
+	rb_insert_color(&new->node, root);
+}
+
+static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
+			   int namelen, loff_t offset, u64 ino,
+			   unsigned int d_type)
+{
+	struct lfs_readdir_data *rdd = container_of(ctx, typeof(*rdd), ctx);
+	struct lfs_dir_cache *cache = rdd->cache;
+	struct lfs_cache_entry *e;
+
+	rdd->count++;
+	if (is_dot_dotdot(name, namelen))
+		return true;
+	if (lfs_cache_find(&cache->root, name, namelen))
+		return true;
+
+	e = kmalloc(struct_size(e, name, namelen + 1), GFP_KERNEL);
+	if (!e) {
+		rdd->err = -ENOMEM;
+		return false;
+	}
+	memcpy(e->name, name, namelen);
+	e->name[namelen] = '\0';
+	e->len = namelen;
+	e->ino = lfs_map_ino(rdd->ofs, rdd->layer, ino);
+	e->type = d_type;
+	e->whiteout = false;
+	e->next_check = NULL;
+	lfs_cache_insert(&cache->root, e);
+	list_add_tail(&e->list, &cache->list);
+
+	/* Whiteouts are only known after a lookup, done after iterate. */
+	if (d_type == DT_CHR || d_type == DT_UNKNOWN ||
+	    (d_type == DT_REG && rdd->xwhiteouts)) {
+		e->next_check = rdd->checks;
+		rdd->checks = e;
+	}
+	return true;
+}
+
+static void lfs_check_entries(struct lfs_readdir_data *rdd,
+			      struct dentry *realdir)
+{
+	struct lfs_cache_entry *e;
+	struct dentry *d;
+	struct path path;
+
+	path.mnt = rdd->layer->mnt;
+	for (e = rdd->checks; e; e = e->next_check) {
+		d = lfs_do_lookup(rdd->layer, e->name, realdir, e->len);
+		if (IS_ERR(d))
+			continue;
+		if (d_is_positive(d)) {
+			path.dentry = d;
+			e->whiteout = lfs_path_is_whiteout(&path);
+			if (e->type == DT_UNKNOWN)
+				e->type = fs_umode_to_dtype(d_inode(d)->i_mode);
+		}
+		dput(d);
+	}
+	rdd->checks = NULL;
+}
+
+static void lfs_stamp(struct lfs_dir_stamp *st, struct inode *inode)
+{
+	st->inode = inode;
+	st->mtime = inode_get_mtime(inode);
+	st->ctime = inode_get_ctime(inode);
+	st->size = i_size_read(inode);
+	st->iversion = IS_I_VERSION(inode) ? inode_query_iversion(inode) : 0;
+}
+
+static bool lfs_stamp_valid(const struct lfs_dir_stamp *st)
+{
+	struct inode *inode = st->inode;
+	struct timespec64 mtime = inode_get_mtime(inode);
+	struct timespec64 ctime = inode_get_ctime(inode);
+
+	return timespec64_equal(&st->mtime, &mtime) &&
+	       timespec64_equal(&st->ctime, &ctime) &&
+	       st->size == i_size_read(inode) &&
+	       (!IS_I_VERSION(inode) ||
+		inode_peek_iversion(inode) == st->iversion);
+}
+
+static bool lfs_cache_valid(struct lfs_dir_cache *cache, struct inode *inode)
+{
+	unsigned int i;
+
+	if (cache->version != READ_ONCE(LFS_I(inode)->version))
+		return false;
+	for (i = 0; i < cache->nstamps; i++)
+		if (!lfs_stamp_valid(&cache->stamps[i]))
+			return false;
+	return true;
+}
+
+static int lfs_read_layer(struct lfs_readdir_data *rdd,
+			  const struct path *realpath)
+{
+	struct file *realfile;
+	int err;
+
+	realfile = dentry_open(realpath, O_RDONLY | O_DIRECTORY,
+			       current_cred());
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+
+	/* Some filesystems return after a batch: loop until empty. */
+	do {
+		rdd->count = 0;
+		rdd->err = 0;
+		err = iterate_dir(realfile, &rdd->ctx);
+		if (err >= 0)
+			err = rdd->err;
+	} while (!err && rdd->count);
+	fput(realfile);
+
+	if (!err)
+		lfs_check_entries(rdd, realpath->dentry);
+	return err;
+}
+
+/* Emission array: visible entries in order. */
+static int lfs_cache_index(struct lfs_dir_cache *cache)
+{
+	struct lfs_cache_entry *e;
+	unsigned int n = 0;
+
+	list_for_each_entry(e, &cache->list, list)
+		n += !e->whiteout;
+	cache->entries = kvmalloc_array(max(n, 1U), sizeof(*cache->entries),
+					GFP_KERNEL);
+	if (!cache->entries)
+		return -ENOMEM;
+	list_for_each_entry(e, &cache->list, list)
+		if (!e->whiteout)
+			cache->entries[cache->count++] = e;
+	return 0;
+}
+
+static int lfs_cache_fill(struct lfs_dir_cache *cache, struct inode *inode)
+{
+	struct lfs_readdir_data rdd = {
+		.ctx.actor = lfs_fill_merge,
+		.ofs = LFS_FS(inode->i_sb),
+		.cache = cache,
+	};
+	struct lfs_entry *oe = LFS_E(inode);
+	struct dentry *upper = lfs_i_upper(inode);
+	struct path realpath;
+	unsigned int i;
+	int err;
+
+	if (upper) {
+		rdd.layer = &rdd.ofs->layers[0];
+		realpath.mnt = rdd.layer->mnt;
+		realpath.dentry = upper;
+		lfs_stamp(&cache->stamps[cache->nstamps++], d_inode(upper));
+		err = lfs_read_layer(&rdd, &realpath);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < lfs_numlower(oe); i++) {
+		rdd.layer = oe->lowerstack[i].layer;
+		realpath.mnt = rdd.layer->mnt;
+		realpath.dentry = oe->lowerstack[i].dentry;
+		lfs_stamp(&cache->stamps[cache->nstamps++],
+			  d_inode(realpath.dentry));
+		rdd.xwhiteouts = lfs_get_opaque_val(&realpath) == 'x';
+		err = lfs_read_layer(&rdd, &realpath);
+		if (err)
+			return err;
+	}
+	return lfs_cache_index(cache);
+}
+
+static struct lfs_dir_cache *lfs_cache_build(struct inode *inode)
+{
+	unsigned int nstamps = lfs_numlower(LFS_E(inode)) + 1;
+	struct lfs_dir_cache *cache;
+	const struct cred *old_cred;
+	int err;
+
+	cache = kvzalloc(struct_size(cache, stamps, nstamps), GFP_KERNEL);
+	if (!cache)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&cache->ref, 1);
+	INIT_LIST_HEAD(&cache->list);
+	cache->root = RB_ROOT;
+	cache->version = READ_ONCE(LFS_I(inode)->version);
+
+	old_cred = lfs_override_creds(inode->i_sb);
+	err = lfs_cache_fill(cache, inode);
+	revert_creds(old_cred);
+	if (err) {
+		lfs_cache_put(cache);
+		return ERR_PTR(err);
+	}
+	return cache;
+}
+
+/* A valid cache for @inode with a reference for the caller. */
+static struct lfs_dir_cache *lfs_cache_get(struct inode *inode)
+{
+	struct lfs_inode *oi = LFS_I(inode);
+	struct lfs_dir_cache *cache, *old;
+
+	spin_lock(&oi->cache_lock);
+	cache = oi->cache;
+	if (cache)
+		refcount_inc(&cache->ref);
+	spin_unlock(&oi->cache_lock);
+
+	if (cache && lfs_cache_valid(cache, inode))
+		return cache;
+	lfs_cache_put(cache);
+
+	cache = lfs_cache_build(inode);
+	if (IS_ERR(cache))
+		return cache;
+
+	refcount_inc(&cache->ref);
+	spin_lock(&oi->cache_lock);
+	old = oi->cache;
+	oi->cache = cache;
+	spin_unlock(&oi->cache_lock);
+	lfs_cache_put(old);
+	return cache;
+}
+
+static int lfs_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct lfs_dir_file *od = file->private_data;
+	struct inode *inode = file_inode(file);
+	struct lfs_dir_cache *cache;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+
+	/* (Re)validate at the start of a listing, as after rewinddir(). */
+	if (!od->cache || ctx->pos == 2) {
+		cache = lfs_cache_get(inode);
+		if (IS_ERR(cache))
+			return PTR_ERR(cache);
+		lfs_cache_put(od->cache);
+		od->cache = cache;
+	}
+	cache = od->cache;
+
+	while (ctx->pos - 2 < cache->count) {
+		struct lfs_cache_entry *e = cache->entries[ctx->pos - 2];
+
+		if (!dir_emit(ctx, e->name, e->len, e->ino, e->type))
+			break;
+		ctx->pos++;
+	}
+	return 0;
+}
+
+static loff_t lfs_dir_llseek(struct file *file, loff_t offset, int origin)
+{
+	loff_t res = -EINVAL;
+
+	switch (origin) {
+	case SEEK_CUR:
+		offset += file->f_pos;
+		fallthrough;
+	case SEEK_SET:
+		if (offset < 0)
+			break;
+		file->f_pos = offset;
+		res = offset;
+		break;
+	}
+	return res;
+}
+
+static int lfs_dir_open(struct inode *inode, struct file *file)
+{
+	struct lfs_dir_file *od;
+
+	od = kzalloc(sizeof(*od), GFP_KERNEL);
+	if (!od)
+		return -ENOMEM;
+	file->private_data = od;
+	return 0;
+}
+
+static int lfs_dir_release(struct inode *inode, struct file *file)
+{
+	struct lfs_dir_file *od = file->private_data;
+
+	lfs_cache_put(od->cache);
+	kfree(od);
+	return 0;
+}
+
+static int lfs_dir_fsync(struct file *file, loff_t start, loff_t end,
+			 int datasync)
+{
+	return 0;
+}
+
+const struct file_operations lfs_dir_operations = {
+	.read		= generic_read_dir,
+	.open		= lfs_dir_open,
+	.iterate_shared	= lfs_iterate,
+	.llseek		= lfs_dir_llseek,
+	.fsync		= lfs_dir_fsync,
+	.release	= lfs_dir_release,
+};
