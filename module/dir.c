@@ -1,16 +1,719 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * layerfs directory inode operations.
+ * layerfs directory inode operations: namespace changes land in the
+ * upper layer.
+ *
+ * Locking: the VFS holds the layerfs parent (and victim) locks; layerfs
+ * then takes the real upper parent's i_rwsem (I_MUTEX_PARENT), or both
+ * real parents through lock_rename() when workdir is involved. Real
+ * objects are always re-looked-up under those locks and checked against
+ * what layerfs expects, so a racing change of the upper layer outside
+ * the mount gives -ESTALE, never a wrong object.
  */
 
 #include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/namei.h>
+#include <linux/xattr.h>
+#include <linux/backing-file.h>
+#include <linux/cred.h>
 #include "layerfs.h"
+
+/*
+ * Objects are created with the mounter's credentials but owned by the
+ * caller: fsuid/fsgid come from the caller (fsgid from a setgid parent).
+ */
+struct lfs_create_creds {
+	const struct cred *old;
+};
+
+static int lfs_override_create_creds(struct lfs_create_creds *cc,
+				     struct inode *dir)
+{
+	kuid_t fsuid = current_fsuid();
+	kgid_t fsgid = dir->i_mode & S_ISGID ? dir->i_gid : current_fsgid();
+	struct cred *override;
+
+	cc->old = lfs_override_creds(dir->i_sb);
+	override = prepare_creds();
+	if (!override) {
+		revert_creds(cc->old);
+		return -ENOMEM;
+	}
+	override->fsuid = fsuid;
+	override->fsgid = fsgid;
+	/* Drop the mounter cred ref taken above; current now holds one. */
+	put_cred(override_creds(override));
+	put_cred(override);
+	return 0;
+}
+
+/* A positive upper object at @name, or NULL; upperdir must be locked. */
+static struct dentry *lfs_lookup_upper(struct dentry *upperdir,
+				       const struct qstr *name)
+{
+	return lookup_one_len(name->name, upperdir, name->len);
+}
+
+/*
+ * Replace a whiteout at @target (in locked-for-rename @udir) by @temp
+ * from workdir. A directory cannot replace a non-directory, so it is
+ * exchanged with the whiteout, which is then removed from workdir.
+ */
+static int lfs_replace_whiteout(struct lfs_fs *ofs, struct dentry *temp,
+				struct inode *udir, struct dentry *target)
+{
+	struct inode *wdir = d_inode(ofs->workdir);
+	int err;
+
+	if (!d_is_dir(temp))
+		return lfs_do_rename(ofs, wdir, temp, udir, target, 0);
+
+	err = lfs_do_rename(ofs, wdir, temp, udir, target, RENAME_EXCHANGE);
+	if (!err)
+		lfs_cleanup(ofs, wdir, target);
+	return err;
+}
+
+/* Build the object in workdir and move it over the upper whiteout. */
+static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
+				    const struct lfs_cattr *attr,
+				    struct dentry *hardlink,
+				    struct dentry **newdentry)
+{
+	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
+	struct inode *wdir = d_inode(ofs->workdir);
+	struct dentry *trap, *temp, *upper;
+	int err;
+
+	trap = lock_rename(ofs->workdir, upperdir);
+	if (IS_ERR(trap))
+		return PTR_ERR(trap);
+	err = -EIO;
+	if (trap)
+		goto out_unlock;
+
+	upper = lfs_lookup_upper(upperdir, &dentry->d_name);
+	err = PTR_ERR(upper);
+	if (IS_ERR(upper))
+		goto out_unlock;
+	err = -ESTALE;
+	if (!lfs_is_upper_whiteout(upper))
+		goto out_dput_upper;
+
+	temp = lfs_lookup_temp(ofs);
+	err = PTR_ERR(temp);
+	if (IS_ERR(temp))
+		goto out_dput_upper;
+	if (hardlink)
+		err = lfs_do_link(ofs, hardlink, wdir, temp);
+	else
+		err = lfs_create_real(ofs, wdir, temp, attr);
+	if (err)
+		goto out_dput_temp;
+
+	/* A new directory must not show what the whiteout hid. */
+	if (d_is_dir(temp))
+		err = lfs_do_setxattr(ofs, temp, LFS_XATTR_OPAQUE, "y", 1, 0);
+	if (!err)
+		err = lfs_replace_whiteout(ofs, temp, d_inode(upperdir), upper);
+	if (err) {
+		lfs_cleanup(ofs, wdir, temp);
+		goto out_dput_temp;
+	}
+	*newdentry = dget(temp);
+out_dput_temp:
+	dput(temp);
+out_dput_upper:
+	dput(upper);
+out_unlock:
+	unlock_rename(ofs->workdir, upperdir);
+	return err;
+}
+
+static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
+			    const struct lfs_cattr *attr,
+			    struct dentry *hardlink, struct dentry **newdentry)
+{
+	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
+	struct inode *udir = d_inode(upperdir);
+	struct dentry *upper;
+	bool whiteout = false;
+	int err;
+
+	inode_lock_nested(udir, I_MUTEX_PARENT);
+	upper = lfs_lookup_upper(upperdir, &dentry->d_name);
+	err = PTR_ERR(upper);
+	if (IS_ERR(upper))
+		goto out_unlock;
+	if (lfs_is_upper_whiteout(upper)) {
+		whiteout = true;
+		err = 0;
+	} else if (hardlink) {
+		err = lfs_do_link(ofs, hardlink, udir, upper);
+	} else {
+		err = lfs_create_real(ofs, udir, upper, attr);
+	}
+	if (!err && !whiteout) {
+		/*
+		 * As overlayfs: a new dir in a merged parent is opaque, so
+		 * lookups in it need not descend (best effort).
+		 */
+		if (d_is_dir(upper) &&
+		    test_bit(LFS_I_MERGE, &LFS_I(d_inode(dentry->d_parent))->flags))
+			lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0);
+		*newdentry = dget(upper);
+	}
+	dput(upper);
+out_unlock:
+	inode_unlock(udir);
+
+	if (!err && whiteout)
+		err = lfs_create_over_whiteout(ofs, dentry, attr, hardlink,
+					       newdentry);
+	return err;
+}
+
+/* Attach the new upper object to the (negative) layerfs dentry. */
+static int lfs_instantiate(struct dentry *dentry, struct dentry *newdentry,
+			   struct inode *hardlink_inode)
+{
+	struct inode *inode;
+
+	if (hardlink_inode) {
+		dput(newdentry);
+		inode = hardlink_inode;
+		ihold(inode);
+		inc_nlink(inode);
+		lfs_copyattr(inode);
+	} else {
+		unsigned long flags = 0;
+		struct path path = {
+			.mnt = lfs_upper_mnt(LFS_FS(dentry->d_sb)),
+			.dentry = newdentry,
+		};
+
+		if (d_is_dir(newdentry) && lfs_get_opaque_val(&path) == 'y')
+			__set_bit(LFS_I_OPAQUE, &flags);
+		inode = lfs_get_inode(dentry->d_sb, newdentry, NULL, flags);
+		if (IS_ERR(inode))
+			return PTR_ERR(inode);
+	}
+	d_instantiate(dentry, inode);
+	return 0;
+}
+
+static int lfs_create_or_link(struct dentry *dentry,
+			      const struct lfs_cattr *attr,
+			      struct dentry *old)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
+	struct inode *dir = d_inode(dentry->d_parent);
+	struct dentry *hardlink = NULL, *newdentry = NULL;
+	struct lfs_create_creds cc;
+	int err;
+
+	err = lfs_copy_up(dentry->d_parent);
+	if (!err && old)
+		err = lfs_copy_up(old);
+	if (err)
+		return err;
+	if (old)
+		hardlink = lfs_i_upper(d_inode(old));
+
+	err = lfs_want_write(sb);
+	if (err)
+		return err;
+	if (hardlink) {
+		cc.old = lfs_override_creds(sb);
+	} else {
+		err = lfs_override_create_creds(&cc, dir);
+		if (err)
+			goto out_drop_write;
+	}
+
+	err = lfs_create_upper(ofs, dentry, attr, hardlink, &newdentry);
+	revert_creds(cc.old);
+	if (!err)
+		err = lfs_instantiate(dentry, newdentry,
+				      old ? d_inode(old) : NULL);
+	if (!err)
+		lfs_dir_modified(dir);
+out_drop_write:
+	lfs_drop_write(sb);
+	return err;
+}
+
+static int lfs_create(struct mnt_idmap *idmap, struct inode *dir,
+		      struct dentry *dentry, umode_t mode, bool excl)
+{
+	return lfs_create_or_link(dentry, LFS_CATTR((mode & 07777) | S_IFREG),
+				  NULL);
+}
+
+static int lfs_mkdir(struct mnt_idmap *idmap, struct inode *dir,
+		     struct dentry *dentry, umode_t mode)
+{
+	return lfs_create_or_link(dentry, LFS_CATTR((mode & 07777) | S_IFDIR),
+				  NULL);
+}
+
+static int lfs_mknod(struct mnt_idmap *idmap, struct inode *dir,
+		     struct dentry *dentry, umode_t mode, dev_t rdev)
+{
+	struct lfs_cattr attr = { .mode = mode, .rdev = rdev };
+
+	/* A whiteout created through the union would hide itself. */
+	if (S_ISCHR(mode) && rdev == WHITEOUT_DEV)
+		return -EPERM;
+	return lfs_create_or_link(dentry, &attr, NULL);
+}
+
+static int lfs_symlink(struct mnt_idmap *idmap, struct inode *dir,
+		       struct dentry *dentry, const char *link)
+{
+	struct lfs_cattr attr = { .mode = S_IFLNK | 0777, .link = link };
+
+	return lfs_create_or_link(dentry, &attr, NULL);
+}
+
+static int lfs_link(struct dentry *old, struct inode *newdir,
+		    struct dentry *new)
+{
+	return lfs_create_or_link(new, NULL, old);
+}
+
+static int lfs_dummy_open(struct inode *inode, struct file *file)
+{
+	return 0;
+}
+
+static int lfs_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
+		       struct file *file, umode_t mode)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct super_block *sb = dentry->d_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
+	struct lfs_create_creds cc;
+	struct file *realfile;
+	struct inode *inode;
+	struct path parent;
+	int err;
+
+	err = lfs_copy_up(dentry->d_parent);
+	if (err)
+		return err;
+	err = lfs_want_write(sb);
+	if (err)
+		return err;
+	err = lfs_override_create_creds(&cc, dir);
+	if (err)
+		goto out_drop_write;
+
+	parent.mnt = lfs_upper_mnt(ofs);
+	parent.dentry = lfs_i_upper(dir);
+	realfile = backing_tmpfile_open(file, file->f_flags, &parent, mode,
+					current_cred());
+	revert_creds(cc.old);
+	err = PTR_ERR_OR_ZERO(realfile);
+	if (err)
+		goto out_drop_write;
+
+	inode = lfs_get_inode(sb, dget(realfile->f_path.dentry), NULL, 0);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		fput(realfile);
+		goto out_drop_write;
+	}
+	d_tmpfile(file, inode);
+	file->private_data = realfile;
+	err = finish_open(file, dentry, lfs_dummy_open);
+	if (err)
+		fput(realfile);
+out_drop_write:
+	lfs_drop_write(sb);
+	return err;
+}
+
+/* Remove whiteouts from an upper dir that is empty in the union. */
+static int lfs_clear_whiteouts(struct lfs_fs *ofs, struct dentry *upper)
+{
+	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upper };
+	struct inode *udir = d_inode(upper);
+	struct lfs_name *n, *tmp;
+	LIST_HEAD(names);
+	int err;
+
+	err = lfs_dir_read_names(&path, &names);
+	if (err || list_empty(&names))
+		goto out;
+
+	inode_lock_nested(udir, I_MUTEX_CHILD);
+	list_for_each_entry(n, &names, list) {
+		struct dentry *d = lookup_one_len(n->name, upper, n->len);
+
+		if (IS_ERR(d)) {
+			err = PTR_ERR(d);
+			break;
+		}
+		if (lfs_is_upper_whiteout(d))
+			err = lfs_do_unlink(ofs, udir, d);
+		else if (d_is_positive(d))
+			err = -ENOTEMPTY;
+		dput(d);
+		if (err)
+			break;
+	}
+	inode_unlock(udir);
+out:
+	list_for_each_entry_safe(n, tmp, &names, list)
+		kfree(n);
+	return err;
+}
+
+/*
+ * Remove @upper from @upperdir leaving a whiteout: the whiteout is made
+ * in workdir and exchanged with @upper, which then leaves from workdir.
+ */
+static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
+				   struct dentry *upperdir,
+				   struct dentry *upper)
+{
+	struct inode *wdir = d_inode(ofs->workdir);
+	struct dentry *trap, *whiteout, *this;
+	int err;
+
+	trap = lock_rename(ofs->workdir, upperdir);
+	if (IS_ERR(trap))
+		return PTR_ERR(trap);
+	err = -EIO;
+	if (trap)
+		goto out_unlock;
+
+	this = lfs_lookup_upper(upperdir, &dentry->d_name);
+	err = PTR_ERR(this);
+	if (IS_ERR(this))
+		goto out_unlock;
+	err = -ESTALE;
+	if (this != upper)
+		goto out_dput_this;
+
+	whiteout = lfs_lookup_temp(ofs);
+	err = PTR_ERR(whiteout);
+	if (IS_ERR(whiteout))
+		goto out_dput_this;
+	err = lfs_do_whiteout(ofs, wdir, whiteout);
+	if (!err) {
+		err = lfs_do_rename(ofs, wdir, whiteout, d_inode(upperdir),
+				    upper, RENAME_EXCHANGE);
+		if (err)
+			lfs_cleanup(ofs, wdir, whiteout);
+		else
+			lfs_cleanup(ofs, wdir, upper);
+	}
+	dput(whiteout);
+out_dput_this:
+	dput(this);
+out_unlock:
+	unlock_rename(ofs->workdir, upperdir);
+	return err;
+}
+
+/* Remove @upper (NULL: nothing in upper) and whiteout if needed. */
+static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
+			    struct dentry *upper, bool whiteout)
+{
+	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
+	struct inode *udir = d_inode(upperdir);
+	struct dentry *this;
+	int err;
+
+	if (upper && whiteout)
+		return lfs_remove_and_whiteout(ofs, dentry, upperdir, upper);
+
+	inode_lock_nested(udir, I_MUTEX_PARENT);
+	this = lfs_lookup_upper(upperdir, &dentry->d_name);
+	err = PTR_ERR(this);
+	if (IS_ERR(this))
+		goto out_unlock;
+	err = -ESTALE;
+	if (upper && this == upper)
+		err = lfs_cleanup(ofs, udir, upper);
+	else if (!upper && d_is_negative(this))
+		err = whiteout ? lfs_do_whiteout(ofs, udir, this) : 0;
+	dput(this);
+out_unlock:
+	inode_unlock(udir);
+	return err;
+}
+
+static int lfs_do_remove(struct dentry *dentry, bool is_dir)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
+	struct inode *dir = d_inode(dentry->d_parent);
+	struct inode *inode = d_inode(dentry);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	bool whiteout;
+	int err;
+
+	if (is_dir) {
+		err = lfs_check_empty_dir(dentry);
+		if (err)
+			return err;
+	}
+	err = lfs_copy_up(dentry->d_parent);
+	if (err)
+		return err;
+	err = lfs_want_write(sb);
+	if (err)
+		return err;
+
+	whiteout = lfs_lower_positive(dentry->d_parent, &dentry->d_name);
+	upper = lfs_i_upper(inode);
+	old_cred = lfs_override_creds(sb);
+	err = 0;
+	if (is_dir && upper)
+		err = lfs_clear_whiteouts(ofs, upper);
+	if (!err)
+		err = lfs_remove_upper(ofs, dentry, upper, whiteout);
+	revert_creds(old_cred);
+
+	if (!err) {
+		if (is_dir)
+			clear_nlink(inode);
+		else
+			drop_nlink(inode);
+		lfs_dir_modified(dir);
+	}
+	lfs_drop_write(sb);
+	return err;
+}
+
+static int lfs_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return lfs_do_remove(dentry, false);
+}
+
+static int lfs_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return lfs_do_remove(dentry, true);
+}
+
+/* A directory with content in a lower layer cannot move (no redirect). */
+static bool lfs_dir_has_lower(struct dentry *dentry)
+{
+	return d_is_dir(dentry) && lfs_numlower(LFS_E(d_inode(dentry)));
+}
+
+struct lfs_rename_ctx {
+	struct dentry *old, *new;
+	struct dentry *olddir_upper, *newdir_upper;
+	struct dentry *old_upper, *new_upper;	/* real objects found */
+	unsigned int flags;			/* user's RENAME_* */
+	bool overwrite;
+	bool old_whiteout;			/* whiteout the old name */
+};
+
+/* Directories moved over lower content must become opaque. */
+static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
+				 struct dentry *destparent,
+				 const struct qstr *destname)
+{
+	struct dentry *upper = lfs_i_upper(d_inode(src));
+	const struct cred *old_cred;
+	int err = 0;
+
+	if (!d_is_dir(src) || test_bit(LFS_I_OPAQUE, &LFS_I(d_inode(src))->flags))
+		return 0;
+	if (!lfs_lower_positive(destparent, destname))
+		return 0;
+	old_cred = lfs_override_creds(src->d_sb);
+	err = lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0);
+	revert_creds(old_cred);
+	if (!err)
+		set_bit(LFS_I_OPAQUE, &LFS_I(d_inode(src))->flags);
+	return err;
+}
+
+static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
+{
+	struct dentry *old = c->old, *new = c->new;
+	int err;
+
+	if (lfs_dir_has_lower(old))
+		return -EXDEV;
+	if (!c->overwrite && d_is_positive(new) && lfs_dir_has_lower(new))
+		return -EXDEV;
+	if (c->overwrite && d_is_positive(new) && d_is_dir(new)) {
+		err = lfs_check_empty_dir(new);
+		if (err)
+			return err;
+	}
+
+	err = lfs_copy_up(old);
+	if (!err)
+		err = lfs_copy_up(new->d_parent);
+	if (!err && d_is_positive(new) && !c->overwrite)
+		err = lfs_copy_up(new);
+	if (err)
+		return err;
+
+	c->old_whiteout = c->overwrite &&
+			  lfs_lower_positive(old->d_parent, &old->d_name);
+	err = lfs_rename_set_opaque(ofs, old, new->d_parent, &new->d_name);
+	if (!err && !c->overwrite && d_is_positive(new))
+		err = lfs_rename_set_opaque(ofs, new, old->d_parent,
+					    &old->d_name);
+	return err;
+}
+
+/* Real rename flags for what the upper layer holds at the target. */
+static unsigned int lfs_rename_real_flags(struct lfs_rename_ctx *c,
+					  struct dentry *target)
+{
+	unsigned int flags = c->flags;
+
+	if (!c->overwrite)
+		return flags;
+	if (lfs_is_upper_whiteout(target)) {
+		/* The whiteout is "no entry" in the union. */
+		flags &= ~RENAME_NOREPLACE;
+		if (d_is_dir(c->old_upper))
+			return flags | RENAME_EXCHANGE;
+	}
+	if (c->old_whiteout)
+		flags |= RENAME_WHITEOUT;
+	return flags;
+}
+
+static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
+{
+	struct inode *olddir = d_inode(c->olddir_upper);
+	struct inode *newdir = d_inode(c->newdir_upper);
+	struct dentry *trap, *olddentry, *newdentry;
+	struct dentry *new_expect = NULL;
+	unsigned int flags;
+	int err;
+
+	if (d_is_positive(c->new))
+		new_expect = lfs_i_upper(d_inode(c->new));
+
+	trap = lock_rename(c->newdir_upper, c->olddir_upper);
+	if (IS_ERR(trap))
+		return PTR_ERR(trap);
+
+	olddentry = lfs_lookup_upper(c->olddir_upper, &c->old->d_name);
+	err = PTR_ERR(olddentry);
+	if (IS_ERR(olddentry))
+		goto out_unlock;
+	err = -ESTALE;
+	if (olddentry != c->old_upper)
+		goto out_dput_old;
+	err = -EINVAL;
+	if (olddentry == trap)
+		goto out_dput_old;
+
+	newdentry = lfs_lookup_upper(c->newdir_upper, &c->new->d_name);
+	err = PTR_ERR(newdentry);
+	if (IS_ERR(newdentry))
+		goto out_dput_old;
+	err = -ESTALE;
+	if (new_expect ? newdentry != new_expect :
+	    d_is_positive(newdentry) && !lfs_is_upper_whiteout(newdentry))
+		goto out_dput_new;
+	err = -ENOTEMPTY;
+	if (newdentry == trap)
+		goto out_dput_new;
+
+	flags = lfs_rename_real_flags(c, newdentry);
+	err = lfs_do_rename(ofs, olddir, olddentry, newdir, newdentry, flags);
+	/* A dir exchanged with a whiteout left it at the old name. */
+	if (!err && c->overwrite && (flags & RENAME_EXCHANGE) &&
+	    !c->old_whiteout)
+		lfs_cleanup(ofs, olddir, newdentry);
+out_dput_new:
+	dput(newdentry);
+out_dput_old:
+	dput(olddentry);
+out_unlock:
+	unlock_rename(c->newdir_upper, c->olddir_upper);
+	return err;
+}
+
+static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
+		      struct dentry *old, struct inode *newdir,
+		      struct dentry *new, unsigned int flags)
+{
+	struct super_block *sb = old->d_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
+	struct lfs_rename_ctx c = {
+		.old = old,
+		.new = new,
+		.flags = flags,
+		.overwrite = !(flags & RENAME_EXCHANGE),
+	};
+	const struct cred *old_cred;
+	int err;
+
+	if (flags & ~(RENAME_EXCHANGE | RENAME_NOREPLACE))
+		return -EINVAL;
+
+	err = lfs_rename_prepare(&c, ofs);
+	if (err)
+		return err;
+	err = lfs_want_write(sb);
+	if (err)
+		return err;
+
+	c.olddir_upper = lfs_i_upper(olddir);
+	c.newdir_upper = lfs_i_upper(newdir);
+	c.old_upper = lfs_i_upper(d_inode(old));
+	old_cred = lfs_override_creds(sb);
+	err = 0;
+	if (c.overwrite && d_is_positive(new) && d_is_dir(new) &&
+	    lfs_i_upper(d_inode(new)))
+		err = lfs_clear_whiteouts(ofs, lfs_i_upper(d_inode(new)));
+	if (!err)
+		err = lfs_rename_upper(&c, ofs);
+	revert_creds(old_cred);
+
+	if (!err) {
+		if (c.overwrite && d_is_positive(new)) {
+			if (d_is_dir(new))
+				clear_nlink(d_inode(new));
+			else
+				drop_nlink(d_inode(new));
+		}
+		lfs_dir_modified(olddir);
+		if (newdir != olddir)
+			lfs_dir_modified(newdir);
+		lfs_copyattr(d_inode(old));
+		if (!c.overwrite)
+			lfs_copyattr(d_inode(new));
+	}
+	lfs_drop_write(sb);
+	return err;
+}
 
 const struct inode_operations lfs_dir_inode_operations = {
 	.lookup		= lfs_lookup,
+	.create		= lfs_create,
+	.mkdir		= lfs_mkdir,
+	.mknod		= lfs_mknod,
+	.symlink	= lfs_symlink,
+	.link		= lfs_link,
+	.unlink		= lfs_unlink,
+	.rmdir		= lfs_rmdir,
+	.rename		= lfs_rename,
+	.tmpfile	= lfs_tmpfile,
 	.permission	= lfs_permission,
 	.getattr	= lfs_getattr,
+	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 	.get_inode_acl	= lfs_get_inode_acl,
 	.get_acl	= lfs_get_acl,
+	.set_acl	= lfs_set_acl,
 };

@@ -72,24 +72,46 @@ static int lfs_change_flags(struct file *realfile, unsigned int flags)
 	return 0;
 }
 
-/* The real file of an open file, with F_SETFL changes carried over. */
-static struct file *lfs_real_file(const struct file *file)
+/*
+ * The real file of an open file. A file opened before its copy-up gets a
+ * temporary open of the upper file, so it sees the new data (as
+ * overlayfs since 4.19); F_SETFL changes are carried over.
+ */
+static int lfs_real_fdget(const struct file *file, struct fd *real)
 {
 	struct file *realfile = file->private_data;
-	int err;
+	struct path realpath;
 
-	if (unlikely((file->f_flags ^ realfile->f_flags) & ~LFS_OPEN_FLAGS)) {
-		err = lfs_change_flags(realfile, file->f_flags);
-		if (err)
-			return ERR_PTR(err);
+	real->word = (unsigned long)realfile;
+	lfs_real_path(file_inode(file), &realpath);
+	if (!realpath.dentry)
+		return -EIO;
+
+	if (unlikely(file_inode(realfile) != d_inode(realpath.dentry))) {
+		struct file *f = lfs_open_realfile(file, &realpath);
+
+		if (IS_ERR(f))
+			return PTR_ERR(f);
+		real->word = (unsigned long)f | FDPUT_FPUT;
+		return 0;
 	}
-	return realfile;
+
+	if (unlikely((file->f_flags ^ realfile->f_flags) & ~LFS_OPEN_FLAGS))
+		return lfs_change_flags(realfile, file->f_flags);
+	return 0;
 }
 
 static int lfs_open(struct inode *inode, struct file *file)
 {
 	struct file *realfile;
 	struct path realpath;
+
+	if (lfs_open_need_copy_up(file_dentry(file), file->f_flags)) {
+		int err = lfs_copy_up_flags(file_dentry(file), file->f_flags);
+
+		if (err)
+			return err;
+	}
 
 	/* Handled by the VFS already; do not pass them on. */
 	file->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
@@ -136,15 +158,180 @@ static ssize_t lfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp;
 	struct backing_file_ctx ctx = LFS_BACKING_CTX(file);
-	struct file *realfile;
+	struct fd real;
+	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
-	realfile = lfs_real_file(file);
-	if (IS_ERR(realfile))
-		return PTR_ERR(realfile);
-	return backing_file_read_iter(realfile, iter, iocb, iocb->ki_flags,
-				      &ctx);
+	ret = lfs_real_fdget(file, &real);
+	if (ret)
+		return ret;
+	ret = backing_file_read_iter(fd_file(real), iter, iocb, iocb->ki_flags,
+				     &ctx);
+	fdput(real);
+	return ret;
+}
+
+/* Size and times follow the real file after a write. */
+static void lfs_file_end_write(struct file *file, loff_t pos, ssize_t ret)
+{
+	lfs_copyattr(file_inode(file));
+}
+
+static ssize_t lfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct backing_file_ctx ctx = {
+		.cred = LFS_FS(inode->i_sb)->creator_cred,
+		.user_file = file,
+		.end_write = lfs_file_end_write,
+	};
+	struct fd real;
+	ssize_t ret;
+
+	if (!iov_iter_count(iter))
+		return 0;
+
+	inode_lock(inode);
+	lfs_copyattr(inode);
+	ret = lfs_real_fdget(file, &real);
+	if (!ret) {
+		/* No deferred completions through a stacked file. */
+		ret = backing_file_write_iter(fd_file(real), iter, iocb,
+					      iocb->ki_flags &
+					      ~IOCB_DIO_CALLER_COMP, &ctx);
+		fdput(real);
+	}
+	inode_unlock(inode);
+	return ret;
+}
+
+static ssize_t lfs_splice_write(struct pipe_inode_info *pipe,
+				struct file *out, loff_t *ppos, size_t len,
+				unsigned int flags)
+{
+	struct inode *inode = file_inode(out);
+	struct backing_file_ctx ctx = {
+		.cred = LFS_FS(inode->i_sb)->creator_cred,
+		.user_file = out,
+		.end_write = lfs_file_end_write,
+	};
+	struct fd real;
+	ssize_t ret;
+
+	inode_lock(inode);
+	lfs_copyattr(inode);
+	ret = lfs_real_fdget(out, &real);
+	if (!ret) {
+		ret = backing_file_splice_write(pipe, fd_file(real), ppos, len,
+						flags, &ctx);
+		fdput(real);
+	}
+	inode_unlock(inode);
+	return ret;
+}
+
+static long lfs_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	const struct cred *old_cred;
+	struct fd real;
+	long ret;
+
+	inode_lock(inode);
+	lfs_copyattr(inode);
+	ret = file_remove_privs(file);
+	if (!ret)
+		ret = lfs_real_fdget(file, &real);
+	if (!ret) {
+		old_cred = lfs_override_creds(inode->i_sb);
+		ret = vfs_fallocate(fd_file(real), mode, offset, len);
+		revert_creds(old_cred);
+		lfs_copyattr(inode);
+		fdput(real);
+	}
+	inode_unlock(inode);
+	return ret;
+}
+
+enum lfs_copyop { LFS_COPY, LFS_CLONE, LFS_DEDUPE };
+
+static loff_t lfs_copyfile(struct file *file_in, loff_t pos_in,
+			   struct file *file_out, loff_t pos_out,
+			   loff_t len, unsigned int flags, enum lfs_copyop op)
+{
+	struct inode *inode_out = file_inode(file_out);
+	const struct cred *old_cred;
+	struct fd real_in, real_out;
+	loff_t ret;
+
+	inode_lock(inode_out);
+	if (op != LFS_DEDUPE) {
+		lfs_copyattr(inode_out);
+		ret = file_remove_privs(file_out);
+		if (ret)
+			goto out_unlock;
+	}
+	ret = lfs_real_fdget(file_out, &real_out);
+	if (ret)
+		goto out_unlock;
+	ret = lfs_real_fdget(file_in, &real_in);
+	if (ret)
+		goto out_fdput_out;
+
+	old_cred = lfs_override_creds(file_inode(file_out)->i_sb);
+	switch (op) {
+	case LFS_COPY:
+		ret = vfs_copy_file_range(fd_file(real_in), pos_in,
+					  fd_file(real_out), pos_out, len,
+					  flags);
+		break;
+	case LFS_CLONE:
+		ret = vfs_clone_file_range(fd_file(real_in), pos_in,
+					   fd_file(real_out), pos_out, len,
+					   flags);
+		break;
+	case LFS_DEDUPE:
+		ret = vfs_dedupe_file_range_one(fd_file(real_in), pos_in,
+						fd_file(real_out), pos_out,
+						len, flags);
+		break;
+	}
+	revert_creds(old_cred);
+	lfs_copyattr(inode_out);
+	fdput(real_in);
+out_fdput_out:
+	fdput(real_out);
+out_unlock:
+	inode_unlock(inode_out);
+	return ret;
+}
+
+static ssize_t lfs_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len, unsigned int flags)
+{
+	return lfs_copyfile(file_in, pos_in, file_out, pos_out, len, flags,
+			    LFS_COPY);
+}
+
+static loff_t lfs_remap_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   loff_t len, unsigned int remap_flags)
+{
+	enum lfs_copyop op;
+
+	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY))
+		return -EINVAL;
+	op = remap_flags & REMAP_FILE_DEDUP ? LFS_DEDUPE : LFS_CLONE;
+	/* Deduping against a lower file would copy it up for nothing. */
+	if (op == LFS_DEDUPE && (!lfs_i_upper(file_inode(file_in)) ||
+				 !lfs_i_upper(file_inode(file_out))))
+		return -EPERM;
+	return lfs_copyfile(file_in, pos_in, file_out, pos_out, len,
+			    remap_flags, op);
 }
 
 static ssize_t lfs_splice_read(struct file *in, loff_t *ppos,
@@ -152,11 +339,23 @@ static ssize_t lfs_splice_read(struct file *in, loff_t *ppos,
 			       unsigned int flags)
 {
 	struct backing_file_ctx ctx = LFS_BACKING_CTX(in);
-	struct file *realfile = lfs_real_file(in);
+	struct fd real;
+	ssize_t ret;
 
-	if (IS_ERR(realfile))
-		return PTR_ERR(realfile);
-	return backing_file_splice_read(realfile, ppos, pipe, len, flags, &ctx);
+	ret = lfs_real_fdget(in, &real);
+	if (ret)
+		return ret;
+	ret = backing_file_splice_read(fd_file(real), ppos, pipe, len, flags,
+				       &ctx);
+	fdput(real);
+	return ret;
+}
+
+static struct inode *lfs_upper_inode(struct inode *inode)
+{
+	struct dentry *upper = lfs_i_upper(inode);
+
+	return upper ? d_inode(upper) : NULL;
 }
 
 static int lfs_mmap(struct file *file, struct vm_area_struct *vma)
@@ -174,7 +373,7 @@ static loff_t lfs_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file_inode(file);
 	const struct cred *old_cred;
-	struct file *realfile;
+	struct fd real;
 	loff_t ret;
 
 	if (offset == 0) {
@@ -184,17 +383,18 @@ static loff_t lfs_llseek(struct file *file, loff_t offset, int whence)
 			return vfs_setpos(file, 0, 0);
 	}
 
-	realfile = lfs_real_file(file);
-	if (IS_ERR(realfile))
-		return PTR_ERR(realfile);
+	ret = lfs_real_fdget(file, &real);
+	if (ret)
+		return ret;
 
 	mutex_lock(&LFS_I(inode)->lock);
-	realfile->f_pos = file->f_pos;
+	fd_file(real)->f_pos = file->f_pos;
 	old_cred = lfs_override_creds(inode->i_sb);
-	ret = vfs_llseek(realfile, offset, whence);
+	ret = vfs_llseek(fd_file(real), offset, whence);
 	revert_creds(old_cred);
-	file->f_pos = realfile->f_pos;
+	file->f_pos = fd_file(real)->f_pos;
 	mutex_unlock(&LFS_I(inode)->lock);
+	fdput(real);
 	return ret;
 }
 
@@ -202,23 +402,38 @@ static int lfs_fadvise(struct file *file, loff_t offset, loff_t len,
 		       int advice)
 {
 	const struct cred *old_cred;
-	struct file *realfile;
+	struct fd real;
 	int ret;
 
-	realfile = lfs_real_file(file);
-	if (IS_ERR(realfile))
-		return PTR_ERR(realfile);
+	ret = lfs_real_fdget(file, &real);
+	if (ret)
+		return ret;
 	old_cred = lfs_override_creds(file_inode(file)->i_sb);
-	ret = vfs_fadvise(realfile, offset, len, advice);
+	ret = vfs_fadvise(fd_file(real), offset, len, advice);
 	revert_creds(old_cred);
+	fdput(real);
 	return ret;
 }
 
 static int lfs_fsync(struct file *file, loff_t start, loff_t end,
 		     int datasync)
 {
-	/* Lower files are never written: nothing to sync. */
-	return 0;
+	struct inode *inode = file_inode(file);
+	const struct cred *old_cred;
+	struct fd real;
+	int ret;
+
+	ret = lfs_real_fdget(file, &real);
+	if (ret)
+		return ret;
+	/* Lower files are never written: do not risk EROFS from them. */
+	if (file_inode(fd_file(real)) == lfs_upper_inode(inode)) {
+		old_cred = lfs_override_creds(inode->i_sb);
+		ret = vfs_fsync_range(fd_file(real), start, end, datasync);
+		revert_creds(old_cred);
+	}
+	fdput(real);
+	return ret;
 }
 
 const struct file_operations lfs_file_operations = {
@@ -226,8 +441,13 @@ const struct file_operations lfs_file_operations = {
 	.release	= lfs_release,
 	.llseek		= lfs_llseek,
 	.read_iter	= lfs_read_iter,
+	.write_iter	= lfs_write_iter,
 	.splice_read	= lfs_splice_read,
+	.splice_write	= lfs_splice_write,
 	.mmap		= lfs_mmap,
 	.fadvise	= lfs_fadvise,
 	.fsync		= lfs_fsync,
+	.fallocate	= lfs_fallocate,
+	.copy_file_range = lfs_copy_file_range,
+	.remap_file_range = lfs_remap_file_range,
 };

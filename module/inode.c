@@ -65,6 +65,7 @@ static void lfs_fill_inode(struct inode *inode, struct inode *realinode)
 	umode_t mode = realinode->i_mode;
 
 	inode->i_mode = mode;
+	set_nlink(inode, realinode->i_nlink);
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		inode->i_op = &lfs_file_inode_operations;
@@ -98,33 +99,56 @@ static int lfs_inode_set(struct inode *inode, void *data)
 }
 
 /*
+ * Which real inode identifies an object: directories and single-linked
+ * lower files are known by their (topmost) lower inode, so st_ino stays
+ * the same across copy-up; upper-only objects and lower hard links by
+ * the upper inode, as overlayfs does without its index feature.
+ */
+static struct inode *lfs_origin(struct super_block *sb, struct dentry *upper,
+				struct lfs_entry *oe,
+				const struct lfs_layer **layer)
+{
+	struct dentry *lower = lfs_numlower(oe) ? oe->lowerstack[0].dentry :
+			       NULL;
+
+	if (lower && (d_is_dir(lower) || !upper ||
+		      d_inode(lower)->i_nlink == 1)) {
+		*layer = oe->lowerstack[0].layer;
+		return d_inode(lower);
+	}
+	*layer = &LFS_FS(sb)->layers[0];
+	return d_inode(upper);
+}
+
+/*
  * Get the layerfs inode for a looked-up object; consumes the references
  * in @upper and @oe in all cases.
  *
- * Non-directories are hashed by their origin (the lower real inode, or
- * the upper one for upper-only objects), so hard links share an inode
- * and an inode survives copy-up. Directories cannot be hard linked and
- * get a fresh inode per dentry.
+ * Non-directories are hashed by their origin inode, so that hard links
+ * share a layerfs inode and an inode survives its copy-up. Lower hard
+ * links are not hashed: copy-up breaks them, as on overlayfs. Directories
+ * cannot be hard linked and get a fresh inode per dentry.
  */
 struct inode *lfs_get_inode(struct super_block *sb, struct dentry *upper,
 			    struct lfs_entry *oe, unsigned long flags)
 {
 	struct lfs_fs *ofs = LFS_FS(sb);
-	unsigned int numlower = lfs_numlower(oe);
-	struct inode *key, *realinode;
 	const struct lfs_layer *origin_layer;
+	struct inode *origin, *realinode;
 	struct lfs_inode *oi;
 	struct inode *inode;
+	bool hashed;
 
 	realinode = d_inode(upper ?: oe->lowerstack[0].dentry);
-	key = numlower ? d_inode(oe->lowerstack[0].dentry) : realinode;
-	origin_layer = numlower ? oe->lowerstack[0].layer : &ofs->layers[0];
+	origin = lfs_origin(sb, upper, oe, &origin_layer);
+	hashed = !S_ISDIR(realinode->i_mode) &&
+		 (upper || origin->i_nlink == 1);
 
-	if (S_ISDIR(realinode->i_mode)) {
+	if (!hashed) {
 		inode = new_inode(sb);
 	} else {
-		inode = iget5_locked(sb, (unsigned long)key, lfs_inode_test,
-				     lfs_inode_set, key);
+		inode = iget5_locked(sb, (unsigned long)origin, lfs_inode_test,
+				     lfs_inode_set, origin);
 		if (inode && !(inode->i_state & I_NEW)) {
 			/* Already set up by an earlier lookup (hard link). */
 			dput(upper);
@@ -142,11 +166,22 @@ struct inode *lfs_get_inode(struct super_block *sb, struct dentry *upper,
 	oi->__upperdentry = upper;
 	oi->oe = oe;
 	oi->flags = flags;
-	inode->i_ino = lfs_map_ino(ofs, origin_layer, key->i_ino);
+	inode->i_ino = lfs_map_ino(ofs, origin_layer, origin->i_ino);
 	lfs_fill_inode(inode, realinode);
 	if (inode->i_state & I_NEW)
 		unlock_new_inode(inode);
 	return inode;
+}
+
+/* After copy-up of a lower hard link, st_ino is the upper's. */
+void lfs_update_ino(struct inode *inode)
+{
+	const struct lfs_layer *layer;
+	struct inode *origin;
+
+	origin = lfs_origin(inode->i_sb, lfs_i_upper(inode), LFS_E(inode),
+			    &layer);
+	inode->i_ino = lfs_map_ino(LFS_FS(inode->i_sb), layer, origin->i_ino);
 }
 
 int lfs_getattr(struct mnt_idmap *idmap, const struct path *path,
@@ -206,6 +241,48 @@ int lfs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask)
 	return err;
 }
 
+int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	err = setattr_prepare(&nop_mnt_idmap, dentry, attr);
+	if (err)
+		return err;
+
+	/* Truncating to zero needs no data copied up. */
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size == 0)
+		err = lfs_copy_up_flags(dentry, O_TRUNC);
+	else
+		err = lfs_copy_up(dentry);
+	if (err)
+		return err;
+
+	/* The real fs must not see the layerfs file in ia_file. */
+	attr->ia_valid &= ~ATTR_FILE;
+	/* Mode and the suid kill bits cannot go together (see ovl). */
+	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
+		attr->ia_valid &= ~ATTR_MODE;
+
+	err = lfs_want_write(dentry->d_sb);
+	if (err)
+		return err;
+	upper = lfs_i_upper(inode);
+	inode_lock(d_inode(upper));
+	old_cred = lfs_override_creds(dentry->d_sb);
+	err = lfs_do_notify_change(ofs, upper, attr);
+	revert_creds(old_cred);
+	if (!err)
+		lfs_copyattr(inode);
+	inode_unlock(d_inode(upper));
+	lfs_drop_write(dentry->d_sb);
+	return err;
+}
+
 static const char *lfs_get_link(struct dentry *dentry, struct inode *inode,
 				struct delayed_call *done)
 {
@@ -253,14 +330,34 @@ static int lfs_other_xattr_get(const struct xattr_handler *handler,
 	return res;
 }
 
+/* Set (@value) or remove (!@value) an xattr on the copied-up object. */
 static int lfs_other_xattr_set(const struct xattr_handler *handler,
 			       struct mnt_idmap *idmap,
 			       struct dentry *dentry, struct inode *inode,
 			       const char *name, const void *value,
 			       size_t size, int flags)
 {
-	/* Only reachable on a writable mount; the upper comes later. */
-	return -EROFS;
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	err = lfs_copy_up(dentry);
+	if (err)
+		return err;
+	err = lfs_want_write(dentry->d_sb);
+	if (err)
+		return err;
+	upper = lfs_i_upper(inode);
+	old_cred = lfs_override_creds(dentry->d_sb);
+	if (value)
+		err = lfs_do_setxattr(ofs, upper, name, value, size, flags);
+	else
+		err = lfs_do_removexattr(ofs, upper, name);
+	revert_creds(old_cred);
+	lfs_drop_write(dentry->d_sb);
+	lfs_copyattr(inode);
+	return err;
 }
 
 static const struct xattr_handler lfs_own_trusted_xattr_handler = {
@@ -338,6 +435,37 @@ struct posix_acl *lfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	return acl;
 }
 
+int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct posix_acl *acl, int type)
+{
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	const char *name = posix_acl_xattr_name(type);
+	struct inode *inode = d_inode(dentry);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	int err;
+
+	if (!IS_POSIXACL(d_inode(lfs_dentry_real(dentry))))
+		return -EOPNOTSUPP;
+	err = lfs_copy_up(dentry);
+	if (err)
+		return err;
+	err = lfs_want_write(dentry->d_sb);
+	if (err)
+		return err;
+	upper = lfs_i_upper(inode);
+	old_cred = lfs_override_creds(dentry->d_sb);
+	if (acl)
+		err = vfs_set_acl(lfs_upper_idmap(ofs), upper, name, acl);
+	else
+		err = vfs_remove_acl(lfs_upper_idmap(ofs), upper, name);
+	revert_creds(old_cred);
+	lfs_drop_write(dentry->d_sb);
+	/* An ACL can change the mode bits. */
+	lfs_copyattr(inode);
+	return err;
+}
+
 /* For generic_permission(): the real inode's ACL, also in RCU mode. */
 struct posix_acl *lfs_get_inode_acl(struct inode *inode, int type, bool rcu)
 {
@@ -353,21 +481,26 @@ struct posix_acl *lfs_get_inode_acl(struct inode *inode, int type, bool rcu)
 static const struct inode_operations lfs_file_inode_operations = {
 	.permission	= lfs_permission,
 	.getattr	= lfs_getattr,
+	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 	.get_inode_acl	= lfs_get_inode_acl,
 	.get_acl	= lfs_get_acl,
+	.set_acl	= lfs_set_acl,
 };
 
 static const struct inode_operations lfs_symlink_inode_operations = {
 	.get_link	= lfs_get_link,
 	.getattr	= lfs_getattr,
+	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 };
 
 static const struct inode_operations lfs_special_inode_operations = {
 	.permission	= lfs_permission,
 	.getattr	= lfs_getattr,
+	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 	.get_inode_acl	= lfs_get_inode_acl,
 	.get_acl	= lfs_get_acl,
+	.set_acl	= lfs_set_acl,
 };

@@ -23,6 +23,21 @@
 #define LFS_XATTR_PREFIX_LEN	(sizeof(LFS_XATTR_PREFIX) - 1)
 #define LFS_XATTR_OPAQUE	LFS_XATTR_PREFIX "opaque"
 #define LFS_XATTR_WHITEOUT	LFS_XATTR_PREFIX "whiteout"
+#define LFS_XATTR_ORIGIN	LFS_XATTR_PREFIX "origin"
+#define LFS_XATTR_IMPURE	LFS_XATTR_PREFIX "impure"
+
+/* Name of the directory layerfs owns inside workdir, as overlayfs. */
+#define LFS_WORKDIR_NAME	"work"
+
+static inline struct mnt_idmap *lfs_upper_idmap(struct lfs_fs *ofs)
+{
+	return mnt_idmap(ofs->layers[0].mnt);
+}
+
+static inline struct vfsmount *lfs_upper_mnt(struct lfs_fs *ofs)
+{
+	return ofs->layers[0].mnt;
+}
 
 /*
  * Wrappers for every call into a real filesystem. Callers hold the
@@ -65,7 +80,150 @@ static inline struct dentry *lfs_do_lookup(const struct lfs_layer *layer,
 	return d;
 }
 
+static inline int lfs_do_create(struct lfs_fs *ofs, struct inode *dir,
+				struct dentry *dentry, umode_t mode)
+{
+	int err = vfs_create(lfs_upper_idmap(ofs), dir, dentry, mode, true);
+
+	pr_debug("create(%pd2, 0%o) = %i\n", dentry, mode, err);
+	return err;
+}
+
+static inline int lfs_do_mkdir(struct lfs_fs *ofs, struct inode *dir,
+			       struct dentry *dentry, umode_t mode)
+{
+	int err = vfs_mkdir(lfs_upper_idmap(ofs), dir, dentry, mode);
+
+	pr_debug("mkdir(%pd2, 0%o) = %i\n", dentry, mode, err);
+	return err;
+}
+
+static inline int lfs_do_mknod(struct lfs_fs *ofs, struct inode *dir,
+			       struct dentry *dentry, umode_t mode, dev_t dev)
+{
+	int err = vfs_mknod(lfs_upper_idmap(ofs), dir, dentry, mode, dev);
+
+	pr_debug("mknod(%pd2, 0%o, 0%o) = %i\n", dentry, mode, dev, err);
+	return err;
+}
+
+static inline int lfs_do_symlink(struct lfs_fs *ofs, struct inode *dir,
+				 struct dentry *dentry, const char *oldname)
+{
+	int err = vfs_symlink(lfs_upper_idmap(ofs), dir, dentry, oldname);
+
+	pr_debug("symlink(\"%s\", %pd2) = %i\n", oldname, dentry, err);
+	return err;
+}
+
+static inline int lfs_do_link(struct lfs_fs *ofs, struct dentry *old,
+			      struct inode *dir, struct dentry *new)
+{
+	int err = vfs_link(old, lfs_upper_idmap(ofs), dir, new, NULL);
+
+	pr_debug("link(%pd2, %pd2) = %i\n", old, new, err);
+	return err;
+}
+
+static inline int lfs_do_unlink(struct lfs_fs *ofs, struct inode *dir,
+				struct dentry *dentry)
+{
+	int err = vfs_unlink(lfs_upper_idmap(ofs), dir, dentry, NULL);
+
+	pr_debug("unlink(%pd2) = %i\n", dentry, err);
+	return err;
+}
+
+static inline int lfs_do_rmdir(struct lfs_fs *ofs, struct inode *dir,
+			       struct dentry *dentry)
+{
+	int err = vfs_rmdir(lfs_upper_idmap(ofs), dir, dentry);
+
+	pr_debug("rmdir(%pd2) = %i\n", dentry, err);
+	return err;
+}
+
+static inline int lfs_do_rename(struct lfs_fs *ofs, struct inode *olddir,
+				struct dentry *olddentry, struct inode *newdir,
+				struct dentry *newdentry, unsigned int flags)
+{
+	struct renamedata rd = {
+		.old_mnt_idmap	= lfs_upper_idmap(ofs),
+		.old_dir	= olddir,
+		.old_dentry	= olddentry,
+		.new_mnt_idmap	= lfs_upper_idmap(ofs),
+		.new_dir	= newdir,
+		.new_dentry	= newdentry,
+		.flags		= flags,
+	};
+	int err = vfs_rename(&rd);
+
+	pr_debug("rename(%pd2, %pd2, 0x%x) = %i\n", olddentry, newdentry,
+		 flags, err);
+	return err;
+}
+
+static inline int lfs_do_whiteout(struct lfs_fs *ofs, struct inode *dir,
+				  struct dentry *dentry)
+{
+	return lfs_do_mknod(ofs, dir, dentry, S_IFCHR | WHITEOUT_MODE,
+			    WHITEOUT_DEV);
+}
+
+static inline int lfs_do_setxattr(struct lfs_fs *ofs, struct dentry *dentry,
+				  const char *name, const void *value,
+				  size_t size, int flags)
+{
+	int err = vfs_setxattr(lfs_upper_idmap(ofs), dentry, name, value,
+			       size, flags);
+
+	pr_debug("setxattr(%pd2, \"%s\", %zu, %d) = %i\n", dentry, name, size,
+		 flags, err);
+	return err;
+}
+
+static inline int lfs_do_removexattr(struct lfs_fs *ofs,
+				     struct dentry *dentry, const char *name)
+{
+	int err = vfs_removexattr(lfs_upper_idmap(ofs), dentry, name);
+
+	pr_debug("removexattr(%pd2, \"%s\") = %i\n", dentry, name, err);
+	return err;
+}
+
+static inline int lfs_do_notify_change(struct lfs_fs *ofs,
+				       struct dentry *dentry,
+				       struct iattr *attr)
+{
+	int err = notify_change(lfs_upper_idmap(ofs), dentry, attr, NULL);
+
+	pr_debug("setattr(%pd2, 0x%x) = %i\n", dentry, attr->ia_valid, err);
+	return err;
+}
+
+/* What a real object to create looks like. */
+struct lfs_cattr {
+	umode_t mode;
+	dev_t rdev;
+	const char *link;
+};
+
+#define LFS_CATTR(m) (&(struct lfs_cattr) { .mode = (m) })
+
 /* util.c */
+bool lfs_inuse_trylock(struct dentry *dentry);
+void lfs_inuse_unlock(struct dentry *dentry);
+int lfs_want_write(struct super_block *sb);
+void lfs_drop_write(struct super_block *sb);
+struct dentry *lfs_lookup_temp(struct lfs_fs *ofs);
+int lfs_create_real(struct lfs_fs *ofs, struct inode *dir,
+		    struct dentry *dentry, const struct lfs_cattr *attr);
+struct dentry *lfs_create_temp(struct lfs_fs *ofs,
+			       const struct lfs_cattr *attr);
+int lfs_cleanup(struct lfs_fs *ofs, struct inode *dir, struct dentry *dentry);
+bool lfs_is_upper_whiteout(struct dentry *dentry);
+bool lfs_lower_positive(struct dentry *dir, const struct qstr *name);
+void lfs_dir_modified(struct inode *dir);
 const struct cred *lfs_override_creds(struct super_block *sb);
 u64 lfs_map_ino(const struct lfs_fs *ofs, const struct lfs_layer *layer,
 		u64 ino);
@@ -101,6 +259,7 @@ struct inode *lfs_get_inode(struct super_block *sb, struct dentry *upper,
 			    struct lfs_entry *oe, unsigned long flags);
 void lfs_inode_init_once(void *foo);
 void lfs_copyattr(struct inode *inode);
+void lfs_update_ino(struct inode *inode);
 int lfs_getattr(struct mnt_idmap *idmap, const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags);
 int lfs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
@@ -108,13 +267,31 @@ ssize_t lfs_listxattr(struct dentry *dentry, char *list, size_t size);
 struct posix_acl *lfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 			      int type);
 struct posix_acl *lfs_get_inode_acl(struct inode *inode, int type, bool rcu);
+int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct posix_acl *acl, int type);
+int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct iattr *attr);
 extern const struct xattr_handler * const lfs_xattr_handlers[];
 
 /* dir.c */
 extern const struct inode_operations lfs_dir_inode_operations;
 
+/* copy_up.c */
+int lfs_copy_up(struct dentry *dentry);
+int lfs_copy_up_flags(struct dentry *dentry, int flags);
+bool lfs_open_need_copy_up(struct dentry *dentry, int flags);
+
 /* readdir.c */
+struct lfs_name {
+	struct list_head list;
+	unsigned int type;
+	u16 len;
+	char name[];
+};
+
 void lfs_dir_cache_free(struct inode *inode);
+int lfs_check_empty_dir(struct dentry *dentry);
+int lfs_dir_read_names(const struct path *path, struct list_head *list);
 extern const struct file_operations lfs_dir_operations;
 
 /* file.c */

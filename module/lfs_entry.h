@@ -55,6 +55,12 @@ struct lfs_fs {
 	unsigned int xino_bits;		/* high st_ino bits holding fsid */
 	const struct cred *creator_cred;
 	struct lfs_config config;
+	/* Writable mounts only: */
+	struct dentry *workbasedir;	/* workdir= as given, locked in use */
+	struct dentry *workdir;		/* workbasedir/work, temp objects */
+	bool upperdir_locked;
+	bool workdir_locked;
+	atomic_t tmp_seq;		/* names of temp objects in workdir */
 };
 
 /* Inode flags, bits of lfs_inode.flags. */

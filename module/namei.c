@@ -80,6 +80,47 @@ put:
 	return 0;
 }
 
+/*
+ * A copied-up non-directory stops the lookup in the upper layer. When it
+ * carries an origin mark (trusted.overlay.origin) and has one link, the
+ * same name in the lower layers is taken as its origin, so that st_ino
+ * stays the same across remounts. A renamed object has no origin by name
+ * and is known by its upper inode.
+ */
+static int lfs_lookup_origin(struct lfs_lookup_ctx *c, struct inode *dir)
+{
+	struct lfs_lookup_ctx o = { .sb = c->sb, .name = c->name };
+	struct lfs_entry *poe = LFS_E(dir);
+	struct dentry *this = NULL;
+	struct path path;
+	unsigned int i;
+	int err = 0;
+
+	if (d_is_dir(c->upper) || d_inode(c->upper)->i_nlink != 1)
+		return 0;
+	path.mnt = lfs_upper_mnt(LFS_FS(c->sb));
+	path.dentry = c->upper;
+	if (lfs_do_getxattr(&path, LFS_XATTR_ORIGIN, NULL, 0) < 0)
+		return 0;
+
+	for (i = 0; !o.stop && !this && i < lfs_numlower(poe); i++) {
+		err = lfs_lookup_single(&o, poe->lowerstack[i].layer,
+					poe->lowerstack[i].dentry, &this);
+		if (err)
+			return err;
+	}
+	if (!this)
+		return 0;
+	if (d_is_dir(this)) {
+		dput(this);
+		return 0;
+	}
+	c->stack[0].layer = poe->lowerstack[i - 1].layer;
+	c->stack[0].dentry = this;
+	c->numlower = 1;
+	return 0;
+}
+
 static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 {
 	struct lfs_fs *ofs = LFS_FS(c->sb);
@@ -94,6 +135,8 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 		if (err)
 			return err;
 		c->upper = this;
+		if (this && c->stop && lfs_numlower(LFS_E(dir)))
+			return lfs_lookup_origin(c, dir);
 	}
 
 	for (i = 0; !c->stop && i < lfs_numlower(poe); i++) {

@@ -178,6 +178,10 @@ static int lfs_lookup_layer_param(struct fs_context *fc,
 	if (param->type == fs_value_is_file) {
 		*path = param->file->f_path;
 		path_get(path);
+	} else if (param->type == fs_value_is_string) {
+		err = kern_path(param->string, LOOKUP_FOLLOW, path);
+		if (err)
+			return err;
 	} else {
 		err = fs_lookup_param(fc, param, false, LOOKUP_FOLLOW, path);
 		if (err)

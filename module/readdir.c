@@ -34,6 +34,8 @@ struct lfs_cache_entry {
 	u64 ino;
 	unsigned int type;
 	bool whiteout;
+	bool upper;			/* found in the upper layer */
+	bool fixup;			/* d_ino needs the layerfs inode */
 	u16 len;
 	char name[];
 };
@@ -65,6 +67,8 @@ struct lfs_readdir_data {
 	const struct lfs_layer *layer;
 	struct lfs_cache_entry *checks;	/* entries to look up after iterate */
 	bool xwhiteouts;
+	bool impure;			/* upper dir has copied-up entries */
+	bool has_fixups;
 	unsigned int count;
 	int err;
 };
@@ -139,8 +143,19 @@ static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
 	rdd->count++;
 	if (is_dot_dotdot(name, namelen))
 		return true;
-	if (lfs_cache_find(&cache->root, name, namelen))
+	e = lfs_cache_find(&cache->root, name, namelen);
+	if (e) {
+		/*
+		 * A copied-up object keeps the inode number of its origin:
+		 * in a dir marked impure, an upper entry that also exists
+		 * below gets its d_ino from the layerfs inode.
+		 */
+		if (e->upper && rdd->impure && !e->whiteout) {
+			e->fixup = true;
+			rdd->has_fixups = true;
+		}
 		return true;
+	}
 
 	e = kmalloc(struct_size(e, name, namelen + 1), GFP_KERNEL);
 	if (!e) {
@@ -153,6 +168,8 @@ static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
 	e->ino = lfs_map_ino(rdd->ofs, rdd->layer, ino);
 	e->type = d_type;
 	e->whiteout = false;
+	e->upper = rdd->layer->idx == 0;
+	e->fixup = false;
 	e->next_check = NULL;
 	lfs_cache_insert(&cache->root, e);
 	list_add_tail(&e->list, &cache->list);
@@ -267,8 +284,28 @@ static int lfs_cache_index(struct lfs_dir_cache *cache)
 	return 0;
 }
 
-static int lfs_cache_fill(struct lfs_dir_cache *cache, struct inode *inode)
+/* d_ino of fixup entries: st_ino of the layerfs inode (dir locked). */
+static void lfs_cache_fixups(struct lfs_dir_cache *cache,
+			     struct dentry *dir)
 {
+	struct lfs_cache_entry *e;
+	struct dentry *d;
+
+	list_for_each_entry(e, &cache->list, list) {
+		if (!e->fixup || e->whiteout)
+			continue;
+		d = lookup_one(&nop_mnt_idmap, e->name, dir, e->len);
+		if (IS_ERR(d))
+			continue;
+		if (d_is_positive(d))
+			e->ino = d_inode(d)->i_ino;
+		dput(d);
+	}
+}
+
+static int lfs_cache_fill(struct lfs_dir_cache *cache, struct dentry *dir)
+{
+	struct inode *inode = d_inode(dir);
 	struct lfs_readdir_data rdd = {
 		.ctx.actor = lfs_fill_merge,
 		.ofs = LFS_FS(inode->i_sb),
@@ -285,6 +322,8 @@ static int lfs_cache_fill(struct lfs_dir_cache *cache, struct inode *inode)
 		realpath.mnt = rdd.layer->mnt;
 		realpath.dentry = upper;
 		lfs_stamp(&cache->stamps[cache->nstamps++], d_inode(upper));
+		rdd.impure = lfs_numlower(oe) &&
+			lfs_do_getxattr(&realpath, LFS_XATTR_IMPURE, NULL, 0) >= 0;
 		err = lfs_read_layer(&rdd, &realpath);
 		if (err)
 			return err;
@@ -300,11 +339,14 @@ static int lfs_cache_fill(struct lfs_dir_cache *cache, struct inode *inode)
 		if (err)
 			return err;
 	}
+	if (rdd.has_fixups)
+		lfs_cache_fixups(cache, dir);
 	return lfs_cache_index(cache);
 }
 
-static struct lfs_dir_cache *lfs_cache_build(struct inode *inode)
+static struct lfs_dir_cache *lfs_cache_build(struct dentry *dir)
 {
+	struct inode *inode = d_inode(dir);
 	unsigned int nstamps = lfs_numlower(LFS_E(inode)) + 1;
 	struct lfs_dir_cache *cache;
 	const struct cred *old_cred;
@@ -319,7 +361,7 @@ static struct lfs_dir_cache *lfs_cache_build(struct inode *inode)
 	cache->version = READ_ONCE(LFS_I(inode)->version);
 
 	old_cred = lfs_override_creds(inode->i_sb);
-	err = lfs_cache_fill(cache, inode);
+	err = lfs_cache_fill(cache, dir);
 	revert_creds(old_cred);
 	if (err) {
 		lfs_cache_put(cache);
@@ -328,9 +370,13 @@ static struct lfs_dir_cache *lfs_cache_build(struct inode *inode)
 	return cache;
 }
 
-/* A valid cache for @inode with a reference for the caller. */
-static struct lfs_dir_cache *lfs_cache_get(struct inode *inode)
+/*
+ * A valid cache for directory @dir, with a reference for the caller.
+ * @dir's inode is locked (at least shared) by the caller.
+ */
+static struct lfs_dir_cache *lfs_cache_get(struct dentry *dir)
 {
+	struct inode *inode = d_inode(dir);
 	struct lfs_inode *oi = LFS_I(inode);
 	struct lfs_dir_cache *cache, *old;
 
@@ -344,7 +390,7 @@ static struct lfs_dir_cache *lfs_cache_get(struct inode *inode)
 		return cache;
 	lfs_cache_put(cache);
 
-	cache = lfs_cache_build(inode);
+	cache = lfs_cache_build(dir);
 	if (IS_ERR(cache))
 		return cache;
 
@@ -360,7 +406,6 @@ static struct lfs_dir_cache *lfs_cache_get(struct inode *inode)
 static int lfs_iterate(struct file *file, struct dir_context *ctx)
 {
 	struct lfs_dir_file *od = file->private_data;
-	struct inode *inode = file_inode(file);
 	struct lfs_dir_cache *cache;
 
 	if (!dir_emit_dots(file, ctx))
@@ -368,7 +413,7 @@ static int lfs_iterate(struct file *file, struct dir_context *ctx)
 
 	/* (Re)validate at the start of a listing, as after rewinddir(). */
 	if (!od->cache || ctx->pos == 2) {
-		cache = lfs_cache_get(inode);
+		cache = lfs_cache_get(file->f_path.dentry);
 		if (IS_ERR(cache))
 			return PTR_ERR(cache);
 		lfs_cache_put(od->cache);
@@ -404,6 +449,78 @@ static loff_t lfs_dir_llseek(struct file *file, loff_t offset, int origin)
 	return res;
 }
 
+/* -ENOTEMPTY unless the union directory lists nothing. */
+int lfs_check_empty_dir(struct dentry *dentry)
+{
+	struct lfs_dir_cache *cache;
+	int err = 0;
+
+	cache = lfs_cache_get(dentry);
+	if (IS_ERR(cache))
+		return PTR_ERR(cache);
+	if (cache->count)
+		err = -ENOTEMPTY;
+	lfs_cache_put(cache);
+	return err;
+}
+
+struct lfs_names_data {
+	struct dir_context ctx;
+	struct list_head *list;
+	unsigned int count;
+	int err;
+};
+
+static bool lfs_fill_names(struct dir_context *ctx, const char *name,
+			   int namelen, loff_t offset, u64 ino,
+			   unsigned int d_type)
+{
+	struct lfs_names_data *nd = container_of(ctx, typeof(*nd), ctx);
+	struct lfs_name *n;
+
+	nd->count++;
+	if (is_dot_dotdot(name, namelen))
+		return true;
+	n = kmalloc(struct_size(n, name, namelen + 1), GFP_KERNEL);
+	if (!n) {
+		nd->err = -ENOMEM;
+		return false;
+	}
+	memcpy(n->name, name, namelen);
+	n->name[namelen] = '\0';
+	n->len = namelen;
+	n->type = d_type;
+	list_add_tail(&n->list, nd->list);
+	return true;
+}
+
+/*
+ * The names in one real directory (no "." and ".."), for maintenance of
+ * upper and work directories. The caller frees the list entries.
+ */
+int lfs_dir_read_names(const struct path *path, struct list_head *list)
+{
+	struct lfs_names_data nd = {
+		.ctx.actor = lfs_fill_names,
+		.list = list,
+	};
+	struct file *realfile;
+	int err;
+
+	realfile = dentry_open(path, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(realfile))
+		return PTR_ERR(realfile);
+	do {
+		nd.count = 0;
+		nd.err = 0;
+		err = iterate_dir(realfile, &nd.ctx);
+		if (err >= 0)
+			err = nd.err;
+	} while (!err && nd.count);
+	fput(realfile);
+	return err;
+}
+
 static int lfs_dir_open(struct inode *inode, struct file *file)
 {
 	struct lfs_dir_file *od;
@@ -427,7 +544,27 @@ static int lfs_dir_release(struct inode *inode, struct file *file)
 static int lfs_dir_fsync(struct file *file, loff_t start, loff_t end,
 			 int datasync)
 {
-	return 0;
+	struct inode *inode = file_inode(file);
+	struct dentry *upper = lfs_i_upper(inode);
+	const struct cred *old_cred;
+	struct file *realfile;
+	struct path path;
+	int err;
+
+	/* Only the upper directory can have unsynced changes. */
+	if (!upper)
+		return 0;
+	path.mnt = lfs_upper_mnt(LFS_FS(inode->i_sb));
+	path.dentry = upper;
+	old_cred = lfs_override_creds(inode->i_sb);
+	realfile = dentry_open(&path, O_RDONLY | O_DIRECTORY, current_cred());
+	err = PTR_ERR_OR_ZERO(realfile);
+	if (!err) {
+		err = vfs_fsync_range(realfile, start, end, datasync);
+		fput(realfile);
+	}
+	revert_creds(old_cred);
+	return err;
 }
 
 const struct file_operations lfs_dir_operations = {

@@ -58,6 +58,13 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	struct vfsmount **mounts;
 	unsigned int i;
 
+	dput(ofs->workdir);
+	if (ofs->workdir_locked)
+		lfs_inuse_unlock(ofs->workbasedir);
+	dput(ofs->workbasedir);
+	if (ofs->upperdir_locked)
+		lfs_inuse_unlock(ofs->layers[0].mnt->mnt_root);
+
 	/* Reuse the layer array: one RCU grace period for all layers. */
 	mounts = (struct vfsmount **)ofs->layers;
 	for (i = 0; i < ofs->numlayer; i++)
@@ -95,7 +102,29 @@ static int lfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	return err;
 }
 
+static int lfs_sync_fs(struct super_block *sb, int wait)
+{
+	struct vfsmount *upper_mnt = lfs_upper_mnt(LFS_FS(sb));
+	struct super_block *upper_sb;
+	int ret;
+
+	if (!upper_mnt)
+		return 0;
+	/*
+	 * syncfs(2) on layerfs syncs the upper fs. Only the wait pass does
+	 * the work, as overlayfs: sync_filesystem() does both passes.
+	 */
+	if (!wait)
+		return 0;
+	upper_sb = upper_mnt->mnt_sb;
+	down_read(&upper_sb->s_umount);
+	ret = sync_filesystem(upper_sb);
+	up_read(&upper_sb->s_umount);
+	return ret;
+}
+
 static const struct super_operations lfs_super_operations = {
+	.sync_fs	= lfs_sync_fs,
 	.alloc_inode	= lfs_alloc_inode,
 	.free_inode	= lfs_free_inode,
 	.destroy_inode	= lfs_destroy_inode,
@@ -210,6 +239,7 @@ static int lfs_get_lower_layers(struct super_block *sb,
 		ofs->numlayer++;
 
 		depth = max(depth, mnt->mnt_sb->s_stack_depth);
+		depth = max(depth, sb->s_stack_depth);
 		sb->s_maxbytes = max(sb->s_maxbytes, mnt->mnt_sb->s_maxbytes);
 	}
 
@@ -221,9 +251,260 @@ static int lfs_get_lower_layers(struct super_block *sb,
 	return 0;
 }
 
+/*
+ * Remove what an earlier mount (or a crash during copy-up) left in
+ * workdir/work: temp objects, and directories moved there for removal,
+ * whose entries are whiteouts or other temp objects. @dir is locked.
+ */
+static int lfs_workdir_cleanup(struct lfs_fs *ofs, struct inode *dir,
+			       struct dentry *dentry, int level);
+
+static int lfs_workdir_cleanup_recurse(struct lfs_fs *ofs,
+				       struct dentry *parent, int level)
+{
+	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = parent };
+	struct inode *dir = d_inode(parent);
+	struct lfs_name *n, *tmp;
+	LIST_HEAD(names);
+	int err;
+
+	err = lfs_dir_read_names(&path, &names);
+	list_for_each_entry(n, &names, list) {
+		struct dentry *d;
+
+		if (err)
+			break;
+		inode_lock_nested(dir, I_MUTEX_PARENT);
+		d = lookup_one_len(n->name, parent, n->len);
+		if (IS_ERR(d)) {
+			err = PTR_ERR(d);
+		} else {
+			if (d_is_positive(d))
+				err = lfs_workdir_cleanup(ofs, dir, d, level);
+			dput(d);
+		}
+		inode_unlock(dir);
+	}
+	list_for_each_entry_safe(n, tmp, &names, list)
+		kfree(n);
+	return err;
+}
+
+static int lfs_workdir_cleanup(struct lfs_fs *ofs, struct inode *dir,
+			       struct dentry *dentry, int level)
+{
+	int err;
+
+	if (!d_is_dir(dentry) || level > 1)
+		return lfs_cleanup(ofs, dir, dentry);
+
+	inode_unlock(dir);
+	err = lfs_workdir_cleanup_recurse(ofs, dentry, level + 1);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	if (!err)
+		err = lfs_cleanup(ofs, dir, dentry);
+	return err;
+}
+
+/* Create an empty workdir/work, cleaning out an old one. */
+static struct dentry *lfs_workdir_create(struct lfs_fs *ofs)
+{
+	struct dentry *base = ofs->workbasedir;
+	struct inode *dir = d_inode(base);
+	struct dentry *work;
+	bool retried = false;
+	int err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+retry:
+	work = lookup_one_len(LFS_WORKDIR_NAME, base, strlen(LFS_WORKDIR_NAME));
+	if (IS_ERR(work))
+		goto out_unlock;
+	if (d_is_positive(work)) {
+		err = retried ? -EEXIST :
+		      lfs_workdir_cleanup(ofs, dir, work, 0);
+		dput(work);
+		work = ERR_PTR(err);
+		if (err)
+			goto out_unlock;
+		retried = true;
+		goto retry;
+	}
+	err = lfs_create_real(ofs, dir, work, LFS_CATTR(S_IFDIR | 0));
+	if (err) {
+		dput(work);
+		work = ERR_PTR(err);
+	}
+out_unlock:
+	inode_unlock(dir);
+	return work;
+}
+
+/* Does the upper fs support RENAME_WHITEOUT? 1 yes, 0 no, <0 error. */
+static int lfs_check_rename_whiteout(struct lfs_fs *ofs)
+{
+	struct inode *wdir = d_inode(ofs->workdir);
+	struct dentry *temp, *dest, *whiteout;
+	struct name_snapshot name;
+	int err;
+
+	inode_lock_nested(wdir, I_MUTEX_PARENT);
+	temp = lfs_create_temp(ofs, LFS_CATTR(S_IFREG | 0));
+	err = PTR_ERR(temp);
+	if (IS_ERR(temp))
+		goto out_unlock;
+	dest = lfs_lookup_temp(ofs);
+	err = PTR_ERR(dest);
+	if (IS_ERR(dest)) {
+		lfs_cleanup(ofs, wdir, temp);
+		dput(temp);
+		goto out_unlock;
+	}
+
+	take_dentry_name_snapshot(&name, temp);
+	err = lfs_do_rename(ofs, wdir, temp, wdir, dest, RENAME_WHITEOUT);
+	if (err) {
+		err = err == -EINVAL ? 0 : err;
+		lfs_cleanup(ofs, wdir, temp);
+	} else {
+		whiteout = lookup_one_len(name.name.name, ofs->workdir,
+					  name.name.len);
+		err = PTR_ERR(whiteout);
+		if (!IS_ERR(whiteout)) {
+			err = lfs_is_upper_whiteout(whiteout);
+			if (d_is_positive(whiteout))
+				lfs_cleanup(ofs, wdir, whiteout);
+			dput(whiteout);
+		}
+		/* The renamed temp dentry now carries dest's name. */
+		lfs_cleanup(ofs, wdir, temp);
+	}
+	release_dentry_name_snapshot(&name);
+	dput(temp);
+	dput(dest);
+out_unlock:
+	inode_unlock(wdir);
+	return err;
+}
+
+/* Refuse an upper fs that lacks what layerfs writes to it. */
+static int lfs_check_upper_features(struct fs_context *fc, struct lfs_fs *ofs)
+{
+	struct path workpath = { .mnt = lfs_upper_mnt(ofs), .dentry = ofs->workdir };
+	struct file *tmpfile;
+	int err;
+
+	err = lfs_do_setxattr(ofs, ofs->workdir, LFS_XATTR_OPAQUE, "0", 1, 0);
+	if (err) {
+		errorfc(fc, "upperdir: filesystem does not support trusted xattrs (%d)",
+			err);
+		return err == -EOPNOTSUPP ? err : -EINVAL;
+	}
+	lfs_do_removexattr(ofs, ofs->workdir, LFS_XATTR_OPAQUE);
+
+	err = lfs_check_rename_whiteout(ofs);
+	if (err <= 0) {
+		errorfc(fc, "upperdir: filesystem does not support RENAME_WHITEOUT (%d)",
+			err);
+		return err ?: -EOPNOTSUPP;
+	}
+
+	tmpfile = kernel_tmpfile_open(lfs_upper_idmap(ofs), &workpath,
+				      S_IFREG | 0, O_LARGEFILE | O_WRONLY,
+				      current_cred());
+	if (IS_ERR(tmpfile)) {
+		err = PTR_ERR(tmpfile);
+		errorfc(fc, "upperdir: filesystem does not support O_TMPFILE (%d)",
+			err);
+		return err;
+	}
+	fput(tmpfile);
+	return 0;
+}
+
+static int lfs_get_upper(struct super_block *sb, struct fs_context *fc,
+			 struct lfs_fs_context *ctx)
+{
+	struct lfs_fs *ofs = LFS_FS(sb);
+	struct vfsmount *mnt;
+
+	if (!ctx->upper.dentry || !ctx->work.dentry)
+		return invalfc(fc, "upperdir and workdir must be given together");
+	if (__mnt_is_readonly(ctx->upper.mnt)) {
+		errorfc(fc, "upperdir: filesystem on %s is read-only",
+			ctx->uppername);
+		return -EROFS;
+	}
+	if (ctx->upper.mnt != ctx->work.mnt) {
+		errorfc(fc, "workdir and upperdir must be on the same mount");
+		return -EXDEV;
+	}
+	if (is_subdir(ctx->work.dentry, ctx->upper.dentry) ||
+	    is_subdir(ctx->upper.dentry, ctx->work.dentry))
+		return invalfc(fc, "workdir and upperdir must be separate subtrees");
+
+	if (!lfs_inuse_trylock(ctx->upper.dentry)) {
+		errorfc(fc, "upperdir %s is in use by another mount",
+			ctx->uppername);
+		return -EBUSY;
+	}
+	mnt = clone_private_mount(&ctx->upper);
+	if (IS_ERR(mnt)) {
+		lfs_inuse_unlock(ctx->upper.dentry);
+		errorfc(fc, "failed to clone upperdir");
+		return PTR_ERR(mnt);
+	}
+	/* Atime flags of the upper mount are not inherited. */
+	mnt->mnt_flags &= ~(MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME);
+	ofs->layers[0].mnt = mnt;
+	ofs->upperdir_locked = true;
+	ofs->layers[0].fsid = lfs_get_fsid(ofs, mnt->mnt_sb);
+	sb->s_stack_depth = mnt->mnt_sb->s_stack_depth;
+	sb->s_maxbytes = mnt->mnt_sb->s_maxbytes;
+	ofs->config.upperdir = ctx->uppername;
+	ofs->config.workdir = ctx->workname;
+	ctx->uppername = NULL;
+	ctx->workname = NULL;
+
+	if (!lfs_inuse_trylock(ctx->work.dentry)) {
+		errorfc(fc, "workdir %s is in use by another mount",
+			ofs->config.workdir);
+		return -EBUSY;
+	}
+	ofs->workbasedir = dget(ctx->work.dentry);
+	ofs->workdir_locked = true;
+	return 0;
+}
+
+static int lfs_get_workdir(struct fs_context *fc, struct lfs_fs *ofs)
+{
+	const struct cred *old_cred;
+	struct dentry *work;
+	int err;
+
+	err = mnt_want_write(lfs_upper_mnt(ofs));
+	if (err)
+		return err;
+	old_cred = override_creds(ofs->creator_cred);
+	work = lfs_workdir_create(ofs);
+	err = PTR_ERR_OR_ZERO(work);
+	if (!err) {
+		ofs->workdir = work;
+		err = lfs_check_upper_features(fc, ofs);
+	} else {
+		errorfc(fc, "workdir: cannot create %s/%s (%d)",
+			ofs->config.workdir, LFS_WORKDIR_NAME, err);
+	}
+	revert_creds(old_cred);
+	mnt_drop_write(lfs_upper_mnt(ofs));
+	return err;
+}
+
 static struct dentry *lfs_get_root(struct super_block *sb)
 {
 	struct lfs_fs *ofs = LFS_FS(sb);
+	struct dentry *upper = ofs->layers[0].mnt ?
+			       ofs->layers[0].mnt->mnt_root : NULL;
 	unsigned int numlower = ofs->numlayer - 1;
 	unsigned long flags = 0;
 	struct lfs_entry *oe;
@@ -240,11 +521,12 @@ static struct dentry *lfs_get_root(struct super_block *sb)
 	if (numlower > 1)
 		__set_bit(LFS_I_MERGE, &flags);
 
-	inode = lfs_get_inode(sb, NULL, oe, flags);
-	if (IS_ERR(inode)) {
-		lfs_free_entry(oe);
+	if (upper)
+		__set_bit(LFS_I_MERGE, &flags);
+
+	inode = lfs_get_inode(sb, dget(upper), oe, flags);
+	if (IS_ERR(inode))
 		return ERR_CAST(inode);
-	}
 	return d_make_root(inode) ?: ERR_PTR(-ENOMEM);
 }
 
@@ -257,8 +539,6 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	if (!ctx->nr)
 		return invalfc(fc, "missing lowerdir");
-	if (ctx->upper.dentry || ctx->work.dentry)
-		return invalfc(fc, "upperdir/workdir are not supported yet");
 
 	err = -ENOMEM;
 	ofs->creator_cred = prepare_creds();
@@ -281,6 +561,14 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	ofs->config.lowerdir_all = ctx->lowerdir_all;
 	ctx->lowerdir_all = NULL;
 
+	if (ctx->upper.dentry || ctx->work.dentry) {
+		err = lfs_get_upper(sb, fc, ctx);
+		if (!err)
+			err = lfs_get_workdir(fc, ofs);
+		if (err)
+			return err;
+	}
+
 	err = lfs_get_lower_layers(sb, fc, ctx);
 	if (err)
 		return err;
@@ -292,7 +580,9 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_d_op = &lfs_dentry_operations;
 	sb->s_xattr = lfs_xattr_handlers;
 	sb->s_time_gran = 1;
-	sb->s_flags |= SB_POSIXACL | SB_RDONLY;
+	sb->s_flags |= SB_POSIXACL;
+	if (!lfs_upper_mnt(ofs))
+		sb->s_flags |= SB_RDONLY;
 	sb->s_iflags |= SB_I_SKIP_SYNC;
 
 	root = lfs_get_root(sb);

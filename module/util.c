@@ -8,6 +8,8 @@
 #include <linux/cred.h>
 #include <linux/xattr.h>
 #include <linux/hash.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include "layerfs.h"
 
 /*
@@ -161,4 +163,177 @@ bool lfs_dentry_weird(struct dentry *dentry)
 {
 	return dentry->d_flags & (DCACHE_NEED_AUTOMOUNT | DCACHE_MANAGE_TRANSIT |
 				  DCACHE_OP_HASH | DCACHE_OP_COMPARE);
+}
+
+/*
+ * upperdir and workdir are locked against a second union mount, with
+ * the same inode flag overlayfs uses, so layerfs and overlayfs also
+ * exclude each other.
+ */
+bool lfs_inuse_trylock(struct dentry *dentry)
+{
+	struct inode *inode = d_inode(dentry);
+	bool locked = false;
+
+	spin_lock(&inode->i_lock);
+	if (!(inode->i_state & I_OVL_INUSE)) {
+		inode->i_state |= I_OVL_INUSE;
+		locked = true;
+	}
+	spin_unlock(&inode->i_lock);
+	return locked;
+}
+
+void lfs_inuse_unlock(struct dentry *dentry)
+{
+	struct inode *inode = d_inode(dentry);
+
+	spin_lock(&inode->i_lock);
+	WARN_ON(!(inode->i_state & I_OVL_INUSE));
+	inode->i_state &= ~I_OVL_INUSE;
+	spin_unlock(&inode->i_lock);
+}
+
+int lfs_want_write(struct super_block *sb)
+{
+	return mnt_want_write(lfs_upper_mnt(LFS_FS(sb)));
+}
+
+void lfs_drop_write(struct super_block *sb)
+{
+	mnt_drop_write(lfs_upper_mnt(LFS_FS(sb)));
+}
+
+/* A new negative dentry for a temp object; workdir must be locked. */
+struct dentry *lfs_lookup_temp(struct lfs_fs *ofs)
+{
+	char name[20];
+	struct dentry *temp;
+	int len;
+
+	len = snprintf(name, sizeof(name), "#%x",
+		       atomic_inc_return(&ofs->tmp_seq));
+	temp = lookup_one_len(name, ofs->workdir, len);
+	if (!IS_ERR(temp) && d_is_positive(temp)) {
+		pr_err("workdir/%s already exists\n", name);
+		dput(temp);
+		temp = ERR_PTR(-EIO);
+	}
+	return temp;
+}
+
+/* Create a real object of @attr's type at negative @dentry in @dir. */
+int lfs_create_real(struct lfs_fs *ofs, struct inode *dir,
+		    struct dentry *dentry, const struct lfs_cattr *attr)
+{
+	int err;
+
+	if (d_is_positive(dentry))
+		return -EEXIST;
+
+	switch (attr->mode & S_IFMT) {
+	case S_IFREG:
+		err = lfs_do_create(ofs, dir, dentry, attr->mode);
+		break;
+	case S_IFDIR:
+		err = lfs_do_mkdir(ofs, dir, dentry, attr->mode);
+		/* Some filesystems leave the new directory unhashed. */
+		if (!err && d_unhashed(dentry))
+			err = -EIO;
+		break;
+	case S_IFLNK:
+		err = lfs_do_symlink(ofs, dir, dentry, attr->link);
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		err = lfs_do_mknod(ofs, dir, dentry, attr->mode, attr->rdev);
+		break;
+	default:
+		err = -EPERM;
+		break;
+	}
+	if (!err && WARN_ON(!d_is_positive(dentry)))
+		err = -EIO;
+	return err;
+}
+
+/* Create a temp object in workdir; workdir must be locked. */
+struct dentry *lfs_create_temp(struct lfs_fs *ofs,
+			       const struct lfs_cattr *attr)
+{
+	struct dentry *temp = lfs_lookup_temp(ofs);
+	int err;
+
+	if (IS_ERR(temp))
+		return temp;
+	err = lfs_create_real(ofs, d_inode(ofs->workdir), temp, attr);
+	if (err) {
+		dput(temp);
+		return ERR_PTR(err);
+	}
+	return temp;
+}
+
+/* Remove a real object; @dir must be locked. */
+int lfs_cleanup(struct lfs_fs *ofs, struct inode *dir, struct dentry *dentry)
+{
+	int err;
+
+	dget(dentry);
+	if (d_is_dir(dentry))
+		err = lfs_do_rmdir(ofs, dir, dentry);
+	else
+		err = lfs_do_unlink(ofs, dir, dentry);
+	dput(dentry);
+	if (err)
+		pr_err("cleanup of '%pd2' failed (%i)\n", dentry, err);
+	return err;
+}
+
+bool lfs_is_upper_whiteout(struct dentry *dentry)
+{
+	return d_is_positive(dentry) && IS_WHITEOUT(d_inode(dentry));
+}
+
+/*
+ * Whether @name exists below the upper layer of @dir (the union parent),
+ * ignoring what the upper layer says: a name that must stay hidden when
+ * the upper object moves away or is removed needs a whiteout.
+ */
+bool lfs_lower_positive(struct dentry *dir, const struct qstr *name)
+{
+	struct lfs_entry *poe = LFS_E(d_inode(dir));
+	const struct cred *old_cred;
+	bool positive = false;
+	unsigned int i;
+
+	old_cred = lfs_override_creds(dir->d_sb);
+	for (i = 0; i < lfs_numlower(poe); i++) {
+		const struct lfs_path *p = &poe->lowerstack[i];
+		struct dentry *this;
+		struct path path;
+
+		this = lfs_do_lookup(p->layer, name->name, p->dentry, name->len);
+		if (IS_ERR(this))
+			break;
+		if (d_is_positive(this)) {
+			path.mnt = p->layer->mnt;
+			path.dentry = this;
+			positive = !lfs_path_is_whiteout(&path);
+			dput(this);
+			break;
+		}
+		dput(this);
+	}
+	revert_creds(old_cred);
+	return positive;
+}
+
+/* Bump the version of a directory whose entries changed. */
+void lfs_dir_modified(struct inode *dir)
+{
+	WRITE_ONCE(LFS_I(dir)->version, LFS_I(dir)->version + 1);
+	lfs_copyattr(dir);
 }

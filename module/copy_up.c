@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * layerfs copy-up: the first change to a lower object copies it, and its
+ * parents first, into the upper layer.
+ *
+ * The copy is built in workdir under a temp name (data, xattrs, ACLs,
+ * owner, mode, times) and renamed into place at the end, so a crash
+ * never leaves a half-copied object in the upper layer; leftover temp
+ * objects are removed at the next mount. Copy-ups of one object are
+ * serialized by lfs_inode.lock; a fatal signal stops a long data copy
+ * and removes the temp file.
+ */
+
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/namei.h>
+#include <linux/sched/signal.h>
+#include <linux/splice.h>
+#include <linux/xattr.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
+#include "layerfs.h"
+
+#define LFS_COPY_UP_CHUNK_SIZE	(1 << 20)
+
+struct lfs_copy_up_ctx {
+	struct dentry *parent;		/* layerfs parent, has an upper */
+	struct dentry *dentry;		/* layerfs object to copy up */
+	struct path lowerpath;
+	struct kstat stat;
+	const char *link;		/* symlink target */
+	struct delayed_call link_done;
+	struct dentry *destdir;		/* upper parent */
+	struct dentry *temp;		/* copy in workdir */
+	bool metadata_only;		/* O_TRUNC open: skip the data */
+};
+
+static int lfs_copy_acl(struct lfs_fs *ofs, const struct path *path,
+			struct dentry *dentry, const char *acl_name)
+{
+	struct posix_acl *acl;
+	int err;
+
+	acl = vfs_get_acl(mnt_idmap(path->mnt), path->dentry, acl_name);
+	if (IS_ERR_OR_NULL(acl))
+		return PTR_ERR_OR_ZERO(acl);
+	err = vfs_set_acl(lfs_upper_idmap(ofs), dentry, acl_name, acl);
+	posix_acl_release(acl);
+	return err;
+}
+
+/* Copy every xattr but layerfs's own; ACLs through the ACL API. */
+static int lfs_copy_xattr(struct lfs_fs *ofs, const struct path *oldpath,
+			  struct dentry *new)
+{
+	ssize_t list_size, size, value_size = 0;
+	char *buf, *name, *value = NULL;
+	int err = 0;
+	size_t slen;
+
+	list_size = vfs_listxattr(oldpath->dentry, NULL, 0);
+	if (list_size <= 0)
+		return list_size == -EOPNOTSUPP ? 0 : list_size;
+
+	buf = kvzalloc(list_size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	list_size = vfs_listxattr(oldpath->dentry, buf, list_size);
+	if (list_size <= 0) {
+		err = list_size;
+		goto out;
+	}
+
+	for (name = buf; list_size; name += slen, list_size -= slen) {
+		slen = strnlen(name, list_size) + 1;
+		if (WARN_ON(slen > list_size)) {
+			err = -EIO;
+			break;
+		}
+		if (lfs_is_private_xattr(name))
+			continue;
+		if (is_posix_acl_xattr(name)) {
+			err = lfs_copy_acl(ofs, oldpath, new, name);
+			if (err)
+				break;
+			continue;
+		}
+retry:
+		size = lfs_do_getxattr(oldpath, name, value, value_size);
+		if (size == -ERANGE)
+			size = lfs_do_getxattr(oldpath, name, NULL, 0);
+		if (size < 0) {
+			err = size;
+			break;
+		}
+		if (size > value_size) {
+			void *new_value = kvmalloc(size, GFP_KERNEL);
+
+			if (!new_value) {
+				err = -ENOMEM;
+				break;
+			}
+			kvfree(value);
+			value = new_value;
+			value_size = size;
+			goto retry;
+		}
+		err = lfs_do_setxattr(ofs, new, name, value, size, 0);
+		/* security.* the upper cannot store is not fatal, as ovl. */
+		if (err == -EOPNOTSUPP && !strncmp(name, XATTR_SECURITY_PREFIX,
+						   XATTR_SECURITY_PREFIX_LEN))
+			err = 0;
+		if (err)
+			break;
+	}
+	kvfree(value);
+out:
+	kvfree(buf);
+	return err;
+}
+
+/* Copy @len bytes, skipping holes, cloning where the fs can. */
+static int lfs_copy_data(struct file *old_file, struct file *new_file,
+			 loff_t len)
+{
+	loff_t old_pos = 0, new_pos = 0, data_pos;
+	bool skip_hole = old_file->f_mode & FMODE_LSEEK;
+	loff_t cloned;
+	int err = 0;
+
+	cloned = vfs_clone_file_range(old_file, 0, new_file, 0, len, 0);
+	if (cloned == len)
+		return 0;
+
+	while (len > 0) {
+		size_t this_len = min_t(loff_t, len, LFS_COPY_UP_CHUNK_SIZE);
+		ssize_t bytes;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+
+		if (skip_hole) {
+			data_pos = vfs_llseek(old_file, old_pos, SEEK_DATA);
+			if (data_pos == -ENXIO)
+				break;	/* only a hole is left */
+			if (data_pos > old_pos) {
+				len -= data_pos - old_pos;
+				old_pos = new_pos = data_pos;
+				continue;
+			}
+			if (data_pos < 0)
+				skip_hole = false;
+		}
+
+		bytes = do_splice_direct(old_file, &old_pos, new_file,
+					 &new_pos, this_len, SPLICE_F_MOVE);
+		if (bytes <= 0) {
+			err = bytes ?: -EIO;
+			break;
+		}
+		len -= bytes;
+		cond_resched();
+	}
+	return err;
+}
+
+static int lfs_copy_up_data(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct path temppath = { .mnt = lfs_upper_mnt(ofs), .dentry = c->temp };
+	struct file *old_file, *new_file;
+	int err;
+
+	if (!S_ISREG(c->stat.mode) || c->metadata_only || !c->stat.size)
+		return 0;
+
+	old_file = dentry_open(&c->lowerpath, O_LARGEFILE | O_RDONLY,
+			       current_cred());
+	if (IS_ERR(old_file))
+		return PTR_ERR(old_file);
+	new_file = dentry_open(&temppath, O_LARGEFILE | O_WRONLY,
+			       current_cred());
+	if (IS_ERR(new_file)) {
+		fput(old_file);
+		return PTR_ERR(new_file);
+	}
+	err = lfs_copy_data(old_file, new_file, c->stat.size);
+	fput(new_file);
+	fput(old_file);
+	return err;
+}
+
+/* Owner, mode, size and times, in overlayfs's order. */
+static int lfs_copy_up_attr(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct inode *inode = d_inode(c->temp);
+	struct kstat *stat = &c->stat;
+	struct iattr attr;
+	int err = 0;
+
+	inode_lock(inode);
+	if (S_ISREG(stat->mode)) {
+		attr = (struct iattr) {
+			.ia_valid = ATTR_SIZE,
+			.ia_size = c->metadata_only ? 0 : stat->size,
+		};
+		err = lfs_do_notify_change(ofs, c->temp, &attr);
+	}
+	if (!err && !S_ISLNK(stat->mode)) {
+		attr = (struct iattr) {
+			.ia_valid = ATTR_MODE,
+			.ia_mode = stat->mode,
+		};
+		err = lfs_do_notify_change(ofs, c->temp, &attr);
+	}
+	if (!err) {
+		attr = (struct iattr) {
+			.ia_valid = ATTR_UID | ATTR_GID,
+			.ia_vfsuid = VFSUIDT_INIT(stat->uid),
+			.ia_vfsgid = VFSGIDT_INIT(stat->gid),
+		};
+		err = lfs_do_notify_change(ofs, c->temp, &attr);
+	}
+	if (!err) {
+		attr = (struct iattr) {
+			.ia_valid = ATTR_ATIME | ATTR_MTIME |
+				    ATTR_ATIME_SET | ATTR_MTIME_SET,
+			.ia_atime = stat->atime,
+			.ia_mtime = stat->mtime,
+		};
+		err = lfs_do_notify_change(ofs, c->temp, &attr);
+	}
+	inode_unlock(inode);
+	return err;
+}
+
+static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	int err;
+
+	err = lfs_copy_up_data(c, ofs);
+	if (!err)
+		err = lfs_copy_xattr(ofs, &c->lowerpath, c->temp);
+	/* "Copied up, origin unknown" in overlayfs's format. */
+	if (!err)
+		err = lfs_do_setxattr(ofs, c->temp, LFS_XATTR_ORIGIN, NULL, 0, 0);
+	if (!err)
+		err = lfs_copy_up_attr(c, ofs);
+	return err;
+}
+
+/* Move the finished temp over the (negative) upper name. */
+static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct dentry *workdir = ofs->workdir;
+	struct dentry *trap, *upper;
+	int err;
+
+	trap = lock_rename(workdir, c->destdir);
+	if (IS_ERR(trap))
+		return PTR_ERR(trap);
+	err = -EIO;
+	if (trap || c->temp->d_parent != workdir)
+		goto out_unlock;
+
+	upper = lookup_one_len(c->dentry->d_name.name, c->destdir,
+			       c->dentry->d_name.len);
+	err = PTR_ERR(upper);
+	if (IS_ERR(upper))
+		goto out_unlock;
+	err = -EEXIST;
+	if (d_is_negative(upper))
+		err = lfs_do_rename(ofs, d_inode(workdir), c->temp,
+				    d_inode(c->destdir), upper,
+				    RENAME_NOREPLACE);
+	if (!err) {
+		struct inode *inode = d_inode(c->dentry);
+
+		/*
+		 * The renamed temp dentry now is the upper object. Readers
+		 * of __upperdentry see it complete.
+		 */
+		smp_store_release(&LFS_I(inode)->__upperdentry, dget(c->temp));
+		if (S_ISDIR(inode->i_mode))
+			lfs_dir_modified(inode);
+		else
+			lfs_update_ino(inode);
+	}
+	dput(upper);
+out_unlock:
+	unlock_rename(workdir, c->destdir);
+	return err;
+}
+
+static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct inode *wdir = d_inode(ofs->workdir);
+	struct lfs_cattr cattr = {
+		/* Permissions are set last, after the data is in. */
+		.mode = c->stat.mode & S_IFMT,
+		.rdev = c->stat.rdev,
+		.link = c->link,
+	};
+	int err;
+
+	inode_lock_nested(wdir, I_MUTEX_PARENT);
+	c->temp = lfs_create_temp(ofs, &cattr);
+	inode_unlock(wdir);
+	if (IS_ERR(c->temp))
+		return PTR_ERR(c->temp);
+
+	err = lfs_copy_up_fill_temp(c, ofs);
+	if (!err)
+		err = lfs_copy_up_move(c, ofs);
+	if (err) {
+		inode_lock_nested(wdir, I_MUTEX_PARENT);
+		if (c->temp->d_parent == ofs->workdir && d_is_positive(c->temp))
+			lfs_cleanup(ofs, wdir, c->temp);
+		inode_unlock(wdir);
+	}
+	dput(c->temp);
+	return err;
+}
+
+/* Mark a parent whose entries have origins, as overlayfs does. */
+static void lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
+{
+	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upperdir };
+
+	if (lfs_do_getxattr(&path, LFS_XATTR_IMPURE, NULL, 0) >= 0)
+		return;
+	lfs_do_setxattr(ofs, upperdir, LFS_XATTR_IMPURE, "y", 1, 0);
+}
+
+static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
+			   bool metadata_only)
+{
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+	struct lfs_inode *oi = LFS_I(inode);
+	struct lfs_copy_up_ctx c = {
+		.parent = parent,
+		.dentry = dentry,
+		.metadata_only = metadata_only,
+	};
+	const struct cred *old_cred;
+	int err;
+
+	err = mutex_lock_killable(&oi->lock);
+	if (err)
+		return err;
+	/* Lost a race with another copy-up of the same object? */
+	if (lfs_i_upper(inode))
+		goto out_unlock;
+
+	c.destdir = lfs_i_upper(d_inode(parent));
+	lfs_real_path(inode, &c.lowerpath);
+	old_cred = lfs_override_creds(dentry->d_sb);
+	err = lfs_do_getattr(&c.lowerpath, &c.stat,
+			     STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	if (!err && S_ISLNK(c.stat.mode)) {
+		clear_delayed_call(&c.link_done);
+		c.link = vfs_get_link(c.lowerpath.dentry, &c.link_done);
+		if (IS_ERR(c.link))
+			err = PTR_ERR(c.link);
+	}
+	if (!err) {
+		lfs_set_impure(ofs, c.destdir);
+		err = lfs_copy_up_workdir(&c, ofs);
+	}
+	if (S_ISLNK(c.stat.mode) && !IS_ERR_OR_NULL(c.link))
+		do_delayed_call(&c.link_done);
+	revert_creds(old_cred);
+	if (!err)
+		lfs_copyattr(inode);
+out_unlock:
+	mutex_unlock(&oi->lock);
+	return err;
+}
+
+/*
+ * Copy up @dentry and any ancestor still lacking an upper, top-down.
+ * @flags are open flags: O_TRUNC on the object itself skips its data.
+ */
+int lfs_copy_up_flags(struct dentry *dentry, int flags)
+{
+	struct super_block *sb = dentry->d_sb;
+	int err;
+
+	if (!lfs_upper_mnt(LFS_FS(sb)))
+		return -EROFS;
+
+	err = lfs_want_write(sb);
+	if (err)
+		return err;
+
+	while (!err && !lfs_i_upper(d_inode(dentry))) {
+		struct dentry *next = dget(dentry);
+		struct dentry *parent = dget_parent(next);
+
+		/* Find the topmost ancestor without an upper. */
+		while (!lfs_i_upper(d_inode(parent))) {
+			dput(next);
+			next = parent;
+			parent = dget_parent(next);
+		}
+		err = lfs_copy_up_one(parent, next,
+				      next == dentry && (flags & O_TRUNC));
+		dput(parent);
+		dput(next);
+	}
+	lfs_drop_write(sb);
+	return err;
+}
+
+int lfs_copy_up(struct dentry *dentry)
+{
+	return lfs_copy_up_flags(dentry, 0);
+}
+
+/* Whether opening with @flags needs the object copied up first. */
+bool lfs_open_need_copy_up(struct dentry *dentry, int flags)
+{
+	if (lfs_i_upper(d_inode(dentry)) || special_file(d_inode(dentry)->i_mode))
+		return false;
+	return (OPEN_FMODE(flags) & FMODE_WRITE) || (flags & O_TRUNC);
+}
