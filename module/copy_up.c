@@ -281,9 +281,10 @@ static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		 * of __upperdentry see it complete.
 		 */
 		smp_store_release(&LFS_I(inode)->__upperdentry, dget(c->temp));
-		if (S_ISDIR(inode->i_mode))
+		if (S_ISDIR(inode->i_mode)) {
+			set_bit(LFS_I_MERGE, &LFS_I(inode)->flags);
 			lfs_dir_modified(inode);
-		else
+		} else
 			lfs_update_ino(inode);
 	}
 	dput(upper);

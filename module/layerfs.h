@@ -13,6 +13,7 @@
 #include <linux/cred.h>
 #include "lfs_entry.h"
 #include "compat.h"
+#include <linux/layerfs.h>
 
 #define LAYERFS_SUPER_MAGIC	0x4c415946	/* "LAYF" */
 
@@ -280,6 +281,37 @@ extern const struct inode_operations lfs_dir_inode_operations;
 int lfs_copy_up(struct dentry *dentry);
 int lfs_copy_up_flags(struct dentry *dentry, int flags);
 bool lfs_open_need_copy_up(struct dentry *dentry, int flags);
+
+/* registry.c */
+struct lfs_reg_layer;
+
+struct lfs_reg_req {
+	u32 flags;
+	const char *name;
+	const char *parent;
+	const char *diff_id;
+	const char *chain_id;
+};
+
+/* A mount's pinned registry chain, top layer first. */
+struct lfs_reg_chain {
+	unsigned int nr;
+	struct lfs_reg_layer *layers[];
+};
+
+bool lfs_reg_valid_name(const char *name, size_t size);
+int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path);
+int lfs_reg_del(const char *name);
+int lfs_reg_get(const char *name, struct layerfs_layer_info *info);
+struct lfs_reg_chain *lfs_reg_get_chain(const char *name);
+void lfs_reg_put_chain(struct lfs_reg_chain *chain);
+const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l);
+const char *lfs_reg_layer_name(const struct lfs_reg_layer *l);
+void lfs_reg_exit(void);
+
+/* ctl.c */
+int lfs_ctl_init(void);
+void lfs_ctl_exit(void);
 
 /* readdir.c */
 struct lfs_name {

@@ -41,6 +41,7 @@ struct lfs_config {
 	char *workdir;
 	char *lowerdir_all;		/* legacy lowerdir= value as given */
 	char **lowerdirs;		/* per layer names, for lowerdir+ */
+	char *layer;			/* layer=NAME of a registry mount */
 };
 
 /*
@@ -61,6 +62,7 @@ struct lfs_fs {
 	bool upperdir_locked;
 	bool workdir_locked;
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
+	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
 };
 
 /* Inode flags, bits of lfs_inode.flags. */

@@ -29,6 +29,7 @@ enum lfs_opt {
 	Opt_lowerdir_add,
 	Opt_upperdir,
 	Opt_workdir,
+	Opt_layer,
 };
 
 /* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
@@ -56,6 +57,7 @@ const struct fs_parameter_spec lfs_parameter_spec[] = {
 	__fsparam(lfs_param_is_layer, "lowerdir+", Opt_lowerdir_add, 0, NULL),
 	__fsparam(lfs_param_is_layer, "upperdir", Opt_upperdir, 0, NULL),
 	__fsparam(lfs_param_is_layer, "workdir", Opt_workdir, 0, NULL),
+	fsparam_string("layer",			Opt_layer),
 	{}
 };
 
@@ -229,6 +231,8 @@ static int lfs_parse_lowerdir_add(struct fs_context *fc,
 
 	if (ctx->lowerdir_all)
 		return lfs_invalfc(fc, "lowerdir+ cannot follow lowerdir");
+	if (ctx->layer)
+		return lfs_invalfc(fc, "lowerdir+ and layer cannot be mixed");
 
 	err = lfs_lookup_layer_param(fc, param, &path, &name);
 	if (err) {
@@ -274,6 +278,8 @@ static int lfs_parse_lowerdir(struct fs_context *fc, const char *value)
 	char *dup, *iter;
 	int nr, i, err;
 
+	if (ctx->layer)
+		return lfs_invalfc(fc, "lowerdir and layer cannot be mixed");
 	if (ctx->nr && !ctx->lowerdir_all)
 		return lfs_invalfc(fc, "lowerdir cannot follow lowerdir+");
 
@@ -321,6 +327,44 @@ static int lfs_parse_lowerdir(struct fs_context *fc, const char *value)
 	kfree(dup);
 	if (err)
 		lfs_ctx_reset_lower(ctx);
+	return err;
+}
+
+/* layer=NAME: stack NAME and its ancestors from the registry. */
+static int lfs_parse_layer(struct fs_context *fc, const char *name)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	struct lfs_reg_chain *chain;
+	unsigned int i;
+	int err = 0;
+
+	if (ctx->nr || ctx->lowerdir_all)
+		return lfs_invalfc(fc, "layer and lowerdir cannot be mixed");
+	if (ctx->layer)
+		return lfs_invalfc(fc, "layer given twice");
+	if (!lfs_reg_valid_name(name, LAYERFS_NAME_SIZE))
+		return lfs_invalfc(fc, "layer: invalid name \"%s\"", name);
+
+	chain = lfs_reg_get_chain(name);
+	if (IS_ERR(chain)) {
+		lfs_invalfc(fc, "layer: %s is not registered", name);
+		return PTR_ERR(chain);
+	}
+	ctx->chain = chain;
+	ctx->layer = kstrdup(name, GFP_KERNEL);
+	if (!ctx->layer)
+		return -ENOMEM;
+
+	for (i = 0; !err && i < chain->nr; i++) {
+		struct path path = *lfs_reg_layer_path(chain->layers[i]);
+		char *lname = kstrdup(lfs_reg_layer_name(chain->layers[i]),
+				      GFP_KERNEL);
+
+		if (!lname)
+			return -ENOMEM;
+		path_get(&path);
+		err = lfs_add_lower(fc, &path, lname);
+	}
 	return err;
 }
 
@@ -380,6 +424,8 @@ static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case Opt_upperdir:
 	case Opt_workdir:
 		return lfs_parse_upper_work(fc, param, opt);
+	case Opt_layer:
+		return lfs_parse_layer(fc, param->string);
 	}
 	return -EINVAL;
 }
@@ -410,6 +456,8 @@ static void lfs_free(struct fs_context *fc)
 		path_put(&ctx->work);
 		kfree(ctx->uppername);
 		kfree(ctx->workname);
+		kfree(ctx->layer);
+		lfs_reg_put_chain(ctx->chain);
 		kfree(ctx);
 	}
 	/* Set only when fill_super failed or never ran. */
@@ -449,7 +497,9 @@ int lfs_show_options(struct seq_file *m, struct dentry *dentry)
 	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
 	unsigned int i;
 
-	if (ofs->config.lowerdir_all) {
+	if (ofs->config.layer) {
+		seq_show_option(m, "layer", ofs->config.layer);
+	} else if (ofs->config.lowerdir_all) {
 		seq_show_option(m, "lowerdir", ofs->config.lowerdir_all);
 	} else {
 		for (i = 1; i < ofs->numlayer; i++)

@@ -22,6 +22,8 @@ struct lfs_fs_context {
 	struct path work;
 	char *uppername;
 	char *workname;
+	char *layer;			/* layer=NAME: registry mount */
+	struct lfs_reg_chain *chain;	/* pinned chain of @layer */
 };
 
 #endif /* _LFS_PARAMS_H */

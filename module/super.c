@@ -79,6 +79,8 @@ void lfs_free_fs(struct lfs_fs *ofs)
 		kvfree(ofs->config.lowerdirs);
 	}
 	kfree(ofs->config.lowerdir_all);
+	kfree(ofs->config.layer);
+	lfs_reg_put_chain(ofs->chain);
 	kfree(ofs->config.upperdir);
 	kfree(ofs->config.workdir);
 	if (ofs->creator_cred)
@@ -538,7 +540,7 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	int err;
 
 	if (!ctx->nr)
-		return invalfc(fc, "missing lowerdir");
+		return invalfc(fc, "missing lowerdir or layer");
 
 	err = -ENOMEM;
 	ofs->creator_cred = prepare_creds();
@@ -560,6 +562,10 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_maxbytes = 0;
 	ofs->config.lowerdir_all = ctx->lowerdir_all;
 	ctx->lowerdir_all = NULL;
+	ofs->config.layer = ctx->layer;
+	ctx->layer = NULL;
+	ofs->chain = ctx->chain;
+	ctx->chain = NULL;
 
 	if (ctx->upper.dentry || ctx->work.dentry) {
 		err = lfs_get_upper(sb, fc, ctx);
@@ -622,15 +628,26 @@ static int __init layerfs_init(void)
 	if (!lfs_inode_cachep)
 		return -ENOMEM;
 
+	err = lfs_ctl_init();
+	if (err)
+		goto out_cache;
 	err = register_filesystem(&layerfs_fs_type);
 	if (err)
-		kmem_cache_destroy(lfs_inode_cachep);
+		goto out_ctl;
+	return 0;
+
+out_ctl:
+	lfs_ctl_exit();
+out_cache:
+	kmem_cache_destroy(lfs_inode_cachep);
 	return err;
 }
 
 static void __exit layerfs_exit(void)
 {
 	unregister_filesystem(&layerfs_fs_type);
+	lfs_ctl_exit();
+	lfs_reg_exit();
 	/* Wait for delayed inode frees (lfs_free_inode via RCU). */
 	rcu_barrier();
 	kmem_cache_destroy(lfs_inode_cachep);
