@@ -38,12 +38,13 @@ static bool lfs_terminated(const u8 *s, size_t size)
 /* O_PATH descriptors are what userspace is expected to pass. */
 static int lfs_path_from_fd(int fd, struct path *path)
 {
-	CLASS(fd_raw, f)(fd);
+	struct file *f = fget_raw(fd);
 
-	if (fd_empty(f))
+	if (!f)
 		return -EBADF;
-	*path = fd_file(f)->f_path;
+	*path = f->f_path;
 	path_get(path);
+	fput(f);
 	return 0;
 }
 
