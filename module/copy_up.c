@@ -20,9 +20,10 @@
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include "layerfs.h"
 
-#define LFS_COPY_UP_CHUNK_SIZE	(1 << 20)
+#define LFS_COPY_UP_CHUNK_SIZE	SZ_1M
 
 struct lfs_copy_up_ctx {
 	struct dentry *parent;		/* layerfs parent, has an upper */
@@ -146,7 +147,8 @@ static int lfs_copy_data(struct file *old_file, struct file *new_file,
 				break;	/* only a hole is left */
 			if (data_pos > old_pos) {
 				len -= data_pos - old_pos;
-				old_pos = new_pos = data_pos;
+				old_pos = data_pos;
+				new_pos = data_pos;
 				continue;
 			}
 			if (data_pos < 0)
@@ -284,8 +286,9 @@ static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		if (S_ISDIR(inode->i_mode)) {
 			set_bit(LFS_I_MERGE, &LFS_I(inode)->flags);
 			lfs_dir_modified(inode);
-		} else
+		} else {
 			lfs_update_ino(inode);
+		}
 	}
 	dput(upper);
 out_unlock:

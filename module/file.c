@@ -148,21 +148,24 @@ static void lfs_file_accessed(struct file *file)
 		inode_set_atime_to_ts(inode, rts);
 }
 
-#define LFS_BACKING_CTX(f) {						\
-	.cred = LFS_FS(file_inode(f)->i_sb)->creator_cred,		\
-	.user_file = (f),						\
-	.accessed = lfs_file_accessed,					\
+static void lfs_read_ctx(struct backing_file_ctx *ctx, struct file *file)
+{
+	ctx->cred = LFS_FS(file_inode(file)->i_sb)->creator_cred;
+	ctx->user_file = file;
+	ctx->accessed = lfs_file_accessed;
+	ctx->end_write = NULL;
 }
 
 static ssize_t lfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp;
-	struct backing_file_ctx ctx = LFS_BACKING_CTX(file);
+	struct backing_file_ctx ctx;
 	struct fd real;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
+	lfs_read_ctx(&ctx, file);
 	ret = lfs_real_fdget(file, &real);
 	if (ret)
 		return ret;
@@ -338,10 +341,11 @@ static ssize_t lfs_splice_read(struct file *in, loff_t *ppos,
 			       struct pipe_inode_info *pipe, size_t len,
 			       unsigned int flags)
 {
-	struct backing_file_ctx ctx = LFS_BACKING_CTX(in);
+	struct backing_file_ctx ctx;
 	struct fd real;
 	ssize_t ret;
 
+	lfs_read_ctx(&ctx, in);
 	ret = lfs_real_fdget(in, &real);
 	if (ret)
 		return ret;
@@ -360,8 +364,9 @@ static struct inode *lfs_upper_inode(struct inode *inode)
 
 static int lfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct backing_file_ctx ctx = LFS_BACKING_CTX(file);
+	struct backing_file_ctx ctx;
 
+	lfs_read_ctx(&ctx, file);
 	return backing_file_mmap(file->private_data, vma, &ctx);
 }
 

@@ -18,18 +18,32 @@
  * fsopen fd) and, when there is such a log, also to the kernel log so
  * that every refused mount leaves a line naming the option.
  */
-#define lfs_invalfc(fc, fmt, ...) ({					\
-	if ((fc)->log.log)						\
-		pr_err(fmt "\n", ##__VA_ARGS__);			\
-	invalfc(fc, fmt, ##__VA_ARGS__);				\
-})
+static __printf(2, 3) int lfs_invalfc(struct fs_context *fc,
+				      const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (fc->log.log)
+		pr_err("%pV\n", &vaf);
+	va_end(args);
+
+	va_start(args, fmt);
+	vaf.va = &args;
+	logfc(fc->log.log, fc->log.prefix, 'e', "%pV", &vaf);
+	va_end(args);
+	return -EINVAL;
+}
 
 enum lfs_opt {
-	Opt_lowerdir,
-	Opt_lowerdir_add,
-	Opt_upperdir,
-	Opt_workdir,
-	Opt_layer,
+	OPT_LOWERDIR,
+	OPT_LOWERDIR_ADD,
+	OPT_UPPERDIR,
+	OPT_WORKDIR,
+	OPT_LAYER,
 };
 
 /* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
@@ -53,11 +67,11 @@ static int lfs_param_is_layer(struct p_log *log,
 }
 
 const struct fs_parameter_spec lfs_parameter_spec[] = {
-	fsparam_string_empty("lowerdir",	Opt_lowerdir),
-	__fsparam(lfs_param_is_layer, "lowerdir+", Opt_lowerdir_add, 0, NULL),
-	__fsparam(lfs_param_is_layer, "upperdir", Opt_upperdir, 0, NULL),
-	__fsparam(lfs_param_is_layer, "workdir", Opt_workdir, 0, NULL),
-	fsparam_string("layer",			Opt_layer),
+	fsparam_string_empty("lowerdir",	OPT_LOWERDIR),
+	__fsparam(lfs_param_is_layer, "lowerdir+", OPT_LOWERDIR_ADD, 0, NULL),
+	__fsparam(lfs_param_is_layer, "upperdir", OPT_UPPERDIR, 0, NULL),
+	__fsparam(lfs_param_is_layer, "workdir", OPT_WORKDIR, 0, NULL),
+	fsparam_string("layer",			OPT_LAYER),
 	{}
 };
 
@@ -258,7 +272,7 @@ static int lfs_split_lowerdirs(struct fs_context *fc, char *str)
 			*d++ = *s++;
 		} else if (*s == ':') {
 			if (s[1] == ':')
-				return lfs_invalfc(fc, "lowerdir: data-only layers (\"::\") are not supported");
+				return lfs_invalfc(fc, "lowerdir: no data-only layers (::)");
 			if (!s[1])
 				return lfs_invalfc(fc, "lowerdir: trailing colon");
 			nr++;
@@ -372,9 +386,9 @@ static int lfs_parse_upper_work(struct fs_context *fc,
 				struct fs_parameter *param, enum lfs_opt opt)
 {
 	struct lfs_fs_context *ctx = fc->fs_private;
-	const char *optname = opt == Opt_upperdir ? "upperdir" : "workdir";
-	struct path *path = opt == Opt_upperdir ? &ctx->upper : &ctx->work;
-	char **namep = opt == Opt_upperdir ? &ctx->uppername : &ctx->workname;
+	const char *optname = opt == OPT_UPPERDIR ? "upperdir" : "workdir";
+	struct path *path = opt == OPT_UPPERDIR ? &ctx->upper : &ctx->work;
+	char **namep = opt == OPT_UPPERDIR ? &ctx->uppername : &ctx->workname;
 	struct path newpath;
 	char *name;
 	int err;
@@ -417,14 +431,14 @@ static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return opt;
 
 	switch (opt) {
-	case Opt_lowerdir:
+	case OPT_LOWERDIR:
 		return lfs_parse_lowerdir(fc, param->string);
-	case Opt_lowerdir_add:
+	case OPT_LOWERDIR_ADD:
 		return lfs_parse_lowerdir_add(fc, param);
-	case Opt_upperdir:
-	case Opt_workdir:
+	case OPT_UPPERDIR:
+	case OPT_WORKDIR:
 		return lfs_parse_upper_work(fc, param, opt);
-	case Opt_layer:
+	case OPT_LAYER:
 		return lfs_parse_layer(fc, param->string);
 	}
 	return -EINVAL;

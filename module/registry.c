@@ -147,15 +147,15 @@ static int lfs_reg_verify_chain(struct lfs_reg_layer *l)
 		pr_err("layer %s: chain verification needs a diff_id\n", l->name);
 		return -EINVAL;
 	}
-	if (!l->parent) {
-		strscpy(computed, l->diff_id, sizeof(computed));
-	} else if (!l->parent->chain_id[0]) {
+	if (l->parent && !l->parent->chain_id[0]) {
 		pr_err("layer %s: parent %s has no chain_id to verify against\n",
 		       l->name, l->parent->name);
 		return -EINVAL;
-	} else {
-		lfs_reg_chain_id(l->parent->chain_id, l->diff_id, computed);
 	}
+	if (l->parent)
+		lfs_reg_chain_id(l->parent->chain_id, l->diff_id, computed);
+	else
+		strscpy(computed, l->diff_id, sizeof(computed));
 	if (l->chain_id[0] && strcmp(l->chain_id, computed)) {
 		pr_err("layer %s: chain_id %s does not match computed %s\n",
 		       l->name, l->chain_id, computed);

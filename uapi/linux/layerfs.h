@@ -24,7 +24,7 @@
 #define LAYERFS_ID_SIZE		72
 
 /* LAYERFS_IOC_ADD_LAYER flags */
-#define LAYERFS_ADD_VERIFY_CHAIN	(1U << 0)	/* check chain_id */
+#define LAYERFS_ADD_VERIFY_CHAIN	0x00000001U	/* check chain_id */
 #define LAYERFS_ADD_VALID_FLAGS		(LAYERFS_ADD_VERIFY_CHAIN)
 
 /*
