@@ -336,6 +336,19 @@ static void lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
 	lfs_do_setxattr(ofs, upperdir, LFS_XATTR_IMPURE, "y", 1, 0);
 }
 
+static void lfs_copy_up_count(struct lfs_fs *ofs, struct dentry *dentry,
+			      u64 bytes, u64 ns)
+{
+	s64 max = atomic64_read(&ofs->copy_up_ns_max);
+
+	lfs_stat_inc(ofs, copy_ups);
+	lfs_stat_add(ofs, copy_up_bytes, bytes);
+	lfs_stat_add(ofs, copy_up_ns, ns);
+	while (ns > max && !atomic64_try_cmpxchg(&ofs->copy_up_ns_max, &max, ns))
+		;
+	lfs_event_copy_up(ofs, dentry, bytes, ns);
+}
+
 static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 			   bool metadata_only)
 {
@@ -348,6 +361,7 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 		.metadata_only = metadata_only,
 	};
 	const struct cred *old_cred;
+	u64 start, ns, bytes;
 	int err;
 
 	err = mutex_lock_killable(&oi->lock);
@@ -357,6 +371,7 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	if (lfs_i_upper(inode))
 		goto out_unlock;
 
+	start = ktime_get_ns();
 	c.destdir = lfs_i_upper(d_inode(parent));
 	lfs_real_path(inode, &c.lowerpath);
 	old_cred = lfs_override_creds(dentry->d_sb);
@@ -375,8 +390,12 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	if (S_ISLNK(c.stat.mode) && !IS_ERR_OR_NULL(c.link))
 		do_delayed_call(&c.link_done);
 	revert_creds(old_cred);
-	if (!err)
+	if (!err) {
 		lfs_copyattr(inode);
+		ns = ktime_get_ns() - start;
+		bytes = S_ISREG(c.stat.mode) && !metadata_only ? c.stat.size : 0;
+		lfs_copy_up_count(ofs, dentry, bytes, ns);
+	}
 out_unlock:
 	mutex_unlock(&oi->lock);
 	return err;

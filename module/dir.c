@@ -113,8 +113,11 @@ static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 		goto out_dput_temp;
 
 	/* A new directory must not show what the whiteout hid. */
-	if (d_is_dir(temp))
+	if (d_is_dir(temp)) {
 		err = lfs_do_setxattr(ofs, temp, LFS_XATTR_OPAQUE, "y", 1, 0);
+		if (!err)
+			lfs_stat_inc(ofs, opaque_dirs);
+	}
 	if (!err)
 		err = lfs_replace_whiteout(ofs, temp, d_inode(upperdir), upper);
 	if (err) {
@@ -160,8 +163,9 @@ static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
 		 * lookups in it need not descend (best effort).
 		 */
 		if (d_is_dir(upper) &&
-		    test_bit(LFS_I_MERGE, &LFS_I(d_inode(dentry->d_parent))->flags))
-			lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0);
+		    test_bit(LFS_I_MERGE, &LFS_I(d_inode(dentry->d_parent))->flags) &&
+		    !lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0))
+			lfs_stat_inc(ofs, opaque_dirs);
 		*newdentry = dget(upper);
 	}
 	dput(upper);
@@ -331,6 +335,8 @@ static int lfs_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
 	err = finish_open(file, dentry, lfs_dummy_open);
 	if (err)
 		fput(realfile);
+	else
+		atomic_long_inc(&ofs->open_files);
 out_drop_write:
 	lfs_drop_write(sb);
 	return err;
@@ -533,8 +539,10 @@ static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
 	old_cred = lfs_override_creds(src->d_sb);
 	err = lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0);
 	revert_creds(old_cred);
-	if (!err)
+	if (!err) {
 		set_bit(LFS_I_OPAQUE, &LFS_I(d_inode(src))->flags);
+		lfs_stat_inc(ofs, opaque_dirs);
+	}
 	return err;
 }
 
@@ -543,10 +551,11 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	struct dentry *old = c->old, *new = c->new;
 	int err;
 
-	if (lfs_dir_has_lower(old))
+	if (lfs_dir_has_lower(old) ||
+	    (!c->overwrite && d_is_positive(new) && lfs_dir_has_lower(new))) {
+		lfs_stat_inc(ofs, exdev);
 		return -EXDEV;
-	if (!c->overwrite && d_is_positive(new) && lfs_dir_has_lower(new))
-		return -EXDEV;
+	}
 	if (c->overwrite && d_is_positive(new) && d_is_dir(new)) {
 		err = lfs_check_empty_dir(new);
 		if (err)
@@ -630,6 +639,8 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 
 	flags = lfs_rename_real_flags(c, newdentry);
 	err = lfs_do_rename(ofs, olddir, olddentry, newdir, newdentry, flags);
+	if (!err && (flags & RENAME_WHITEOUT))
+		lfs_stat_inc(ofs, whiteouts);
 	/* A dir exchanged with a whiteout left it at the old name. */
 	if (!err && c->overwrite && (flags & RENAME_EXCHANGE) &&
 	    !c->old_whiteout)

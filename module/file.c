@@ -124,12 +124,14 @@ static int lfs_open(struct inode *inode, struct file *file)
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
 	file->private_data = realfile;
+	atomic_long_inc(&LFS_FS(inode->i_sb)->open_files);
 	return 0;
 }
 
 static int lfs_release(struct inode *inode, struct file *file)
 {
 	fput(file->private_data);
+	atomic_long_dec(&LFS_FS(inode->i_sb)->open_files);
 	return 0;
 }
 

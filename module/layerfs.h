@@ -167,8 +167,12 @@ static inline int lfs_do_rename(struct lfs_fs *ofs, struct inode *olddir,
 static inline int lfs_do_whiteout(struct lfs_fs *ofs, struct inode *dir,
 				  struct dentry *dentry)
 {
-	return lfs_do_mknod(ofs, dir, dentry, S_IFCHR | WHITEOUT_MODE,
-			    WHITEOUT_DEV);
+	int err = lfs_do_mknod(ofs, dir, dentry, S_IFCHR | WHITEOUT_MODE,
+			       WHITEOUT_DEV);
+
+	if (!err)
+		lfs_stat_inc(ofs, whiteouts);
+	return err;
 }
 
 static inline int lfs_do_setxattr(struct lfs_fs *ofs, struct dentry *dentry,
@@ -304,10 +308,35 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path);
 int lfs_reg_del(const char *name);
 int lfs_reg_get(const char *name, struct layerfs_layer_info *info);
 struct lfs_reg_chain *lfs_reg_get_chain(const char *name);
+
+/* A copy of one registered layer, for netlink dumps. */
+struct lfs_reg_snapshot {
+	char name[LAYERFS_NAME_SIZE];
+	char parent[LAYERFS_NAME_SIZE];
+	char diff_id[LAYERFS_ID_SIZE];
+	char chain_id[LAYERFS_ID_SIZE];
+	u32 depth;
+	u32 children;
+	u32 mounts;
+	struct path path;		/* referenced: path_put() it */
+};
+
+int lfs_reg_snapshot_nth(unsigned long n, struct lfs_reg_snapshot *snap);
 void lfs_reg_put_chain(struct lfs_reg_chain *chain);
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l);
 const char *lfs_reg_layer_name(const struct lfs_reg_layer *l);
 void lfs_reg_exit(void);
+
+/* netlink.c */
+int lfs_genl_init(void);
+void lfs_genl_exit(void);
+int lfs_stats_alloc(struct lfs_fs *ofs);
+void lfs_stats_free(struct lfs_fs *ofs);
+void lfs_mount_add(struct lfs_fs *ofs, struct super_block *sb);
+void lfs_mount_del(struct lfs_fs *ofs);
+void lfs_event_layer(u32 type, const char *name);
+void lfs_event_copy_up(struct lfs_fs *ofs, struct dentry *dentry, u64 bytes,
+		       u64 ns);
 
 /* ctl.c */
 int lfs_ctl_init(void);

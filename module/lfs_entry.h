@@ -12,9 +12,26 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 
 struct lfs_dir_cache;
+
+/* Per-CPU counters of a mount, reported over netlink. */
+struct lfs_stats {
+	u64 lookups;
+	u64 negative;
+	u64 whiteouts_hit;
+	u64 opaque_stops;
+	u64 readdir_builds;
+	u64 readdir_hits;
+	u64 copy_ups;
+	u64 copy_up_bytes;
+	u64 copy_up_ns;
+	u64 whiteouts;
+	u64 opaque_dirs;
+	u64 exdev;
+};
 
 /* One layer of a mounted union. */
 struct lfs_layer {
@@ -63,7 +80,18 @@ struct lfs_fs {
 	bool workdir_locked;
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
 	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
+	/* Observability (netlink.c): */
+	u64 id;				/* mount id, unique while loaded */
+	dev_t dev;
+	struct list_head mounts;	/* on the list of mounts, netlink.c */
+	struct lfs_stats __percpu *stats;
+	u64 __percpu *depth;		/* lookups resolved per layer index */
+	atomic64_t copy_up_ns_max;
+	atomic_long_t open_files;
 };
+
+#define lfs_stat_inc(ofs, f)	this_cpu_inc((ofs)->stats->f)
+#define lfs_stat_add(ofs, f, v)	this_cpu_add((ofs)->stats->f, (v))
 
 /* Inode flags, bits of lfs_inode.flags. */
 enum lfs_inode_flag {

@@ -16,6 +16,8 @@
 
 struct lfs_lookup_ctx {
 	struct super_block *sb;
+	unsigned int whiteouts_hit;	/* statistics */
+	unsigned int opaque_stops;
 	const struct qstr *name;
 	struct dentry *upper;		/* hit in the upper layer */
 	struct lfs_path *stack;		/* hits in lower layers */
@@ -53,6 +55,7 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 	path.dentry = this;
 	if (lfs_path_is_whiteout(&path)) {
 		c->stop = true;
+		c->whiteouts_hit++;
 		goto put;
 	}
 
@@ -68,6 +71,7 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 	val = lfs_get_opaque_val(&path);
 	if (val == 'y') {
 		c->stop = true;
+		c->opaque_stops++;
 		if (!c->is_dir)
 			c->opaque = true;
 	}
@@ -185,6 +189,25 @@ static struct inode *lfs_lookup_inode(struct lfs_lookup_ctx *c)
 	return lfs_get_inode(c->sb, no_free_ptr(c->upper), oe, flags);
 }
 
+static void lfs_lookup_count(struct lfs_lookup_ctx *c, struct inode *inode)
+{
+	struct lfs_fs *ofs = LFS_FS(c->sb);
+	unsigned int depth;
+
+	lfs_stat_inc(ofs, lookups);
+	if (c->whiteouts_hit)
+		lfs_stat_add(ofs, whiteouts_hit, c->whiteouts_hit);
+	if (c->opaque_stops)
+		lfs_stat_add(ofs, opaque_stops, c->opaque_stops);
+	if (IS_ERR_OR_NULL(inode)) {
+		lfs_stat_inc(ofs, negative);
+		return;
+	}
+	/* Where it resolved: 0 upper, else the topmost lower layer's index. */
+	depth = lfs_i_upper(inode) ? 0 : LFS_E(inode)->lowerstack[0].layer->idx;
+	this_cpu_inc(ofs->depth[depth]);
+}
+
 struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 			  unsigned int flags)
 {
@@ -211,6 +234,7 @@ struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 			err = PTR_ERR(inode);
 	}
 	revert_creds(old_cred);
+	lfs_lookup_count(&c, inode);
 	lfs_lookup_ctx_release(&c);
 
 	if (err)

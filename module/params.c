@@ -500,6 +500,7 @@ int lfs_init_fs_context(struct fs_context *fc)
 		kfree(ctx);
 		return -ENOMEM;
 	}
+	INIT_LIST_HEAD(&ofs->mounts);
 	fc->s_fs_info = ofs;
 	fc->fs_private = ctx;
 	fc->ops = &lfs_context_ops;

@@ -386,10 +386,13 @@ static struct lfs_dir_cache *lfs_cache_get(struct dentry *dir)
 		refcount_inc(&cache->ref);
 	spin_unlock(&oi->cache_lock);
 
-	if (cache && lfs_cache_valid(cache, inode))
+	if (cache && lfs_cache_valid(cache, inode)) {
+		lfs_stat_inc(LFS_FS(inode->i_sb), readdir_hits);
 		return cache;
+	}
 	lfs_cache_put(cache);
 
+	lfs_stat_inc(LFS_FS(inode->i_sb), readdir_builds);
 	cache = lfs_cache_build(dir);
 	if (IS_ERR(cache))
 		return cache;

@@ -246,6 +246,7 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 		l->parent->children++;
 	}
 	lfs_reg_insert(l);
+	lfs_event_layer(LAYERFS_EVENT_LAYER_ADDED, l->name);
 	mutex_unlock(&lfs_reg_mutex);
 	return 0;
 
@@ -276,6 +277,8 @@ int lfs_reg_del(const char *name)
 	else if (l->children || l->mounts)
 		err = -EBUSY;
 	else
+		lfs_event_layer(LAYERFS_EVENT_LAYER_REMOVED, l->name);
+	if (!err)
 		lfs_reg_unlink(l);
 	mutex_unlock(&lfs_reg_mutex);
 	return err;
@@ -351,6 +354,32 @@ void lfs_reg_put_chain(struct lfs_reg_chain *chain)
 	for (i = 0; i < chain->nr; i++)
 		lfs_reg_put(chain->layers[i]);
 	kvfree(chain);
+}
+
+/* Copy the @n-th layer in name order; -ENOENT past the end. */
+int lfs_reg_snapshot_nth(unsigned long n, struct lfs_reg_snapshot *snap)
+{
+	struct lfs_reg_layer *l = NULL;
+	struct rb_node *node;
+
+	mutex_lock(&lfs_reg_mutex);
+	for (node = rb_first(&lfs_reg_root); node && n; n--)
+		node = rb_next(node);
+	if (node) {
+		l = rb_entry(node, typeof(*l), node);
+		strscpy(snap->name, l->name, sizeof(snap->name));
+		strscpy(snap->parent, l->parent ? l->parent->name : "",
+			sizeof(snap->parent));
+		strscpy(snap->diff_id, l->diff_id, sizeof(snap->diff_id));
+		strscpy(snap->chain_id, l->chain_id, sizeof(snap->chain_id));
+		snap->depth = l->depth;
+		snap->children = l->children;
+		snap->mounts = l->mounts;
+		snap->path = l->path;
+		path_get(&snap->path);
+	}
+	mutex_unlock(&lfs_reg_mutex);
+	return l ? 0 : -ENOENT;
 }
 
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l)

@@ -58,6 +58,7 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	struct vfsmount **mounts;
 	unsigned int i;
 
+	lfs_stats_free(ofs);
 	dput(ofs->workdir);
 	if (ofs->workdir_locked)
 		lfs_inuse_unlock(ofs->workbasedir);
@@ -576,6 +577,8 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	}
 
 	err = lfs_get_lower_layers(sb, fc, ctx);
+	if (!err)
+		err = lfs_stats_alloc(ofs);
 	if (err)
 		return err;
 
@@ -595,6 +598,7 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (IS_ERR(root))
 		return PTR_ERR(root);
 	sb->s_root = root;
+	lfs_mount_add(ofs, sb);
 	return 0;
 }
 
@@ -602,6 +606,8 @@ static void lfs_kill_sb(struct super_block *sb)
 {
 	struct lfs_fs *ofs = LFS_FS(sb);
 
+	if (ofs)
+		lfs_mount_del(ofs);
 	/* Evicts all inodes, dropping real dentries, before the layers. */
 	kill_anon_super(sb);
 	if (ofs)
@@ -628,9 +634,12 @@ static int __init layerfs_init(void)
 	if (!lfs_inode_cachep)
 		return -ENOMEM;
 
-	err = lfs_ctl_init();
+	err = lfs_genl_init();
 	if (err)
 		goto out_cache;
+	err = lfs_ctl_init();
+	if (err)
+		goto out_genl;
 	err = register_filesystem(&layerfs_fs_type);
 	if (err)
 		goto out_ctl;
@@ -638,6 +647,8 @@ static int __init layerfs_init(void)
 
 out_ctl:
 	lfs_ctl_exit();
+out_genl:
+	lfs_genl_exit();
 out_cache:
 	kmem_cache_destroy(lfs_inode_cachep);
 	return err;
@@ -648,6 +659,7 @@ static void __exit layerfs_exit(void)
 	unregister_filesystem(&layerfs_fs_type);
 	lfs_ctl_exit();
 	lfs_reg_exit();
+	lfs_genl_exit();
 	/* Wait for delayed inode frees (lfs_free_inode via RCU). */
 	rcu_barrier();
 	kmem_cache_destroy(lfs_inode_cachep);

@@ -81,4 +81,126 @@ struct layerfs_layer_info {
 #define LAYERFS_IOC_DEL_LAYER	_IOW(LAYERFS_IOC_MAGIC, 2, struct layerfs_layer_del)
 #define LAYERFS_IOC_GET_LAYER	_IOWR(LAYERFS_IOC_MAGIC, 3, struct layerfs_layer_info)
 
+/*
+ * Generic netlink family "layerfs", version 1: dumps of the registry and
+ * of the mounts, per-mount statistics, and events.
+ *
+ * Every command needs CAP_SYS_ADMIN; so does joining the "events" group.
+ * Attribute policies are strict: unknown attributes are refused.
+ */
+#define LAYERFS_GENL_NAME		"layerfs"
+#define LAYERFS_GENL_VERSION		1
+#define LAYERFS_GENL_MCGRP_EVENTS	"events"
+
+enum layerfs_cmd {
+	LAYERFS_CMD_UNSPEC,
+	LAYERFS_CMD_GET_LAYERS,		/* dump: one LAYERFS_A_LAYER each */
+	LAYERFS_CMD_GET_MOUNTS,		/* dump: one LAYERFS_A_MOUNT each */
+	LAYERFS_CMD_GET_STATS,		/* do (MOUNT_ID) or dump: A_STATS */
+	LAYERFS_CMD_RESET_STATS,	/* do: MOUNT_ID, or all mounts */
+	LAYERFS_CMD_EVENT,		/* multicast: one LAYERFS_A_EVENT */
+	__LAYERFS_CMD_MAX,
+};
+#define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
+
+enum layerfs_attr {
+	LAYERFS_A_UNSPEC,
+	LAYERFS_A_MOUNT_ID,		/* u64: selects a mount */
+	LAYERFS_A_LAYER,		/* nest: LAYERFS_LAYER_A_* */
+	LAYERFS_A_MOUNT,		/* nest: LAYERFS_MOUNT_A_* */
+	LAYERFS_A_STATS,		/* nest: LAYERFS_STATS_A_* */
+	LAYERFS_A_EVENT,		/* nest: LAYERFS_EVENT_A_* */
+	__LAYERFS_A_MAX,
+};
+#define LAYERFS_A_MAX (__LAYERFS_A_MAX - 1)
+
+enum layerfs_layer_attr {
+	LAYERFS_LAYER_A_UNSPEC,
+	LAYERFS_LAYER_A_NAME,		/* string */
+	LAYERFS_LAYER_A_PARENT,		/* string, absent for a base layer */
+	LAYERFS_LAYER_A_DEPTH,		/* u32, 1 for a base layer */
+	LAYERFS_LAYER_A_DIFF_ID,	/* string, absent if unknown */
+	LAYERFS_LAYER_A_CHAIN_ID,	/* string, absent if unknown */
+	LAYERFS_LAYER_A_CHILDREN,	/* u32 */
+	LAYERFS_LAYER_A_MOUNTS,		/* u32 */
+	LAYERFS_LAYER_A_PATH,		/* string: the layer directory */
+	__LAYERFS_LAYER_A_MAX,
+};
+#define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
+
+enum layerfs_mount_attr {
+	LAYERFS_MOUNT_A_UNSPEC,
+	LAYERFS_MOUNT_A_PAD,
+	LAYERFS_MOUNT_A_ID,		/* u64, unique while loaded */
+	LAYERFS_MOUNT_A_DEV,		/* u32: st_dev, new_encode_dev() */
+	LAYERFS_MOUNT_A_LAYER,		/* string: layer=NAME mounts */
+	LAYERFS_MOUNT_A_LOWERDIR,	/* string: legacy lowerdir= value */
+	LAYERFS_MOUNT_A_TOP_LOWER,	/* string: topmost lower layer */
+	LAYERFS_MOUNT_A_UPPERDIR,	/* string */
+	LAYERFS_MOUNT_A_WORKDIR,	/* string */
+	LAYERFS_MOUNT_A_LAYER_COUNT,	/* u32: lower layers */
+	__LAYERFS_MOUNT_A_MAX,
+};
+#define LAYERFS_MOUNT_A_MAX (__LAYERFS_MOUNT_A_MAX - 1)
+
+/* Counters are u64 and count since mount or the last reset. */
+enum layerfs_stats_attr {
+	LAYERFS_STATS_A_UNSPEC,
+	LAYERFS_STATS_A_PAD,
+	LAYERFS_STATS_A_MOUNT_ID,	/* u64 */
+	LAYERFS_STATS_A_LOOKUPS,	/* lookups that missed the dcache */
+	LAYERFS_STATS_A_NEGATIVE,	/* ... of those, name not found */
+	LAYERFS_STATS_A_WHITEOUTS_HIT,	/* whiteouts met by lookups */
+	LAYERFS_STATS_A_OPAQUE_STOPS,	/* opaque dirs that stopped descent */
+	LAYERFS_STATS_A_DEPTH,		/* nest of LAYERFS_DEPTH_A_* nests */
+	LAYERFS_STATS_A_READDIR_BUILDS,	/* merged listings built */
+	LAYERFS_STATS_A_READDIR_HITS,	/* listings served from the cache */
+	LAYERFS_STATS_A_COPY_UPS,
+	LAYERFS_STATS_A_COPY_UP_BYTES,
+	LAYERFS_STATS_A_COPY_UP_NS,	/* total */
+	LAYERFS_STATS_A_COPY_UP_NS_MAX,
+	LAYERFS_STATS_A_WHITEOUTS,	/* whiteouts created */
+	LAYERFS_STATS_A_OPAQUE_DIRS,	/* opaque dirs created */
+	LAYERFS_STATS_A_EXDEV,		/* EXDEV returned by rename */
+	LAYERFS_STATS_A_OPEN_FILES,	/* open regular files now */
+	__LAYERFS_STATS_A_MAX,
+};
+#define LAYERFS_STATS_A_MAX (__LAYERFS_STATS_A_MAX - 1)
+
+/*
+ * Lookup depth histogram: where positive lookups resolved. Depth 0 is
+ * the upper layer, 1 the topmost lower layer, and so on; only depths
+ * with a non-zero count are reported.
+ */
+enum layerfs_depth_attr {
+	LAYERFS_DEPTH_A_UNSPEC,
+	LAYERFS_DEPTH_A_PAD,
+	LAYERFS_DEPTH_A_DEPTH,		/* u32 */
+	LAYERFS_DEPTH_A_COUNT,		/* u64 */
+	__LAYERFS_DEPTH_A_MAX,
+};
+#define LAYERFS_DEPTH_A_MAX (__LAYERFS_DEPTH_A_MAX - 1)
+
+enum layerfs_event_type {
+	LAYERFS_EVENT_LAYER_ADDED = 1,
+	LAYERFS_EVENT_LAYER_REMOVED,
+	LAYERFS_EVENT_MOUNT,
+	LAYERFS_EVENT_UMOUNT,
+	LAYERFS_EVENT_COPY_UP,
+};
+
+enum layerfs_event_attr {
+	LAYERFS_EVENT_A_UNSPEC,
+	LAYERFS_EVENT_A_PAD,
+	LAYERFS_EVENT_A_TYPE,		/* u32: enum layerfs_event_type */
+	LAYERFS_EVENT_A_LAYER,		/* string: layer events */
+	LAYERFS_EVENT_A_MOUNT_ID,	/* u64: mount and copy-up events */
+	LAYERFS_EVENT_A_PATH,		/* string: copied-up path in mount */
+	LAYERFS_EVENT_A_BYTES,		/* u64: copy-up data bytes */
+	LAYERFS_EVENT_A_NS,		/* u64: copy-up duration */
+	LAYERFS_EVENT_A_DROPPED,	/* u32: copy-up events rate limited */
+	__LAYERFS_EVENT_A_MAX,
+};
+#define LAYERFS_EVENT_A_MAX (__LAYERFS_EVENT_A_MAX - 1)
+
 #endif /* _UAPI_LINUX_LAYERFS_H */

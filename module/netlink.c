@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * layerfs generic netlink family: registry and mount dumps, per-mount
+ * statistics, and events.
+ *
+ * Statistics are per-CPU counters summed when read, so the hot paths
+ * (lookup, readdir, open) never share a cache line between CPUs.
+ *
+ * Locking: lfs_mounts_mutex protects the list of mounts; a mount leaves
+ * the list in kill_sb before its lfs_fs is freed, so a dump holding the
+ * mutex may read any listed mount.
+ */
+
+#include <linux/fs.h>
+#include <linux/dcache.h>
+#include <linux/ratelimit.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include "layerfs.h"
+
+static DEFINE_MUTEX(lfs_mounts_mutex);
+static LIST_HEAD(lfs_mounts_list);
+static atomic64_t lfs_mount_seq = ATOMIC64_INIT(0);
+
+/* Copy-up events: at most 100 a second, the rest are counted. */
+static DEFINE_RATELIMIT_STATE(lfs_copy_up_rs, HZ, 100);
+static atomic_t lfs_copy_up_dropped = ATOMIC_INIT(0);
+
+static struct genl_family lfs_genl_family;
+
+enum lfs_mcgrp {
+	LFS_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group lfs_mcgrps[] = {
+	[LFS_MCGRP_EVENTS] = {
+		.name	= LAYERFS_GENL_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_SYS_ADMIN,
+	},
+};
+
+static const struct nla_policy lfs_genl_policy[LAYERFS_A_MAX + 1] = {
+	[LAYERFS_A_MOUNT_ID]	= { .type = NLA_U64 },
+};
+
+int lfs_stats_alloc(struct lfs_fs *ofs)
+{
+	ofs->stats = alloc_percpu(struct lfs_stats);
+	ofs->depth = __alloc_percpu(sizeof(u64) * ofs->numlayer,
+				    __alignof__(u64));
+	if (!ofs->stats || !ofs->depth)
+		return -ENOMEM;
+	return 0;
+}
+
+void lfs_stats_free(struct lfs_fs *ofs)
+{
+	free_percpu(ofs->stats);
+	free_percpu(ofs->depth);
+}
+
+static void lfs_stats_sum(struct lfs_fs *ofs, struct lfs_stats *sum)
+{
+	const u64 *src;
+	u64 *dst = (u64 *)sum;
+	unsigned int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		src = (const u64 *)per_cpu_ptr(ofs->stats, cpu);
+		for (i = 0; i < sizeof(*sum) / sizeof(u64); i++)
+			dst[i] += src[i];
+	}
+}
+
+static u64 lfs_depth_sum(struct lfs_fs *ofs, unsigned int idx)
+{
+	unsigned int cpu;
+	u64 sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(ofs->depth, cpu)[idx];
+	return sum;
+}
+
+static void lfs_stats_reset(struct lfs_fs *ofs)
+{
+	unsigned int cpu;
+
+	/* Racing increments may survive; a reset is not a barrier. */
+	for_each_possible_cpu(cpu) {
+		memset(per_cpu_ptr(ofs->stats, cpu), 0, sizeof(struct lfs_stats));
+		memset(per_cpu_ptr(ofs->depth, cpu), 0,
+		       sizeof(u64) * ofs->numlayer);
+	}
+	atomic64_set(&ofs->copy_up_ns_max, 0);
+}
+
+static int lfs_send_event(struct sk_buff *skb)
+{
+	return genlmsg_multicast(&lfs_genl_family, skb, 0, LFS_MCGRP_EVENTS,
+				 GFP_KERNEL);
+}
+
+static struct sk_buff *lfs_event_new(u32 type, void **hdr,
+				     struct nlattr **nest)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&lfs_genl_family, &init_net, LFS_MCGRP_EVENTS))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &lfs_genl_family, 0, LAYERFS_CMD_EVENT);
+	if (!*hdr)
+		goto err;
+	*nest = nla_nest_start(skb, LAYERFS_A_EVENT);
+	if (!*nest || nla_put_u32(skb, LAYERFS_EVENT_A_TYPE, type))
+		goto err;
+	return skb;
+err:
+	nlmsg_free(skb);
+	return NULL;
+}
+
+static void lfs_event_send(struct sk_buff *skb, void *hdr,
+			   struct nlattr *nest)
+{
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	lfs_send_event(skb);
+}
+
+void lfs_event_layer(u32 type, const char *name)
+{
+	struct nlattr *nest;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = lfs_event_new(type, &hdr, &nest);
+	if (!skb)
+		return;
+	if (nla_put_string(skb, LAYERFS_EVENT_A_LAYER, name)) {
+		nlmsg_free(skb);
+		return;
+	}
+	lfs_event_send(skb, hdr, nest);
+}
+
+static void lfs_event_mount(u32 type, struct lfs_fs *ofs)
+{
+	struct nlattr *nest;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = lfs_event_new(type, &hdr, &nest);
+	if (!skb)
+		return;
+	if (nla_put_u64_64bit(skb, LAYERFS_EVENT_A_MOUNT_ID, ofs->id,
+			      LAYERFS_EVENT_A_PAD)) {
+		nlmsg_free(skb);
+		return;
+	}
+	lfs_event_send(skb, hdr, nest);
+}
+
+void lfs_event_copy_up(struct lfs_fs *ofs, struct dentry *dentry, u64 bytes,
+		       u64 ns)
+{
+	struct nlattr *nest;
+	struct sk_buff *skb;
+	char *buf, *path;
+	void *hdr;
+	int err;
+
+	if (!genl_has_listeners(&lfs_genl_family, &init_net, LFS_MCGRP_EVENTS))
+		return;
+	if (!__ratelimit(&lfs_copy_up_rs)) {
+		atomic_inc(&lfs_copy_up_dropped);
+		return;
+	}
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return;
+	path = dentry_path_raw(dentry, buf, PATH_MAX);
+	skb = IS_ERR(path) ? NULL : lfs_event_new(LAYERFS_EVENT_COPY_UP, &hdr,
+						 &nest);
+	if (!skb)
+		goto out;
+	err = nla_put_u64_64bit(skb, LAYERFS_EVENT_A_MOUNT_ID, ofs->id,
+				LAYERFS_EVENT_A_PAD) ||
+	      nla_put_string(skb, LAYERFS_EVENT_A_PATH, path) ||
+	      nla_put_u64_64bit(skb, LAYERFS_EVENT_A_BYTES, bytes,
+				LAYERFS_EVENT_A_PAD) ||
+	      nla_put_u64_64bit(skb, LAYERFS_EVENT_A_NS, ns,
+				LAYERFS_EVENT_A_PAD) ||
+	      nla_put_u32(skb, LAYERFS_EVENT_A_DROPPED,
+			  atomic_xchg(&lfs_copy_up_dropped, 0));
+	if (err)
+		nlmsg_free(skb);
+	else
+		lfs_event_send(skb, hdr, nest);
+out:
+	kfree(buf);
+}
+
+void lfs_mount_add(struct lfs_fs *ofs, struct super_block *sb)
+{
+	ofs->id = atomic64_inc_return(&lfs_mount_seq);
+	ofs->dev = sb->s_dev;
+	mutex_lock(&lfs_mounts_mutex);
+	list_add_tail(&ofs->mounts, &lfs_mounts_list);
+	mutex_unlock(&lfs_mounts_mutex);
+	lfs_event_mount(LAYERFS_EVENT_MOUNT, ofs);
+}
+
+void lfs_mount_del(struct lfs_fs *ofs)
+{
+	if (list_empty(&ofs->mounts))
+		return;
+	mutex_lock(&lfs_mounts_mutex);
+	list_del_init(&ofs->mounts);
+	mutex_unlock(&lfs_mounts_mutex);
+	lfs_event_mount(LAYERFS_EVENT_UMOUNT, ofs);
+}
+
+/* Caller holds lfs_mounts_mutex. */
+static struct lfs_fs *lfs_mount_find(u64 id)
+{
+	struct lfs_fs *ofs;
+
+	list_for_each_entry(ofs, &lfs_mounts_list, mounts)
+		if (ofs->id == id)
+			return ofs;
+	return NULL;
+}
+
+static int lfs_put_str(struct sk_buff *skb, int type, const char *s)
+{
+	return s && *s ? nla_put_string(skb, type, s) : 0;
+}
+
+static int lfs_fill_layer(struct sk_buff *skb, const struct lfs_reg_snapshot *s)
+{
+	struct nlattr *nest;
+	char *buf, *path;
+	int err;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = d_path(&s->path, buf, PATH_MAX);
+	nest = nla_nest_start(skb, LAYERFS_A_LAYER);
+	err = !nest ||
+	      nla_put_string(skb, LAYERFS_LAYER_A_NAME, s->name) ||
+	      lfs_put_str(skb, LAYERFS_LAYER_A_PARENT, s->parent) ||
+	      nla_put_u32(skb, LAYERFS_LAYER_A_DEPTH, s->depth) ||
+	      lfs_put_str(skb, LAYERFS_LAYER_A_DIFF_ID, s->diff_id) ||
+	      lfs_put_str(skb, LAYERFS_LAYER_A_CHAIN_ID, s->chain_id) ||
+	      nla_put_u32(skb, LAYERFS_LAYER_A_CHILDREN, s->children) ||
+	      nla_put_u32(skb, LAYERFS_LAYER_A_MOUNTS, s->mounts) ||
+	      (!IS_ERR(path) && nla_put_string(skb, LAYERFS_LAYER_A_PATH, path));
+	kfree(buf);
+	if (err)
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int lfs_nl_get_layers(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct lfs_reg_snapshot snap;
+	unsigned long n;
+	void *hdr;
+	int err = 0;
+
+	for (n = cb->args[0]; !lfs_reg_snapshot_nth(n, &snap); n++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &lfs_genl_family,
+				  NLM_F_MULTI, LAYERFS_CMD_GET_LAYERS);
+		err = hdr ? lfs_fill_layer(skb, &snap) : -EMSGSIZE;
+		path_put(&snap.path);
+		if (err) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = n;
+	/* A full skb ends this part of the dump; the next one resumes. */
+	return err == -EMSGSIZE ? skb->len : err ?: skb->len;
+}
+
+static int lfs_fill_mount(struct sk_buff *skb, struct lfs_fs *ofs)
+{
+	struct nlattr *nest = nla_nest_start(skb, LAYERFS_A_MOUNT);
+	int err;
+
+	err = !nest ||
+	      nla_put_u64_64bit(skb, LAYERFS_MOUNT_A_ID, ofs->id,
+				LAYERFS_MOUNT_A_PAD) ||
+	      nla_put_u32(skb, LAYERFS_MOUNT_A_DEV, new_encode_dev(ofs->dev)) ||
+	      lfs_put_str(skb, LAYERFS_MOUNT_A_LAYER, ofs->config.layer) ||
+	      lfs_put_str(skb, LAYERFS_MOUNT_A_LOWERDIR,
+			  ofs->config.lowerdir_all) ||
+	      lfs_put_str(skb, LAYERFS_MOUNT_A_TOP_LOWER,
+			  ofs->config.lowerdirs[1]) ||
+	      lfs_put_str(skb, LAYERFS_MOUNT_A_UPPERDIR, ofs->config.upperdir) ||
+	      lfs_put_str(skb, LAYERFS_MOUNT_A_WORKDIR, ofs->config.workdir) ||
+	      nla_put_u32(skb, LAYERFS_MOUNT_A_LAYER_COUNT, ofs->numlayer - 1);
+	if (err)
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int lfs_fill_depth(struct sk_buff *skb, struct lfs_fs *ofs)
+{
+	struct nlattr *hist, *d;
+	unsigned int i;
+	u64 count;
+
+	hist = nla_nest_start(skb, LAYERFS_STATS_A_DEPTH);
+	if (!hist)
+		return -EMSGSIZE;
+	for (i = 0; i < ofs->numlayer; i++) {
+		count = lfs_depth_sum(ofs, i);
+		if (!count)
+			continue;
+		d = nla_nest_start(skb, i + 1);
+		if (!d || nla_put_u32(skb, LAYERFS_DEPTH_A_DEPTH, i) ||
+		    nla_put_u64_64bit(skb, LAYERFS_DEPTH_A_COUNT, count,
+				      LAYERFS_DEPTH_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, d);
+	}
+	nla_nest_end(skb, hist);
+	return 0;
+}
+
+static int lfs_put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, LAYERFS_STATS_A_PAD);
+}
+
+static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
+{
+	struct nlattr *nest = nla_nest_start(skb, LAYERFS_A_STATS);
+	struct lfs_stats s;
+	int err;
+
+	if (!nest)
+		return -EMSGSIZE;
+	lfs_stats_sum(ofs, &s);
+	err = lfs_put_u64(skb, LAYERFS_STATS_A_MOUNT_ID, ofs->id) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_LOOKUPS, s.lookups) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_NEGATIVE, s.negative) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_WHITEOUTS_HIT, s.whiteouts_hit) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_OPAQUE_STOPS, s.opaque_stops) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_BUILDS,
+			  s.readdir_builds) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_HITS, s.readdir_hits) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UPS, s.copy_ups) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UP_BYTES, s.copy_up_bytes) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UP_NS, s.copy_up_ns) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UP_NS_MAX,
+			  atomic64_read(&ofs->copy_up_ns_max)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_WHITEOUTS, s.whiteouts) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_OPAQUE_DIRS, s.opaque_dirs) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_EXDEV, s.exdev) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_OPEN_FILES,
+			  atomic_long_read(&ofs->open_files)) ||
+	      lfs_fill_depth(skb, ofs);
+	if (err)
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+typedef int (*lfs_fill_fn)(struct sk_buff *skb, struct lfs_fs *ofs);
+
+/* Dump one message per mount, resuming at the mount id in args[0]. */
+static int lfs_dump_mounts(struct sk_buff *skb, struct netlink_callback *cb,
+			   u8 cmd, lfs_fill_fn fill)
+{
+	struct lfs_fs *ofs;
+	void *hdr;
+	int err = 0;
+
+	mutex_lock(&lfs_mounts_mutex);
+	list_for_each_entry(ofs, &lfs_mounts_list, mounts) {
+		if (ofs->id <= cb->args[0])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &lfs_genl_family,
+				  NLM_F_MULTI, cmd);
+		err = hdr ? fill(skb, ofs) : -EMSGSIZE;
+		if (err) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = ofs->id;
+	}
+	mutex_unlock(&lfs_mounts_mutex);
+	return err == -EMSGSIZE ? skb->len : err ?: skb->len;
+}
+
+static int lfs_nl_get_mounts(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return lfs_dump_mounts(skb, cb, LAYERFS_CMD_GET_MOUNTS, lfs_fill_mount);
+}
+
+static int lfs_nl_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return lfs_dump_mounts(skb, cb, LAYERFS_CMD_GET_STATS, lfs_fill_stats);
+}
+
+static int lfs_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct lfs_fs *ofs;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LAYERFS_A_MOUNT_ID))
+		return -EINVAL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &lfs_genl_family, 0,
+				LAYERFS_CMD_GET_STATS);
+	err = -EMSGSIZE;
+	if (!hdr)
+		goto err_free;
+
+	mutex_lock(&lfs_mounts_mutex);
+	ofs = lfs_mount_find(nla_get_u64(info->attrs[LAYERFS_A_MOUNT_ID]));
+	if (ofs)
+		err = lfs_fill_stats(msg, ofs);
+	else
+		err = -ENOENT;
+	mutex_unlock(&lfs_mounts_mutex);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[LAYERFS_A_MOUNT_ID],
+				    "no layerfs mount with this id");
+	if (err)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+static int lfs_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id_attr = info->attrs[LAYERFS_A_MOUNT_ID];
+	struct lfs_fs *ofs;
+	int err = 0;
+
+	mutex_lock(&lfs_mounts_mutex);
+	if (id_attr) {
+		ofs = lfs_mount_find(nla_get_u64(id_attr));
+		if (ofs)
+			lfs_stats_reset(ofs);
+		else
+			err = -ENOENT;
+	} else {
+		list_for_each_entry(ofs, &lfs_mounts_list, mounts)
+			lfs_stats_reset(ofs);
+	}
+	mutex_unlock(&lfs_mounts_mutex);
+	if (err)
+		NL_SET_ERR_MSG_ATTR(info->extack, id_attr,
+				    "no layerfs mount with this id");
+	return err;
+}
+
+static const struct genl_small_ops lfs_genl_ops[] = {
+	{
+		.cmd	= LAYERFS_CMD_GET_LAYERS,
+		.dumpit	= lfs_nl_get_layers,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= LAYERFS_CMD_GET_MOUNTS,
+		.dumpit	= lfs_nl_get_mounts,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= LAYERFS_CMD_GET_STATS,
+		.doit	= lfs_nl_get_stats,
+		.dumpit	= lfs_nl_dump_stats,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= LAYERFS_CMD_RESET_STATS,
+		.doit	= lfs_nl_reset_stats,
+		.flags	= GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family lfs_genl_family __ro_after_init = {
+	.name		= LAYERFS_GENL_NAME,
+	.version	= LAYERFS_GENL_VERSION,
+	.maxattr	= LAYERFS_A_MAX,
+	.policy		= lfs_genl_policy,
+	.netnsok	= false,
+	.module		= THIS_MODULE,
+	.small_ops	= lfs_genl_ops,
+	.n_small_ops	= ARRAY_SIZE(lfs_genl_ops),
+	.mcgrps		= lfs_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(lfs_mcgrps),
+};
+
+int lfs_genl_init(void)
+{
+	return genl_register_family(&lfs_genl_family);
+}
+
+void lfs_genl_exit(void)
+{
+	genl_unregister_family(&lfs_genl_family);
+}
