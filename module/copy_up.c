@@ -341,9 +341,9 @@ static void lfs_copy_up_count(struct lfs_fs *ofs, struct dentry *dentry,
 {
 	s64 max = atomic64_read(&ofs->copy_up_ns_max);
 
-	lfs_stat_inc(ofs, copy_ups);
-	lfs_stat_add(ofs, copy_up_bytes, bytes);
-	lfs_stat_add(ofs, copy_up_ns, ns);
+	lfs_stat_inc(ofs, LFS_STAT_COPY_UPS);
+	lfs_stat_add(ofs, LFS_STAT_COPY_UP_BYTES, bytes);
+	lfs_stat_add(ofs, LFS_STAT_COPY_UP_NS, ns);
 	while (ns > max && !atomic64_try_cmpxchg(&ofs->copy_up_ns_max, &max, ns))
 		;
 	lfs_event_copy_up(ofs, dentry, bytes, ns);

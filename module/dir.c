@@ -116,7 +116,7 @@ static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 	if (d_is_dir(temp)) {
 		err = lfs_do_setxattr(ofs, temp, LFS_XATTR_OPAQUE, "y", 1, 0);
 		if (!err)
-			lfs_stat_inc(ofs, opaque_dirs);
+			lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
 	}
 	if (!err)
 		err = lfs_replace_whiteout(ofs, temp, d_inode(upperdir), upper);
@@ -165,7 +165,7 @@ static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
 		if (d_is_dir(upper) &&
 		    test_bit(LFS_I_MERGE, &LFS_I(d_inode(dentry->d_parent))->flags) &&
 		    !lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0))
-			lfs_stat_inc(ofs, opaque_dirs);
+			lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
 		*newdentry = dget(upper);
 	}
 	dput(upper);
@@ -541,7 +541,7 @@ static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
 	revert_creds(old_cred);
 	if (!err) {
 		set_bit(LFS_I_OPAQUE, &LFS_I(d_inode(src))->flags);
-		lfs_stat_inc(ofs, opaque_dirs);
+		lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
 	}
 	return err;
 }
@@ -553,7 +553,7 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 
 	if (lfs_dir_has_lower(old) ||
 	    (!c->overwrite && d_is_positive(new) && lfs_dir_has_lower(new))) {
-		lfs_stat_inc(ofs, exdev);
+		lfs_stat_inc(ofs, LFS_STAT_EXDEV);
 		return -EXDEV;
 	}
 	if (c->overwrite && d_is_positive(new) && d_is_dir(new)) {
@@ -640,7 +640,7 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	flags = lfs_rename_real_flags(c, newdentry);
 	err = lfs_do_rename(ofs, olddir, olddentry, newdir, newdentry, flags);
 	if (!err && (flags & RENAME_WHITEOUT))
-		lfs_stat_inc(ofs, whiteouts);
+		lfs_stat_inc(ofs, LFS_STAT_WHITEOUTS);
 	/* A dir exchanged with a whiteout left it at the old name. */
 	if (!err && c->overwrite && (flags & RENAME_EXCHANGE) &&
 	    !c->old_whiteout)

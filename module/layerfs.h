@@ -171,7 +171,7 @@ static inline int lfs_do_whiteout(struct lfs_fs *ofs, struct inode *dir,
 			       WHITEOUT_DEV);
 
 	if (!err)
-		lfs_stat_inc(ofs, whiteouts);
+		lfs_stat_inc(ofs, LFS_STAT_WHITEOUTS);
 	return err;
 }
 

@@ -18,19 +18,24 @@
 struct lfs_dir_cache;
 
 /* Per-CPU counters of a mount, reported over netlink. */
+enum lfs_stat {
+	LFS_STAT_LOOKUPS,
+	LFS_STAT_NEGATIVE,
+	LFS_STAT_WHITEOUTS_HIT,
+	LFS_STAT_OPAQUE_STOPS,
+	LFS_STAT_READDIR_BUILDS,
+	LFS_STAT_READDIR_HITS,
+	LFS_STAT_COPY_UPS,
+	LFS_STAT_COPY_UP_BYTES,
+	LFS_STAT_COPY_UP_NS,
+	LFS_STAT_WHITEOUTS,
+	LFS_STAT_OPAQUE_DIRS,
+	LFS_STAT_EXDEV,
+	LFS_STAT_NR,
+};
+
 struct lfs_stats {
-	u64 lookups;
-	u64 negative;
-	u64 whiteouts_hit;
-	u64 opaque_stops;
-	u64 readdir_builds;
-	u64 readdir_hits;
-	u64 copy_ups;
-	u64 copy_up_bytes;
-	u64 copy_up_ns;
-	u64 whiteouts;
-	u64 opaque_dirs;
-	u64 exdev;
+	u64 v[LFS_STAT_NR];
 };
 
 /* One layer of a mounted union. */
@@ -90,8 +95,15 @@ struct lfs_fs {
 	atomic_long_t open_files;
 };
 
-#define lfs_stat_inc(ofs, f)	this_cpu_inc((ofs)->stats->f)
-#define lfs_stat_add(ofs, f, v)	this_cpu_add((ofs)->stats->f, (v))
+static inline void lfs_stat_add(struct lfs_fs *ofs, enum lfs_stat stat, u64 v)
+{
+	this_cpu_add(ofs->stats->v[stat], v);
+}
+
+static inline void lfs_stat_inc(struct lfs_fs *ofs, enum lfs_stat stat)
+{
+	lfs_stat_add(ofs, stat, 1);
+}
 
 /* Inode flags, bits of lfs_inode.flags. */
 enum lfs_inode_flag {

@@ -194,13 +194,13 @@ static void lfs_lookup_count(struct lfs_lookup_ctx *c, struct inode *inode)
 	struct lfs_fs *ofs = LFS_FS(c->sb);
 	unsigned int depth;
 
-	lfs_stat_inc(ofs, lookups);
+	lfs_stat_inc(ofs, LFS_STAT_LOOKUPS);
 	if (c->whiteouts_hit)
-		lfs_stat_add(ofs, whiteouts_hit, c->whiteouts_hit);
+		lfs_stat_add(ofs, LFS_STAT_WHITEOUTS_HIT, c->whiteouts_hit);
 	if (c->opaque_stops)
-		lfs_stat_add(ofs, opaque_stops, c->opaque_stops);
+		lfs_stat_add(ofs, LFS_STAT_OPAQUE_STOPS, c->opaque_stops);
 	if (IS_ERR_OR_NULL(inode)) {
-		lfs_stat_inc(ofs, negative);
+		lfs_stat_inc(ofs, LFS_STAT_NEGATIVE);
 		return;
 	}
 	/* Where it resolved: 0 upper, else the topmost lower layer's index. */

@@ -61,16 +61,12 @@ void lfs_stats_free(struct lfs_fs *ofs)
 
 static void lfs_stats_sum(struct lfs_fs *ofs, struct lfs_stats *sum)
 {
-	const u64 *src;
-	u64 *dst = (u64 *)sum;
 	unsigned int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		src = (const u64 *)per_cpu_ptr(ofs->stats, cpu);
-		for (i = 0; i < sizeof(*sum) / sizeof(u64); i++)
-			dst[i] += src[i];
-	}
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < LFS_STAT_NR; i++)
+			sum->v[i] += per_cpu_ptr(ofs->stats, cpu)->v[i];
 }
 
 static u64 lfs_depth_sum(struct lfs_fs *ofs, unsigned int idx)
@@ -184,8 +180,9 @@ void lfs_event_copy_up(struct lfs_fs *ofs, struct dentry *dentry, u64 bytes,
 	if (!buf)
 		return;
 	path = dentry_path_raw(dentry, buf, PATH_MAX);
-	skb = IS_ERR(path) ? NULL : lfs_event_new(LAYERFS_EVENT_COPY_UP, &hdr,
-						 &nest);
+	if (IS_ERR(path))
+		goto out;
+	skb = lfs_event_new(LAYERFS_EVENT_COPY_UP, &hdr, &nest);
 	if (!skb)
 		goto out;
 	err = nla_put_u64_64bit(skb, LAYERFS_EVENT_A_MOUNT_ID, ofs->id,
@@ -345,31 +342,38 @@ static int lfs_put_u64(struct sk_buff *skb, int type, u64 v)
 	return nla_put_u64_64bit(skb, type, v, LAYERFS_STATS_A_PAD);
 }
 
+/* Netlink attribute of each per-CPU counter. */
+static const u16 lfs_stat_attr[LFS_STAT_NR] = {
+	[LFS_STAT_LOOKUPS]		= LAYERFS_STATS_A_LOOKUPS,
+	[LFS_STAT_NEGATIVE]		= LAYERFS_STATS_A_NEGATIVE,
+	[LFS_STAT_WHITEOUTS_HIT]	= LAYERFS_STATS_A_WHITEOUTS_HIT,
+	[LFS_STAT_OPAQUE_STOPS]		= LAYERFS_STATS_A_OPAQUE_STOPS,
+	[LFS_STAT_READDIR_BUILDS]	= LAYERFS_STATS_A_READDIR_BUILDS,
+	[LFS_STAT_READDIR_HITS]		= LAYERFS_STATS_A_READDIR_HITS,
+	[LFS_STAT_COPY_UPS]		= LAYERFS_STATS_A_COPY_UPS,
+	[LFS_STAT_COPY_UP_BYTES]	= LAYERFS_STATS_A_COPY_UP_BYTES,
+	[LFS_STAT_COPY_UP_NS]		= LAYERFS_STATS_A_COPY_UP_NS,
+	[LFS_STAT_WHITEOUTS]		= LAYERFS_STATS_A_WHITEOUTS,
+	[LFS_STAT_OPAQUE_DIRS]		= LAYERFS_STATS_A_OPAQUE_DIRS,
+	[LFS_STAT_EXDEV]		= LAYERFS_STATS_A_EXDEV,
+};
+
 static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
 {
 	struct nlattr *nest = nla_nest_start(skb, LAYERFS_A_STATS);
 	struct lfs_stats s;
+	unsigned int i;
 	int err;
 
 	if (!nest)
 		return -EMSGSIZE;
 	lfs_stats_sum(ofs, &s);
-	err = lfs_put_u64(skb, LAYERFS_STATS_A_MOUNT_ID, ofs->id) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_LOOKUPS, s.lookups) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_NEGATIVE, s.negative) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_WHITEOUTS_HIT, s.whiteouts_hit) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_OPAQUE_STOPS, s.opaque_stops) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_BUILDS,
-			  s.readdir_builds) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_HITS, s.readdir_hits) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UPS, s.copy_ups) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UP_BYTES, s.copy_up_bytes) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UP_NS, s.copy_up_ns) ||
+	err = lfs_put_u64(skb, LAYERFS_STATS_A_MOUNT_ID, ofs->id);
+	for (i = 0; !err && i < LFS_STAT_NR; i++)
+		err = lfs_put_u64(skb, lfs_stat_attr[i], s.v[i]);
+	err = err ||
 	      lfs_put_u64(skb, LAYERFS_STATS_A_COPY_UP_NS_MAX,
 			  atomic64_read(&ofs->copy_up_ns_max)) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_WHITEOUTS, s.whiteouts) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_OPAQUE_DIRS, s.opaque_dirs) ||
-	      lfs_put_u64(skb, LAYERFS_STATS_A_EXDEV, s.exdev) ||
 	      lfs_put_u64(skb, LAYERFS_STATS_A_OPEN_FILES,
 			  atomic_long_read(&ofs->open_files)) ||
 	      lfs_fill_depth(skb, ofs);

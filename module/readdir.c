@@ -387,12 +387,12 @@ static struct lfs_dir_cache *lfs_cache_get(struct dentry *dir)
 	spin_unlock(&oi->cache_lock);
 
 	if (cache && lfs_cache_valid(cache, inode)) {
-		lfs_stat_inc(LFS_FS(inode->i_sb), readdir_hits);
+		lfs_stat_inc(LFS_FS(inode->i_sb), LFS_STAT_READDIR_HITS);
 		return cache;
 	}
 	lfs_cache_put(cache);
 
-	lfs_stat_inc(LFS_FS(inode->i_sb), readdir_builds);
+	lfs_stat_inc(LFS_FS(inode->i_sb), LFS_STAT_READDIR_BUILDS);
 	cache = lfs_cache_build(dir);
 	if (IS_ERR(cache))
 		return cache;

@@ -101,6 +101,7 @@ enum layerfs_cmd {
 	LAYERFS_CMD_EVENT,		/* multicast: one LAYERFS_A_EVENT */
 	__LAYERFS_CMD_MAX,
 };
+
 #define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
 
 enum layerfs_attr {
@@ -112,6 +113,7 @@ enum layerfs_attr {
 	LAYERFS_A_EVENT,		/* nest: LAYERFS_EVENT_A_* */
 	__LAYERFS_A_MAX,
 };
+
 #define LAYERFS_A_MAX (__LAYERFS_A_MAX - 1)
 
 enum layerfs_layer_attr {
@@ -126,6 +128,7 @@ enum layerfs_layer_attr {
 	LAYERFS_LAYER_A_PATH,		/* string: the layer directory */
 	__LAYERFS_LAYER_A_MAX,
 };
+
 #define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
 
 enum layerfs_mount_attr {
@@ -141,6 +144,7 @@ enum layerfs_mount_attr {
 	LAYERFS_MOUNT_A_LAYER_COUNT,	/* u32: lower layers */
 	__LAYERFS_MOUNT_A_MAX,
 };
+
 #define LAYERFS_MOUNT_A_MAX (__LAYERFS_MOUNT_A_MAX - 1)
 
 /* Counters are u64 and count since mount or the last reset. */
@@ -165,6 +169,7 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_OPEN_FILES,	/* open regular files now */
 	__LAYERFS_STATS_A_MAX,
 };
+
 #define LAYERFS_STATS_A_MAX (__LAYERFS_STATS_A_MAX - 1)
 
 /*
@@ -179,6 +184,7 @@ enum layerfs_depth_attr {
 	LAYERFS_DEPTH_A_COUNT,		/* u64 */
 	__LAYERFS_DEPTH_A_MAX,
 };
+
 #define LAYERFS_DEPTH_A_MAX (__LAYERFS_DEPTH_A_MAX - 1)
 
 enum layerfs_event_type {
@@ -201,6 +207,7 @@ enum layerfs_event_attr {
 	LAYERFS_EVENT_A_DROPPED,	/* u32: copy-up events rate limited */
 	__LAYERFS_EVENT_A_MAX,
 };
+
 #define LAYERFS_EVENT_A_MAX (__LAYERFS_EVENT_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_LAYERFS_H */
