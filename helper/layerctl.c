@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl - mount Docker overlay2 images and containers with layerfs
+ *
+ * Reads a Docker data root (read-only), verifies every chain ID, link
+ * and lower file, registers the layers with the layerfs registry
+ * bottom-up and mounts by top layer. See layerctl(8).
+ */
+
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "kernel.h"
+#include "store.h"
+
+#ifndef LAYERCTL_VERSION
+#define LAYERCTL_VERSION "0.1"
+#endif
+
+#define DEFAULT_ROOT	"/var/lib/docker"
+
+/* Exit codes, documented in layerctl(8). */
+enum {
+	EXIT_USAGE = 1,		/* wrong usage, or another failure */
+	EXIT_STORE = 2,		/* the store: unreadable, inconsistent, no such */
+	EXIT_KERNEL = 3,	/* module, registry, mount */
+};
+
+/* Command options beyond the common ones. */
+#define OPT_JSON	0x1
+#define OPT_UPPER	0x2
+
+struct ctl {
+	const char *root;
+	const char *module;
+	const char *upper;
+	const char *work;
+	bool verbose;
+	bool json;
+	struct store st;
+	int fd;			/* /dev/layerfs, or -1 */
+};
+
+struct cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	unsigned int opts;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+};
+
+static noreturn void usage(void);
+
+static noreturn void usage_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		program_invocation_short_name);
+	exit(EXIT_USAGE);
+}
+
+/* Wrong usage: say why, say how to get help, exit 1. */
+#define usage_error(fmt, ...) do {					\
+	warnx(fmt, ##__VA_ARGS__);					\
+	usage_hint();							\
+} while (0)
+
+static void store_or_die(struct ctl *ctl)
+{
+	if (store_open(&ctl->st, ctl->root))
+		errx(EXIT_STORE, "%s", ctl->st.err);
+}
+
+static void resolve_or_die(struct ctl *ctl, const char *what,
+			   struct store_chain *c)
+{
+	store_or_die(ctl);
+	if (store_resolve(&ctl->st, what, c))
+		errx(EXIT_STORE, "%s", ctl->st.err);
+}
+
+static void json_print(struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static struct json_object *json_str_or_null(const char *s)
+{
+	return s[0] ? json_object_new_string(s) : NULL;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+/* ---- inspect --------------------------------------------------------- */
+
+static struct json_object *layer_json(struct ctl *ctl,
+				      const struct store_layer *l)
+{
+	struct json_object *o = json_object_new_object();
+	char path[PATH_MAX];
+
+	json_object_object_add(o, "name", json_object_new_string(l->name));
+	json_object_object_add(o, "parent", json_str_or_null(l->parent));
+	json_object_object_add(o, "diff_id", json_str_or_null(l->diff_id));
+	json_object_object_add(o, "chain_id", json_str_or_null(l->chain_id));
+	json_object_object_add(o, "cache_id",
+			       json_object_new_string(l->cache_id));
+	json_object_object_add(o, "size", l->size < 0 ? NULL :
+			       json_object_new_int64(l->size));
+	json_object_object_add(o, "init", json_object_new_boolean(l->init));
+	if (!store_layer_path(&ctl->st, l, path, sizeof(path)))
+		json_object_object_add(o, "path",
+				       json_object_new_string(path));
+	return o;
+}
+
+static void inspect_json(struct ctl *ctl, const struct store_chain *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *layers = json_object_new_array();
+	bool ctr = c->kind == STORE_CONTAINER;
+	char path[PATH_MAX];
+	size_t i;
+
+	json_object_object_add(o, "type", json_object_new_string(ctr ?
+			       "container" : "image"));
+	json_object_object_add(o, "root", json_object_new_string(ctl->root));
+	json_object_object_add(o, "id", json_object_new_string(c->id));
+	if (!ctr)
+		json_object_object_add(o, "reference", json_str_or_null(c->ref));
+	if (ctr) {
+		json_object_object_add(o, "mount_id",
+				       json_object_new_string(c->mount_id));
+		snprintf(path, sizeof(path), "%s/overlay2/%s/diff",
+			 ctl->st.root, c->mount_id);
+		json_object_object_add(o, "upperdir",
+				       json_object_new_string(path));
+		snprintf(path, sizeof(path), "%s/overlay2/%s/work",
+			 ctl->st.root, c->mount_id);
+		json_object_object_add(o, "workdir",
+				       json_object_new_string(path));
+	}
+	json_object_object_add(o, "top",
+			       json_object_new_string(c->layers[c->nr - 1].name));
+	for (i = 0; i < c->nr; i++)
+		json_object_array_add(layers, layer_json(ctl, &c->layers[i]));
+	json_object_object_add(o, "layers", layers);
+	json_print(o);
+	json_object_put(o);
+}
+
+static void inspect_text(struct ctl *ctl, const struct store_chain *c)
+{
+	const struct store_layer *l;
+	char size[32];
+	size_t i;
+
+	if (c->kind == STORE_CONTAINER) {
+		printf("container  %s\n", c->id);
+		printf("mount id   %s\n", c->mount_id);
+		printf("upper      %s/overlay2/%s/diff\n", ctl->st.root,
+		       c->mount_id);
+		printf("work       %s/overlay2/%s/work\n", ctl->st.root,
+		       c->mount_id);
+	} else {
+		printf("image      %s\n", c->id);
+		if (c->ref[0])
+			printf("reference  %s\n", c->ref);
+	}
+	printf("top layer  %s\n", c->layers[c->nr - 1].name);
+	printf("\n%4s  %-26s  %-26s  %12s\n", "#", "NAME", "PARENT", "SIZE");
+	for (i = 0; i < c->nr; i++) {
+		l = &c->layers[i];
+		if (l->size < 0)
+			snprintf(size, sizeof(size), "-");
+		else
+			snprintf(size, sizeof(size), "%lld", l->size);
+		printf("%4zu  %-26s  %-26s  %12s\n", i + 1, l->name,
+		       or_dash(l->parent), size);
+		if (l->init) {
+			printf("      init layer of the container\n");
+		} else {
+			printf("      diff   %s\n", l->diff_id);
+			printf("      chain  %s\n", l->chain_id);
+		}
+		printf("      cache  %s\n", l->cache_id);
+	}
+}
+
+static int cmd_inspect(struct ctl *ctl, int argc, char **argv)
+{
+	struct store_chain c;
+
+	if (argc != 1)
+		usage_error("inspect takes one IMAGE or CONTAINER");
+	resolve_or_die(ctl, argv[0], &c);
+	if (ctl->json)
+		inspect_json(ctl, &c);
+	else
+		inspect_text(ctl, &c);
+	store_chain_free(&c);
+	return EXIT_SUCCESS;
+}
+
+/* ---- mount ----------------------------------------------------------- */
+
+static void explain_add_error(struct ctl *ctl, const struct store_layer *l,
+			      const char *path, int e)
+{
+	struct layerfs_layer_info info;
+
+	switch (e) {
+	case EEXIST:
+		warnx("layer %s (%s): registered already with another directory, parent or IDs",
+		      l->name, path);
+		if (!kern_get_layer(ctl->fd, l->name, &info))
+			warnx("registered: parent %s, chain ID %s, %u mount(s), %u child layer(s)",
+			      or_dash((char *)info.parent),
+			      or_dash((char *)info.chain_id), info.mounts,
+			      info.children);
+		break;
+	case EBADMSG:
+		warnx("layer %s (%s): the kernel computes another chain ID than %s",
+		      l->name, path, l->chain_id);
+		break;
+	case ENOENT:
+		warnx("layer %s (%s): parent %s is not registered", l->name,
+		      path, l->parent);
+		break;
+	default:
+		warnx("layer %s (%s): cannot register: %s%s", l->name, path,
+		      strerror(e), e == EINVAL ? " (see the kernel log)" : "");
+		break;
+	}
+}
+
+/* Register @c bottom-up; already registered identical layers are no-ops. */
+static void register_chain(struct ctl *ctl, const struct store_chain *c)
+{
+	const struct store_layer *l;
+	char rel[PATH_MAX], path[PATH_MAX];
+	int dirfd, e;
+	size_t i;
+
+	for (i = 0; i < c->nr; i++) {
+		l = &c->layers[i];
+		snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
+		store_layer_path(&ctl->st, l, path, sizeof(path));
+		dirfd = store_open_dir(&ctl->st, rel, true);
+		if (dirfd < 0)
+			errx(EXIT_STORE, "%s", ctl->st.err);
+		e = -kern_add_layer(ctl->fd, dirfd, l->name, l->parent,
+				    l->diff_id, l->chain_id,
+				    l->init ? 0 : LAYERFS_ADD_VERIFY_CHAIN);
+		close(dirfd);
+		if (e) {
+			explain_add_error(ctl, l, path, e);
+			exit(EXIT_KERNEL);
+		}
+		if (ctl->verbose)
+			warnx("registered %s (%s)", l->name, path);
+	}
+}
+
+static int open_user_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		err(EXIT_USAGE, "%s", path);
+	return fd;
+}
+
+static int open_store_dir(struct ctl *ctl, const char *mount_id,
+			  const char *sub)
+{
+	char rel[PATH_MAX];
+	int fd;
+
+	snprintf(rel, sizeof(rel), "overlay2/%s/%s", mount_id, sub);
+	fd = store_open_dir(&ctl->st, rel, false);
+	if (fd < 0)
+		errx(EXIT_STORE, "%s", ctl->st.err);
+	return fd;
+}
+
+static int cmd_mount(struct ctl *ctl, int argc, char **argv)
+{
+	struct kern_mount m = { .upper_fd = -1, .work_fd = -1 };
+	char short_id[16];
+	struct store_chain c;
+	int ret;
+
+	if (argc != 2)
+		usage_error("mount takes an IMAGE or CONTAINER and a mount point");
+	if (!ctl->upper != !ctl->work)
+		usage_error("--upper and --work go together");
+	resolve_or_die(ctl, argv[0], &c);
+	if (c.kind == STORE_CONTAINER && ctl->upper)
+		usage_error("%s is a container: it has its own upper layer",
+			    argv[0]);
+
+	if (c.kind == STORE_CONTAINER) {
+		m.upper_fd = open_store_dir(ctl, c.mount_id, "diff");
+		m.work_fd = open_store_dir(ctl, c.mount_id, "work");
+		snprintf(short_id, sizeof(short_id), "%.12s", c.id);
+		m.source = short_id;
+	} else {
+		if (ctl->upper) {
+			m.upper_fd = open_user_dir(ctl->upper);
+			m.work_fd = open_user_dir(ctl->work);
+		}
+		m.source = c.ref[0] ? c.ref : c.id;
+	}
+
+	ctl->fd = kern_open_ctl(ctl->module, ctl->verbose);
+	if (ctl->fd < 0)
+		exit(EXIT_KERNEL);
+	register_chain(ctl, &c);
+
+	m.layer = c.layers[c.nr - 1].name;
+	m.target = argv[1];
+	ret = kern_mount(&m) ? EXIT_KERNEL : EXIT_SUCCESS;
+	if (!ret && ctl->verbose)
+		warnx("mounted %s on %s (layer=%s%s)", argv[0], argv[1],
+		      m.layer, m.upper_fd < 0 ? ", read-only" : "");
+	if (m.upper_fd >= 0) {
+		close(m.upper_fd);
+		close(m.work_fd);
+	}
+	store_chain_free(&c);
+	return ret;
+}
+
+static int cmd_umount(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	if (argc != 1)
+		usage_error("umount takes one mount point");
+	return kern_umount(argv[0]) ? EXIT_KERNEL : EXIT_SUCCESS;
+}
+
+/* ---- layers, rm, prune ----------------------------------------------- */
+
+/*
+ * The registry is only queried when the module is loaded already:
+ * opening /dev/layerfs would load it, and a module that is not loaded
+ * has nothing registered.
+ */
+static bool open_registry(struct ctl *ctl)
+{
+	if (!kern_loaded()) {
+		if (ctl->verbose)
+			warnx("layerfs is not loaded: no layers are registered");
+		return false;
+	}
+	ctl->fd = open(LAYERFS_DEVICE, O_RDWR | O_CLOEXEC);
+	if (ctl->fd < 0)
+		err(EXIT_KERNEL, "%s", LAYERFS_DEVICE);
+	return true;
+}
+
+static void layers_of(struct ctl *ctl, int argc, char **argv,
+		      struct store_layer **layers, size_t *nr)
+{
+	struct store_chain c;
+
+	store_or_die(ctl);
+	if (!argc) {
+		if (store_list_layers(&ctl->st, layers, nr))
+			errx(EXIT_STORE, "%s", ctl->st.err);
+		return;
+	}
+	resolve_or_die(ctl, argv[0], &c);
+	*layers = c.layers;
+	*nr = c.nr;
+}
+
+static void info_json(struct json_object *o,
+		      const struct layerfs_layer_info *info)
+{
+	json_object_object_add(o, "parent",
+			       json_str_or_null((char *)info->parent));
+	json_object_object_add(o, "diff_id",
+			       json_str_or_null((char *)info->diff_id));
+	json_object_object_add(o, "chain_id",
+			       json_str_or_null((char *)info->chain_id));
+	json_object_object_add(o, "depth", json_object_new_int64(info->depth));
+	json_object_object_add(o, "children",
+			       json_object_new_int64(info->children));
+	json_object_object_add(o, "mounts", json_object_new_int64(info->mounts));
+}
+
+static int cmd_layers(struct ctl *ctl, int argc, char **argv)
+{
+	struct json_object *arr = NULL, *o;
+	struct layerfs_layer_info info;
+	struct store_layer *layers;
+	bool loaded, chain = argc == 1;
+	size_t nr, i;
+	int e;
+
+	if (argc > 1)
+		usage_error("layers takes at most one IMAGE or CONTAINER");
+	layers_of(ctl, argc, argv, &layers, &nr);
+	loaded = open_registry(ctl);
+	if (ctl->json)
+		arr = json_object_new_array();
+	else
+		printf("%-26s  %-26s  %5s  %8s  %6s  %s\n", "NAME", "PARENT",
+		       "DEPTH", "CHILDREN", "MOUNTS", "STATE");
+	for (i = 0; i < nr; i++) {
+		const struct store_layer *l = &layers[i];
+		const char *state = "registered";
+
+		e = loaded ? -kern_get_layer(ctl->fd, l->name, &info) : ENOENT;
+		if (e && e != ENOENT)
+			errx(EXIT_KERNEL, "layer %s: %s", l->name, strerror(e));
+		/* Without an argument only what is registered is listed. */
+		if (e && !chain)
+			continue;
+		if (e)
+			state = "not registered";
+		else if (strcmp((char *)info.parent, l->parent) ||
+			 (info.chain_id[0] &&
+			  strcmp((char *)info.chain_id, l->chain_id)))
+			state = "registered differently";
+		if (!ctl->json) {
+			if (e)
+				printf("%-26s  %-26s  %5s  %8s  %6s  %s\n",
+				       l->name, or_dash(l->parent), "-", "-",
+				       "-", state);
+			else
+				printf("%-26s  %-26s  %5u  %8u  %6u  %s\n",
+				       l->name, or_dash((char *)info.parent),
+				       info.depth, info.children, info.mounts,
+				       state);
+			continue;
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "name",
+				       json_object_new_string(l->name));
+		json_object_object_add(o, "registered",
+				       json_object_new_boolean(!e));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "cache_id",
+				       json_object_new_string(l->cache_id));
+		if (!e)
+			info_json(o, &info);
+		json_object_array_add(arr, o);
+	}
+	if (arr) {
+		json_print(arr);
+		json_object_put(arr);
+	}
+	free(layers);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_rm(struct ctl *ctl, int argc, char **argv)
+{
+	struct layerfs_layer_info info;
+	int i, e, ret = EXIT_SUCCESS;
+
+	if (!argc)
+		usage_error("rm takes layer names");
+	for (i = 0; i < argc; i++)
+		if (!kern_valid_name(argv[i]))
+			usage_error("'%s' is not a layer name", argv[i]);
+	if (!open_registry(ctl))
+		errx(EXIT_KERNEL, "%s: not registered (layerfs is not loaded)",
+		     argv[0]);
+	for (i = 0; i < argc; i++) {
+		e = -kern_del_layer(ctl->fd, argv[i]);
+		if (!e) {
+			if (ctl->verbose)
+				warnx("removed %s", argv[i]);
+			continue;
+		}
+		ret = EXIT_KERNEL;
+		if (e == ENOENT)
+			warnx("%s: not registered", argv[i]);
+		else if (e == EBUSY && !kern_get_layer(ctl->fd, argv[i], &info))
+			warnx("%s: in use by %u child layer(s) and %u mount(s)",
+			      argv[i], info.children, info.mounts);
+		else
+			warnx("%s: %s", argv[i], strerror(e));
+	}
+	return ret;
+}
+
+struct prune_item {
+	const char *name;
+	unsigned int depth;
+};
+
+static int prune_cmp(const void *a, const void *b)
+{
+	const struct prune_item *x = a, *y = b;
+
+	return (x->depth < y->depth) - (x->depth > y->depth);
+}
+
+static int cmd_prune(struct ctl *ctl, int argc, char **argv)
+{
+	struct layerfs_layer_info info;
+	struct store_layer *layers;
+	struct prune_item *items;
+	size_t nr, n = 0, i, removed = 0;
+	int e;
+
+	if (argc)
+		usage_error("prune takes no arguments");
+	layers_of(ctl, 0, argv, &layers, &nr);
+	if (!open_registry(ctl)) {
+		free(layers);
+		return EXIT_SUCCESS;
+	}
+	items = calloc(nr ? nr : 1, sizeof(*items));
+	if (!items)
+		err(EXIT_USAGE, "cannot allocate memory");
+	for (i = 0; i < nr; i++) {
+		e = -kern_get_layer(ctl->fd, layers[i].name, &info);
+		if (e == ENOENT)
+			continue;
+		if (e)
+			errx(EXIT_KERNEL, "layer %s: %s", layers[i].name,
+			     strerror(e));
+		items[n].name = layers[i].name;
+		items[n++].depth = info.depth;
+	}
+	/* Top-down: children go before their parents. */
+	qsort(items, n, sizeof(*items), prune_cmp);
+	for (i = 0; i < n; i++) {
+		e = -kern_del_layer(ctl->fd, items[i].name);
+		if (e == EBUSY || e == ENOENT) {
+			if (ctl->verbose)
+				warnx("kept %s: %s", items[i].name,
+				      e == EBUSY ? "in use" : "gone");
+			continue;
+		}
+		if (e)
+			errx(EXIT_KERNEL, "layer %s: %s", items[i].name,
+			     strerror(e));
+		removed++;
+		if (ctl->verbose)
+			warnx("removed %s", items[i].name);
+	}
+	if (ctl->verbose)
+		warnx("%zu layer(s) removed", removed);
+	free(items);
+	free(layers);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_help(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	usage();
+}
+
+static const struct cmd cmds[] = {
+	{ "inspect", "[--json] IMAGE|CONTAINER",
+	  "show the verified layer chain", OPT_JSON, cmd_inspect },
+	{ "mount", "[--upper DIR --work DIR] IMAGE MNT",
+	  "register an image's layers and mount it (read-only without --upper)",
+	  OPT_UPPER, cmd_mount },
+	{ "mount", "CONTAINER MNT",
+	  "register and mount a container on its read-write layer",
+	  0, cmd_mount },
+	{ "umount", "MNT", "unmount a layerfs mount", 0, cmd_umount },
+	{ "layers", "[--json] [IMAGE|CONTAINER]",
+	  "show the store's registered layers, or a chain's", OPT_JSON,
+	  cmd_layers },
+	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
+	{ "prune", "", "unregister the store's layers that nothing uses", 0,
+	  cmd_prune },
+	{ "help", "", "display this help", 0, cmd_help },
+	{ NULL, NULL, NULL, 0, NULL }
+};
+
+static noreturn void usage(void)
+{
+	const struct cmd *c;
+
+	printf("Usage:\n %s [options] <command> [arguments]\n\n",
+	       program_invocation_short_name);
+	printf("Mount Docker overlay2 images and containers with layerfs.\n\n");
+	printf("Commands:\n");
+	for (c = cmds; c->name; c++)
+		printf(" %s%s%s\n        %s\n", c->name, c->args[0] ? " " : "",
+		       c->args, c->help);
+	printf("\nOptions (before or after the command):\n");
+	printf(" -r, --root <dir>      Docker data root (default %s)\n",
+	       DEFAULT_ROOT);
+	printf(" -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n");
+	printf("                       (default $LAYERFS_KO, else alias fs-layerfs)\n");
+	printf(" -j, --json            JSON output\n");
+	printf(" -u, --upper <dir>     upper directory of an image mount\n");
+	printf(" -w, --work <dir>      work directory of an image mount\n");
+	printf(" -v, --verbose         say what is done\n");
+	printf(" -h, --help            display this help\n");
+	printf(" -V, --version         display version\n");
+	printf("\nIMAGE is name[:tag], name@digest, an image ID or a unique prefix of one;\n");
+	printf("CONTAINER is a container ID or a unique prefix of one.\n");
+	printf("\nFor more details see layerctl(8).\n");
+	exit(EXIT_SUCCESS);
+}
+
+static const struct option longopts[] = {
+	{ "root",	required_argument,	NULL, 'r' },
+	{ "module",	required_argument,	NULL, 'm' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "upper",	required_argument,	NULL, 'u' },
+	{ "work",	required_argument,	NULL, 'w' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Options may come before and after the command. */
+static void parse_options(struct ctl *ctl, int argc, char **argv,
+			  const char *optstring)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			ctl->root = optarg;
+			break;
+		case 'm':
+			ctl->module = optarg;
+			break;
+		case 'j':
+			ctl->json = true;
+			break;
+		case 'u':
+			ctl->upper = optarg;
+			break;
+		case 'w':
+			ctl->work = optarg;
+			break;
+		case 'v':
+			ctl->verbose = true;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			printf("%s %s\n", program_invocation_short_name,
+			       LAYERCTL_VERSION);
+			exit(EXIT_SUCCESS);
+		default:
+			usage_hint();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = {
+		.root = DEFAULT_ROOT,
+		.module = getenv("LAYERFS_KO"),
+		.fd = -1,
+	};
+	const struct cmd *c;
+	const char *name;
+	int ret;
+
+	ctl.st.rootfd = -1;
+	parse_options(&ctl, argc, argv, "+r:m:ju:w:vhV");
+	if (optind == argc)
+		usage_error("no command given");
+	name = argv[optind];
+	for (c = cmds; c->name; c++)
+		if (c->name[0] && !strcmp(c->name, name))
+			break;
+	if (!c->name)
+		usage_error("unknown command '%s'", name);
+
+	/* The command's own arguments, options anywhere among them. */
+	argc -= optind;
+	argv += optind;
+	argv[0] = program_invocation_name;	/* for getopt's messages */
+	optind = 0;
+	parse_options(&ctl, argc, argv, "r:m:ju:w:vhV");
+	if ((ctl.upper || ctl.work) && !(c->opts & OPT_UPPER))
+		usage_error("--upper and --work are options of mount");
+	if (ctl.json && !(c->opts & OPT_JSON))
+		usage_error("--json is an option of inspect and layers");
+
+	ret = c->fn(&ctl, argc - optind, argv + optind);
+	if (ctl.fd >= 0)
+		close(ctl.fd);
+	if (ctl.st.root)
+		store_close(&ctl.st);
+	if (fflush(stdout) || ferror(stdout))
+		err(EXIT_USAGE, "write error");
+	return ret;
+}

@@ -1,0 +1,1233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reader for Docker's overlay2 image store.
+ *
+ * Everything is opened with openat2() beneath the data root directory,
+ * with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS: a
+ * path that leaves the root or meets a symbolic link is refused. The only
+ * symbolic links dockerd writes, overlay2/l/<short>, are read with
+ * readlinkat() and compared as text, never followed. Files are opened
+ * O_PATH or O_RDONLY, so the store is never written.
+ *
+ * Every chain ID is recomputed from the diff IDs and checked against the
+ * layerdb directory names and their diff and parent files; every link
+ * file is checked against overlay2/l/ and every lower file against the
+ * chain. The first inconsistency found is reported, naming the file.
+ */
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include "store.h"
+
+#define IMAGEDB		"image/overlay2/imagedb/content/sha256"
+#define LAYERDB		"image/overlay2/layerdb/sha256"
+#define MOUNTSDB	"image/overlay2/layerdb/mounts"
+#define REPOSITORIES	"image/overlay2/repositories.json"
+
+#define SMALL_MAX	4096			/* id, link and size files */
+#define LOWER_MAX	(STORE_MAX_DEPTH * 30)	/* "l/<short>:" per layer */
+#define JSON_MAX	(16 << 20)		/* image config */
+#define REL_SIZE	512			/* longest relative path we build */
+#define DIR_SIZE	256			/* a directory in it */
+
+/* Start a message with "ROOT/REL: " (nothing for a NULL @rel). */
+static size_t store_err_prefix(struct store *st, const char *rel)
+{
+	int n = 0;
+
+	if (rel)
+		n = snprintf(st->err, sizeof(st->err), "%s/%s: ", st->root, rel);
+	return n > 0 && (size_t)n < sizeof(st->err) ? (size_t)n : 0;
+}
+
+/*
+ * Leave "ROOT/REL: reason" in st->err and return -1, keeping errno. A
+ * macro, so that snprintf() checks the format.
+ */
+#define store_fail(st, rel, fmt, ...) ({				\
+	struct store *__st = (st);					\
+	size_t __n = store_err_prefix(__st, rel);			\
+	int __e = errno;						\
+									\
+	snprintf(__st->err + __n, sizeof(__st->err) - __n, fmt,	\
+		 ##__VA_ARGS__);					\
+	errno = __e;							\
+	-1;								\
+})
+
+/* Why an openat2() beneath the root failed, in words. */
+static const char *store_strerror(int e)
+{
+	switch (e) {
+	case ELOOP:
+		return "is or passes through a symbolic link (refused)";
+	case EXDEV:
+		return "resolves outside the data root (refused)";
+	default:
+		return strerror(e);
+	}
+}
+
+/* Printable excerpt of untrusted file content for messages. */
+static const char *store_quote(const char *s, size_t len, char *buf,
+			       size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 4 < size; i++)
+		buf[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (i < len && n + 4 <= size) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int store_openat2(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+
+	return syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+}
+
+static bool store_is_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool store_valid_hex(const char *hex)
+{
+	return strlen(hex) == STORE_HEX_LEN && store_is_hex(hex, STORE_HEX_LEN);
+}
+
+/* "sha256:" and 64 lower-case hex digits. */
+bool store_valid_id(const char *id)
+{
+	return !strncmp(id, "sha256:", 7) && store_valid_hex(id + 7);
+}
+
+/* 26 characters of base32 (A-Z, 2-7), as overlay2's generateID(). */
+bool store_valid_short(const char *name)
+{
+	size_t i;
+
+	if (strlen(name) != STORE_SHORT_LEN)
+		return false;
+	for (i = 0; i < STORE_SHORT_LEN; i++)
+		if (!((name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '2' && name[i] <= '7')))
+			return false;
+	return true;
+}
+
+static int store_sha256_hex(const void *data, size_t len,
+			    char out[STORE_HEX_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen * 2 != STORE_HEX_LEN)
+		return -1;
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	out[STORE_HEX_LEN] = '\0';
+	return 0;
+}
+
+/*
+ * Docker's chain ID: the diff ID for a base layer, else
+ * "sha256:" + hex(sha256(parent_chain + " " + diff_id)).
+ */
+void store_chain_id(const char *parent_chain, const char *diff_id,
+		    char out[STORE_ID_SIZE])
+{
+	char buf[2 * STORE_ID_SIZE + 1];
+	int n;
+
+	if (!parent_chain[0]) {
+		snprintf(out, STORE_ID_SIZE, "%s", diff_id);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%s %s", parent_chain, diff_id);
+	memcpy(out, "sha256:", 7);
+	/* Cannot fail for SHA-256 short of a broken libcrypto. */
+	if (n < 0 || (size_t)n >= sizeof(buf) ||
+	    store_sha256_hex(buf, n, out + 7))
+		abort();
+}
+
+/*
+ * Read a regular file beneath the root, at most @max bytes, into a
+ * NUL-terminated buffer the caller frees. The file is checked through
+ * an O_PATH descriptor first, so that no device or FIFO is ever opened.
+ * On failure errno is kept for the caller (ENOENT for optional files).
+ */
+static char *store_slurp(struct store *st, const char *rel, size_t max,
+			 size_t *lenp)
+{
+	struct stat sp, sr;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int pfd, fd = -1;
+
+	pfd = store_openat2(st->rootfd, rel, O_PATH);
+	if (pfd < 0) {
+		store_fail(st, rel, "%s", store_strerror(errno));
+		return NULL;
+	}
+	if (fstat(pfd, &sp)) {
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(sp.st_mode)) {
+		store_fail(st, rel, "not a regular file");
+		errno = EINVAL;
+		goto out_close;
+	}
+	fd = store_openat2(st->rootfd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &sr)) {
+		store_fail(st, rel, "%s", store_strerror(errno));
+		goto out_close;
+	}
+	if (sr.st_dev != sp.st_dev || sr.st_ino != sp.st_ino ||
+	    !S_ISREG(sr.st_mode)) {
+		store_fail(st, rel, "changed while being opened");
+		errno = EAGAIN;
+		goto out_close;
+	}
+	if ((unsigned long long)sr.st_size > max)
+		goto out_too_large;
+	buf = malloc(max + 2);
+	if (!buf) {
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_close;
+	}
+	/* Read one byte past @max to notice a file that grew. */
+	while (len <= max) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			store_fail(st, rel, "%s", strerror(errno));
+			goto out_free;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	if (len > max)
+		goto out_too_large;
+	buf[len] = '\0';
+	*lenp = len;
+	close(fd);
+	close(pfd);
+	return buf;
+
+out_too_large:
+	store_fail(st, rel, "too large (more than %zu bytes)", max);
+	errno = EFBIG;
+out_free:
+	free(buf);
+	buf = NULL;
+out_close:
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
+	return NULL;
+}
+
+/*
+ * Read a small file into @out. With @trim, surrounding white space is
+ * dropped, as dockerd does for the layerdb files (strings.TrimSpace);
+ * link, lower and size files are used exactly as they are.
+ */
+static int store_read_small(struct store *st, const char *rel, char *out,
+			    size_t size, bool trim)
+{
+	char *buf, *s, q[96];
+	size_t len;
+
+	buf = store_slurp(st, rel, SMALL_MAX, &len);
+	if (!buf)
+		return -1;
+	s = buf;
+	if (trim) {
+		while (len && strchr(" \t\n\r\v\f", s[len - 1]))
+			len--;
+		while (len && strchr(" \t\n\r\v\f", *s)) {
+			s++;
+			len--;
+		}
+	}
+	if (memchr(s, '\0', len)) {
+		store_fail(st, rel, "contains a NUL byte");
+		goto out_inval;
+	}
+	if (len >= size) {
+		store_fail(st, rel, "too long: '%s'",
+			   store_quote(s, len, q, sizeof(q)));
+		goto out_inval;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	free(buf);
+	return 0;
+
+out_inval:
+	free(buf);
+	errno = EINVAL;
+	return -1;
+}
+
+static int store_read_id(struct store *st, const char *rel,
+			 char out[STORE_ID_SIZE])
+{
+	char buf[SMALL_MAX + 1], q[96];
+
+	if (store_read_small(st, rel, buf, sizeof(buf), true))
+		return -1;
+	if (!store_valid_id(buf)) {
+		errno = EINVAL;
+		return store_fail(st, rel,
+				  "'%s' is not a sha256 ID (\"sha256:\" and 64 lower-case hex digits)",
+				  store_quote(buf, strlen(buf), q, sizeof(q)));
+	}
+	memcpy(out, buf, STORE_ID_SIZE);
+	return 0;
+}
+
+static int store_read_hex(struct store *st, const char *rel,
+			  char out[STORE_HEX_LEN + 1])
+{
+	char buf[SMALL_MAX + 1], q[96];
+
+	if (store_read_small(st, rel, buf, sizeof(buf), true))
+		return -1;
+	if (!store_valid_hex(buf)) {
+		errno = EINVAL;
+		return store_fail(st, rel,
+				  "'%s' is not an ID of 64 lower-case hex digits",
+				  store_quote(buf, strlen(buf), q, sizeof(q)));
+	}
+	memcpy(out, buf, STORE_HEX_LEN + 1);
+	return 0;
+}
+
+static int store_read_size(struct store *st, const char *rel,
+			   long long *size)
+{
+	char buf[SMALL_MAX + 1], q[96];
+	char *end;
+
+	if (store_read_small(st, rel, buf, sizeof(buf), false))
+		return -1;
+	errno = 0;
+	*size = strtoll(buf, &end, 10);
+	if (buf[0] < '0' || buf[0] > '9' || *end || errno) {
+		errno = EINVAL;
+		return store_fail(st, rel, "'%s' is not a size in bytes",
+				  store_quote(buf, strlen(buf), q, sizeof(q)));
+	}
+	return 0;
+}
+
+/* Check that @rel is a directory beneath the root. */
+static int store_check_dir(struct store *st, const char *rel)
+{
+	int fd = store_open_dir(st, rel, true);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int store_open_dir(struct store *st, const char *rel, bool path_only)
+{
+	int fd;
+
+	fd = store_openat2(st->rootfd, rel, O_DIRECTORY |
+			   (path_only ? O_PATH : O_RDONLY));
+	if (fd < 0)
+		store_fail(st, rel, "%s", errno == ENOTDIR ?
+			   "not a directory" : store_strerror(errno));
+	return fd;
+}
+
+int store_layer_path(const struct store *st, const struct store_layer *l,
+		     char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/overlay2/%s/diff", st->root,
+			 l->cache_id);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * overlay2/<cache>: diff must be a directory, link a short name, and
+ * overlay2/l/<short> a symbolic link reading exactly "../<cache>/diff".
+ */
+static int store_check_cache(struct store *st, const char *cache,
+			     char name[STORE_NAME_SIZE])
+{
+	char rel[REL_SIZE], target[REL_SIZE], want[REL_SIZE], q[96];
+	char buf[SMALL_MAX + 1];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "overlay2/%s/diff", cache);
+	if (store_check_dir(st, rel))
+		return -1;
+	snprintf(rel, sizeof(rel), "overlay2/%s/link", cache);
+	if (store_read_small(st, rel, buf, sizeof(buf), false))
+		return -1;
+	if (!store_valid_short(buf))
+		return store_fail(st, rel,
+				  "'%s' is not a 26-character short name (A-Z, 2-7)",
+				  store_quote(buf, strlen(buf), q, sizeof(q)));
+	memcpy(name, buf, STORE_NAME_SIZE);
+
+	if (st->ldirfd < 0) {
+		st->ldirfd = store_open_dir(st, "overlay2/l", true);
+		if (st->ldirfd < 0)
+			return -1;
+	}
+	snprintf(rel, sizeof(rel), "overlay2/l/%s", name);
+	n = readlinkat(st->ldirfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return store_fail(st, rel, "%s", errno == EINVAL ?
+				  "not a symbolic link" : strerror(errno));
+	target[n] = '\0';
+	snprintf(want, sizeof(want), "../%s/diff", cache);
+	if (strcmp(target, want))
+		return store_fail(st, rel,
+				  "points to '%s', not to '%s' as overlay2/%s/link says",
+				  store_quote(target, n, q, sizeof(q)), want, cache);
+	return 0;
+}
+
+/*
+ * The lower file of overlay2/<cache>: "l/<short>" of every layer below,
+ * nearest first, joined by ':'. A base layer has none.
+ */
+static int store_check_lower(struct store *st, const char *cache,
+			     const struct store_layer *below, size_t nr)
+{
+	char rel[REL_SIZE], q[96], qw[96];
+	char *buf, *want, *p;
+	size_t len, i;
+	int ret = -1;
+
+	snprintf(rel, sizeof(rel), "overlay2/%s/lower", cache);
+	buf = store_slurp(st, rel, LOWER_MAX, &len);
+	if (!nr) {
+		free(buf);
+		if (buf)
+			return store_fail(st, rel,
+					  "exists, but the layer has no parent");
+		if (errno != ENOENT)
+			return -1;
+		return 0;
+	}
+	if (!buf)
+		return -1;
+	want = malloc(nr * (STORE_SHORT_LEN + 3) + 1);
+	if (!want) {
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_free;
+	}
+	for (p = want, i = nr; i--; )
+		p += sprintf(p, "l/%s%s", below[i].name, i ? ":" : "");
+	if (len != strlen(want) || memcmp(buf, want, len))
+		store_fail(st, rel, "is '%s', expected '%s'",
+			   store_quote(buf, len, q, sizeof(q)),
+			   store_quote(want, strlen(want), qw, sizeof(qw)));
+	else
+		ret = 0;
+	free(want);
+out_free:
+	free(buf);
+	return ret;
+}
+
+/*
+ * Read layerdb/sha256/<chain_hex>. @want_diff and @want_parent, when
+ * given, are what the image config says; "" means no parent.
+ */
+static int store_read_layerdb(struct store *st, const char *chain_hex,
+			      const char *want_diff, const char *want_parent,
+			      struct store_layer *l)
+{
+	char dir[DIR_SIZE], rel[REL_SIZE], computed[STORE_ID_SIZE];
+
+	memset(l, 0, sizeof(*l));
+	snprintf(dir, sizeof(dir), LAYERDB "/%s", chain_hex);
+	if (store_check_dir(st, dir))
+		return -1;
+
+	snprintf(rel, sizeof(rel), "%s/diff", dir);
+	if (store_read_id(st, rel, l->diff_id))
+		return -1;
+	if (want_diff && strcmp(l->diff_id, want_diff))
+		return store_fail(st, rel, "is %s, but the image config lists %s",
+				  l->diff_id, want_diff);
+
+	snprintf(rel, sizeof(rel), "%s/parent", dir);
+	if (store_read_id(st, rel, l->parent_chain)) {
+		if (errno != ENOENT)
+			return -1;
+		l->parent_chain[0] = '\0';
+	}
+	if (want_parent && strcmp(l->parent_chain, want_parent)) {
+		if (!want_parent[0])
+			return store_fail(st, rel,
+					  "exists, but this is the image's base layer");
+		if (!l->parent_chain[0])
+			return store_fail(st, rel,
+					  "missing, but the image has %s below",
+					  want_parent);
+		return store_fail(st, rel, "is %s, but the layer below is %s",
+				  l->parent_chain, want_parent);
+	}
+
+	store_chain_id(l->parent_chain, l->diff_id, computed);
+	if (strcmp(computed + 7, chain_hex))
+		return store_fail(st, dir,
+				  "the chain ID computed from its diff and parent files is %s, not the directory name",
+				  computed);
+	memcpy(l->chain_id, computed, sizeof(l->chain_id));
+
+	snprintf(rel, sizeof(rel), "%s/cache-id", dir);
+	if (store_read_hex(st, rel, l->cache_id))
+		return -1;
+	snprintf(rel, sizeof(rel), "%s/size", dir);
+	if (store_read_size(st, rel, &l->size))
+		return -1;
+	return store_check_cache(st, l->cache_id, l->name);
+}
+
+/* Parent names, and every short name used once in the chain. */
+static int store_link_chain(struct store *st, struct store_layer *layers,
+			    size_t nr)
+{
+	char rel[REL_SIZE];
+	size_t i, j;
+
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(layers[i].name, layers[j].name))
+				continue;
+			snprintf(rel, sizeof(rel), "overlay2/%s/link",
+				 layers[i].cache_id);
+			return store_fail(st, rel,
+					  "short name %s is also used by overlay2/%s",
+					  layers[i].name, layers[j].cache_id);
+		}
+		if (i)
+			memcpy(layers[i].parent, layers[i - 1].name,
+			       sizeof(layers[i].parent));
+	}
+	for (i = 0; i < nr; i++)
+		if (store_check_lower(st, layers[i].cache_id, layers, i))
+			return -1;
+	return 0;
+}
+
+static struct json_object *store_parse_json(struct store *st,
+					    const char *rel,
+					    const char *buf, size_t len)
+{
+	enum json_tokener_error jerr;
+	struct json_tokener *tok;
+	struct json_object *obj;
+	size_t end;
+
+	tok = json_tokener_new();
+	if (!tok) {
+		store_fail(st, rel, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, buf, len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!obj || jerr != json_tokener_success) {
+		if (jerr == json_tokener_continue || jerr == json_tokener_success)
+			store_fail(st, rel, "truncated JSON");
+		else
+			store_fail(st, rel, "invalid JSON at byte %zu: %s", end,
+				   json_tokener_error_desc(jerr));
+		json_object_put(obj);
+		obj = NULL;
+	} else {
+		while (end < len && strchr(" \t\n\r", buf[end]))
+			end++;
+		if (end < len) {
+			store_fail(st, rel, "data after the JSON value at byte %zu",
+				   end);
+			json_object_put(obj);
+			obj = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	errno = EINVAL;
+	return obj;
+}
+
+static struct json_object *store_read_json(struct store *st, const char *rel)
+{
+	struct json_object *obj;
+	size_t len;
+	char *buf;
+
+	buf = store_slurp(st, rel, JSON_MAX, &len);
+	if (!buf)
+		return NULL;
+	obj = store_parse_json(st, rel, buf, len);
+	free(buf);
+	return obj;
+}
+
+static struct json_object *store_json_get(struct json_object *obj,
+					  const char *key, json_type type)
+{
+	struct json_object *val;
+
+	if (!json_object_object_get_ex(obj, key, &val) ||
+	    !json_object_is_type(val, type))
+		return NULL;
+	return val;
+}
+
+/* rootfs.diff_ids of an image config, checked for type and content. */
+static struct json_object *store_config_diff_ids(struct store *st,
+						 const char *rel,
+						 struct json_object *cfg)
+{
+	struct json_object *rootfs, *type, *ids, *id;
+	size_t i, n;
+
+	if (!json_object_is_type(cfg, json_type_object)) {
+		store_fail(st, rel, "not a JSON object");
+		return NULL;
+	}
+	rootfs = store_json_get(cfg, "rootfs", json_type_object);
+	if (!rootfs) {
+		store_fail(st, rel, "no \"rootfs\" object");
+		return NULL;
+	}
+	type = store_json_get(rootfs, "type", json_type_string);
+	if (!type || strcmp(json_object_get_string(type), "layers")) {
+		store_fail(st, rel, "rootfs.type is not \"layers\"");
+		return NULL;
+	}
+	ids = store_json_get(rootfs, "diff_ids", json_type_array);
+	if (!ids) {
+		store_fail(st, rel, "rootfs.diff_ids is not an array");
+		return NULL;
+	}
+	n = json_object_array_length(ids);
+	if (!n || n > STORE_MAX_DEPTH) {
+		store_fail(st, rel, "rootfs.diff_ids has %zu layers (1 to %d allowed)",
+			   n, STORE_MAX_DEPTH);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		id = json_object_array_get_idx(ids, i);
+		if (!json_object_is_type(id, json_type_string)) {
+			store_fail(st, rel, "rootfs.diff_ids[%zu] is not a string",
+				   i);
+			return NULL;
+		}
+		if (!store_valid_id(json_object_get_string(id))) {
+			store_fail(st, rel, "rootfs.diff_ids[%zu] is not a sha256 ID",
+				   i);
+			return NULL;
+		}
+	}
+	return ids;
+}
+
+static void store_chain_init(struct store_chain *c, enum store_kind kind)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+}
+
+void store_chain_free(struct store_chain *c)
+{
+	free(c->layers);
+	c->layers = NULL;
+	c->nr = 0;
+}
+
+/* Verify the image config's bytes against its ID, then its layers. */
+static int store_image_layers(struct store *st, const char *rel,
+			      const char *hex, struct store_chain *c)
+{
+	char digest[STORE_HEX_LEN + 1], chain[STORE_ID_SIZE] = "";
+	struct json_object *cfg, *ids;
+	const char *diff;
+	size_t len, i, n;
+	char *buf;
+	int ret = -1;
+
+	buf = store_slurp(st, rel, JSON_MAX, &len);
+	if (!buf)
+		return -1;
+	if (store_sha256_hex(buf, len, digest) || strcmp(digest, hex)) {
+		store_fail(st, rel, "content does not match its ID (sha256:%s)",
+			   digest);
+		free(buf);
+		return -1;
+	}
+	cfg = store_parse_json(st, rel, buf, len);
+	free(buf);
+	if (!cfg)
+		return -1;
+	ids = store_config_diff_ids(st, rel, cfg);
+	if (!ids)
+		goto out_put;
+
+	n = json_object_array_length(ids);
+	c->layers = calloc(n, sizeof(*c->layers));
+	if (!c->layers) {
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_put;
+	}
+	for (i = 0; i < n; i++) {
+		char parent[STORE_ID_SIZE];
+
+		diff = json_object_get_string(json_object_array_get_idx(ids, i));
+		memcpy(parent, chain, sizeof(parent));
+		store_chain_id(parent, diff, chain);
+		if (store_read_layerdb(st, chain + 7, diff, parent,
+				       &c->layers[i]))
+			goto out_put;
+		c->nr = i + 1;
+	}
+	ret = store_link_chain(st, c->layers, c->nr);
+out_put:
+	json_object_put(cfg);
+	return ret;
+}
+
+int store_image_chain(struct store *st, const char *image_hex,
+		      struct store_chain *c)
+{
+	char rel[REL_SIZE];
+
+	store_chain_init(c, STORE_IMAGE);
+	if (!store_valid_hex(image_hex))
+		return store_fail(st, NULL, "'%.80s' is not an image ID",
+				  image_hex);
+	snprintf(c->id, sizeof(c->id), "sha256:%s", image_hex);
+	snprintf(rel, sizeof(rel), IMAGEDB "/%s", image_hex);
+	if (store_image_layers(st, rel, image_hex, c)) {
+		store_chain_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * overlay2/<mount-id>-init is registered on top of the image; the
+ * container's own overlay2/<mount-id> becomes the upper layer.
+ */
+static int store_container_layers(struct store *st, const char *dir,
+				  const char *parent, struct store_chain *c)
+{
+	struct store_layer *tmp, *init;
+	char rel[REL_SIZE], chain[STORE_ID_SIZE];
+	char rw_name[STORE_NAME_SIZE];
+	size_t nr = 0, i;
+	int ret = -1;
+
+	tmp = calloc(STORE_MAX_DEPTH + 1, sizeof(*tmp));
+	if (!tmp)
+		return store_fail(st, dir, "%s", strerror(errno));
+	/* Walk the parent files from the image's top layer down. */
+	memcpy(chain, parent, sizeof(chain));
+	while (chain[0]) {
+		if (nr == STORE_MAX_DEPTH) {
+			store_fail(st, dir, "chain deeper than %d layers",
+				   STORE_MAX_DEPTH);
+			goto out_free;
+		}
+		if (store_read_layerdb(st, chain + 7, NULL, NULL, &tmp[nr]))
+			goto out_free;
+		memcpy(chain, tmp[nr].parent_chain, sizeof(chain));
+		nr++;
+	}
+	/* Bottom first, plus the init layer on top. */
+	c->layers = calloc(nr + 1, sizeof(*c->layers));
+	if (!c->layers) {
+		store_fail(st, dir, "%s", strerror(errno));
+		goto out_free;
+	}
+	for (i = 0; i < nr; i++)
+		c->layers[i] = tmp[nr - 1 - i];
+	init = &c->layers[nr];
+	snprintf(init->cache_id, sizeof(init->cache_id), "%s-init",
+		 c->mount_id);
+	memcpy(init->parent_chain, parent, sizeof(init->parent_chain));
+	init->size = -1;
+	init->init = true;
+	c->nr = nr + 1;
+	if (store_check_cache(st, init->cache_id, init->name) ||
+	    store_link_chain(st, c->layers, c->nr))
+		goto out_free;
+
+	/* The read-write layer: diff and work, its link, its lower file. */
+	if (store_check_cache(st, c->mount_id, rw_name))
+		goto out_free;
+	snprintf(rel, sizeof(rel), "overlay2/%s/work", c->mount_id);
+	if (store_check_dir(st, rel) ||
+	    store_check_lower(st, c->mount_id, c->layers, c->nr))
+		goto out_free;
+	for (i = 0; i < c->nr; i++) {
+		if (strcmp(rw_name, c->layers[i].name))
+			continue;
+		snprintf(rel, sizeof(rel), "overlay2/%s/link", c->mount_id);
+		store_fail(st, rel, "short name %s is also used by overlay2/%s",
+			   rw_name, c->layers[i].cache_id);
+		goto out_free;
+	}
+	ret = 0;
+out_free:
+	free(tmp);
+	return ret;
+}
+
+int store_container_chain(struct store *st, const char *container_hex,
+			  struct store_chain *c)
+{
+	char dir[DIR_SIZE], rel[REL_SIZE], init_id[SMALL_MAX + 1];
+	char parent[STORE_ID_SIZE], want[STORE_CACHE_ID_SIZE], q[96];
+
+	store_chain_init(c, STORE_CONTAINER);
+	if (!store_valid_hex(container_hex))
+		return store_fail(st, NULL, "'%.80s' is not a container ID",
+				  container_hex);
+	snprintf(c->id, sizeof(c->id), "%s", container_hex);
+	snprintf(dir, sizeof(dir), MOUNTSDB "/%s", container_hex);
+	if (store_check_dir(st, dir))
+		return -1;
+	snprintf(rel, sizeof(rel), "%s/mount-id", dir);
+	if (store_read_hex(st, rel, c->mount_id))
+		return -1;
+	snprintf(rel, sizeof(rel), "%s/init-id", dir);
+	if (store_read_small(st, rel, init_id, sizeof(init_id), true))
+		return -1;
+	snprintf(want, sizeof(want), "%s-init", c->mount_id);
+	if (strcmp(init_id, want))
+		return store_fail(st, rel, "is '%s', expected '%s' from mount-id",
+				  store_quote(init_id, strlen(init_id), q,
+					      sizeof(q)), want);
+	snprintf(rel, sizeof(rel), "%s/parent", dir);
+	if (store_read_id(st, rel, parent))
+		return -1;
+	if (store_container_layers(st, dir, parent, c)) {
+		store_chain_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if @rel exists (as anything), 0 if not, -1 on other errors. */
+static int store_exists(struct store *st, const char *rel)
+{
+	int fd = store_openat2(st->rootfd, rel, O_PATH);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return store_fail(st, rel, "%s", store_strerror(errno));
+}
+
+/*
+ * Entries of @dir (IMAGEDB or MOUNTSDB) whose name starts with @prefix.
+ * Names that are not 64 hex digits are no IDs and are skipped.
+ */
+static int store_find_prefix(struct store *st, const char *dir,
+			     const char *prefix, char match[STORE_HEX_LEN + 1])
+{
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	int fd, count = 0;
+	DIR *d;
+
+	fd = store_openat2(st->rootfd, dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return store_fail(st, dir, "%s", store_strerror(errno));
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return store_fail(st, dir, "%s", strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!store_valid_hex(de->d_name) ||
+		    strncmp(de->d_name, prefix, plen))
+			continue;
+		if (!count++)
+			memcpy(match, de->d_name, STORE_HEX_LEN + 1);
+	}
+	if (errno) {
+		store_fail(st, dir, "%s", strerror(errno));
+		count = -1;
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * Docker's familiar form: "docker.io/library/x" and "library/x" are
+ * "x", "docker.io/u/x" is "u/x"; a missing tag is ":latest".
+ */
+static int store_normalize_ref(const char *what, char *out, size_t size)
+{
+	static const char * const hosts[] = {
+		"docker.io/", "index.docker.io/", "registry-1.docker.io/", NULL
+	};
+	const char *name = what, *slash;
+	size_t i;
+	int n;
+
+	for (i = 0; hosts[i]; i++) {
+		if (!strncmp(name, hosts[i], strlen(hosts[i]))) {
+			name += strlen(hosts[i]);
+			break;
+		}
+	}
+	if (!strncmp(name, "library/", 8) && !strchr(name + 8, '/'))
+		name += 8;
+	slash = strrchr(name, '/');
+	if (strchr(name, '@') || strchr(slash ? slash : name, ':'))
+		n = snprintf(out, size, "%s", name);
+	else
+		n = snprintf(out, size, "%s:latest", name);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * Look @ref up in repositories.json: 1 and the image ID's hex if found,
+ * 0 if not. Every entry is type-checked, not only the one we look for.
+ */
+static int store_lookup_ref(struct store *st, const char *ref,
+			    char hex[STORE_HEX_LEN + 1])
+{
+	struct json_object *root, *repos;
+	int found = 0;
+
+	root = store_read_json(st, REPOSITORIES);
+	if (!root)
+		return errno == ENOENT ? 0 : -1;
+	repos = NULL;
+	if (json_object_is_type(root, json_type_object))
+		repos = store_json_get(root, "Repositories", json_type_object);
+	if (!repos) {
+		found = store_fail(st, REPOSITORIES,
+				   "no \"Repositories\" object");
+		goto out_put;
+	}
+	json_object_object_foreach(repos, repo, tags) {
+		if (!json_object_is_type(tags, json_type_object)) {
+			found = store_fail(st, REPOSITORIES,
+					   "Repositories[\"%.80s\"] is not an object",
+					   repo);
+			goto out_put;
+		}
+		json_object_object_foreach(tags, key, val) {
+			const char *id = json_object_get_string(val);
+
+			if (!json_object_is_type(val, json_type_string) ||
+			    !store_valid_id(id)) {
+				found = store_fail(st, REPOSITORIES,
+						   "\"%.80s\" is not mapped to a sha256 ID",
+						   key);
+				goto out_put;
+			}
+			if (!found && !strcmp(key, ref)) {
+				memcpy(hex, id + 7, STORE_HEX_LEN + 1);
+				found = 1;
+			}
+		}
+	}
+out_put:
+	json_object_put(root);
+	return found;
+}
+
+/*
+ * IMAGE is name[:tag], name@digest, an image ID with or without
+ * "sha256:", or a unique prefix of one; CONTAINER is a container ID or
+ * a unique prefix of one (layerdb/mounts). References are tried before
+ * prefixes, as docker does.
+ */
+int store_resolve(struct store *st, const char *what, struct store_chain *c)
+{
+	char rel[REL_SIZE], ref[256], img[STORE_HEX_LEN + 1];
+	char ctr[STORE_HEX_LEN + 1];
+	const char *hex = what;
+	bool digest = false;
+	int ni = 0, nc = 0, ret;
+
+	store_chain_init(c, STORE_IMAGE);
+	if (!strncmp(what, "sha256:", 7)) {
+		hex = what + 7;
+		digest = true;
+	}
+	if (store_valid_hex(hex)) {
+		snprintf(rel, sizeof(rel), IMAGEDB "/%s", hex);
+		ni = store_exists(st, rel);
+		if (ni < 0)
+			return -1;
+		if (!digest) {
+			snprintf(rel, sizeof(rel), MOUNTSDB "/%s", hex);
+			nc = store_exists(st, rel);
+			if (nc < 0)
+				return -1;
+		}
+		memcpy(img, hex, sizeof(img));
+		memcpy(ctr, hex, sizeof(ctr));
+		goto found;
+	}
+	if (!digest && !store_normalize_ref(what, ref, sizeof(ref))) {
+		ret = store_lookup_ref(st, ref, img);
+		if (ret < 0)
+			return -1;
+		if (ret) {
+			ret = store_image_chain(st, img, c);
+			if (!ret)
+				snprintf(c->ref, sizeof(c->ref), "%s", ref);
+			return ret;
+		}
+	}
+	if (hex[0] && strlen(hex) < STORE_HEX_LEN &&
+	    store_is_hex(hex, strlen(hex))) {
+		ni = store_find_prefix(st, IMAGEDB, hex, img);
+		if (ni < 0)
+			return -1;
+		if (!digest) {
+			nc = store_find_prefix(st, MOUNTSDB, hex, ctr);
+			if (nc < 0)
+				return -1;
+		}
+	}
+found:
+	if (ni + nc > 1)
+		return store_fail(st, NULL,
+				  "'%.80s' is ambiguous in %s: it matches %d image%s and %d container%s",
+				  what, st->root, ni, ni == 1 ? "" : "s",
+				  nc, nc == 1 ? "" : "s");
+	if (ni)
+		return store_image_chain(st, img, c);
+	if (nc)
+		return store_container_chain(st, ctr, c);
+	errno = ENOENT;
+	return store_fail(st, NULL, "no such image or container in %s: '%.80s'",
+			  st->root, what);
+}
+
+static int store_layer_cmp(const void *a, const void *b)
+{
+	const struct store_layer *x = a, *y = b;
+
+	return strcmp(x->chain_id, y->chain_id);
+}
+
+/* Every layer of layerdb/sha256, then every container's init layer. */
+static int store_list_layerdb(struct store *st, struct store_layer **out,
+			      size_t *nr, size_t *cap)
+{
+	struct store_layer *l;
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *d;
+
+	fd = store_openat2(st->rootfd, LAYERDB, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+			store_fail(st, LAYERDB, "%s", store_strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return store_fail(st, LAYERDB, "%s", strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!store_valid_hex(de->d_name))
+			continue;
+		if (*nr == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			l = reallocarray(*out, *cap, sizeof(**out));
+			if (!l) {
+				ret = store_fail(st, LAYERDB, "%s",
+						 strerror(errno));
+				break;
+			}
+			*out = l;
+		}
+		ret = store_read_layerdb(st, de->d_name, NULL, NULL,
+					 &(*out)[*nr]);
+		if (ret)
+			break;
+		(*nr)++;
+	}
+	if (!ret && errno)
+		ret = store_fail(st, LAYERDB, "%s", strerror(errno));
+	closedir(d);
+	return ret;
+}
+
+static int store_list_inits(struct store *st, struct store_layer **out,
+			    size_t *nr, size_t *cap)
+{
+	struct store_chain c;
+	struct store_layer *l;
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *d;
+
+	fd = store_openat2(st->rootfd, MOUNTSDB, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+			store_fail(st, MOUNTSDB, "%s", store_strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return store_fail(st, MOUNTSDB, "%s", strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!store_valid_hex(de->d_name))
+			continue;
+		ret = store_container_chain(st, de->d_name, &c);
+		if (ret)
+			break;
+		if (*nr == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			l = reallocarray(*out, *cap, sizeof(**out));
+			if (!l) {
+				store_chain_free(&c);
+				ret = store_fail(st, MOUNTSDB, "%s",
+						 strerror(errno));
+				break;
+			}
+			*out = l;
+		}
+		(*out)[(*nr)++] = c.layers[c.nr - 1];
+		store_chain_free(&c);
+	}
+	if (!ret && errno)
+		ret = store_fail(st, MOUNTSDB, "%s", strerror(errno));
+	closedir(d);
+	return ret;
+}
+
+/*
+ * All layers the store would register: layerdb/sha256 and the init
+ * layers of layerdb/mounts, each verified, with parent names filled in.
+ */
+int store_list_layers(struct store *st, struct store_layer **layers,
+		      size_t *nr)
+{
+	struct store_layer *out = NULL, key, *p;
+	size_t n = 0, cap = 0, i, ndb;
+	char rel[REL_SIZE];
+
+	if (store_list_layerdb(st, &out, &n, &cap))
+		goto out_free;
+	ndb = n;
+	qsort(out, ndb, sizeof(*out), store_layer_cmp);
+	for (i = 0; i < ndb; i++) {
+		if (!out[i].parent_chain[0])
+			continue;
+		memcpy(key.chain_id, out[i].parent_chain, sizeof(key.chain_id));
+		p = bsearch(&key, out, ndb, sizeof(*out), store_layer_cmp);
+		if (!p) {
+			snprintf(rel, sizeof(rel), LAYERDB "/%s/parent",
+				 out[i].chain_id + 7);
+			store_fail(st, rel, "%s is not in the layer database",
+				   out[i].parent_chain);
+			goto out_free;
+		}
+		memcpy(out[i].parent, p->name, sizeof(out[i].parent));
+	}
+	if (store_list_inits(st, &out, &n, &cap))
+		goto out_free;
+	*layers = out;
+	*nr = n;
+	return 0;
+
+out_free:
+	free(out);
+	return -1;
+}
+
+int store_open(struct store *st, const char *root)
+{
+	size_t len = strlen(root);
+
+	memset(st, 0, sizeof(*st));
+	st->rootfd = -1;
+	st->ldirfd = -1;
+	st->root = strdup(root);
+	if (!st->root) {
+		snprintf(st->err, sizeof(st->err), "%s", strerror(errno));
+		return -1;
+	}
+	/* "/var/lib/docker/" prints as "/var/lib/docker" in messages. */
+	while (len > 1 && st->root[len - 1] == '/')
+		st->root[--len] = '\0';
+	st->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->rootfd < 0) {
+		snprintf(st->err, sizeof(st->err), "%s: %s", st->root,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (st->ldirfd >= 0)
+		close(st->ldirfd);
+	if (st->rootfd >= 0)
+		close(st->rootfd);
+	free(st->root);
+	st->root = NULL;
+	st->rootfd = -1;
+	st->ldirfd = -1;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reader for Docker's overlay2 image store (dockerd 20.10 layout, see
+ * DOCKER-FORMAT.md in the project notes and layerctl(8)).
+ *
+ * Pure userspace: no kernel interfaces beyond openat2(). Every path is
+ * resolved beneath the data root with RESOLVE_BENEATH and without
+ * following any symbolic link, and nothing is ever opened for writing.
+ * On failure a function returns -1 and leaves a message naming the
+ * file and the reason in store->err.
+ */
+#ifndef LAYERCTL_STORE_H
+#define LAYERCTL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STORE_HEX_LEN		64
+#define STORE_ID_SIZE		72	/* "sha256:" + 64 hex + NUL */
+#define STORE_SHORT_LEN		26	/* overlay2 short names, base32 */
+#define STORE_NAME_SIZE		(STORE_SHORT_LEN + 1)
+#define STORE_CACHE_ID_SIZE	72	/* 64 hex, or <mount-id>-init */
+#define STORE_MAX_DEPTH		4096	/* deepest chain we follow */
+#define STORE_ERR_SIZE		1024
+
+struct store {
+	int rootfd;			/* O_PATH of the data root */
+	int ldirfd;			/* O_PATH of overlay2/l, or -1 */
+	char *root;			/* as given, for messages */
+	char err[STORE_ERR_SIZE];	/* last failure: "FILE: reason" */
+};
+
+/* One layer as the store describes it. */
+struct store_layer {
+	char name[STORE_NAME_SIZE];		/* short name (link file) */
+	char parent[STORE_NAME_SIZE];		/* "" for a base layer */
+	char diff_id[STORE_ID_SIZE];		/* "" for an init layer */
+	char chain_id[STORE_ID_SIZE];		/* "" for an init layer */
+	char parent_chain[STORE_ID_SIZE];	/* "" for a base layer */
+	char cache_id[STORE_CACHE_ID_SIZE];	/* overlay2/<cache_id> */
+	long long size;				/* -1 when unknown */
+	bool init;				/* a container's init layer */
+};
+
+enum store_kind {
+	STORE_IMAGE,
+	STORE_CONTAINER,
+};
+
+/* What an IMAGE or CONTAINER argument resolves to. */
+struct store_chain {
+	enum store_kind kind;
+	char id[STORE_ID_SIZE];		/* image "sha256:<hex>" or container <hex> */
+	char ref[256];			/* name:tag it was found by, or "" */
+	char mount_id[STORE_HEX_LEN + 1];	/* containers only */
+	size_t nr;			/* layers, bottom first */
+	struct store_layer *layers;	/* a container's init layer is last */
+};
+
+int store_open(struct store *st, const char *root);
+void store_close(struct store *st);
+
+int store_resolve(struct store *st, const char *what, struct store_chain *c);
+int store_image_chain(struct store *st, const char *image_hex,
+		      struct store_chain *c);
+int store_container_chain(struct store *st, const char *container_hex,
+			  struct store_chain *c);
+void store_chain_free(struct store_chain *c);
+
+int store_list_layers(struct store *st, struct store_layer **layers,
+		      size_t *nr);
+
+int store_open_dir(struct store *st, const char *rel, bool path_only);
+int store_layer_path(const struct store *st, const struct store_layer *l,
+		     char *buf, size_t size);
+
+void store_chain_id(const char *parent_chain, const char *diff_id,
+		    char out[STORE_ID_SIZE]);
+bool store_valid_id(const char *id);
+bool store_valid_hex(const char *hex);
+bool store_valid_short(const char *name);
+
+#endif /* LAYERCTL_STORE_H */

@@ -1,0 +1,961 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the store reader: a good Docker overlay2 store is written
+ * into a temporary directory for every test, then broken in one place;
+ * every refusal must name the file it could not use.
+ *
+ * Built with the kselftest harness, which the Makefile extracts from the
+ * kernel source package at build time.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include "kselftest_harness.h"
+#include "../store.h"
+
+#define NLAYERS	3
+#define REPOS_FMT "{\"Repositories\":{" \
+	"\"demo\":{\"demo:latest\":\"sha256:%s\",\"demo:v1\":\"sha256:%s\"}," \
+	"\"other\":{\"other:latest\":\"sha256:%s\"}}}"
+
+struct fx_layer {
+	char diff[STORE_ID_SIZE];
+	char chain[STORE_ID_SIZE];
+	char cache[STORE_HEX_LEN + 1];
+	char name[STORE_NAME_SIZE];
+};
+
+static void sha256_hex(const void *data, size_t len, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n, i;
+
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
+		abort();
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* mkdir -p of the directory part of @path. */
+static void mkparents(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			abort();
+		*p = '/';
+	}
+}
+
+/* snprintf() into a PATH_MAX buffer; a macro so the format is checked. */
+#define fpath(out, fmt, ...) do {					\
+	if (snprintf(out, PATH_MAX, fmt, ##__VA_ARGS__) >= PATH_MAX)	\
+		abort();						\
+} while (0)
+
+static void put(const char *root, const char *rel, const char *data,
+		size_t len)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	fpath(path, "%s/%s", root, rel);
+	mkparents(path);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd))
+		abort();
+}
+
+#define putf(root, rel, fmt, ...) do {					\
+	char __buf[8192];						\
+	int __n = snprintf(__buf, sizeof(__buf), fmt, ##__VA_ARGS__);	\
+									\
+	if (__n >= (int)sizeof(__buf))					\
+		abort();						\
+	put(root, rel, __buf, __n);					\
+} while (0)
+
+static void mkdir_rel(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	fpath(path, "%s/%s/", root, rel);
+	mkparents(path);
+}
+
+static void symlink_rel(const char *root, const char *rel, const char *target)
+{
+	char path[PATH_MAX];
+
+	fpath(path, "%s/%s", root, rel);
+	mkparents(path);
+	unlink(path);
+	if (symlink(target, path))
+		abort();
+}
+
+static int rm_one(const char *path, const struct stat *sb, int type,
+		  struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void rm_rel(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	fpath(path, "%s/%s", root, rel);
+	rm_rf(path);
+}
+
+/* One overlay2/<cache> directory with its link, l/ entry and lower. */
+static void put_cache(const char *root, const char *cache, const char *name,
+		      const char *lower)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+
+	fpath(rel, "overlay2/%s/diff", cache);
+	mkdir_rel(root, rel);
+	fpath(rel, "overlay2/%s/link", cache);
+	put(root, rel, name, strlen(name));
+	fpath(rel, "overlay2/l/%s", name);
+	fpath(target, "../%s/diff", cache);
+	symlink_rel(root, rel, target);
+	if (lower) {
+		fpath(rel, "overlay2/%s/lower", cache);
+		put(root, rel, lower, strlen(lower));
+		fpath(rel, "overlay2/%s/work", cache);
+		mkdir_rel(root, rel);
+	}
+}
+
+/* Config JSON for @diffs; returns its ID's hex in @hex. */
+static void put_config(const char *root, struct fx_layer *l, int n,
+		       const char *extra, char *hex)
+{
+	char buf[4096], rel[PATH_MAX];
+	int len, i;
+
+	len = snprintf(buf, sizeof(buf), "{\"os\":\"linux\",%s", extra);
+	len += snprintf(buf + len, sizeof(buf) - len,
+			"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[");
+	for (i = 0; i < n; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s\"%s\"",
+				i ? "," : "", l[i].diff);
+	len += snprintf(buf + len, sizeof(buf) - len, "]}}");
+	sha256_hex(buf, len, hex);
+	fpath(rel, "image/overlay2/imagedb/content/sha256/%s", hex);
+	put(root, rel, buf, len);
+}
+
+/* Raw config bytes stored under their own ID. */
+static void put_raw_config(const char *root, const char *data, char *hex)
+{
+	char rel[PATH_MAX];
+
+	sha256_hex(data, strlen(data), hex);
+	fpath(rel, "image/overlay2/imagedb/content/sha256/%s", hex);
+	put(root, rel, data, strlen(data));
+}
+
+static void put_layerdb(const char *root, struct fx_layer *l, int i)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "image/overlay2/layerdb/sha256/%s/diff", l[i].chain + 7);
+	put(root, rel, l[i].diff, strlen(l[i].diff));
+	if (i) {
+		fpath(rel, "image/overlay2/layerdb/sha256/%s/parent",
+		      l[i].chain + 7);
+		put(root, rel, l[i - 1].chain, strlen(l[i - 1].chain));
+	}
+	fpath(rel, "image/overlay2/layerdb/sha256/%s/cache-id", l[i].chain + 7);
+	put(root, rel, l[i].cache, strlen(l[i].cache));
+	fpath(rel, "image/overlay2/layerdb/sha256/%s/size", l[i].chain + 7);
+	putf(root, rel, "%d", 1000 * (i + 1));
+}
+
+/* "l/<n-1>:...:l/<0>" for the layers below index @n. */
+static char *lower_of(struct fx_layer *l, int n, char *buf)
+{
+	int i, len = 0;
+
+	buf[0] = '\0';
+	for (i = n - 1; i >= 0; i--)
+		len += sprintf(buf + len, "%sl/%s", i == n - 1 ? "" : ":",
+			       l[i].name);
+	return n ? buf : NULL;
+}
+
+static void make_layer(struct fx_layer *l, int i, const char *tag)
+{
+	char hex[STORE_HEX_LEN + 1];
+	char data[64];
+	int j;
+
+	snprintf(data, sizeof(data), "diff-%s", tag);
+	sha256_hex(data, strlen(data), hex);
+	snprintf(l[i].diff, sizeof(l[i].diff), "sha256:%s", hex);
+	store_chain_id(i ? l[i - 1].chain : "", l[i].diff, l[i].chain);
+	snprintf(data, sizeof(data), "cache-%s", tag);
+	sha256_hex(data, strlen(data), l[i].cache);
+	for (j = 0; j < STORE_SHORT_LEN; j++)
+		l[i].name[j] = 'A' + (tag[0] + j) % 26;
+	l[i].name[STORE_SHORT_LEN] = '\0';
+}
+
+FIXTURE(store) {
+	char root[PATH_MAX];
+	struct store st;
+	struct store_chain c;
+	struct fx_layer l[NLAYERS];	/* demo: base, middle, top */
+	struct fx_layer o[NLAYERS];	/* other: base, middle, own top */
+	char img[STORE_HEX_LEN + 1];
+	char other[STORE_HEX_LEN + 1];
+	char cid[STORE_HEX_LEN + 1];
+	char mid[STORE_HEX_LEN + 1];
+	char init_name[STORE_NAME_SIZE];
+	char rw_name[STORE_NAME_SIZE];
+};
+
+static void build_store(struct _test_data_store *self)
+{
+	static const char * const tags[NLAYERS] = { "a", "b", "c" };
+	const char *r = self->root;
+	char rel[PATH_MAX], lower[4096], extra[64];
+	int i, n;
+
+	for (i = 0; i < NLAYERS; i++) {
+		make_layer(self->l, i, tags[i]);
+		put_layerdb(r, self->l, i);
+		put_cache(r, self->l[i].cache, self->l[i].name,
+			  lower_of(self->l, i, lower));
+	}
+	put_config(r, self->l, NLAYERS, "", self->img);
+
+	/* "other" shares the two lower layers; its ID shares img[0]. */
+	memcpy(self->o, self->l, 2 * sizeof(self->l[0]));
+	make_layer(self->o, 2, "d");
+	put_layerdb(r, self->o, 2);
+	put_cache(r, self->o[2].cache, self->o[2].name,
+		  lower_of(self->o, 2, lower));
+	for (n = 0; ; n++) {
+		snprintf(extra, sizeof(extra), "\"n\":%d,", n);
+		put_config(r, self->o, NLAYERS, extra, self->other);
+		if (self->other[0] == self->img[0])
+			break;
+		fpath(rel, "image/overlay2/imagedb/content/sha256/%s",
+		      self->other);
+		rm_rel(r, rel);
+	}
+	putf(r, "image/overlay2/repositories.json", REPOS_FMT, self->img,
+	     self->img, self->other);
+
+	/* A container of demo whose ID starts like the image IDs. */
+	sha256_hex("container", 9, self->cid);
+	self->cid[0] = self->img[0] == 'f' ? 'e' : 'f';
+	sha256_hex("mount", 5, self->mid);
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/mount-id", self->cid);
+	put(r, rel, self->mid, STORE_HEX_LEN);
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/init-id", self->cid);
+	putf(r, rel, "%s-init", self->mid);
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/parent", self->cid);
+	put(r, rel, self->l[2].chain, strlen(self->l[2].chain));
+
+	snprintf(self->init_name, sizeof(self->init_name), "%s",
+		 "INITINITINITINITINITINIT22");
+	snprintf(self->rw_name, sizeof(self->rw_name), "%s",
+		 "RWRWRWRWRWRWRWRWRWRWRWRW33");
+	fpath(rel, "%s-init", self->mid);
+	put_cache(r, rel, self->init_name, lower_of(self->l, NLAYERS, lower));
+	n = snprintf(lower, sizeof(lower), "l/%s:", self->init_name);
+	lower_of(self->l, NLAYERS, lower + n);
+	put_cache(r, self->mid, self->rw_name, lower);
+}
+
+FIXTURE_SETUP(store)
+{
+	snprintf(self->root, sizeof(self->root), "/tmp/layerctl-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->root));
+	build_store(self);
+	ASSERT_EQ(0, store_open(&self->st, self->root));
+	memset(&self->c, 0, sizeof(self->c));
+}
+
+FIXTURE_TEARDOWN(store)
+{
+	store_chain_free(&self->c);
+	store_close(&self->st);
+	rm_rf(self->root);
+}
+
+/* Resolve @what and expect a refusal whose message contains @needle. */
+#define EXPECT_REFUSED(what, needle) do {				\
+	ASSERT_EQ(-1, store_resolve(&self->st, (what), &self->c));	\
+	TH_LOG("%s", self->st.err);					\
+	ASSERT_NE(NULL, strstr(self->st.err, (needle)));		\
+} while (0)
+
+static char *ldb_path(struct _test_data_store *self, int i,
+		      const char *file, char *buf)
+{
+	fpath(buf, "image/overlay2/layerdb/sha256/%s%s%s", self->l[i].chain + 7,
+	      file[0] ? "/" : "", file);
+	return buf;
+}
+
+static char *cachef(struct _test_data_store *self, int i, const char *file,
+		    char *buf)
+{
+	fpath(buf, "overlay2/%s/%s", self->l[i].cache, file);
+	return buf;
+}
+
+/* Test vectors of DOCKER-FORMAT.md: parent chain, diff ID, chain ID. */
+static const char * const vectors[][3] = {
+	{
+		"sha256:5dacd731af1b0386ead06c8b1feff9f65d9e0bdfec032d2cd0bc03690698feda",
+		"sha256:dd0338cdfab32cdddd6c30efe8c89d0229d9f939e2bb736fbb0a52f27c2b0ee9",
+		"sha256:166d13b0f0cb542034a2aef1c034ee2271e1d6aaee4490f749e72d1c04449c5b",
+	}, {
+		"sha256:c6c89a36c214d7ecf7a684bf0fc21692dd60e9f204f48545bcb4085185166031",
+		"sha256:bd0f2368b7ff2649b60c162b722e2ef3c1a9eb5b9a9c6e7dccc6a9f8ba555dec",
+		"sha256:b758e555d22ee9d83852d14c90d936cfce1a62182b2bd218472dccb9e7be98a4",
+	},
+};
+
+TEST(chain_id_matches_docker_test_vectors)
+{
+	char out[STORE_ID_SIZE];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vectors); i++) {
+		store_chain_id(vectors[i][0], vectors[i][1], out);
+		EXPECT_STREQ(vectors[i][2], out);
+	}
+	/* A base layer's chain ID is its diff ID. */
+	store_chain_id("", vectors[1][1], out);
+	EXPECT_STREQ(vectors[1][1], out);
+}
+
+TEST(id_syntax)
+{
+	const char *good = vectors[0][2];
+	char id[STORE_ID_SIZE + 1];
+
+	EXPECT_TRUE(store_valid_id(good));
+	snprintf(id, sizeof(id), "%s", good);
+	id[7] = 'A';
+	EXPECT_FALSE(store_valid_id(id));
+	snprintf(id, sizeof(id), "%.70s", good);
+	EXPECT_FALSE(store_valid_id(id));
+	snprintf(id, sizeof(id), "%sa", good);
+	EXPECT_FALSE(store_valid_id(id));
+	snprintf(id, sizeof(id), "sha512:%s", good + 7);
+	EXPECT_FALSE(store_valid_id(id));
+	EXPECT_FALSE(store_valid_id(good + 7));
+	EXPECT_TRUE(store_valid_hex(good + 7));
+	EXPECT_TRUE(store_valid_short("ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+	EXPECT_TRUE(store_valid_short("234567234567234567234567AB"));
+	EXPECT_FALSE(store_valid_short("ABCDEFGHIJKLMNOPQRSTUVWXY1"));
+	EXPECT_FALSE(store_valid_short("abcdefghijklmnopqrstuvwxyz"));
+	EXPECT_FALSE(store_valid_short("ABCDEFGHIJKLMNOPQRSTUVWXY"));
+	EXPECT_FALSE(store_valid_short("../../../../../../../../ab"));
+}
+
+TEST_F(store, image_by_name_and_tag_gives_the_chain_bottom_first)
+{
+	int i;
+
+	ASSERT_EQ(0, store_resolve(&self->st, "demo:v1", &self->c));
+	EXPECT_EQ(STORE_IMAGE, self->c.kind);
+	EXPECT_STREQ("demo:v1", self->c.ref);
+	ASSERT_EQ(NLAYERS, self->c.nr);
+	for (i = 0; i < NLAYERS; i++) {
+		EXPECT_STREQ(self->l[i].diff, self->c.layers[i].diff_id);
+		EXPECT_STREQ(self->l[i].chain, self->c.layers[i].chain_id);
+		EXPECT_STREQ(self->l[i].cache, self->c.layers[i].cache_id);
+		EXPECT_STREQ(self->l[i].name, self->c.layers[i].name);
+		EXPECT_STREQ(i ? self->l[i - 1].name : "",
+			     self->c.layers[i].parent);
+		EXPECT_EQ(1000 * (i + 1), self->c.layers[i].size);
+		EXPECT_FALSE(self->c.layers[i].init);
+	}
+}
+
+TEST_F(store, image_name_without_tag_means_latest)
+{
+	ASSERT_EQ(0, store_resolve(&self->st, "demo", &self->c));
+	EXPECT_STREQ("demo:latest", self->c.ref);
+	EXPECT_EQ(0, strcmp(self->c.id + 7, self->img));
+}
+
+TEST_F(store, docker_io_library_prefix_is_the_familiar_name)
+{
+	ASSERT_EQ(0, store_resolve(&self->st, "docker.io/library/other",
+				   &self->c));
+	EXPECT_EQ(0, strcmp(self->c.id + 7, self->other));
+	EXPECT_STREQ(self->o[2].name, self->c.layers[2].name);
+}
+
+TEST_F(store, image_by_full_id_with_and_without_sha256)
+{
+	char id[STORE_ID_SIZE];
+
+	ASSERT_EQ(0, store_resolve(&self->st, self->img, &self->c));
+	EXPECT_EQ(NLAYERS, self->c.nr);
+	store_chain_free(&self->c);
+	snprintf(id, sizeof(id), "sha256:%s", self->img);
+	ASSERT_EQ(0, store_resolve(&self->st, id, &self->c));
+	EXPECT_STREQ(id, self->c.id);
+}
+
+TEST_F(store, image_by_unique_prefix)
+{
+	char prefix[16];
+	int n;
+
+	/* The shortest prefix that tells img and other apart. */
+	for (n = 1; self->img[n - 1] == self->other[n - 1]; n++)
+		;
+	snprintf(prefix, sizeof(prefix), "sha256:%.*s", n, self->img);
+	ASSERT_EQ(0, store_resolve(&self->st, prefix, &self->c));
+	EXPECT_EQ(0, strcmp(self->c.id + 7, self->img));
+}
+
+TEST_F(store, ambiguous_prefix_is_refused)
+{
+	char prefix[16];
+
+	snprintf(prefix, sizeof(prefix), "sha256:%c", self->img[0]);
+	EXPECT_REFUSED(prefix, "ambiguous");
+	EXPECT_NE(NULL, strstr(self->st.err, "2 images"));
+}
+
+TEST_F(store, prefix_matching_image_and_container_is_ambiguous)
+{
+	char prefix[2] = { self->img[0], '\0' };
+
+	/* Make the container ID start like the images. */
+	char from[PATH_MAX], to[PATH_MAX];
+
+	fpath(from, "%s/image/overlay2/layerdb/mounts/%s", self->root,
+	      self->cid);
+	self->cid[0] = self->img[0];
+	fpath(to, "%s/image/overlay2/layerdb/mounts/%s", self->root,
+	      self->cid);
+	ASSERT_EQ(0, rename(from, to));
+	EXPECT_REFUSED(prefix, "1 container");
+}
+
+TEST_F(store, unknown_name_is_refused)
+{
+	EXPECT_REFUSED("nosuch:latest", "no such image or container");
+	EXPECT_NE(NULL, strstr(self->st.err, self->root));
+	EXPECT_REFUSED("demo:v2", "no such image or container");
+	EXPECT_REFUSED("sha256:0123", "no such image or container");
+	EXPECT_REFUSED("", "no such image or container");
+}
+
+TEST_F(store, container_chain_has_the_init_layer_on_top)
+{
+	struct store_layer *init;
+
+	ASSERT_EQ(0, store_resolve(&self->st, self->cid, &self->c));
+	EXPECT_EQ(STORE_CONTAINER, self->c.kind);
+	EXPECT_STREQ(self->mid, self->c.mount_id);
+	ASSERT_EQ(NLAYERS + 1, self->c.nr);
+	EXPECT_STREQ(self->l[0].name, self->c.layers[0].name);
+	EXPECT_STREQ(self->l[2].chain, self->c.layers[2].chain_id);
+	init = &self->c.layers[NLAYERS];
+	EXPECT_TRUE(init->init);
+	EXPECT_STREQ(self->init_name, init->name);
+	EXPECT_STREQ(self->l[2].name, init->parent);
+	EXPECT_STREQ("", init->diff_id);
+	EXPECT_EQ(-1, init->size);
+}
+
+TEST_F(store, container_by_prefix)
+{
+	char prefix[8];
+
+	snprintf(prefix, sizeof(prefix), "%.6s", self->cid);
+	ASSERT_EQ(0, store_resolve(&self->st, prefix, &self->c));
+	EXPECT_STREQ(self->cid, self->c.id);
+}
+
+TEST_F(store, list_layers_gives_every_layer_once)
+{
+	struct store_layer *all;
+	size_t nr, i;
+	int inits = 0;
+
+	ASSERT_EQ(0, store_list_layers(&self->st, &all, &nr));
+	EXPECT_EQ(NLAYERS + 2, nr);
+	for (i = 0; i < nr; i++) {
+		if (!strcmp(all[i].name, self->l[1].name))
+			EXPECT_STREQ(self->l[0].name, all[i].parent);
+		if (!strcmp(all[i].name, self->o[2].name))
+			EXPECT_STREQ(self->l[1].name, all[i].parent);
+		inits += all[i].init;
+	}
+	EXPECT_EQ(1, inits);
+	free(all);
+}
+
+TEST_F(store, white_space_around_ids_is_trimmed_as_dockerd_does)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, ldb_path(self, 1, "cache-id", rel), "%s\n",
+	     self->l[1].cache);
+	putf(self->root, ldb_path(self, 1, "diff", rel), " %s\n",
+	     self->l[1].diff);
+	ASSERT_EQ(0, store_resolve(&self->st, "demo", &self->c));
+}
+
+TEST_F(store, missing_diff_file_is_refused)
+{
+	char rel[PATH_MAX];
+
+	rm_rel(self->root, ldb_path(self, 1, "diff", rel));
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "No such file"));
+}
+
+TEST_F(store, missing_cache_id_is_refused)
+{
+	char rel[PATH_MAX];
+
+	rm_rel(self->root, ldb_path(self, 2, "cache-id", rel));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, missing_size_is_refused)
+{
+	char rel[PATH_MAX];
+
+	rm_rel(self->root, ldb_path(self, 0, "size", rel));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, missing_layerdb_directory_is_refused)
+{
+	char rel[PATH_MAX];
+
+	rm_rel(self->root, ldb_path(self, 1, "", rel));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, missing_layer_diff_directory_is_refused)
+{
+	char rel[PATH_MAX];
+
+	rm_rel(self->root, cachef(self, 0, "diff", rel));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, missing_link_is_refused)
+{
+	char rel[PATH_MAX];
+
+	rm_rel(self->root, cachef(self, 1, "link", rel));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, missing_l_entry_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay2/l/%s", self->l[2].name);
+	rm_rel(self->root, rel);
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, missing_repositories_json_still_allows_ids)
+{
+	rm_rel(self->root, "image/overlay2/repositories.json");
+	EXPECT_REFUSED("demo", "no such image");
+	store_chain_free(&self->c);
+	ASSERT_EQ(0, store_resolve(&self->st, self->img, &self->c));
+}
+
+TEST_F(store, diff_file_that_differs_from_the_config_is_refused)
+{
+	char rel[PATH_MAX];
+
+	put(self->root, ldb_path(self, 1, "diff", rel), self->l[2].diff,
+	    strlen(self->l[2].diff));
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "image config lists"));
+}
+
+TEST_F(store, parent_file_that_differs_from_the_chain_is_refused)
+{
+	char rel[PATH_MAX];
+
+	put(self->root, ldb_path(self, 2, "parent", rel), self->l[0].chain,
+	    strlen(self->l[0].chain));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, parent_file_on_a_base_layer_is_refused)
+{
+	char rel[PATH_MAX];
+
+	put(self->root, ldb_path(self, 0, "parent", rel), self->l[1].chain,
+	    strlen(self->l[1].chain));
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, layerdb_directory_not_named_by_chain_id_is_refused)
+{
+	char rel[PATH_MAX];
+
+	/* The container walks the parent files; make one skip a layer. */
+	put(self->root, ldb_path(self, 2, "parent", rel), self->l[0].chain,
+	    strlen(self->l[0].chain));
+	EXPECT_REFUSED(self->cid, ldb_path(self, 2, "", rel));
+	EXPECT_NE(NULL, strstr(self->st.err, "not the directory name"));
+}
+
+TEST_F(store, stray_layerdb_directory_is_refused_by_the_listing)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct store_layer *all;
+	size_t nr;
+
+	fpath(from, "cp -a %s/%s %s/image/overlay2/layerdb/sha256/%064d",
+	      self->root, ldb_path(self, 1, "", to), self->root, 7);
+	ASSERT_EQ(0, system(from));
+	ASSERT_EQ(-1, store_list_layers(&self->st, &all, &nr));
+	TH_LOG("%s", self->st.err);
+	fpath(to, "image/overlay2/layerdb/sha256/%064d", 7);
+	EXPECT_NE(NULL, strstr(self->st.err, to));
+}
+
+TEST_F(store, l_entry_pointing_to_another_layer_is_refused)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+
+	fpath(rel, "overlay2/l/%s", self->l[1].name);
+	fpath(target, "../%s/diff", self->l[0].cache);
+	symlink_rel(self->root, rel, target);
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "link says"));
+}
+
+TEST_F(store, l_entry_pointing_outside_the_root_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay2/l/%s", self->l[0].name);
+	symlink_rel(self->root, rel, "../../../../../../etc");
+	EXPECT_REFUSED("demo", rel);
+	store_chain_free(&self->c);
+	symlink_rel(self->root, rel, "/etc");
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, l_entry_that_is_not_a_symlink_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay2/l/%s", self->l[0].name);
+	rm_rel(self->root, rel);
+	mkdir_rel(self->root, rel);
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "not a symbolic link"));
+}
+
+TEST_F(store, link_that_is_no_short_name_is_refused)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, cachef(self, 1, "link", rel), "../../etc");
+	EXPECT_REFUSED("demo", rel);
+	store_chain_free(&self->c);
+	putf(self->root, rel, "%s\n", self->l[1].name);
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, link_naming_another_layers_short_name_is_refused)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, cachef(self, 1, "link", rel), "%s", self->l[0].name);
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, lower_file_that_differs_from_the_chain_is_refused)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, cachef(self, 2, "lower", rel), "l/%s:l/%s",
+	     self->l[0].name, self->l[1].name);
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, lower_file_on_a_base_layer_is_refused)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, cachef(self, 0, "lower", rel), "l/%s",
+	     self->l[1].name);
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, cache_id_traversal_is_refused)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, ldb_path(self, 1, "cache-id", rel), "../../etc");
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "64 lower-case hex"));
+}
+
+TEST_F(store, symlinked_diff_directory_is_refused)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+
+	cachef(self, 1, "diff", rel);
+	rm_rel(self->root, rel);
+	symlink_rel(self->root, rel, "/etc");
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "symbolic link"));
+	store_chain_free(&self->c);
+
+	/* Relative and inside the root is refused too. */
+	fpath(target, "../%s/diff", self->l[0].cache);
+	symlink_rel(self->root, rel, target);
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, symlinked_metadata_file_is_refused)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+
+	fpath(target, "%s/%s", self->root, ldb_path(self, 1, "cache-id", rel));
+	rename(target, "/tmp/layerctl-test-cache-id");
+	symlink_rel(self->root, rel, "/tmp/layerctl-test-cache-id");
+	EXPECT_REFUSED("demo", rel);
+	unlink("/tmp/layerctl-test-cache-id");
+}
+
+TEST_F(store, symlinked_store_directory_is_refused)
+{
+#define OUTSIDE "/tmp/layerctl-test-layerdb"
+	char path[PATH_MAX];
+
+	/* image/overlay2/layerdb -> a copy outside the root. */
+	fpath(path, "rm -rf %s && mv %s/image/overlay2/layerdb %s", OUTSIDE,
+	      self->root, OUTSIDE);
+	ASSERT_EQ(0, system(path));
+	symlink_rel(self->root, "image/overlay2/layerdb", OUTSIDE);
+	EXPECT_REFUSED("demo", "image/overlay2/layerdb/sha256");
+	EXPECT_NE(NULL, strstr(self->st.err, "symbolic link"));
+	rm_rf(OUTSIDE);
+}
+
+TEST_F(store, fifo_instead_of_a_file_is_refused_without_blocking)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+
+	fpath(path, "%s/%s", self->root, ldb_path(self, 0, "size", rel));
+	unlink(path);
+	ASSERT_EQ(0, mkfifo(path, 0644));
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "not a regular file"));
+}
+
+TEST_F(store, ids_that_are_not_64_hex_digits_are_refused)
+{
+	char rel[PATH_MAX], bad[STORE_HEX_LEN + 1];
+
+	/* 63 digits */
+	putf(self->root, ldb_path(self, 0, "cache-id", rel), "%.63s",
+	     self->l[0].cache);
+	EXPECT_REFUSED("demo", rel);
+	store_chain_free(&self->c);
+	putf(self->root, rel, "%s", self->l[0].cache);
+
+	/* upper case */
+	snprintf(bad, sizeof(bad), "%s", self->l[0].cache);
+	bad[0] = 'A';
+	putf(self->root, rel, "%s", bad);
+	EXPECT_REFUSED("demo", rel);
+	store_chain_free(&self->c);
+	putf(self->root, rel, "%s", self->l[0].cache);
+
+	/* a diff ID of another algorithm */
+	putf(self->root, ldb_path(self, 0, "diff", rel), "sha512:%s",
+	     self->l[0].diff + 7);
+	EXPECT_REFUSED("demo", rel);
+	store_chain_free(&self->c);
+	putf(self->root, rel, "%s", self->l[0].diff);
+
+	/* a container's mount-id */
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/mount-id", self->cid);
+	putf(self->root, rel, "%s/../x", self->mid);
+	EXPECT_REFUSED(self->cid, rel);
+}
+
+TEST_F(store, size_that_is_not_a_number_is_refused)
+{
+	char rel[PATH_MAX];
+
+	putf(self->root, ldb_path(self, 1, "size", rel), "-12");
+	EXPECT_REFUSED("demo", rel);
+	store_chain_free(&self->c);
+	putf(self->root, rel, "12\n");
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, config_that_does_not_match_its_id_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "image/overlay2/imagedb/content/sha256/%s", self->img);
+	putf(self->root, rel, "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "does not match its ID"));
+}
+
+static void config_refused(struct __test_metadata *_metadata,
+			   struct _test_data_store *self, const char *json,
+			   const char *why)
+{
+	char hex[STORE_HEX_LEN + 1], rel[PATH_MAX];
+
+	put_raw_config(self->root, json, hex);
+	fpath(rel, "image/overlay2/imagedb/content/sha256/%s", hex);
+	EXPECT_REFUSED(hex, rel);
+	EXPECT_NE(NULL, strstr(self->st.err, why));
+	store_chain_free(&self->c);
+}
+
+TEST_F(store, truncated_config_json_is_refused)
+{
+	char json[4096];
+
+	snprintf(json, sizeof(json),
+		 "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"",
+		 self->l[0].diff);
+	config_refused(_metadata, self, json, "truncated JSON");
+	config_refused(_metadata, self, "", "truncated JSON");
+	config_refused(_metadata, self, "{\"rootfs\":} ", "invalid JSON");
+	config_refused(_metadata, self, "{} {}", "invalid JSON");
+}
+
+TEST_F(store, config_json_with_wrong_types_is_refused)
+{
+	char json[4096];
+
+	config_refused(_metadata, self, "[]", "not a JSON object");
+	config_refused(_metadata, self, "{\"rootfs\":[]}", "\"rootfs\"");
+	config_refused(_metadata, self,
+		       "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":{}}}",
+		       "diff_ids is not an array");
+	config_refused(_metadata, self,
+		       "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":\"x\"}}",
+		       "diff_ids is not an array");
+	config_refused(_metadata, self,
+		       "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[1,2]}}",
+		       "diff_ids[0] is not a string");
+	config_refused(_metadata, self,
+		       "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+		       "has 0 layers");
+	config_refused(_metadata, self,
+		       "{\"rootfs\":{\"type\":\"tar\",\"diff_ids\":[]}}",
+		       "rootfs.type");
+	snprintf(json, sizeof(json),
+		 "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"sha256:12\"]}}",
+		 self->l[0].diff);
+	config_refused(_metadata, self, json, "diff_ids[1] is not a sha256 ID");
+}
+
+TEST_F(store, repositories_json_errors_name_the_file)
+{
+	const char *rel = "image/overlay2/repositories.json";
+
+	putf(self->root, rel, "{\"Repositories\":{\"demo\":{\"demo:latest\":");
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "truncated"));
+	putf(self->root, rel, "{\"Repositories\":{\"demo\":[]}}");
+	EXPECT_REFUSED("demo", rel);
+	putf(self->root, rel, "{\"Repositories\":{\"demo\":{\"demo:latest\":42}}}");
+	EXPECT_REFUSED("demo", rel);
+	putf(self->root, rel, "{\"Repositories\":{\"demo\":{\"demo:latest\":\"sha256:../../x\"}}}");
+	EXPECT_REFUSED("demo", rel);
+	putf(self->root, rel, "{\"Repos\":{}}");
+	EXPECT_REFUSED("demo", rel);
+}
+
+TEST_F(store, container_init_id_that_differs_from_mount_id_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/init-id", self->cid);
+	putf(self->root, rel, "%s-init/../..", self->mid);
+	EXPECT_REFUSED(self->cid, rel);
+}
+
+TEST_F(store, container_without_init_layer_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay2/%s-init/link", self->mid);
+	rm_rel(self->root, rel);
+	EXPECT_REFUSED(self->cid, rel);
+}
+
+TEST_F(store, container_without_work_directory_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay2/%s/work", self->mid);
+	rm_rel(self->root, rel);
+	EXPECT_REFUSED(self->cid, rel);
+}
+
+TEST_F(store, container_lower_file_is_checked)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay2/%s/lower", self->mid);
+	putf(self->root, rel, "l/%s", self->l[2].name);
+	EXPECT_REFUSED(self->cid, rel);
+}
+
+TEST_F(store, container_parent_outside_the_layerdb_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/parent", self->cid);
+	putf(self->root, rel, "sha256:%064d", 0);
+	EXPECT_REFUSED(self->cid, "image/overlay2/layerdb/sha256/000000");
+}
+
+TEST_HARNESS_MAIN
