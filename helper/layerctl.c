@@ -92,6 +92,7 @@ static void resolve_or_die(struct ctl *ctl, const char *what,
 static void json_print(struct json_object *obj)
 {
 	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 

@@ -1,0 +1,204 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of the layerctl command line: usage, exit codes, messages,
+# and inspect on stores built by mkstore. No kernel access: nothing here
+# opens /dev/layerfs, loads a module or mounts.
+#
+# usage: cli_test.sh LAYERCTL MKSTORE        (prints TAP)
+
+LAYERCTL=$(realpath "${1:?layerctl}")
+MKSTORE=$(realpath "${2:?mkstore}")
+TMP=$(mktemp -d /tmp/layerctl-cli.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+n=0
+failed=0
+passed=0
+
+ok() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	sed 's/^/# /' "$TMP/out" "$TMP/err" 2>/dev/null
+}
+
+skip() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+# run EXPECTED_RC CMD...: output in $TMP/out and $TMP/err
+run() {
+	want=$1
+	shift
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq "$want" ] || {
+		echo "# exit status $rc, expected $want: $*"
+		return 1
+	}
+}
+
+# check NAME EXPECTED_RC [--out TEXT] [--err TEXT] -- CMD...
+check() {
+	name=$1
+	want=$2
+	shift 2
+	out= err=
+	while [ "$1" != -- ]; do
+		case $1 in
+		--out) out=$2 ;;
+		--err) err=$2 ;;
+		esac
+		shift 2
+	done
+	shift
+	if run "$want" "$@" &&
+	   { [ -z "$out" ] || grep -qF -- "$out" "$TMP/out"; } &&
+	   { [ -z "$err" ] || grep -qF -- "$err" "$TMP/err"; }; then
+		ok "$name"
+	else
+		not_ok "$name"
+	fi
+}
+
+echo "TAP version 13"
+
+check "help goes to stdout and exits 0" 0 --out "Usage:" -- \
+	"$LAYERCTL" --help
+check "help after a command" 0 --out "Commands:" -- \
+	"$LAYERCTL" inspect --help
+check "version" 0 --out "layerctl " -- "$LAYERCTL" --version
+check "no command says how to get help" 1 --err "Try 'layerctl --help'" -- \
+	"$LAYERCTL"
+check "unknown command" 1 --err "unknown command 'frob'" -- \
+	"$LAYERCTL" frob
+check "unknown option" 1 --err "Try 'layerctl --help'" -- \
+	"$LAYERCTL" inspect --frob x
+check "inspect needs an argument" 1 --err "Try" -- "$LAYERCTL" inspect
+check "--upper without --work" 1 --err "go together" -- \
+	"$LAYERCTL" mount --upper /tmp demo /mnt
+check "--json is not an option of rm" 1 --err "--json" -- \
+	"$LAYERCTL" rm --json X
+check "rm refuses an invalid name" 1 --err "not a layer name" -- \
+	"$LAYERCTL" rm ../x
+check "missing data root names it" 2 --err "$TMP/nope: No such file" -- \
+	"$LAYERCTL" --root "$TMP/nope" inspect demo
+check "umount of something that is not layerfs" 3 --err "not a layerfs mount" -- \
+	"$LAYERCTL" umount "$TMP"
+
+if [ "$(id -u)" != 0 ]; then
+	skip "mkstore demo store" "mkstore needs root (mknod, trusted xattrs)"
+	echo "1..$n"
+	echo "# $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
+R=$TMP/store
+if "$MKSTORE" --root "$R" --demo --container --save-tars "$TMP/tars" \
+	--json >"$TMP/summary.json" 2>"$TMP/err"; then
+	ok "mkstore builds the demo store"
+else
+	not_ok "mkstore builds the demo store"
+fi
+
+# Field of mkstore's summary: py EXPR (j is the summary).
+py() {
+	python3 -c "import json,sys; j=json.load(open('$TMP/summary.json')); print($1)"
+}
+
+CID=$(py "j['container']")
+TOP=$(py "j['layers'][-1]['name']")
+INIT=$(py "j['init']")
+
+check "inspect by name" 0 --out "top layer  $TOP" -- \
+	"$LAYERCTL" --root "$R" inspect demo
+check "inspect by name:tag, options after the command" 0 --out "$TOP" -- \
+	"$LAYERCTL" inspect demo:latest --root "$R"
+
+"$LAYERCTL" --root "$R" inspect --json demo >"$TMP/inspect.json" 2>"$TMP/err"
+if python3 - "$TMP/summary.json" "$TMP/inspect.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+i = json.load(open(sys.argv[2]))
+assert i['type'] == 'image' and i['id'] == s['image'], i['id']
+assert i['reference'] == 'demo:latest'
+assert len(i['layers']) == len(s['layers']) == 3
+for a, b in zip(i['layers'], s['layers']):
+    for k in ('name', 'diff_id', 'chain_id', 'cache_id'):
+        assert a[k] == b[k], (k, a[k], b[k])
+assert i['layers'][0]['parent'] is None
+assert i['layers'][2]['parent'] == s['layers'][1]['name']
+EOF
+then ok "inspect --json agrees with mkstore"; else not_ok "inspect --json agrees with mkstore"; fi
+
+"$LAYERCTL" --root "$R" inspect --json "$(echo "$CID" | cut -c1-10)" \
+	>"$TMP/ctr.json" 2>"$TMP/err"
+if python3 - "$TMP/ctr.json" "$INIT" "$TOP" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c['type'] == 'container'
+assert len(c['layers']) == 4
+assert c['layers'][-1]['init'] and c['layers'][-1]['name'] == sys.argv[2]
+assert c['layers'][-1]['parent'] == sys.argv[3]
+assert c['top'] == sys.argv[2]
+assert c['upperdir'].endswith('/overlay2/%s/diff' % c['mount_id'])
+EOF
+then ok "inspect a container by ID prefix"; else not_ok "inspect a container by ID prefix"; fi
+
+IMG=$(py "j['image'][7:]")
+check "inspect by image ID prefix" 0 --out "image      sha256:$IMG" -- \
+	"$LAYERCTL" --root "$R" inspect "sha256:$(echo "$IMG" | cut -c1-12)"
+check "unknown image" 2 --err "no such image or container" -- \
+	"$LAYERCTL" --root "$R" inspect nosuch
+
+# A second image on the same lower layers shares them.
+"$MKSTORE" --root "$R" --tag demo2:v1 "$TMP/tars/base.tar" \
+	"$TMP/tars/update.tar" >/dev/null 2>"$TMP/err"
+"$LAYERCTL" --root "$R" inspect --json demo2:v1 >"$TMP/demo2.json" 2>"$TMP/err"
+if python3 - "$TMP/summary.json" "$TMP/demo2.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[2]))
+assert [l['name'] for l in d['layers']] == \
+    [l['name'] for l in s['layers'][:2]]
+EOF
+then ok "a second image shares the lower layers"; else not_ok "a second image shares the lower layers"; fi
+
+check "layers without the module lists nothing" 0 --out "NAME" -- \
+	"$LAYERCTL" --root "$R" layers
+check "layers of a chain shows what is not registered" 0 \
+	--out "not registered" -- "$LAYERCTL" --root "$R" layers demo
+
+# Break the store: every refusal names the file and exits 2.
+CHAIN=$(py "j['layers'][1]['chain_id'][7:]")
+F=image/overlay2/layerdb/sha256/$CHAIN/cache-id
+cp "$R/$F" "$TMP/cache-id"
+printf '../../etc' >"$R/$F"
+check "cache-id traversal is refused naming the file" 2 --err "$R/$F" -- \
+	"$LAYERCTL" --root "$R" inspect demo
+check "a store with a bad layer cannot be listed" 2 --err "$R/$F" -- \
+	"$LAYERCTL" --root "$R" layers
+cp "$TMP/cache-id" "$R/$F"
+
+L=overlay2/l/$TOP
+mv "$R/$L" "$TMP/link"
+ln -s /etc "$R/$L"
+check "l/ symlink out of the root is refused" 2 --err "$R/$L: points to '/etc'" -- \
+	"$LAYERCTL" --root "$R" inspect demo
+rm "$R/$L"
+mv "$TMP/link" "$R/$L"
+check "the repaired store is accepted" 0 -- "$LAYERCTL" --root "$R" inspect demo
+
+echo "1..$n"
+echo "# $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
