@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the union-semantics selftests (selftests/union/): a private
+ * scratch tmpfs with layer directories, layer construction in overlayfs's
+ * on-disk format (whiteouts, opaque directories, xattr whiteouts), union
+ * mounts through mount(2) and through the new mount API, and tree and
+ * directory walks to compare what a union shows.
+ *
+ * Every test runs against both "layerfs" and the in-kernel "overlay" with
+ * the same layers, so nothing here is specific to one of them.
+ *
+ * Functions return 0 (or a count) on success and -errno on failure unless
+ * said otherwise, so that tests can ASSERT_EQ(0, ...) and still see the
+ * errno in the failure message.
+ */
+#ifndef LAYERFS_SELFTESTS_UNION_H
+#define LAYERFS_SELFTESTS_UNION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Lower layers per mount. layerfs takes up to LFS_MAX_LAYERS and refuses
+ * one more with LFS_TOO_MANY_LAYERS_ERRNO; overlayfs stops at
+ * OVL_MAX_STACK (fs/overlayfs/params.h) with EINVAL.
+ */
+#define LFS_MAX_LAYERS			4096
+#define LFS_TOO_MANY_LAYERS_ERRNO	EINVAL
+#define OVL_MAX_STACK			500
+
+/* include/uapi/linux/magic.h */
+#ifndef OVERLAYFS_SUPER_MAGIC
+#define OVERLAYFS_SUPER_MAGIC		0x794c7630
+#endif
+
+#define OVL_XATTR_OPAQUE		"trusted.overlay.opaque"
+#define OVL_XATTR_WHITEOUT		"trusted.overlay.whiteout"
+
+/* Room for a path built by the helpers below. */
+#define LU_PATH_MAX			512
+
+/*
+ * A private scratch area, made by lu_scratch_init() in the calling
+ * process: a mount namespace of its own (so that every mount made by a
+ * test goes away with the test process, whatever happens to it), a tmpfs
+ * on a fresh directory under /tmp, layer directories root/l0 .. l<n-1>
+ * (l0 is the TOPMOST layer, the first in lowerdir=) and an empty mount
+ * point root/mnt.
+ */
+struct lu_scratch {
+	char root[64];
+	char mnt[80];
+	const char *fstype;
+	int nlayers;
+	bool mounted;
+};
+
+/*
+ * Is @fstype usable? overlay is modprobed if needed; layerfs is loaded
+ * with lfs_load_module() (selftests/lib/util.h) when LAYERFS_KO is set.
+ * Returns 0, -ENODEV if the filesystem is not there and cannot be loaded
+ * (for layerfs: LAYERFS_KO unset), or another -errno if loading failed.
+ */
+int lu_fs_available(const char *fstype);
+
+int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers);
+/* Unmounts the union (if mounted) and the tmpfs, removes the directory. */
+void lu_scratch_fini(struct lu_scratch *s);
+
+/*
+ * Paths. Each returns one of a few rotating thread-local buffers, so a
+ * handful can be used in one expression; copy a path that must live long.
+ */
+const char *lu_path(const struct lu_scratch *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));		/* root/<fmt> */
+const char *lu_lpath(const struct lu_scratch *s, int layer, const char *rel);
+const char *lu_mpath(const struct lu_scratch *s, const char *rel);
+
+/*
+ * Layer construction. @rel is relative to layer @layer (0 = top); missing
+ * parent directories are made (mode 0755). Modes are set exactly (no
+ * umask). Content is a NUL-terminated string unless given with a length.
+ */
+int lu_mkdir(const struct lu_scratch *s, int layer, const char *rel, mode_t mode);
+int lu_file(const struct lu_scratch *s, int layer, const char *rel, mode_t mode,
+	    const char *content);
+int lu_file_data(const struct lu_scratch *s, int layer, const char *rel,
+		 mode_t mode, const void *data, size_t len);
+int lu_symlink(const struct lu_scratch *s, int layer, const char *rel,
+	       const char *target);
+/* A character device 0/0. */
+int lu_whiteout(const struct lu_scratch *s, int layer, const char *rel);
+/*
+ * An xattr whiteout as in Documentation/filesystems/overlayfs.rst: a
+ * zero-size regular file with trusted.overlay.whiteout, and its parent
+ * directory marked with trusted.overlay.opaque=x ("this merge directory
+ * holds xattr whiteouts"; readdir looks for them only there). overlayfs
+ * only honours the mark below the lowermost layer, so do not use this in
+ * the bottom layer.
+ */
+int lu_xwhiteout(const struct lu_scratch *s, int layer, const char *rel);
+/* trusted.overlay.opaque=y on a directory. */
+int lu_opaque(const struct lu_scratch *s, int layer, const char *rel);
+/* lsetxattr() with a string value. */
+int lu_setxattr(const struct lu_scratch *s, int layer, const char *rel,
+		const char *name, const char *value);
+/* Copy regular file @src into the layer. */
+int lu_copy(const struct lu_scratch *s, int layer, const char *rel,
+	    const char *src, mode_t mode);
+
+/* Plain-path versions of the above, for directories outside the layers. */
+int lu_mkdir_p(const char *path, mode_t mode);
+int lu_write_file(const char *path, mode_t mode, const void *data, size_t len);
+int lu_copy_file(const char *src, const char *dst, mode_t mode);
+
+/*
+ * A POSIX access ACL, written as the raw system.posix_acl_access xattr
+ * (what setfacl writes): owner rw, the named @uid read, group none, mask
+ * read, other none.
+ */
+int lu_set_acl_user_read(const char *path, uid_t uid);
+
+/*
+ * Mounting. The layers are given topmost first. Paths are escaped for
+ * lowerdir= (':' ',' and '\' get a backslash) by the legacy helpers; the
+ * new API takes every path as it is. @flags are mount(2)'s MS_* flags.
+ */
+char *lu_escape_layer(const char *path, char *buf, size_t len);
+int lu_mount_data(const char *fstype, const char *target, unsigned long flags,
+		  const char *data);
+int lu_mount_layers(const char *fstype, const char *target,
+		    const char *const *layers, int n);
+/* Mounts all the scratch layers on s->mnt with mount(2). */
+int lu_mount(struct lu_scratch *s);
+int lu_umount(struct lu_scratch *s);
+
+/* How the new mount API hands a layer over with "lowerdir+". */
+enum lu_how {
+	LU_SET_STRING,		/* FSCONFIG_SET_STRING, the path */
+	LU_SET_FD,		/* FSCONFIG_SET_FD, an O_RDONLY|O_DIRECTORY fd */
+	LU_SET_PATH_EMPTY,	/* FSCONFIG_SET_PATH_EMPTY, an O_PATH fd */
+};
+
+/* The syscalls, as -errno returning wrappers. */
+int lu_fsopen(const char *fstype);
+int lu_fsconfig_string(int fsfd, const char *key, const char *value);
+int lu_fsconfig_fd(int fsfd, const char *key, int fd);
+int lu_fsconfig_path_empty(int fsfd, const char *key, int dfd);
+int lu_fsconfig_create(int fsfd);
+/* FSCONFIG_CMD_CREATE, fsmount() and move_mount() onto @target. */
+int lu_fsmount_at(int fsfd, const char *target);
+/* Reads the fs context's messages, one per line, into @buf. */
+size_t lu_fs_log(int fsfd, char *buf, size_t len);
+
+/*
+ * fsopen(@fstype), one "lowerdir+" per layer handed over as @how, create
+ * and mount on @target. On failure -errno of the first failing step, and
+ * @step (if not NULL) names it: "fsopen", "lowerdir+", "create", ...
+ * @log (if not NULL) gets the context's messages.
+ */
+int lu_mount_new(const char *fstype, const char *target,
+		 const char *const *layers, int n, enum lu_how how,
+		 const char **step, char *log, size_t loglen);
+
+/*
+ * The options column of /proc/self/mountinfo for the mount on @mnt
+ * (the last one there), e.g. "ro,relatime,lowerdir=/a:/b".
+ */
+int lu_mountinfo_opts(const char *mnt, char *buf, size_t len);
+/* Escapes like the kernel's seq_show_option(): ",= \t\n\\" as \ooo. */
+char *lu_seq_escape(const char *in, char *out, size_t len);
+/* Is "@key=@value" (value seq-escaped here) one of the comma-separated
+ * options in @opts? */
+bool lu_has_option(const char *opts, const char *key, const char *value);
+
+/*
+ * Short checks: the content of a small file (up to 4 KiB) in a rotating
+ * buffer, or "error: ENOENT" and the like; lstat()'s S_IFMT bits or
+ * -errno.
+ */
+const char *lu_cat(const char *path);
+int lu_ftype(const char *path);
+
+/* Directory listings through getdents64(). */
+struct lu_dent {
+	char name[256];
+	uint64_t ino;
+	unsigned char type;		/* DT_* */
+};
+
+/*
+ * All entries of @path (including "." and ".."), in getdents order.
+ * Returns the count, *out is malloc()ed.
+ */
+ssize_t lu_getdents(const char *path, struct lu_dent **out);
+/*
+ * The names in @path without "." and "..", sorted, separated by single
+ * spaces ("" if empty). For EXPECT_STREQ("a b c", lu_names(...)).
+ * Returns a rotating buffer or an "error: ..." string.
+ */
+const char *lu_names(const char *path);
+
+/* A recursive walk of a tree, for comparing a union with what it should show. */
+struct lu_node {
+	char path[LU_PATH_MAX];		/* relative; "." for the root */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	nlink_t nlink;
+	dev_t rdev;
+	dev_t dev;
+	ino_t ino;
+	uint64_t hash;			/* FNV-1a 64 of a regular file's data */
+	char target[LU_PATH_MAX];	/* symlink target */
+	char xattrs[1024];		/* "name=value\n" sorted; user.* and
+					 * trusted.* except trusted.overlay.* */
+};
+
+struct lu_tree {
+	size_t n;
+	struct lu_node *v;		/* sorted by path */
+};
+
+int lu_tree_walk(const char *root, struct lu_tree *t);
+void lu_tree_free(struct lu_tree *t);
+
+/* What lu_tree_diff() compares besides path, type, mode, owner, size,
+ * content, symlink target and xattrs. */
+#define LU_CMP_NLINK	0x1		/* st_nlink of non-directories */
+
+/*
+ * 0 if the trees show the same objects, else 1 and @why says where
+ * they first differ. Inode and device numbers and times are ignored.
+ */
+int lu_tree_diff(const struct lu_tree *a, const struct lu_tree *b,
+		 unsigned int flags, char *why, size_t len);
+
+/* One line describing a node, as lu_tree_diff() prints them. */
+char *lu_node_str(const struct lu_node *n, char *buf, size_t len);
+
+uint64_t lu_fnv1a(uint64_t h, const void *data, size_t len);
+
+/* echo @what > /proc/sys/vm/drop_caches */
+int lu_drop_caches(int what);
+
+#endif /* LAYERFS_SELFTESTS_UNION_H */
