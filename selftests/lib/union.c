@@ -831,6 +831,15 @@ struct lu_walk {
 	size_t rootlen;
 };
 
+static int lu_walk_error(struct lu_walk *w, const char *what, const char *path)
+{
+	int err = errno ? errno : EIO;
+
+	snprintf(w->t->error, sizeof(w->t->error), "%s %s: %s", what, path,
+		 strerrorname_np(err));
+	return -err;
+}
+
 static int lu_walk_one(struct lu_walk *w, const char *path)
 {
 	struct lu_node *node, *nv;
@@ -839,8 +848,15 @@ static int lu_walk_one(struct lu_walk *w, const char *path)
 	int ret = 0;
 	DIR *dir;
 
-	if (lstat(path, &st))
-		return -errno;
+	if (lstat(path, &st)) {
+		/*
+		 * Listed by readdir but not there for lstat: record it, so
+		 * that a comparison shows the name.
+		 */
+		if (errno != ENOENT || !path[w->rootlen])
+			return lu_walk_error(w, "lstat", path);
+		memset(&st, 0, sizeof(st));
+	}
 	if (w->t->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 64;
 		nv = realloc(w->t->v, w->cap * sizeof(*nv));
@@ -860,19 +876,25 @@ static int lu_walk_one(struct lu_walk *w, const char *path)
 	node->rdev = st.st_rdev;
 	node->dev = st.st_dev;
 	node->ino = st.st_ino;
-	if (S_ISREG(st.st_mode))
-		ret = lu_hash_file(path, &node->hash);
-	else if (S_ISLNK(st.st_mode) &&
-		 readlink(path, node->target, sizeof(node->target) - 1) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = lu_read_xattrs(path, node->xattrs, sizeof(node->xattrs));
-	if (ret || !S_ISDIR(st.st_mode))
-		return ret;
+	if (!st.st_mode) {
+		snprintf(node->target, sizeof(node->target),
+			 "(listed, but lstat: ENOENT)");
+		return 0;
+	}
+	errno = 0;
+	if (S_ISREG(st.st_mode) && lu_hash_file(path, &node->hash))
+		return lu_walk_error(w, "read", path);
+	if (S_ISLNK(st.st_mode) &&
+	    readlink(path, node->target, sizeof(node->target) - 1) < 0)
+		return lu_walk_error(w, "readlink", path);
+	if (lu_read_xattrs(path, node->xattrs, sizeof(node->xattrs)))
+		return lu_walk_error(w, "xattrs", path);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
 
 	dir = opendir(path);
 	if (!dir)
-		return -errno;
+		return lu_walk_error(w, "opendir", path);
 	while (!ret && (de = readdir(dir))) {
 		char child[LU_PATH_MAX];
 
@@ -898,6 +920,7 @@ int lu_tree_walk(const char *root, struct lu_tree *t)
 
 	t->n = 0;
 	t->v = NULL;
+	t->error[0] = '\0';
 	ret = lu_walk_one(&w, root);
 	if (ret) {
 		lu_tree_free(t);

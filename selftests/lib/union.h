@@ -222,6 +222,7 @@ struct lu_node {
 struct lu_tree {
 	size_t n;
 	struct lu_node *v;		/* sorted by path */
+	char error[LU_PATH_MAX + 64];	/* what failed, if the walk did */
 };
 
 int lu_tree_walk(const char *root, struct lu_tree *t);

@@ -31,14 +31,17 @@ FIXTURE(readdir) {
 
 FIXTURE_VARIANT(readdir) {
 	const char *fstype;
+	bool layerfs;
 };
 
 FIXTURE_VARIANT_ADD(readdir, layerfs) {
 	.fstype = "layerfs",
+	.layerfs = true,
 };
 
 FIXTURE_VARIANT_ADD(readdir, overlay) {
 	.fstype = "overlay",
+	.layerfs = false,
 };
 
 FIXTURE_SETUP(readdir)
@@ -144,6 +147,43 @@ TEST_F(readdir, empty_and_fully_whited_out_directories)
 	/* rmdir would see it empty; the mount is read-only though */
 	EXPECT_EQ(-1, rmdir(lu_mpath(s, "gone")));
 	EXPECT_EQ(EROFS, errno);
+}
+
+TEST_F(readdir, whiteouts_in_a_directory_from_one_layer)
+{
+	struct lu_scratch *s = &self->s;
+	const char *got;
+
+	/* "single" is in l1 only; "opq" is opaque in l1, over l2's */
+	ASSERT_EQ(0, lu_file(s, 1, "single/kept", 0644, "kept"));
+	ASSERT_EQ(0, lu_whiteout(s, 1, "single/wh"));
+	ASSERT_EQ(0, lu_xwhiteout(s, 1, "single/xwh"));
+	ASSERT_EQ(0, lu_file(s, 1, "opq/kept", 0644, "kept"));
+	ASSERT_EQ(0, lu_whiteout(s, 1, "opq/wh"));
+	ASSERT_EQ(0, lu_opaque(s, 1, "opq"));
+	ASSERT_EQ(0, lu_file(s, 2, "opq/lower", 0644, "lower"));
+	ASSERT_EQ(0, lu_mount(s));
+
+	/* lookup hides them on both */
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "single/wh")));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "single/xwh")));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "opq/wh")));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "opq/lower")));
+
+	got = lu_names(lu_mpath(s, "single"));
+	if (variant->layerfs) {
+		/* deliberate: readdir agrees with lookup */
+		EXPECT_STREQ("kept", got);
+		EXPECT_STREQ("kept", lu_names(lu_mpath(s, "opq")));
+	} else {
+		/*
+		 * overlay reads a directory that has one real directory
+		 * straight through (fs/overlayfs/readdir.c, is_real), so
+		 * its whiteouts show up in the listing.
+		 */
+		EXPECT_STREQ("kept wh xwh", got);
+		EXPECT_STREQ("kept wh", lu_names(lu_mpath(s, "opq")));
+	}
 }
 
 static unsigned char dt_of(mode_t mode)
