@@ -252,9 +252,11 @@ static void explain_add_error(struct ctl *ctl, const struct store_layer *l,
 /* Register @c bottom-up; already registered identical layers are no-ops. */
 static void register_chain(struct ctl *ctl, const struct store_chain *c)
 {
+	struct layerfs_layer_info info;
 	const struct store_layer *l;
 	char rel[PATH_MAX], path[PATH_MAX];
 	int dirfd, e;
+	bool known;
 	size_t i;
 
 	for (i = 0; i < c->nr; i++) {
@@ -264,6 +266,7 @@ static void register_chain(struct ctl *ctl, const struct store_chain *c)
 		dirfd = store_open_dir(&ctl->st, rel, true);
 		if (dirfd < 0)
 			errx(EXIT_STORE, "%s", ctl->st.err);
+		known = ctl->verbose && !kern_get_layer(ctl->fd, l->name, &info);
 		e = -kern_add_layer(ctl->fd, dirfd, l->name, l->parent,
 				    l->diff_id, l->chain_id,
 				    l->init ? 0 : LAYERFS_ADD_VERIFY_CHAIN);
@@ -273,7 +276,8 @@ static void register_chain(struct ctl *ctl, const struct store_chain *c)
 			exit(EXIT_KERNEL);
 		}
 		if (ctl->verbose)
-			warnx("registered %s (%s)", l->name, path);
+			warnx("%s %s (%s)", known ? "already registered" :
+			      "registered", l->name, path);
 	}
 }
 

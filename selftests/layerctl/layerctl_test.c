@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layerctl against the kernel (run in a guest, as root): every test
+ * builds a Docker overlay2 store with scripts/mkstore (the busybox demo
+ * image and a container of it), mounts images and containers with
+ * layerctl and compares what they show with overlayfs mounts built from
+ * the same store the way dockerd builds them (lowerdir= from the lower
+ * files, upperdir=<mount-id>/diff, workdir=<mount-id>/work).
+ *
+ * Each test runs in a mount namespace of its own on a private tmpfs, so
+ * its mounts go away with it; the layers it registered are pruned.
+ *
+ * Environment: LAYERFS_KO (default <repo>/layerfs.ko) is the module
+ * layerctl loads when /dev/layerfs is missing; LAYERCTL and MKSTORE
+ * override <repo>/helper/layerctl and <repo>/scripts/mkstore.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <linux/layerfs.h>
+#include "kselftest_harness.h"
+
+#define LAYERFS_MAGIC		0x4c415946	/* module/layerfs.h */
+#define OVERLAYFS_MAGIC		0x794c7630
+#define OUT_SIZE		65536
+#define NLAYERS			3
+
+/* ---- running commands --------------------------------------------------- */
+
+static char repo[PATH_MAX], layerctl[PATH_MAX], mkstore[PATH_MAX];
+
+static void find_tools(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+	int i;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		abort();
+	exe[n] = '\0';
+	/* <repo>/selftests/layerctl/layerctl_test */
+	for (i = 0; i < 3; i++)
+		*strrchr(exe, '/') = '\0';
+	snprintf(repo, sizeof(repo), "%s", exe);
+	snprintf(layerctl, sizeof(layerctl), "%s",
+		 getenv("LAYERCTL") ?: "");
+	if (!layerctl[0] &&
+	    snprintf(layerctl, sizeof(layerctl), "%s/helper/layerctl",
+		     repo) >= (int)sizeof(layerctl))
+		abort();
+	snprintf(mkstore, sizeof(mkstore), "%s", getenv("MKSTORE") ?: "");
+	if (!mkstore[0] &&
+	    snprintf(mkstore, sizeof(mkstore), "%s/scripts/mkstore",
+		     repo) >= (int)sizeof(mkstore))
+		abort();
+}
+
+/*
+ * Run a shell command with stdout and stderr in @out; its exit status,
+ * or -1. A macro, so that snprintf() checks the format.
+ */
+#define RUN(out, fmt, ...) ({						\
+	char __cmd[8192];						\
+									\
+	if (snprintf(__cmd, sizeof(__cmd), fmt, ##__VA_ARGS__) >=	\
+	    (int)sizeof(__cmd))						\
+		abort();						\
+	run_cmd(__cmd, out);						\
+})
+
+static int run_cmd(const char *cmd, char *out)
+{
+	char full[8400], path[] = "/tmp/layerctl-test-out.XXXXXX";
+	ssize_t n;
+	int fd, status;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	snprintf(full, sizeof(full), "exec >%s 2>&1; %s", path, cmd);
+	status = system(full);
+	n = read(fd, out, OUT_SIZE - 1);
+	out[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	unlink(path);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* snprintf() a path into an array, which it returns; aborts if too long. */
+#define P(buf, fmt, ...) ({						\
+	char *__buf = (buf);						\
+									\
+	if (snprintf(__buf, sizeof(buf), fmt, ##__VA_ARGS__) >=	\
+	    (int)sizeof(buf))						\
+		abort();						\
+	__buf;								\
+})
+
+/* ---- snapshots of a tree ------------------------------------------------ */
+
+struct node {
+	char path[PATH_MAX];
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	nlink_t nlink;			/* non-directories only */
+	dev_t rdev;
+	struct timespec mtime;
+	char data[PATH_MAX];		/* sha256 of a file, a link's target */
+	char xattrs[1024];		/* "name=value;" in listxattr order */
+};
+
+struct tree {
+	size_t n, cap;
+	struct node *v;
+};
+
+static struct tree *walk_tree;
+static size_t walk_root_len;
+
+static void hash_file(const char *path, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len, i;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0 || !ctx) {
+		snprintf(out, PATH_MAX, "error: %s", strerror(errno));
+		EVP_MD_CTX_free(ctx);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, n);
+	EVP_DigestFinal_ex(ctx, md, &len);
+	for (i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+	if (n < 0)
+		snprintf(out, PATH_MAX, "error: %s", strerror(errno));
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+}
+
+static void list_xattrs(const char *path, char *out, size_t size)
+{
+	char names[4096], value[256], *name;
+	size_t len = 0;
+	ssize_t n, v;
+
+	out[0] = '\0';
+	n = llistxattr(path, names, sizeof(names));
+	for (name = names; n > 0 && name < names + n;
+	     name += strlen(name) + 1) {
+		v = lgetxattr(path, name, value, sizeof(value) - 1);
+		value[v < 0 ? 0 : v] = '\0';
+		len += snprintf(out + len, size - len, "%s=%s;", name,
+				v < 0 ? strerror(errno) : value);
+		if (len >= size)
+			break;
+	}
+}
+
+static int walk_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	struct tree *t = walk_tree;
+	struct node *nd;
+	ssize_t n;
+
+	(void)type;
+	(void)ftw;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 256;
+		t->v = realloc(t->v, t->cap * sizeof(*t->v));
+		if (!t->v)
+			return -1;
+	}
+	nd = &t->v[t->n++];
+	memset(nd, 0, sizeof(*nd));
+	snprintf(nd->path, sizeof(nd->path), ".%s", path + walk_root_len);
+	nd->mode = st->st_mode;
+	nd->uid = st->st_uid;
+	nd->gid = st->st_gid;
+	nd->size = st->st_size;
+	nd->nlink = S_ISDIR(st->st_mode) ? 0 : st->st_nlink;
+	nd->rdev = st->st_rdev;
+	nd->mtime = st->st_mtim;
+	if (S_ISREG(st->st_mode))
+		hash_file(path, nd->data);
+	if (S_ISLNK(st->st_mode)) {
+		n = readlink(path, nd->data, sizeof(nd->data) - 1);
+		nd->data[n < 0 ? 0 : n] = '\0';
+	}
+	list_xattrs(path, nd->xattrs, sizeof(nd->xattrs));
+	return 0;
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct node *)a)->path,
+		      ((const struct node *)b)->path);
+}
+
+static int snapshot(const char *root, struct tree *t)
+{
+	memset(t, 0, sizeof(*t));
+	walk_tree = t;
+	walk_root_len = strlen(root);
+	if (nftw(root, walk_one, 32, FTW_PHYS | FTW_MOUNT))
+		return -1;
+	qsort(t->v, t->n, sizeof(*t->v), node_cmp);
+	return 0;
+}
+
+static void node_str(const struct node *n, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "%s mode %o uid %u gid %u size %lld nlink %lu rdev %u:%u mtime %lld.%09ld data '%.80s' xattrs '%.200s'",
+		 n->path, n->mode, n->uid, n->gid, (long long)n->size,
+		 (unsigned long)n->nlink, major(n->rdev), minor(n->rdev),
+		 (long long)n->mtime.tv_sec, n->mtime.tv_nsec, n->data,
+		 n->xattrs);
+}
+
+static bool node_same(const struct node *a, const struct node *b)
+{
+	return !strcmp(a->path, b->path) && a->mode == b->mode &&
+	       a->uid == b->uid && a->gid == b->gid && a->size == b->size &&
+	       a->nlink == b->nlink && a->rdev == b->rdev &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       !strcmp(a->data, b->data) && !strcmp(a->xattrs, b->xattrs);
+}
+
+/* 0 if the trees are the same, else 1 and the first difference in @why. */
+static int tree_diff(const struct tree *a, const struct tree *b, char *why,
+		     size_t size)
+{
+	char sa[PATH_MAX * 2], sb[PATH_MAX * 2];
+	size_t i;
+
+	for (i = 0; i < a->n && i < b->n; i++) {
+		if (node_same(&a->v[i], &b->v[i]))
+			continue;
+		node_str(&a->v[i], sa, sizeof(sa));
+		node_str(&b->v[i], sb, sizeof(sb));
+		snprintf(why, size, "\n  %s\n  %s", sa, sb);
+		return 1;
+	}
+	if (a->n == b->n)
+		return 0;
+	node_str(i < a->n ? &a->v[i] : &b->v[i], sa, sizeof(sa));
+	snprintf(why, size, "only in the %s tree: %s",
+		 i < a->n ? "first" : "second", sa);
+	return 1;
+}
+
+/* ---- the fixture -------------------------------------------------------- */
+
+struct layer {
+	char name[32];
+	char cache[80];
+};
+
+FIXTURE(store) {
+	char dir[PATH_MAX];		/* private tmpfs */
+	char root[PATH_MAX];		/* the store */
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];	/* mount points */
+	char image[80];
+	char cid[80];
+	char mid[80];
+	char init[32];
+	struct layer l[NLAYERS];
+	char out[OUT_SIZE];
+	bool ready;
+};
+
+static int json_str(struct json_object *obj, const char *key, char *dst,
+		    size_t size)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return -1;
+	snprintf(dst, size, "%s", json_object_get_string(v));
+	return 0;
+}
+
+/* What mkstore --json said it made. */
+static int read_summary(struct _test_data_store *self)
+{
+	struct json_object *j, *layers, *l;
+	char path[PATH_MAX];
+	int i, ret = -1;
+
+	j = json_object_from_file(P(path, "%s/summary.json", self->dir));
+	if (!j)
+		return -1;
+	if (json_str(j, "image", self->image, sizeof(self->image)) ||
+	    json_str(j, "container", self->cid, sizeof(self->cid)) ||
+	    json_str(j, "mount_id", self->mid, sizeof(self->mid)) ||
+	    json_str(j, "init", self->init, sizeof(self->init)) ||
+	    !json_object_object_get_ex(j, "layers", &layers) ||
+	    json_object_array_length(layers) != NLAYERS)
+		goto out_put;
+	for (i = 0; i < NLAYERS; i++) {
+		l = json_object_array_get_idx(layers, i);
+		if (json_str(l, "name", self->l[i].name,
+			     sizeof(self->l[i].name)) ||
+		    json_str(l, "cache_id", self->l[i].cache,
+			     sizeof(self->l[i].cache)))
+			goto out_put;
+	}
+	ret = 0;
+out_put:
+	json_object_put(j);
+	return ret;
+}
+
+/* Is layerfs there, or can layerctl load it (LAYERFS_KO)? */
+static bool have_module(void)
+{
+	char path[PATH_MAX];
+
+	if (!getenv("LAYERFS_KO") &&
+	    !access(P(path, "%s/layerfs.ko", repo), R_OK))
+		setenv("LAYERFS_KO", path, 1);
+	if (getenv("LAYERFS_KO") && !access(getenv("LAYERFS_KO"), R_OK))
+		return true;
+	return !access("/dev/layerfs", F_OK);
+}
+
+/* overlayfs to compare with; modprobe it if need be. */
+static bool have_overlay(char *out)
+{
+	char line[256];
+	bool found = false;
+	FILE *f;
+
+	RUN(out, "grep -qw overlay /proc/filesystems || modprobe overlay");
+	f = fopen("/proc/filesystems", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "\toverlay\n"))
+			found = true;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+FIXTURE_SETUP(store)
+{
+	char path[PATH_MAX];
+
+	find_tools();
+	if (geteuid())
+		SKIP(return, "needs root (mounts, the registry, mknod)");
+	if (!have_module())
+		SKIP(return, "no /dev/layerfs and no layerfs.ko (LAYERFS_KO)");
+	ASSERT_EQ(0, access(layerctl, X_OK))
+		TH_LOG("%s: build it with make -C helper", layerctl);
+	ASSERT_TRUE(have_overlay(self->out)) TH_LOG("no overlayfs: %s", self->out);
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	P(self->dir, "/tmp/layerctl-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, mount("tmpfs", self->dir, "tmpfs", 0, "mode=0755"));
+	P(self->root, "%s/store", self->dir);
+	P(self->a, "%s/a", self->dir);
+	P(self->b, "%s/b", self->dir);
+	P(self->c, "%s/c", self->dir);
+	ASSERT_EQ(0, mkdir(self->a, 0755));
+	ASSERT_EQ(0, mkdir(self->b, 0755));
+	ASSERT_EQ(0, mkdir(self->c, 0755));
+
+	ASSERT_EQ(0, RUN(self->out,
+			 "%s --root %s --demo --container --save-tars %s/tars --json > %s/summary.json",
+			 mkstore, self->root, self->dir, self->dir))
+		TH_LOG("mkstore: %s", self->out);
+	ASSERT_EQ(0, read_summary(self));
+	P(path, "%s/overlay2/%s/diff", self->root, self->mid);
+	ASSERT_EQ(0, access(path, F_OK));
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(store)
+{
+	char out[OUT_SIZE];
+
+	if (!self->ready)
+		return;
+	umount2(self->a, 0);
+	umount2(self->b, 0);
+	umount2(self->c, 0);
+	RUN(out, "%s --root %s prune", layerctl, self->root);
+	umount2(self->dir, MNT_DETACH);
+	rmdir(self->dir);
+}
+
+/* layerctl with the fixture's store; its exit status, output in out. */
+#define LAYERCTL(fmt, ...)						\
+	RUN(self->out, "%s --root %s " fmt, layerctl, self->root,	\
+	    ##__VA_ARGS__)
+
+/*
+ * An overlayfs mount of the store as dockerd makes it: lowerdir= is
+ * "l/<top>" and the top layer's lower file for an image, the read-write
+ * layer's lower file for a container (the init layer first), each
+ * l/<short> made absolute; upperdir and workdir only if @upper.
+ */
+static int ovl_mount(struct _test_data_store *self, const char *target,
+		     bool container, bool upper)
+{
+	char path[PATH_MAX], lower[8192], opts[16384], *p, *tok, *save;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	P(path, "%s/overlay2/%s/lower", self->root,
+	  container ? self->mid : self->l[NLAYERS - 1].cache);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, lower, sizeof(lower) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	lower[n] = '\0';
+
+	len = snprintf(opts, sizeof(opts), "lowerdir=");
+	if (!container)
+		len += snprintf(opts + len, sizeof(opts) - len,
+				"%s/overlay2/l/%s:", self->root,
+				self->l[NLAYERS - 1].name);
+	for (p = lower; (tok = strtok_r(p, ":", &save)); p = NULL)
+		len += snprintf(opts + len, sizeof(opts) - len,
+				"%s/overlay2/%s:", self->root, tok);
+	opts[--len] = '\0';
+	if (upper)
+		len += snprintf(opts + len, sizeof(opts) - len,
+				",upperdir=%s/overlay2/%s/diff,workdir=%s/overlay2/%s/work",
+				self->root, self->mid, self->root, self->mid);
+	snprintf(opts + len, sizeof(opts) - len, ",index=off");
+	if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, opts))
+		return -errno;
+	return 0;
+}
+
+static long fs_type(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) ? -errno : (long)sfs.f_type;
+}
+
+static int write_file(const char *path, const char *data, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | flags, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, strlen(data));
+	close(fd);
+	return n == (ssize_t)strlen(data) ? 0 : -EIO;
+}
+
+static const char *cat(const char *path)
+{
+	static char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return strerror(errno);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+/* Compare two mounted trees; on a difference, log it and fail. */
+static void expect_same_tree(struct __test_metadata *_metadata,
+			     const char *x, const char *y)
+{
+	char why[PATH_MAX * 5];
+	struct tree a, b;
+
+	ASSERT_EQ(0, snapshot(x, &a));
+	ASSERT_EQ(0, snapshot(y, &b));
+	EXPECT_EQ(0, tree_diff(&a, &b, why, sizeof(why)))
+		TH_LOG("%s vs %s: %s", x, y, why);
+	EXPECT_LT(20, a.n);
+	free(a.v);
+	free(b.v);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+TEST_F(store, image_mount_matches_overlayfs)
+{
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+	ASSERT_EQ(0, ovl_mount(self, self->b, false, false));
+	EXPECT_EQ(OVERLAYFS_MAGIC, fs_type(self->b));
+	expect_same_tree(_metadata, self->a, self->b);
+}
+
+TEST_F(store, image_mount_shows_the_demo_layers)
+{
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo:latest %s", self->a))
+		TH_LOG("%s", self->out);
+	/* update changed os-release, whited out motd, made opt/old opaque */
+	EXPECT_STREQ("NAME=demo\nVERSION=2\n", cat(P(p, "%s/etc/os-release", self->a)));
+	EXPECT_NE(0, access(P(p, "%s/etc/motd", self->a), F_OK));
+	EXPECT_NE(0, access(P(p, "%s/opt/old/a.txt", self->a), F_OK));
+	EXPECT_EQ(0, access(P(p, "%s/opt/old/new.txt", self->a), F_OK));
+	EXPECT_NE(0, access(P(p, "%s/usr/share/demo/gone", self->a), F_OK));
+	EXPECT_EQ(0, access(P(p, "%s/usr/local/bin/hello", self->a), X_OK));
+	EXPECT_EQ(0, RUN(self->out, "%s/bin/busybox echo ok", self->a));
+}
+
+TEST_F(store, image_mount_without_upper_is_read_only)
+{
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_EQ(-EROFS, write_file(P(p, "%s/etc/new", self->a), "x", 0));
+	EXPECT_EQ(-1, unlink(P(p, "%s/etc/passwd", self->a)));
+	EXPECT_EQ(EROFS, errno);
+}
+
+TEST_F(store, image_mount_with_upper_writes_to_the_upper_directory)
+{
+	char p[PATH_MAX], up[PATH_MAX], work[PATH_MAX];
+	struct stat st;
+
+	ASSERT_EQ(0, mkdir(P(up, "%s/up", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(work, "%s/work", self->dir), 0755));
+	ASSERT_EQ(0, LAYERCTL("mount --upper %s --work %s demo %s", up, work,
+			      self->a)) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, write_file(P(p, "%s/etc/new", self->a), "new\n", 0));
+	EXPECT_STREQ("new\n", cat(P(p, "%s/etc/new", up)));
+	EXPECT_EQ(0, unlink(P(p, "%s/etc/passwd", self->a)));
+	ASSERT_EQ(0, lstat(P(p, "%s/etc/passwd", up), &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+}
+
+TEST_F(store, container_mount_matches_overlayfs)
+{
+	char p[PATH_MAX], why[PATH_MAX * 5];
+	struct tree lfs, ovl;
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+	/* The init layer's placeholders are there. */
+	EXPECT_EQ(0, access(P(p, "%s/.dockerenv", self->a), F_OK));
+	EXPECT_EQ(0, access(P(p, "%s/etc/hostname", self->a), F_OK));
+	EXPECT_EQ(0, access(P(p, "%s/dev/pts", self->a), F_OK));
+
+	/*
+	 * dockerd's overlayfs mount of the container, one after the other:
+	 * an upper directory belongs to one mount at a time.
+	 */
+	ASSERT_EQ(0, snapshot(self->a, &lfs));
+	ASSERT_EQ(0, LAYERCTL("umount %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, ovl_mount(self, self->b, true, true));
+	ASSERT_EQ(0, snapshot(self->b, &ovl));
+	EXPECT_EQ(0, tree_diff(&lfs, &ovl, why, sizeof(why)))
+		TH_LOG("layerfs vs overlayfs: %s", why);
+	EXPECT_LT(20, lfs.n);
+	free(lfs.v);
+	free(ovl.v);
+}
+
+TEST_F(store, a_shell_runs_in_the_container_and_its_writes_persist)
+{
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, RUN(self->out,
+			 "chroot %s /bin/sh -c 'hello && echo made > /root/made && mkdir -p /var/lib/x && cat /etc/os-release'",
+			 self->a));
+	EXPECT_STREQ("hello from layerfs\nNAME=demo\nVERSION=2\n", self->out);
+	ASSERT_EQ(0, LAYERCTL("umount %s", self->a));
+	EXPECT_STREQ("made\n", cat(P(p, "%s/overlay2/%s/diff/root/made",
+				     self->root, self->mid)));
+	ASSERT_EQ(0, LAYERCTL("mount %.8s %s", self->cid, self->a));
+	EXPECT_STREQ("made\n", cat(P(p, "%s/root/made", self->a)));
+	EXPECT_EQ(0, access(P(p, "%s/var/lib/x", self->a), F_OK));
+}
+
+TEST_F(store, container_writes_land_in_its_diff_and_overlayfs_agrees)
+{
+	char p[PATH_MAX], q[PATH_MAX], diff[PATH_MAX], val[8];
+	char why[PATH_MAX * 5];
+	struct tree lfs, ovl;
+	struct stat st;
+
+	P(diff, "%s/overlay2/%s/diff", self->root, self->mid);
+	ASSERT_EQ(0, LAYERCTL("mount %.12s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+
+	/* new file, copy-up, whiteout, opaque directory, rename, chmod */
+	EXPECT_EQ(0, write_file(P(p, "%s/etc/newfile", self->a), "data\n", 0));
+	EXPECT_EQ(0, write_file(P(p, "%s/etc/os-release", self->a),
+				"APPENDED=1\n", O_APPEND));
+	EXPECT_EQ(0, unlink(P(p, "%s/etc/passwd", self->a)));
+	EXPECT_EQ(0, RUN(self->out, "rm -r %s/usr/share/demo", self->a));
+	EXPECT_EQ(0, mkdir(P(p, "%s/usr/share/demo", self->a), 0700));
+	EXPECT_EQ(0, write_file(P(p, "%s/usr/share/demo/fresh", self->a),
+				"fresh\n", 0));
+	EXPECT_EQ(0, rename(P(p, "%s/etc/group", self->a),
+			    P(q, "%s/etc/group.old", self->a)));
+	EXPECT_EQ(0, chmod(P(p, "%s/etc/demo.conf", self->a), 0600));
+
+	/* Where it landed. */
+	EXPECT_STREQ("data\n", cat(P(p, "%s/etc/newfile", diff)));
+	EXPECT_STREQ("NAME=demo\nVERSION=2\nAPPENDED=1\n",
+		     cat(P(p, "%s/etc/os-release", diff)));
+	ASSERT_EQ(0, lstat(P(p, "%s/etc/passwd", diff), &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+	ASSERT_EQ(0, lstat(P(p, "%s/etc/group", diff), &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+	EXPECT_EQ(0, access(P(p, "%s/etc/group.old", diff), F_OK));
+	EXPECT_EQ(1, lgetxattr(P(p, "%s/usr/share/demo", diff),
+			       "trusted.overlay.opaque", val, sizeof(val)));
+	ASSERT_EQ(0, lstat(P(p, "%s/etc/demo.conf", diff), &st));
+	EXPECT_EQ(0100600, st.st_mode);
+	/* The image's layers are untouched. */
+	EXPECT_STREQ("NAME=demo\nVERSION=2\n",
+		     cat(P(p, "%s/overlay2/%s/diff/etc/os-release", self->root,
+			   self->l[1].cache)));
+
+	/*
+	 * What layerfs shows over the written upper is what dockerd's
+	 * overlayfs mount of the same directories shows (one at a time: an
+	 * upper directory belongs to one mount).
+	 */
+	ASSERT_EQ(0, snapshot(self->a, &lfs));
+	ASSERT_EQ(0, LAYERCTL("umount %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, ovl_mount(self, self->b, true, true));
+	ASSERT_EQ(0, snapshot(self->b, &ovl));
+	EXPECT_EQ(0, tree_diff(&lfs, &ovl, why, sizeof(why)))
+		TH_LOG("layerfs vs overlayfs: %s", why);
+	ASSERT_EQ(0, umount2(self->b, 0));
+	free(lfs.v);
+
+	/* And layerctl mounts it again as it was. */
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, snapshot(self->a, &lfs));
+	EXPECT_EQ(0, tree_diff(&lfs, &ovl, why, sizeof(why)))
+		TH_LOG("layerfs remounted vs overlayfs: %s", why);
+	free(lfs.v);
+	free(ovl.v);
+}
+
+TEST_F(store, container_upper_in_use_by_overlayfs_is_refused_with_the_reason)
+{
+	ASSERT_EQ(0, ovl_mount(self, self->b, true, true));
+	EXPECT_EQ(3, LAYERCTL("mount %s %s", self->cid, self->a));
+	TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "Device or resource busy"));
+	/* The fs context's log is printed. */
+	EXPECT_NE(NULL, strstr(self->out, "layerctl: kernel"));
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(self->a));
+}
+
+TEST_F(store, upper_and_work_on_different_mounts_print_the_kernel_log)
+{
+	char up[PATH_MAX], work[PATH_MAX];
+
+	ASSERT_EQ(0, mkdir(P(up, "%s/up", self->dir), 0755));
+	ASSERT_EQ(0, mount("tmpfs", self->c, "tmpfs", 0, NULL));
+	ASSERT_EQ(0, mkdir(P(work, "%s/work", self->c), 0755));
+	EXPECT_EQ(3, LAYERCTL("mount --upper %s --work %s demo %s", up, work,
+			      self->a));
+	TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "layerctl: kernel"));
+	EXPECT_NE(NULL, strstr(self->out, "mount layer="));
+}
+
+static struct json_object *layers_json(struct _test_data_store *self,
+				       const char *what)
+{
+	char out[OUT_SIZE];
+
+	if (RUN(out, "%s --root %s layers --json %s 2>/dev/null", layerctl,
+		self->root, what))
+		return NULL;
+	return json_tokener_parse(out);
+}
+
+/* Field @key of layer @name in a layers --json array, or -1. */
+static long long layer_field(struct json_object *arr, const char *name,
+			     const char *key)
+{
+	struct json_object *o, *v;
+	size_t i;
+
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		o = json_object_array_get_idx(arr, i);
+		if (!json_object_object_get_ex(o, "name", &v) ||
+		    strcmp(json_object_get_string(v), name))
+			continue;
+		if (!json_object_object_get_ex(o, key, &v))
+			return -1;
+		return json_object_get_int64(v);
+	}
+	return -1;
+}
+
+TEST_F(store, layers_are_registered_once_and_shared_by_mounts)
+{
+	struct json_object *j;
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("-v mount demo %s", self->b)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "already registered"));
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->c))
+		TH_LOG("%s", self->out);
+
+	j = layers_json(self, "");
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(NLAYERS + 1, json_object_array_length(j));
+	EXPECT_EQ(3, layer_field(j, self->l[0].name, "mounts"));
+	EXPECT_EQ(1, layer_field(j, self->l[0].name, "depth"));
+	EXPECT_EQ(3, layer_field(j, self->l[2].name, "mounts"));
+	EXPECT_EQ(1, layer_field(j, self->l[2].name, "children"));
+	EXPECT_EQ(1, layer_field(j, self->init, "mounts"));
+	EXPECT_EQ(4, layer_field(j, self->init, "depth"));
+	json_object_put(j);
+
+	/* A second image made of the two lower layers adds nothing. */
+	ASSERT_EQ(0, RUN(self->out, "%s --root %s --tag demo2 %s/tars/base.tar %s/tars/update.tar",
+			 mkstore, self->root, self->dir, self->dir));
+	ASSERT_EQ(0, umount2(self->c, 0));
+	ASSERT_EQ(0, LAYERCTL("mount demo2 %s", self->c)) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, access(P(p, "%s/usr/share/demo/update", self->c), F_OK));
+	EXPECT_NE(0, access(P(p, "%s/etc/demo.conf", self->c), F_OK));
+	j = layers_json(self, "demo2");
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(2, json_object_array_length(j));
+	EXPECT_EQ(3, layer_field(j, self->l[1].name, "mounts"));
+	json_object_put(j);
+}
+
+TEST_F(store, prune_keeps_the_layers_mounts_use)
+{
+	struct json_object *j;
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a));
+	ASSERT_EQ(0, LAYERCTL("-v prune")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "0 layer(s) removed"));
+	j = layers_json(self, "");
+	EXPECT_EQ(NLAYERS + 1, json_object_array_length(j));
+	json_object_put(j);
+
+	ASSERT_EQ(0, LAYERCTL("umount %s", self->a));
+	ASSERT_EQ(0, LAYERCTL("-v prune")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "4 layer(s) removed"));
+	j = layers_json(self, "");
+	EXPECT_EQ(0, json_object_array_length(j));
+	json_object_put(j);
+}
+
+TEST_F(store, rm_refuses_a_layer_in_use)
+{
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a));
+	EXPECT_EQ(3, LAYERCTL("rm %s", self->l[NLAYERS - 1].name));
+	EXPECT_NE(NULL, strstr(self->out, "in use by 0 child layer(s) and 1 mount(s)"))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(3, LAYERCTL("rm %s", self->l[0].name));
+	EXPECT_NE(NULL, strstr(self->out, "in use by 1 child layer(s)"))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("umount %s", self->a));
+	EXPECT_EQ(0, LAYERCTL("rm %s", self->l[NLAYERS - 1].name));
+	EXPECT_EQ(3, LAYERCTL("rm %s", self->l[NLAYERS - 1].name));
+	EXPECT_NE(NULL, strstr(self->out, "not registered")) TH_LOG("%s", self->out);
+}
+
+TEST_F(store, conflicting_registration_is_explained)
+{
+	struct layerfs_layer_add add = { .size = sizeof(add) };
+	struct layerfs_layer_del del = { .size = sizeof(del) };
+	int ctl, dirfd;
+
+	/* The top layer's name, registered by hand for another directory. */
+	ctl = open("/dev/layerfs", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a));
+		ASSERT_EQ(0, LAYERCTL("umount %s", self->a));
+		ASSERT_EQ(0, LAYERCTL("prune"));
+		ctl = open("/dev/layerfs", O_RDWR | O_CLOEXEC);
+	}
+	ASSERT_LE(0, ctl);
+	dirfd = open(self->dir, O_PATH | O_DIRECTORY);
+	ASSERT_LE(0, dirfd);
+	add.dirfd = dirfd;
+	snprintf((char *)add.name, sizeof(add.name), "%s",
+		 self->l[NLAYERS - 1].name);
+	ASSERT_EQ(0, ioctl(ctl, LAYERFS_IOC_ADD_LAYER, &add));
+
+	EXPECT_EQ(3, LAYERCTL("mount demo %s", self->a));
+	EXPECT_NE(NULL, strstr(self->out, "registered already with another directory"))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, LAYERCTL("layers demo"));
+	EXPECT_NE(NULL, strstr(self->out, "registered differently"))
+		TH_LOG("%s", self->out);
+
+	snprintf((char *)del.name, sizeof(del.name), "%s",
+		 self->l[NLAYERS - 1].name);
+	ASSERT_EQ(0, ioctl(ctl, LAYERFS_IOC_DEL_LAYER, &del));
+	EXPECT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	close(dirfd);
+	close(ctl);
+}
+
+TEST_F(store, an_inconsistent_store_is_refused_before_the_kernel_sees_it)
+{
+	struct layerfs_layer_info info = { .size = sizeof(info) };
+	char p[PATH_MAX];
+	int ctl;
+
+	/* A lower file that disagrees with the chain. */
+	ASSERT_EQ(0, write_file(P(p, "%s/overlay2/%s/lower", self->root,
+				  self->l[2].cache), "l/AAAAAAAAAAAAAAAAAAAAAAAAAA",
+				O_TRUNC));
+	EXPECT_EQ(2, LAYERCTL("mount demo %s", self->a));
+	EXPECT_NE(NULL, strstr(self->out, p)) TH_LOG("%s", self->out);
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(self->a));
+	/* Nothing was registered, not even the layers below. */
+	ctl = open("/dev/layerfs", O_RDWR | O_CLOEXEC);
+	if (ctl >= 0) {
+		snprintf((char *)info.name, sizeof(info.name), "%s",
+			 self->l[0].name);
+		EXPECT_EQ(-1, ioctl(ctl, LAYERFS_IOC_GET_LAYER, &info));
+		EXPECT_EQ(ENOENT, errno);
+		close(ctl);
+	}
+}
+
+TEST_F(store, umount_refuses_what_is_not_layerfs)
+{
+	ASSERT_EQ(0, ovl_mount(self, self->b, false, false));
+	EXPECT_EQ(3, LAYERCTL("umount %s", self->b));
+	EXPECT_NE(NULL, strstr(self->out, "not a layerfs mount"));
+	EXPECT_EQ(OVERLAYFS_MAGIC, fs_type(self->b));
+}
+
+TEST_F(store, mount_loads_the_module_when_it_is_missing)
+{
+	if (syscall(SYS_delete_module, "layerfs", O_NONBLOCK) &&
+	    errno != ENOENT)
+		SKIP(return, "layerfs is in use elsewhere and cannot be unloaded: %s",
+		     strerror(errno));
+	ASSERT_NE(0, access("/sys/module/layerfs", F_OK));
+	ASSERT_EQ(0, LAYERCTL("-v mount demo %s", self->a))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "loading"));
+	EXPECT_EQ(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+}
+
+TEST_HARNESS_MAIN
