@@ -758,6 +758,54 @@ const char *lu_names(const char *path)
 	return buf;
 }
 
+static int lu_d_ino_dir(const char *path, bool top, char *why, size_t len)
+{
+	char child[2 * LU_PATH_MAX];
+	struct lu_dent *d;
+	int bad = 0, ret;
+	struct stat st;
+	ssize_t n, i;
+
+	n = lu_getdents(path, &d);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		bool dots = !strcmp(d[i].name, ".") || !strcmp(d[i].name, "..");
+
+		if (top && !strcmp(d[i].name, ".."))
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", path, d[i].name);
+		if (lstat(child, &st)) {
+			if (!bad++)
+				snprintf(why, len, "%s: listed, lstat: %s", child,
+					 strerrorname_np(errno));
+			continue;
+		}
+		if (st.st_ino != d[i].ino && !bad++)
+			snprintf(why, len, "%s: d_ino %llu, st_ino %llu", child,
+				 (unsigned long long)d[i].ino,
+				 (unsigned long long)st.st_ino);
+		if (S_ISDIR(st.st_mode) && !dots) {
+			ret = lu_d_ino_dir(child, false, bad ? NULL : why,
+					   bad ? 0 : len);
+			if (ret < 0) {
+				free(d);
+				return ret;
+			}
+			bad += ret;
+		}
+	}
+	free(d);
+	return bad;
+}
+
+int lu_count_d_ino_mismatches(const char *root, char *why, size_t len)
+{
+	if (why && len)
+		why[0] = '\0';
+	return lu_d_ino_dir(root, true, why, len);
+}
+
 uint64_t lu_fnv1a(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;

@@ -202,6 +202,14 @@ ssize_t lu_getdents(const char *path, struct lu_dent **out);
  */
 const char *lu_names(const char *path);
 
+/*
+ * Compares d_ino from getdents64() with st_ino from lstat() for every
+ * entry below @root, recursively ("." and ".." included, except ".." of
+ * @root itself). Returns the number of mismatches (or -errno); @why
+ * describes the first.
+ */
+int lu_count_d_ino_mismatches(const char *root, char *why, size_t len);
+
 /* A recursive walk of a tree, for comparing a union with what it should show. */
 struct lu_node {
 	char path[LU_PATH_MAX];		/* relative; "." for the root */
