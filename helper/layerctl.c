@@ -77,6 +77,8 @@ static noreturn void usage_hint(void)
 
 static void store_or_die(struct ctl *ctl)
 {
+	if (ctl->st.root)
+		return;
 	if (store_open(&ctl->st, ctl->root))
 		errx(EXIT_STORE, "%s", ctl->st.err);
 }
