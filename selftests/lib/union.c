@@ -454,6 +454,13 @@ int lu_fsconfig_path_empty(int fsfd, const char *key, int dfd)
 	return 0;
 }
 
+int lu_fsconfig_path(int fsfd, const char *key, int dfd, const char *path)
+{
+	if (syscall(__NR_fsconfig, fsfd, FSCONFIG_SET_PATH, key, path, dfd))
+		return -errno;
+	return 0;
+}
+
 int lu_fsconfig_create(int fsfd)
 {
 	if (syscall(__NR_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0))

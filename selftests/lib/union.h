@@ -148,6 +148,8 @@ int lu_fsopen(const char *fstype);
 int lu_fsconfig_string(int fsfd, const char *key, const char *value);
 int lu_fsconfig_fd(int fsfd, const char *key, int fd);
 int lu_fsconfig_path_empty(int fsfd, const char *key, int dfd);
+/* FSCONFIG_SET_PATH: @path relative to @dfd (or AT_FDCWD). */
+int lu_fsconfig_path(int fsfd, const char *key, int dfd, const char *path);
 int lu_fsconfig_create(int fsfd);
 /* FSCONFIG_CMD_CREATE, fsmount() and move_mount() onto @target. */
 int lu_fsmount_at(int fsfd, const char *target);

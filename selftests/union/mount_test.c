@@ -220,6 +220,21 @@ TEST_F(mount, new_api_lowerdir_plus_fds)
 	check_abc(_metadata, &self->s);
 	ASSERT_EQ(0, lu_umount(&self->s));
 
+	/* FSCONFIG_SET_PATH, relative to a directory fd */
+	fsfd = lu_fsopen(variant->fstype);
+	ASSERT_LE(0, fsfd);
+	fd = open(self->s.root, O_PATH | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, lu_fsconfig_path(fsfd, "lowerdir+", fd, "l0"));
+	EXPECT_EQ(0, lu_fsconfig_path(fsfd, "lowerdir+", fd, "l1"));
+	EXPECT_EQ(0, lu_fsconfig_path(fsfd, "lowerdir+", AT_FDCWD, layers[2]));
+	close(fd);
+	ASSERT_EQ(0, lu_fsmount_at(fsfd, self->s.mnt));
+	close(fsfd);
+	self->s.mounted = true;
+	check_abc(_metadata, &self->s);
+	ASSERT_EQ(0, lu_umount(&self->s));
+
 	/* the VFS does not hand O_PATH fds to FSCONFIG_SET_FD */
 	fsfd = lu_fsopen(variant->fstype);
 	ASSERT_LE(0, fsfd);
@@ -233,6 +248,79 @@ TEST_F(mount, new_api_lowerdir_plus_fds)
 	EXPECT_EQ(-ENOTDIR, lu_fsconfig_fd(fsfd, "lowerdir+", fd));
 	close(fd);
 	close(fsfd);
+}
+
+TEST_F(mount, layer_path_through_a_symlink)
+{
+	char data[3 * LU_PATH_MAX];
+
+	ASSERT_EQ(0, symlink("l1", lu_path(&self->s, "link-to-l1")));
+	snprintf(data, sizeof(data), "lowerdir=%s:%s:%s", lu_lpath(&self->s, 0, NULL),
+		 lu_path(&self->s, "link-to-l1"), lu_lpath(&self->s, 2, NULL));
+	ASSERT_EQ(0, lu_mount_data(variant->fstype, self->s.mnt, 0, data));
+	self->s.mounted = true;
+	check_abc(_metadata, &self->s);
+}
+
+TEST_F(mount, two_mounts_share_layers)
+{
+	char second[LU_PATH_MAX], data[3 * LU_PATH_MAX];
+
+	snprintf(second, sizeof(second), "%s", lu_path(&self->s, "mnt2"));
+	ASSERT_EQ(0, mkdir(second, 0755));
+	ASSERT_EQ(0, lu_mount(&self->s));
+	/* a second mount of two of the same layers */
+	snprintf(data, sizeof(data), "lowerdir=%s:%s",
+		 lu_lpath(&self->s, 1, NULL), lu_lpath(&self->s, 2, NULL));
+	ASSERT_EQ(0, lu_mount_data(variant->fstype, second, 0, data));
+	check_abc(_metadata, &self->s);
+	EXPECT_STREQ("middle a", lu_cat(lu_path(&self->s, "mnt2/a")));
+	EXPECT_STREQ("a b c d", lu_names(second));
+	EXPECT_EQ(0, umount(second));
+	check_abc(_metadata, &self->s);
+}
+
+TEST_F(mount, busy_mount_and_lazy_unmount)
+{
+	struct lu_scratch *s = &self->s;
+	char buf[16];
+	int fd;
+
+	ASSERT_EQ(0, lu_mount(s));
+	fd = open(lu_mpath(s, "d/e"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, umount(s->mnt));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, umount2(s->mnt, MNT_DETACH));
+	s->mounted = false;
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/e")));
+	/* the open file still reads */
+	ASSERT_EQ(8, pread(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "bottom e", 8));
+	close(fd);
+	/* and the layers can be mounted again */
+	ASSERT_EQ(0, lu_mount(s));
+	check_abc(_metadata, s);
+}
+
+TEST_F(mount, mount_flags_are_honoured)
+{
+	struct lu_scratch *s = &self->s;
+	char data[4 * LU_PATH_MAX], *argv[] = { "x", NULL };
+	struct statvfs sv;
+
+	ASSERT_EQ(0, lu_file(s, 1, "exe", 0755, "#!/bin/sh\nexit 0\n"));
+	snprintf(data, sizeof(data), "lowerdir=%s:%s:%s", lu_lpath(s, 0, NULL),
+		 lu_lpath(s, 1, NULL), lu_lpath(s, 2, NULL));
+	ASSERT_EQ(0, lu_mount_data(variant->fstype, s->mnt,
+				   MS_NOEXEC | MS_NOSUID | MS_NODEV, data));
+	s->mounted = true;
+	ASSERT_EQ(0, statvfs(s->mnt, &sv));
+	EXPECT_TRUE(!!(sv.f_flag & ST_NOEXEC));
+	EXPECT_TRUE(!!(sv.f_flag & ST_NOSUID));
+	EXPECT_TRUE(!!(sv.f_flag & ST_NODEV));
+	EXPECT_EQ(-1, execve(lu_mpath(s, "exe"), argv, NULL));
+	EXPECT_EQ(EACCES, errno);
 }
 
 TEST_F(mount, new_api_lowerdir_plus_after_lowerdir_is_refused)
