@@ -124,6 +124,7 @@ static struct json_object *layer_json(struct ctl *ctl,
 			       json_object_new_string(l->cache_id));
 	json_object_object_add(o, "size", l->size < 0 ? NULL :
 			       json_object_new_int64(l->size));
+	json_object_object_add(o, "depth", json_object_new_int64(l->depth));
 	json_object_object_add(o, "init", json_object_new_boolean(l->init));
 	if (!store_layer_path(&ctl->st, l, path, sizeof(path)))
 		json_object_object_add(o, "path",

@@ -553,6 +553,7 @@ static int store_link_chain(struct store *st, struct store_layer *layers,
 		if (i)
 			memcpy(layers[i].parent, layers[i - 1].name,
 			       sizeof(layers[i].parent));
+		layers[i].depth = i + 1;
 	}
 	for (i = 0; i < nr; i++)
 		if (store_check_lower(st, layers[i].cache_id, layers, i))
@@ -1156,6 +1157,42 @@ static int store_list_inits(struct store *st, struct store_layer **out,
 	return ret;
 }
 
+/* Depth of each layerdb entry (sorted by chain ID) from its parents. */
+static int store_list_depths(struct store *st, struct store_layer *l,
+			     size_t nr)
+{
+	struct store_layer key, *p;
+	char rel[REL_SIZE];
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		p = &l[i];
+		for (l[i].depth = 1; p->parent_chain[0]; l[i].depth++) {
+			if (l[i].depth == STORE_MAX_DEPTH) {
+				snprintf(rel, sizeof(rel), LAYERDB "/%s",
+					 l[i].chain_id + 7);
+				return store_fail(st, rel,
+						  "chain deeper than %d layers",
+						  STORE_MAX_DEPTH);
+			}
+			memcpy(key.chain_id, p->parent_chain,
+			       sizeof(key.chain_id));
+			p = bsearch(&key, l, nr, sizeof(*l), store_layer_cmp);
+		}
+	}
+	return 0;
+}
+
+/* Listing order: bottom layers first, then by name. */
+static int store_depth_cmp(const void *a, const void *b)
+{
+	const struct store_layer *x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 /*
  * All layers the store would register: layerdb/sha256 and the init
  * layers of layerdb/mounts, each verified, with parent names filled in.
@@ -1185,8 +1222,10 @@ int store_list_layers(struct store *st, struct store_layer **layers,
 		}
 		memcpy(out[i].parent, p->name, sizeof(out[i].parent));
 	}
-	if (store_list_inits(st, &out, &n, &cap))
+	if (store_list_depths(st, out, ndb) ||
+	    store_list_inits(st, &out, &n, &cap))
 		goto out_free;
+	qsort(out, n, sizeof(*out), store_depth_cmp);
 	*layers = out;
 	*nr = n;
 	return 0;

@@ -39,6 +39,7 @@ struct store_layer {
 	char parent_chain[STORE_ID_SIZE];	/* "" for a base layer */
 	char cache_id[STORE_CACHE_ID_SIZE];	/* overlay2/<cache_id> */
 	long long size;				/* -1 when unknown */
+	unsigned int depth;			/* 1 for a base layer */
 	bool init;				/* a container's init layer */
 };
 

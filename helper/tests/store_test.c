@@ -401,6 +401,7 @@ TEST_F(store, image_by_name_and_tag_gives_the_chain_bottom_first)
 		EXPECT_STREQ(i ? self->l[i - 1].name : "",
 			     self->c.layers[i].parent);
 		EXPECT_EQ(1000 * (i + 1), self->c.layers[i].size);
+		EXPECT_EQ(i + 1, self->c.layers[i].depth);
 		EXPECT_FALSE(self->c.layers[i].init);
 	}
 }
@@ -514,6 +515,14 @@ TEST_F(store, list_layers_gives_every_layer_once)
 
 	ASSERT_EQ(0, store_list_layers(&self->st, &all, &nr));
 	EXPECT_EQ(NLAYERS + 2, nr);
+	/* Bottom first: 1, 2, 3 (demo's top and other's), 4 (init). */
+	EXPECT_STREQ(self->l[0].name, all[0].name);
+	EXPECT_EQ(1, all[0].depth);
+	EXPECT_EQ(2, all[1].depth);
+	EXPECT_EQ(3, all[2].depth);
+	EXPECT_EQ(3, all[3].depth);
+	EXPECT_EQ(4, all[4].depth);
+	EXPECT_TRUE(all[4].init);
 	for (i = 0; i < nr; i++) {
 		if (!strcmp(all[i].name, self->l[1].name))
 			EXPECT_STREQ(self->l[0].name, all[i].parent);
