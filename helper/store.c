@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +58,8 @@ static size_t store_err_prefix(struct store *st, const char *rel)
  */
 #define store_fail(st, rel, fmt, ...) ({				\
 	struct store *__st = (st);					\
-	size_t __n = store_err_prefix(__st, rel);			\
 	int __e = errno;						\
+	size_t __n = store_err_prefix(__st, rel);			\
 									\
 	snprintf(__st->err + __n, sizeof(__st->err) - __n, fmt,	\
 		 ##__VA_ARGS__);					\
@@ -223,16 +222,19 @@ static char *store_slurp(struct store *st, const char *rel, size_t max,
 		errno = EAGAIN;
 		goto out_close;
 	}
-	if ((unsigned long long)sr.st_size > max)
-		goto out_too_large;
-	buf = malloc(max + 2);
+	if ((unsigned long long)sr.st_size > max) {
+		store_fail(st, rel, "too large (more than %zu bytes)", max);
+		errno = EFBIG;
+		goto out_close;
+	}
+	/* One byte more than the size, to notice a file that grew. */
+	buf = malloc(sr.st_size + 2);
 	if (!buf) {
 		store_fail(st, rel, "%s", strerror(errno));
 		goto out_close;
 	}
-	/* Read one byte past @max to notice a file that grew. */
-	while (len <= max) {
-		n = read(fd, buf + len, max + 1 - len);
+	while (len <= (size_t)sr.st_size) {
+		n = read(fd, buf + len, sr.st_size + 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -243,17 +245,17 @@ static char *store_slurp(struct store *st, const char *rel, size_t max,
 			break;
 		len += n;
 	}
-	if (len > max)
-		goto out_too_large;
+	if (len != (size_t)sr.st_size) {
+		store_fail(st, rel, "changed while being read");
+		errno = EAGAIN;
+		goto out_free;
+	}
 	buf[len] = '\0';
 	*lenp = len;
 	close(fd);
 	close(pfd);
 	return buf;
 
-out_too_large:
-	store_fail(st, rel, "too large (more than %zu bytes)", max);
-	errno = EFBIG;
 out_free:
 	free(buf);
 	buf = NULL;

@@ -831,6 +831,16 @@ TEST_F(store, ids_that_are_not_64_hex_digits_are_refused)
 	EXPECT_REFUSED(self->cid, rel);
 }
 
+TEST_F(store, oversized_metadata_file_is_refused)
+{
+	char rel[PATH_MAX], big[8192];
+
+	memset(big, 'a', sizeof(big));
+	put(self->root, ldb_path(self, 1, "cache-id", rel), big, sizeof(big));
+	EXPECT_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "too large"));
+}
+
 TEST_F(store, size_that_is_not_a_number_is_refused)
 {
 	char rel[PATH_MAX];
