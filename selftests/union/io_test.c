@@ -455,4 +455,155 @@ TEST_F(io, lseek_end_data_hole_on_a_sparse_file)
 	close(rfd);
 }
 
+/*
+ * The same on a disk filesystem (ext4 or xfs), where O_DIRECT goes to
+ * the block device and holes have the filesystem's block granularity.
+ * scripts/vm-run --disk ext4 (or xfs) provides one.
+ */
+FIXTURE(io_disk) {
+	struct lu_scratch s;
+	char base[LU_PATH_MAX];
+	char layers[3][LU_PATH_MAX + 8];
+};
+
+FIXTURE_VARIANT(io_disk) {
+	const char *fstype;
+};
+
+FIXTURE_VARIANT_ADD(io_disk, layerfs) {
+	.fstype = "layerfs",
+};
+
+FIXTURE_VARIANT_ADD(io_disk, overlay) {
+	.fstype = "overlay",
+};
+
+FIXTURE_SETUP(io_disk)
+{
+	const char *disk = getenv("LAYERFS_SCRATCH_EXT4");
+	int ret = lu_fs_available(variant->fstype);
+	int l;
+
+	if (ret == -ENODEV)
+		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
+		     variant->fstype);
+	ASSERT_EQ(0, ret);
+	if (!disk)
+		disk = getenv("LAYERFS_SCRATCH_XFS");
+	if (!disk)
+		SKIP(return, "no scratch disk (scripts/vm-run --disk ext4)");
+	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 0));
+	snprintf(self->base, sizeof(self->base), "%s/union.XXXXXX", disk);
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	for (l = 0; l < 3; l++) {
+		snprintf(self->layers[l], sizeof(self->layers[l]), "%s/l%d",
+			 self->base, l);
+		ASSERT_EQ(0, lu_mkdir_p(self->layers[l], 0755));
+	}
+}
+
+FIXTURE_TEARDOWN(io_disk)
+{
+	char cmd[LU_PATH_MAX + 16];
+
+	lu_scratch_fini(&self->s);
+	if (self->base[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->base);
+		if (system(cmd))
+			TH_LOG("could not remove %s", self->base);
+	}
+}
+
+TEST_F(io_disk, o_direct_and_holes_on_a_disk_filesystem)
+{
+	const char *layers[3] = {
+		self->layers[0], self->layers[1], self->layers[2],
+	};
+	static const off_t offs[] = {
+		0, 4095, 4096, 1 << 20, (1 << 20) + 1, 3 << 20, 5 << 20,
+		(5 << 20) + 100, 15 << 20, (16 << 20) - 1,
+	};
+	char path[2 * LU_PATH_MAX], rpath[2 * LU_PATH_MAX];
+	unsigned char *buf, *want;
+	unsigned int i, w;
+	int fd, rfd;
+	off_t u, r;
+
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 1 << 20));
+	ASSERT_EQ(0, posix_memalign((void **)&want, 4096, 1 << 20));
+	for (i = 0; i < 1 << 20; i++)
+		want[i] = i * 13 + 7;
+
+	/* 16 MiB with 1 MiB of data at 1 MiB and at 5 MiB, in the middle layer */
+	snprintf(rpath, sizeof(rpath), "%s/sparse", self->layers[1]);
+	fd = open(rpath, O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 16 << 20));
+	ASSERT_EQ(1 << 20, pwrite(fd, want, 1 << 20, 1 << 20));
+	ASSERT_EQ(1 << 20, pwrite(fd, want, 1 << 20, 5 << 20));
+	ASSERT_EQ(0, fsync(fd));
+	close(fd);
+	ASSERT_EQ(0, lu_mount_layers(variant->fstype, self->s.mnt, layers, 3));
+	self->s.mounted = true;
+
+	snprintf(path, sizeof(path), "%s/sparse", self->s.mnt);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1 << 20, pread(fd, buf, 1 << 20, 5 << 20));
+	EXPECT_EQ(0, memcmp(buf, want, 1 << 20));
+	ASSERT_EQ(4096, pread(fd, buf, 4096, 0));
+	for (i = 0; i < 4096; i++)
+		if (buf[i])
+			break;
+	EXPECT_EQ(4096U, i);
+	/* a misaligned buffer does what it does on the real file */
+	rfd = open(rpath, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, rfd);
+	for (i = 0; i < 2; i++) {
+		off_t at = i ? 1 << 20 : 0;
+		ssize_t un, rn;
+		int ue, re;
+
+		errno = 0;
+		un = pread(fd, buf + 1, 4096, at);
+		ue = errno;
+		errno = 0;
+		rn = pread(rfd, buf + 1, 4096, at);
+		re = errno;
+		EXPECT_EQ(rn, un);
+		EXPECT_EQ(re, ue);
+	}
+	close(rfd);
+	close(fd);
+
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	rfd = open(rpath, O_RDONLY);
+	ASSERT_LE(0, rfd);
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		for (w = SEEK_DATA; w <= SEEK_HOLE; w++) {
+			int ue, re;
+
+			errno = 0;
+			u = lseek(fd, offs[i], w);
+			ue = errno;
+			errno = 0;
+			r = lseek(rfd, offs[i], w);
+			re = errno;
+			EXPECT_EQ(r, u) {
+				TH_LOG("lseek(%lld, %s): union %lld, real %lld",
+				       (long long)offs[i],
+				       w == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE",
+				       (long long)u, (long long)r);
+			}
+			EXPECT_EQ(re, ue);
+		}
+	}
+	EXPECT_EQ(1 << 20, lseek(fd, 0, SEEK_DATA));
+	close(fd);
+	close(rfd);
+	free(buf);
+	free(want);
+}
+
 TEST_HARNESS_MAIN
