@@ -311,12 +311,18 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	struct kern_mount m = { .upper_fd = -1, .work_fd = -1 };
 	char short_id[16];
 	struct store_chain c;
-	int ret;
+	int ret, tfd;
 
 	if (argc != 2)
 		usage_error("mount takes an IMAGE or CONTAINER and a mount point");
 	if (!ctl->upper != !ctl->work)
 		usage_error("--upper and --work go together");
+	/* Fail on a bad mount point before the kernel is touched. */
+	m.target = argv[1];
+	tfd = open(m.target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		err(EXIT_USAGE, "%s", m.target);
+	close(tfd);
 	resolve_or_die(ctl, argv[0], &c);
 	if (c.kind == STORE_CONTAINER && ctl->upper)
 		usage_error("%s is a container: it has its own upper layer",
@@ -341,7 +347,6 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	register_chain(ctl, &c);
 
 	m.layer = c.layers[c.nr - 1].name;
-	m.target = argv[1];
 	ret = kern_mount(&m) ? EXIT_KERNEL : EXIT_SUCCESS;
 	if (!ret && ctl->verbose)
 		warnx("mounted %s on %s (layer=%s%s)", argv[0], argv[1],

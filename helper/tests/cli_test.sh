@@ -90,6 +90,8 @@ check "--json is not an option of rm" 1 --err "--json" -- \
 	"$LAYERCTL" rm --json X
 check "rm refuses an invalid name" 1 --err "not a layer name" -- \
 	"$LAYERCTL" rm ../x
+check "mount on a missing mount point fails before the kernel" 1 \
+	--err "$TMP/nomnt: No such file" -- "$LAYERCTL" mount demo "$TMP/nomnt"
 check "missing data root names it" 2 --err "$TMP/nope: No such file" -- \
 	"$LAYERCTL" --root "$TMP/nope" inspect demo
 check "umount of something that is not layerfs" 3 --err "not a layerfs mount" -- \
