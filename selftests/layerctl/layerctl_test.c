@@ -881,6 +881,69 @@ TEST_F(store, umount_refuses_what_is_not_layerfs)
 	EXPECT_EQ(OVERLAYFS_MAGIC, fs_type(self->b));
 }
 
+/*
+ * Layer tars for a deep image: layer i adds layers/<i>, rewrites shared,
+ * every 10th whites out an earlier file, every 7th makes dir/ opaque.
+ */
+static const char deep_py[] =
+	"import io, sys, tarfile\n"
+	"def add(t, name, data=b'', kind=tarfile.REGTYPE):\n"
+	"    ti = tarfile.TarInfo(name); ti.type = kind; ti.mtime = 1\n"
+	"    ti.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644\n"
+	"    ti.size = len(data); t.addfile(ti, io.BytesIO(data))\n"
+	"d, n = sys.argv[1], int(sys.argv[2])\n"
+	"for i in range(n):\n"
+	"    with tarfile.open('%s/%03d.tar' % (d, i), 'w') as t:\n"
+	"        add(t, 'layers', kind=tarfile.DIRTYPE)\n"
+	"        add(t, 'layers/%d' % i, b'layer %d' % i)\n"
+	"        add(t, 'shared', b'top is %d' % i)\n"
+	"        add(t, 'dir', kind=tarfile.DIRTYPE)\n"
+	"        add(t, 'dir/f%d' % i, b'x' * i)\n"
+	"        if i and i % 10 == 0:\n"
+	"            add(t, 'layers/.wh.%d' % (i - 5))\n"
+	"        if i and i % 7 == 0:\n"
+	"            add(t, 'dir/.wh..wh..opq')\n";
+
+TEST_F(store, deep_image_matches_overlayfs_mounted_like_dockerd)
+{
+	const int depth = 120;	/* dockerd refuses more than 125 */
+	char cwd[PATH_MAX], p[PATH_MAX], q[PATH_MAX], lower[8192];
+	char opts[8192];
+	ssize_t n;
+	int fd;
+
+	ASSERT_EQ(0, mkdir(P(p, "%s/deep", self->dir), 0755));
+	ASSERT_EQ(0, write_file(P(q, "%s/deep.py", self->dir), deep_py, 0));
+	ASSERT_EQ(0, RUN(self->out, "python3 %s %s %d", q, p, depth))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, RUN(self->out, "%s --root %s --tag deep %s/*.tar", mkstore,
+			 self->root, p)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("mount deep %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_STREQ("top is 119", cat(P(p, "%s/shared", self->a)));
+
+	/* dockerd: relative l/ names from overlay2/ to fit in a page. */
+	ASSERT_EQ(0, LAYERCTL("inspect deep | sed -n 's/^top layer  //p'"));
+	self->out[strcspn(self->out, "\n")] = '\0';
+	ASSERT_EQ(26, strlen(self->out));
+	P(p, "%s/overlay2/l/%s", self->root, self->out);
+	n = readlink(p, lower, sizeof(lower));
+	ASSERT_LT(0, n);
+	lower[n - 5] = '\0';	/* "../<cache>/diff" */
+	fd = open(P(p, "%s/overlay2/%s/lower", self->root, lower + 3),
+		  O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, lower, sizeof(lower) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	lower[n] = '\0';
+	P(opts, "lowerdir=l/%s:%s,index=off", self->out, lower);
+	ASSERT_NE(NULL, getcwd(cwd, sizeof(cwd)));
+	ASSERT_EQ(0, chdir(P(p, "%s/overlay2", self->root)));
+	ASSERT_EQ(0, mount("overlay", self->b, "overlay", MS_RDONLY, opts));
+	ASSERT_EQ(0, chdir(cwd));
+	expect_same_tree(_metadata, self->a, self->b);
+}
+
 TEST_F(store, mount_loads_the_module_when_it_is_missing)
 {
 	if (syscall(SYS_delete_module, "layerfs", O_NONBLOCK) &&
