@@ -719,6 +719,15 @@ TEST_F(mount, new_api_bad_layers_are_refused)
 		EXPECT_EQ(want, ret) {
 			TH_LOG("%s: \"%s\" at %s: %s", b->what, path, step, log);
 		}
+		/*
+		 * layerfs says why in the fs context log (layerfs.rst);
+		 * overlay logs most of these to the kernel log only.
+		 */
+		if (variant->layerfs) {
+			EXPECT_NE('\0', log[0]) {
+				TH_LOG("%s: nothing in the fs context log", b->what);
+			}
+		}
 	}
 	/* no layer at all */
 	ret = lu_mount_new(variant->fstype, s->mnt, layers, 0, LU_SET_STRING,
