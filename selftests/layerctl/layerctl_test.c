@@ -178,6 +178,14 @@ static void list_xattrs(const char *path, char *out, size_t size)
 	n = llistxattr(path, names, sizeof(names));
 	for (name = names; n > 0 && name < names + n;
 	     name += strlen(name) + 1) {
+		/*
+		 * Seen only in upper directories: overlayfs stores a file
+		 * handle, and none for a lower hard link it copies up;
+		 * layerfs always an empty one ("origin unknown", a
+		 * deviation listed in Documentation/filesystems/layerfs.rst).
+		 */
+		if (!strcmp(name, "trusted.overlay.origin"))
+			continue;
 		v = lgetxattr(path, name, value, sizeof(value) - 1);
 		value[v < 0 ? 0 : v] = '\0';
 		len += snprintf(out + len, size - len, "%s=%s;", name,
@@ -249,25 +257,42 @@ static void node_str(const struct node *n, char *buf, size_t size)
 		 n->xattrs);
 }
 
-static bool node_same(const struct node *a, const struct node *b)
+/* A whiteout in an upper directory: a character device 0/0. */
+static bool node_whiteout(const struct node *n)
+{
+	return S_ISCHR(n->mode) && !n->rdev;
+}
+
+/*
+ * overlayfs hard links the whiteouts it makes to one in its workdir
+ * (fs/overlayfs/dir.c, ovl_whiteout()); their link count is no part of
+ * the format.
+ */
+static bool node_same(const struct node *a, const struct node *b,
+		      bool mtime)
 {
 	return !strcmp(a->path, b->path) && a->mode == b->mode &&
 	       a->uid == b->uid && a->gid == b->gid && a->size == b->size &&
-	       a->nlink == b->nlink && a->rdev == b->rdev &&
-	       a->mtime.tv_sec == b->mtime.tv_sec &&
-	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       (a->nlink == b->nlink ||
+		(node_whiteout(a) && node_whiteout(b))) &&
+	       a->rdev == b->rdev &&
+	       (!mtime || (a->mtime.tv_sec == b->mtime.tv_sec &&
+			   a->mtime.tv_nsec == b->mtime.tv_nsec)) &&
 	       !strcmp(a->data, b->data) && !strcmp(a->xattrs, b->xattrs);
 }
 
-/* 0 if the trees are the same, else 1 and the first difference in @why. */
-static int tree_diff(const struct tree *a, const struct tree *b, char *why,
-		     size_t size)
+/*
+ * 0 if the trees are the same, else 1 and the first difference in @why.
+ * Modification times are compared unless the trees were made apart.
+ */
+static int tree_diff_how(const struct tree *a, const struct tree *b,
+			 bool mtime, char *why, size_t size)
 {
 	char sa[PATH_MAX * 2], sb[PATH_MAX * 2];
 	size_t i;
 
 	for (i = 0; i < a->n && i < b->n; i++) {
-		if (node_same(&a->v[i], &b->v[i]))
+		if (node_same(&a->v[i], &b->v[i], mtime))
 			continue;
 		node_str(&a->v[i], sa, sizeof(sa));
 		node_str(&b->v[i], sb, sizeof(sb));
@@ -280,6 +305,12 @@ static int tree_diff(const struct tree *a, const struct tree *b, char *why,
 	snprintf(why, size, "only in the %s tree: %s",
 		 i < a->n ? "first" : "second", sa);
 	return 1;
+}
+
+static int tree_diff(const struct tree *a, const struct tree *b, char *why,
+		     size_t size)
+{
+	return tree_diff_how(a, b, true, why, size);
 }
 
 /* ---- the fixture -------------------------------------------------------- */
@@ -685,6 +716,127 @@ TEST_F(store, container_writes_land_in_its_diff_and_overlayfs_agrees)
 		TH_LOG("layerfs remounted vs overlayfs: %s", why);
 	free(lfs.v);
 	free(ovl.v);
+}
+
+/* The changes a container makes, run in its root. */
+static const char * const container_changes[] = {
+	"echo data > etc/newfile",
+	"echo more >> etc/os-release",
+	"rm etc/passwd",
+	"rm -r usr/share/demo && mkdir usr/share/demo",
+	"echo fresh > usr/share/demo/fresh",
+	"mv etc/group etc/group.old",
+	"chmod 600 etc/demo.conf",
+	"ln usr/local/bin/hello root/hello.ln",
+	"echo again >> usr/local/bin/hello-again",
+	"mkdir -p var/lib/app",
+	"ln -s ../../etc/os-release var/lib/app/link",
+	"rm -r opt/old",
+	"mv var/log/base.log var/log/moved.log",
+	"setfattr -n user.k -v v etc/hostname",
+};
+
+static void change_container(struct __test_metadata *_metadata,
+			     const char *mnt, char *out)
+{
+	const char *step;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(container_changes); i++) {
+		step = container_changes[i];
+		EXPECT_EQ(0, RUN(out, "cd %s && %s", mnt, step))
+			TH_LOG("%s: %s", step ?: "", out);
+	}
+}
+
+TEST_F(store, container_written_by_overlayfs_mounts_the_same_with_layerctl)
+{
+	char why[PATH_MAX * 5];
+	struct tree lfs, ovl;
+
+	/* dockerd ran the container with overlayfs first. */
+	ASSERT_EQ(0, ovl_mount(self, self->b, true, true));
+	change_container(_metadata, self->b, self->out);
+	ASSERT_EQ(0, snapshot(self->b, &ovl));
+	ASSERT_EQ(0, umount2(self->b, 0));
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, snapshot(self->a, &lfs));
+	EXPECT_EQ(0, tree_diff(&lfs, &ovl, why, sizeof(why)))
+		TH_LOG("layerfs vs overlayfs: %s", why);
+	free(lfs.v);
+	free(ovl.v);
+}
+
+TEST_F(store, same_changes_through_layerfs_and_overlayfs_give_the_same_tree)
+{
+	char why[PATH_MAX * 5], out[OUT_SIZE], diff[PATH_MAX];
+	struct tree lfs, ovl, lfs_diff, ovl_diff;
+
+	P(diff, "%s/overlay2/%s/diff", self->root, self->mid);
+	/* The same changes through layerctl's mount ... */
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+	change_container(_metadata, self->a, self->out);
+	ASSERT_EQ(0, snapshot(self->a, &lfs));
+	ASSERT_EQ(0, LAYERCTL("umount %s", self->a));
+	ASSERT_EQ(0, snapshot(diff, &lfs_diff));
+
+	/* ... and through overlayfs on a fresh copy of the store. */
+	ASSERT_EQ(0, RUN(out, "rm -rf %s/overlay2/%s/diff/* %s/overlay2/%s/diff/.[!.]*",
+			 self->root, self->mid, self->root, self->mid));
+	ASSERT_EQ(0, ovl_mount(self, self->b, true, true));
+	change_container(_metadata, self->b, out);
+	ASSERT_EQ(0, snapshot(self->b, &ovl));
+	EXPECT_EQ(0, tree_diff_how(&lfs, &ovl, false, why, sizeof(why)))
+		TH_LOG("layerfs vs overlayfs: %s", why);
+
+	/*
+	 * The upper directories themselves: what dockerd tars up for
+	 * "docker commit" and "docker diff" (char 0/0 whiteouts,
+	 * trusted.overlay.opaque=y).
+	 */
+	ASSERT_EQ(0, umount2(self->b, 0));
+	ASSERT_EQ(0, snapshot(diff, &ovl_diff));
+	EXPECT_EQ(0, tree_diff_how(&lfs_diff, &ovl_diff, false, why,
+				   sizeof(why)))
+		TH_LOG("upper written by layerfs vs by overlayfs: %s", why);
+	free(lfs.v);
+	free(ovl.v);
+	free(lfs_diff.v);
+	free(ovl_diff.v);
+}
+
+/*
+ * overlayfs marks a new directory in a merged one opaque only when it
+ * does not allow offline changes to the lower layers (index, metacopy,
+ * redirect_dir=on: fs/overlayfs/dir.c, ovl_create_upper()); not with
+ * Debian's defaults and dockerd's options. An extra opaque mark ends up
+ * as a ".wh..wh..opq" entry in what "docker commit" tars up.
+ */
+TEST_F(store, new_directory_in_a_merged_one_is_not_made_opaque)
+{
+	char p[PATH_MAX], val[8];
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, mkdir(P(p, "%s/var/lib", self->a), 0755));
+	ASSERT_EQ(0, mkdir(P(p, "%s/newtop", self->a), 0755));
+	EXPECT_EQ(-1, lgetxattr(P(p, "%s/overlay2/%s/diff/var/lib", self->root,
+				  self->mid), "trusted.overlay.opaque", val,
+				sizeof(val)));
+	EXPECT_EQ(ENODATA, errno);
+	EXPECT_EQ(-1, lgetxattr(P(p, "%s/overlay2/%s/diff/newtop", self->root,
+				  self->mid), "trusted.overlay.opaque", val,
+				sizeof(val)));
+	EXPECT_EQ(ENODATA, errno);
+	/* Over a whiteout it must be opaque, as overlayfs makes it. */
+	ASSERT_EQ(0, RUN(self->out, "rm -r %s/opt/old && mkdir %s/opt/old",
+			 self->a, self->a));
+	EXPECT_EQ(1, lgetxattr(P(p, "%s/overlay2/%s/diff/opt/old", self->root,
+				 self->mid), "trusted.overlay.opaque", val,
+			       sizeof(val)));
 }
 
 TEST_F(store, container_upper_in_use_by_overlayfs_is_refused_with_the_reason)
