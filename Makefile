@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# layerfs: a thin wrapper around Kbuild (which builds layerfs.ko from
+# module/) in the manner of wireguard-linux-compat's src/Makefile, plus
+# the layerctl helper, the selftests, the linters and the VM test run.
+#
+#   make [W=1]             layerfs.ko, helper/layerctl, build/selftests/
+#   make lint              sparse (C=2) with W=1, checkpatch.pl --strict
+#   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM
+#   make demo              scripts/setup, build, boot a VM that loads layerfs
+#   make clean
+#
+# KVER is the newest installed Debian 6.12 amd64 kernel that has a build
+# directory; never the running kernel, which is not the target. Override
+# KVER or KDIR to build for another one.
+
+KVER ?= $(shell for d in /lib/modules/*6.12*-amd64/build; do \
+	[ -d "$$d" ] && basename "$$(dirname "$$d")"; done | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+
+# Kernel tree files used at build time, extracted from the Debian kernel
+# source package once into build/ksrc/ (never copied into the repository).
+KSRC_TAR ?= /usr/src/linux-source-6.12.tar.xz
+KSRC := $(CURDIR)/build/ksrc
+KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest.h \
+	scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch
+
+# checkpatch.pl --strict --no-tree -f over these; every ERROR, WARNING and
+# CHECK fails `make lint`. Ignored, because they make no sense outside
+# the kernel tree:
+#   FILE_PATH_CHANGES  "does MAINTAINERS need updating?" (we have none)
+#   MODULE_LICENSE is not ignored; neither is SPDX_LICENSE_TAG.
+CHECKPATCH_IGNORE := FILE_PATH_CHANGES
+CHECKPATCH_FILES = $(wildcard module/*.[ch] uapi/linux/*.h helper/*.[ch])
+
+# Selftests to run in `make check` (substring of <dir>/<name>_test).
+T ?=
+# VM options for `make check` (scripts/vm-run --help).
+VM_ARGS ?= --disk ext4 --disk xfs
+
+SHELL := /bin/bash
+NPROC := $(shell nproc)
+
+all: module helper selftests
+
+module:
+	@if [ -z "$(KVER)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "No build directory for a 6.12 amd64 kernel ($(KDIR));" \
+			"run scripts/setup" >&2; exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# The helper comes with its own Makefile (helper/Makefile).
+helper:
+	$(if $(wildcard helper/Makefile),$(MAKE) -C helper,@:)
+
+selftests: ksrc
+	$(MAKE) -C selftests
+
+ksrc: $(KSRC)/.stamp
+
+$(KSRC)/.stamp:
+	@test -r $(KSRC_TAR) || { echo "$(KSRC_TAR) is missing; run scripts/setup" >&2; exit 1; }
+	@echo "  EXTRACT $(notdir $(KSRC_TAR)) -> build/ksrc"
+	@rm -rf $(KSRC) && mkdir -p $(KSRC)
+	@tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 \
+		--wildcards $(addprefix '*/',$(KSRC_FILES))
+	@touch $@
+
+lint: sparse checkpatch
+
+# Sparse and the W=1 compiler warnings in one kernel build: any
+# "warning:" or "error:" line fails.
+sparse:
+	@mkdir -p build
+	@set -o pipefail; \
+	$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) C=2 W=1 modules 2>&1 | \
+		tee build/sparse.log
+	@if grep -E ': (warning|error):' build/sparse.log > build/sparse.findings; then \
+		echo "sparse/W=1: $$(wc -l < build/sparse.findings) finding(s):"; \
+		cat build/sparse.findings; exit 1; \
+	fi
+	@echo "sparse/W=1: clean"
+
+checkpatch: ksrc
+	@set -o pipefail; \
+	perl $(KSRC)/scripts/checkpatch.pl --strict --no-tree --no-summary --quiet \
+		--show-types --ignore $(CHECKPATCH_IGNORE) -f $(CHECKPATCH_FILES) \
+		2>&1 | tee build/checkpatch.log || true
+	@if grep -E '^(ERROR|WARNING|CHECK):' build/checkpatch.log > build/checkpatch.findings; then \
+		echo "checkpatch: $$(grep -c '^ERROR' build/checkpatch.findings) error(s)," \
+			"$$(grep -c '^WARNING' build/checkpatch.findings) warning(s)," \
+			"$$(grep -c '^CHECK' build/checkpatch.findings) check(s)"; \
+		exit 1; \
+	fi
+	@echo "checkpatch: clean ($(words $(CHECKPATCH_FILES)) files)"
+
+# The whole test run: what CI runs (.ci/run).
+check: setup
+	@$(MAKE) --no-print-directory -j$(NPROC) all W=1
+	@$(MAKE) --no-print-directory lint
+	@scripts/vm-selftests --kver $(KVER) $(VM_ARGS) -- $(T)
+
+# Placeholder until the real demo: boot the guest, load the module and
+# show that the kernel knows the layerfs filesystem type.
+demo: setup
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@scripts/vm-run --kver $(KVER) -- sh -c '\
+		echo "== demo: guest kernel $$(uname -r), host root mounted read-only"; \
+		echo "== insmod $(CURDIR)/layerfs.ko"; \
+		insmod $(CURDIR)/layerfs.ko || exit 1; \
+		echo "== /proc/filesystems lists layerfs:"; \
+		grep -w layerfs /proc/filesystems || exit 1; \
+		echo "== modinfo:"; modinfo -F description $(CURDIR)/layerfs.ko; \
+		echo "== dmesg:"; dmesg | grep -i layerfs; \
+		echo "== rmmod layerfs"; rmmod layerfs && \
+		! grep -qw layerfs /proc/filesystems && \
+		echo "== layerfs unloaded again: demo OK (the union demo comes later)"'
+
+setup:
+	@scripts/setup
+
+clean:
+	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+	$(if $(wildcard helper/Makefile),$(MAKE) -C helper clean)
+	rm -rf build
+
+.PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
+	setup clean
