@@ -10,9 +10,10 @@
  * Each test runs in a mount namespace of its own on a private tmpfs, so
  * its mounts go away with it; the layers it registered are pruned.
  *
- * Environment: LAYERFS_KO (default <repo>/layerfs.ko) is the module
- * layerctl loads when /dev/layerfs is missing; LAYERCTL and MKSTORE
- * override <repo>/helper/layerctl and <repo>/scripts/mkstore.
+ * Environment (selftests/run sets it): LAYERFS_KO (default
+ * <repo>/layerfs.ko) is the module layerctl loads when /dev/layerfs is
+ * missing; LAYERCTL and MKSTORE override <repo>/helper/layerctl and
+ * <repo>/scripts/mkstore; LAYERFS_SRC is the repository.
  */
 
 #define _GNU_SOURCE
@@ -47,30 +48,43 @@
 
 static char repo[PATH_MAX], layerctl[PATH_MAX], mkstore[PATH_MAX];
 
+/*
+ * The repository: $LAYERFS_SRC (selftests/run sets it), else the first
+ * directory above this binary that holds scripts/mkstore (the binary is
+ * build/selftests/layerctl/layerctl_test).
+ */
 static void find_tools(void)
 {
-	char exe[PATH_MAX];
+	const char *env = getenv("LAYERFS_SRC");
+	char exe[PATH_MAX], probe[PATH_MAX + 32], *slash;
 	ssize_t n;
-	int i;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
+	if (env) {
+		snprintf(repo, sizeof(repo), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n < 0)
+			abort();
+		exe[n] = '\0';
+		while ((slash = strrchr(exe, '/')) && slash != exe) {
+			*slash = '\0';
+			snprintf(probe, sizeof(probe), "%s/scripts/mkstore", exe);
+			if (!access(probe, F_OK))
+				break;
+		}
+		snprintf(repo, sizeof(repo), "%s", exe);
+	}
+	env = getenv("LAYERCTL");
+	if (env)
+		snprintf(layerctl, sizeof(layerctl), "%s", env);
+	else if (snprintf(layerctl, sizeof(layerctl), "%s/helper/layerctl",
+			  repo) >= (int)sizeof(layerctl))
 		abort();
-	exe[n] = '\0';
-	/* <repo>/selftests/layerctl/layerctl_test */
-	for (i = 0; i < 3; i++)
-		*strrchr(exe, '/') = '\0';
-	snprintf(repo, sizeof(repo), "%s", exe);
-	snprintf(layerctl, sizeof(layerctl), "%s",
-		 getenv("LAYERCTL") ?: "");
-	if (!layerctl[0] &&
-	    snprintf(layerctl, sizeof(layerctl), "%s/helper/layerctl",
-		     repo) >= (int)sizeof(layerctl))
-		abort();
-	snprintf(mkstore, sizeof(mkstore), "%s", getenv("MKSTORE") ?: "");
-	if (!mkstore[0] &&
-	    snprintf(mkstore, sizeof(mkstore), "%s/scripts/mkstore",
-		     repo) >= (int)sizeof(mkstore))
+	env = getenv("MKSTORE");
+	if (env)
+		snprintf(mkstore, sizeof(mkstore), "%s", env);
+	else if (snprintf(mkstore, sizeof(mkstore), "%s/scripts/mkstore",
+			  repo) >= (int)sizeof(mkstore))
 		abort();
 }
 
