@@ -52,7 +52,7 @@ check() {
 	name=$1
 	want=$2
 	shift 2
-	out= err=
+	out='' err=''
 	while [ "$1" != -- ]; do
 		case $1 in
 		--out) out=$2 ;;
