@@ -49,46 +49,25 @@ static const char *lu_buf_printf(const char *fmt, ...)
 	return ret;
 }
 
-static bool lu_fs_registered(const char *fstype)
-{
-	char line[256], *name;
-	bool found = false;
-	FILE *f;
-
-	f = fopen("/proc/filesystems", "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		name = strrchr(line, '\t');
-		found = !strcmp(name ? name + 1 : line, fstype);
-	}
-	fclose(f);
-	return found;
-}
-
 int lu_fs_available(const char *fstype)
 {
+	char cmd[128];
 	int ret;
 
-	if (lu_fs_registered(fstype))
+	if (lfs_fs_registered(fstype))
 		return 0;
-	if (!strcmp(fstype, "layerfs")) {
-		if (!getenv("LAYERFS_KO"))
+	if (!strcmp(fstype, LFS_FSTYPE)) {
+		if (!lfs_module_path())
 			return -ENODEV;
 		ret = lfs_load_module();
-		if (ret > 0)
-			ret = -ret;
 		if (ret)
 			return ret;
 	} else {
-		char cmd[128];
-
 		snprintf(cmd, sizeof(cmd), "modprobe %s >/dev/null 2>&1", fstype);
 		if (system(cmd) != 0)
 			return -ENODEV;
 	}
-	return lu_fs_registered(fstype) ? 0 : -ENODEV;
+	return lfs_fs_registered(fstype) ? 0 : -ENODEV;
 }
 
 int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers)

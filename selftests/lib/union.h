@@ -59,7 +59,7 @@ struct lu_scratch {
 
 /*
  * Is @fstype usable? overlay is modprobed if needed; layerfs is loaded
- * with lfs_load_module() (selftests/lib/util.h) when LAYERFS_KO is set.
+ * with lfs_load_module() (util.h) when LAYERFS_KO is set.
  * Returns 0, -ENODEV if the filesystem is not there and cannot be loaded
  * (for layerfs: LAYERFS_KO unset), or another -errno if loading failed.
  */
