@@ -28,10 +28,12 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 	scripts/const_structs.checkpatch
 
 # checkpatch.pl --strict --no-tree -f over these; every ERROR, WARNING and
-# CHECK fails `make lint`. Ignored, because they make no sense outside
-# the kernel tree:
-#   FILE_PATH_CHANGES  "does MAINTAINERS need updating?" (we have none)
-#   MODULE_LICENSE is not ignored; neither is SPDX_LICENSE_TAG.
+# CHECK fails `make lint`. --no-tree because there is no kernel tree
+# around the files (spelling.txt and const_structs.checkpatch sit next to
+# checkpatch.pl in build/ksrc/scripts/). One type is ignored, as it makes
+# no sense outside the kernel tree:
+#   FILE_PATH_CHANGES  "does MAINTAINERS need updating?" (there is none)
+# Everything else stays on, SPDX_LICENSE_TAG included.
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 CHECKPATCH_FILES = $(wildcard module/*.[ch] uapi/linux/*.h helper/*.[ch])
 
