@@ -84,13 +84,20 @@ struct lfs_fs {
 	bool upperdir_locked;
 	bool workdir_locked;
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
+	long namelen;			/* longest name any layer takes */
 	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
 	/* Observability (netlink.c): */
 	u64 id;				/* mount id, unique while loaded */
 	dev_t dev;
 	struct list_head mounts;	/* on the list of mounts, netlink.c */
 	struct lfs_stats __percpu *stats;
-	u64 __percpu *depth;		/* lookups resolved per layer index */
+	/*
+	 * Lookups resolved per layer index: per-CPU for the first
+	 * LFS_DEPTH_PCPU indexes (the per-CPU allocator takes at most
+	 * 32 KiB), shared atomics for deeper ones, which are rarer.
+	 */
+	u64 __percpu *depth;
+	atomic64_t *depth_deep;
 	atomic64_t copy_up_ns_max;
 	atomic_long_t open_files;
 };
@@ -103,6 +110,16 @@ static inline void lfs_stat_add(struct lfs_fs *ofs, enum lfs_stat stat, u64 v)
 static inline void lfs_stat_inc(struct lfs_fs *ofs, enum lfs_stat stat)
 {
 	lfs_stat_add(ofs, stat, 1);
+}
+
+#define LFS_DEPTH_PCPU	256
+
+static inline void lfs_stat_depth(struct lfs_fs *ofs, unsigned int idx)
+{
+	if (idx < LFS_DEPTH_PCPU)
+		this_cpu_inc(ofs->depth[idx]);
+	else
+		atomic64_inc(&ofs->depth_deep[idx - LFS_DEPTH_PCPU]);
 }
 
 /* Inode flags, bits of lfs_inode.flags. */

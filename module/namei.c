@@ -205,7 +205,7 @@ static void lfs_lookup_count(struct lfs_lookup_ctx *c, struct inode *inode)
 	}
 	/* Where it resolved: 0 upper, else the topmost lower layer's index. */
 	depth = lfs_i_upper(inode) ? 0 : LFS_E(inode)->lowerstack[0].layer->idx;
-	this_cpu_inc(ofs->depth[depth]);
+	lfs_stat_depth(ofs, depth);
 }
 
 struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
@@ -220,6 +220,8 @@ struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 	unsigned int numlower = lfs_numlower(LFS_E(dir));
 	int err = 0;
 
+	if (dentry->d_name.len > LFS_FS(dentry->d_sb)->namelen)
+		return ERR_PTR(-ENAMETOOLONG);
 	if (numlower) {
 		c.stack = kvcalloc(numlower, sizeof(*c.stack), GFP_KERNEL);
 		if (!c.stack)

@@ -45,11 +45,18 @@ static const struct nla_policy lfs_genl_policy[LAYERFS_A_MAX + 1] = {
 
 int lfs_stats_alloc(struct lfs_fs *ofs)
 {
+	unsigned int npcpu = min_t(unsigned int, ofs->numlayer, LFS_DEPTH_PCPU);
+
 	ofs->stats = alloc_percpu(struct lfs_stats);
-	ofs->depth = __alloc_percpu(sizeof(u64) * ofs->numlayer,
-				    __alignof__(u64));
+	ofs->depth = __alloc_percpu(sizeof(u64) * npcpu, __alignof__(u64));
 	if (!ofs->stats || !ofs->depth)
 		return -ENOMEM;
+	if (ofs->numlayer > LFS_DEPTH_PCPU) {
+		ofs->depth_deep = kvcalloc(ofs->numlayer - LFS_DEPTH_PCPU,
+					   sizeof(atomic64_t), GFP_KERNEL);
+		if (!ofs->depth_deep)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -57,6 +64,7 @@ void lfs_stats_free(struct lfs_fs *ofs)
 {
 	free_percpu(ofs->stats);
 	free_percpu(ofs->depth);
+	kvfree(ofs->depth_deep);
 }
 
 static void lfs_stats_sum(struct lfs_fs *ofs, struct lfs_stats *sum)
@@ -74,6 +82,8 @@ static u64 lfs_depth_sum(struct lfs_fs *ofs, unsigned int idx)
 	unsigned int cpu;
 	u64 sum = 0;
 
+	if (idx >= LFS_DEPTH_PCPU)
+		return atomic64_read(&ofs->depth_deep[idx - LFS_DEPTH_PCPU]);
 	for_each_possible_cpu(cpu)
 		sum += per_cpu_ptr(ofs->depth, cpu)[idx];
 	return sum;
@@ -81,14 +91,16 @@ static u64 lfs_depth_sum(struct lfs_fs *ofs, unsigned int idx)
 
 static void lfs_stats_reset(struct lfs_fs *ofs)
 {
-	unsigned int cpu;
+	unsigned int npcpu = min_t(unsigned int, ofs->numlayer, LFS_DEPTH_PCPU);
+	unsigned int cpu, i;
 
 	/* Racing increments may survive; a reset is not a barrier. */
 	for_each_possible_cpu(cpu) {
 		memset(per_cpu_ptr(ofs->stats, cpu), 0, sizeof(struct lfs_stats));
-		memset(per_cpu_ptr(ofs->depth, cpu), 0,
-		       sizeof(u64) * ofs->numlayer);
+		memset(per_cpu_ptr(ofs->depth, cpu), 0, sizeof(u64) * npcpu);
 	}
+	for (i = LFS_DEPTH_PCPU; i < ofs->numlayer; i++)
+		atomic64_set(&ofs->depth_deep[i - LFS_DEPTH_PCPU], 0);
 	atomic64_set(&ofs->copy_up_ns_max, 0);
 }
 
