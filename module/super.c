@@ -92,6 +92,7 @@ void lfs_free_fs(struct lfs_fs *ofs)
 static int lfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
 	struct super_block *sb = dentry->d_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
 	const struct cred *old_cred;
 	struct path path;
 	int err;
@@ -100,9 +101,27 @@ static int lfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	old_cred = lfs_override_creds(sb);
 	err = vfs_statfs(&path, buf);
 	revert_creds(old_cred);
-	if (!err)
+	if (!err) {
 		buf->f_type = LAYERFS_SUPER_MAGIC;
+		buf->f_namelen = ofs->namelen;
+	}
 	return err;
+}
+
+/* A name longer than every layer takes is ENAMETOOLONG, not ENOENT. */
+static int lfs_check_namelen(struct fs_context *fc, struct lfs_fs *ofs,
+			     const struct path *path, const char *name)
+{
+	struct kstatfs statfs;
+	int err;
+
+	err = vfs_statfs(path, &statfs);
+	if (err) {
+		errorfc(fc, "statfs failed on %s", name);
+		return err;
+	}
+	ofs->namelen = max(ofs->namelen, statfs.f_namelen);
+	return 0;
 }
 
 static int lfs_sync_fs(struct super_block *sb, int wait)
@@ -227,6 +246,12 @@ static int lfs_get_lower_layers(struct super_block *sb,
 		struct lfs_layer *layer = &ofs->layers[ofs->numlayer];
 		struct vfsmount *mnt;
 
+		/* One statfs per backing filesystem: layers often share one. */
+		if (!i || l->path.mnt->mnt_sb != ctx->lower[i - 1].path.mnt->mnt_sb) {
+			err = lfs_check_namelen(fc, ofs, &l->path, l->name);
+			if (err)
+				return err;
+		}
 		mnt = clone_private_mount(&l->path);
 		if (IS_ERR(mnt)) {
 			errorfc(fc, "failed to clone lowerdir %s", l->name);
@@ -430,6 +455,7 @@ static int lfs_get_upper(struct super_block *sb, struct fs_context *fc,
 {
 	struct lfs_fs *ofs = LFS_FS(sb);
 	struct vfsmount *mnt;
+	int err;
 
 	if (!ctx->upper.dentry || !ctx->work.dentry)
 		return invalfc(fc, "upperdir and workdir must be given together");
@@ -446,6 +472,9 @@ static int lfs_get_upper(struct super_block *sb, struct fs_context *fc,
 	    is_subdir(ctx->upper.dentry, ctx->work.dentry))
 		return invalfc(fc, "workdir and upperdir must be separate subtrees");
 
+	err = lfs_check_namelen(fc, ofs, &ctx->upper, ctx->uppername);
+	if (err)
+		return err;
 	if (!lfs_inuse_trylock(ctx->upper.dentry)) {
 		errorfc(fc, "upperdir %s is in use by another mount",
 			ctx->uppername);
