@@ -298,26 +298,8 @@ static const char *lfs_get_link(struct dentry *dentry, struct inode *inode,
 	return p;
 }
 
-/* trusted.overlay.* belongs to the union format and is never exposed. */
-static int lfs_own_xattr_get(const struct xattr_handler *handler,
-			     struct dentry *dentry, struct inode *inode,
-			     const char *name, void *buffer, size_t size)
-{
-	return -EOPNOTSUPP;
-}
-
-static int lfs_own_xattr_set(const struct xattr_handler *handler,
-			     struct mnt_idmap *idmap,
-			     struct dentry *dentry, struct inode *inode,
-			     const char *name, const void *value,
-			     size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static int lfs_other_xattr_get(const struct xattr_handler *handler,
-			       struct dentry *dentry, struct inode *inode,
-			       const char *name, void *buffer, size_t size)
+static int lfs_xattr_get(struct dentry *dentry, struct inode *inode,
+			 const char *name, void *buffer, size_t size)
 {
 	const struct cred *old_cred;
 	struct path realpath;
@@ -331,11 +313,9 @@ static int lfs_other_xattr_get(const struct xattr_handler *handler,
 }
 
 /* Set (@value) or remove (!@value) an xattr on the copied-up object. */
-static int lfs_other_xattr_set(const struct xattr_handler *handler,
-			       struct mnt_idmap *idmap,
-			       struct dentry *dentry, struct inode *inode,
-			       const char *name, const void *value,
-			       size_t size, int flags)
+static int lfs_xattr_set(struct dentry *dentry, struct inode *inode,
+			 const char *name, const void *value, size_t size,
+			 int flags)
 {
 	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
 	const struct cred *old_cred;
@@ -358,6 +338,71 @@ static int lfs_other_xattr_set(const struct xattr_handler *handler,
 	lfs_drop_write(dentry->d_sb);
 	lfs_copyattr(inode);
 	return err;
+}
+
+/*
+ * trusted.overlay.X set through the union belongs to whoever stacks a
+ * union on this one: it is stored escaped, as trusted.overlay.overlay.X,
+ * in the real object and shown unescaped, as overlayfs does
+ * (Documentation/filesystems/overlayfs.rst, "Nesting overlayfs mounts").
+ * The union's own trusted.overlay.* never shows.
+ */
+static char *lfs_xattr_escape_name(const char *name)
+{
+	char *escaped;
+
+	if (LFS_XATTR_PREFIX_LEN + LFS_XATTR_ESCAPE_LEN + strlen(name) >
+	    XATTR_NAME_MAX)
+		return ERR_PTR(-ERANGE);
+	escaped = kasprintf(GFP_KERNEL, "%s%s%s", LFS_XATTR_PREFIX,
+			    LFS_XATTR_ESCAPE, name);
+	return escaped ?: ERR_PTR(-ENOMEM);
+}
+
+static int lfs_own_xattr_get(const struct xattr_handler *handler,
+			     struct dentry *dentry, struct inode *inode,
+			     const char *name, void *buffer, size_t size)
+{
+	char *escaped = lfs_xattr_escape_name(name);
+	int res;
+
+	if (IS_ERR(escaped))
+		return PTR_ERR(escaped);
+	res = lfs_xattr_get(dentry, inode, escaped, buffer, size);
+	kfree(escaped);
+	return res;
+}
+
+static int lfs_own_xattr_set(const struct xattr_handler *handler,
+			     struct mnt_idmap *idmap,
+			     struct dentry *dentry, struct inode *inode,
+			     const char *name, const void *value,
+			     size_t size, int flags)
+{
+	char *escaped = lfs_xattr_escape_name(name);
+	int err;
+
+	if (IS_ERR(escaped))
+		return PTR_ERR(escaped);
+	err = lfs_xattr_set(dentry, inode, escaped, value, size, flags);
+	kfree(escaped);
+	return err;
+}
+
+static int lfs_other_xattr_get(const struct xattr_handler *handler,
+			       struct dentry *dentry, struct inode *inode,
+			       const char *name, void *buffer, size_t size)
+{
+	return lfs_xattr_get(dentry, inode, name, buffer, size);
+}
+
+static int lfs_other_xattr_set(const struct xattr_handler *handler,
+			       struct mnt_idmap *idmap,
+			       struct dentry *dentry, struct inode *inode,
+			       const char *name, const void *value,
+			       size_t size, int flags)
+{
+	return lfs_xattr_set(dentry, inode, name, value, size, flags);
 }
 
 static const struct xattr_handler lfs_own_trusted_xattr_handler = {
@@ -401,7 +446,7 @@ ssize_t lfs_listxattr(struct dentry *dentry, char *list, size_t size)
 	if (res <= 0 || size == 0)
 		return res;
 
-	/* Filter out private xattrs in place. */
+	/* Filter out private xattrs, unescape escaped ones, in place. */
 	for (s = list, len = res; len;) {
 		slen = strnlen(s, len) + 1;
 		if (WARN_ON_ONCE(slen > len))
@@ -410,6 +455,14 @@ ssize_t lfs_listxattr(struct dentry *dentry, char *list, size_t size)
 		if (!lfs_can_list(s)) {
 			res -= slen;
 			memmove(s, s + slen, len);
+		} else if (lfs_is_escaped_xattr(s)) {
+			/* Drop "overlay." after the prefix: shift the rest. */
+			res -= LFS_XATTR_ESCAPE_LEN;
+			slen -= LFS_XATTR_ESCAPE_LEN;
+			memmove(s + LFS_XATTR_PREFIX_LEN,
+				s + LFS_XATTR_PREFIX_LEN + LFS_XATTR_ESCAPE_LEN,
+				slen - LFS_XATTR_PREFIX_LEN + len);
+			s += slen;
 		} else {
 			s += slen;
 		}

@@ -15,13 +15,17 @@
 #include "compat.h"
 #include <linux/layerfs.h>
 
-#define LAYERFS_SUPER_MAGIC	0x4c415946	/* "LAYF" */
-
 /* Lower layers a mount may stack; overlayfs stops at 500. */
 #define LFS_MAX_LOWER		4096
 
 #define LFS_XATTR_PREFIX	XATTR_TRUSTED_PREFIX "overlay."
 #define LFS_XATTR_PREFIX_LEN	(sizeof(LFS_XATTR_PREFIX) - 1)
+/*
+ * A nested union's own trusted.overlay.X is stored escaped, as
+ * trusted.overlay.overlay.X, in the layers (overlayfs's convention).
+ */
+#define LFS_XATTR_ESCAPE	"overlay."
+#define LFS_XATTR_ESCAPE_LEN	(sizeof(LFS_XATTR_ESCAPE) - 1)
 #define LFS_XATTR_OPAQUE	LFS_XATTR_PREFIX "opaque"
 #define LFS_XATTR_WHITEOUT	LFS_XATTR_PREFIX "whiteout"
 #define LFS_XATTR_ORIGIN	LFS_XATTR_PREFIX "origin"
@@ -236,6 +240,7 @@ struct lfs_entry *lfs_alloc_entry(unsigned int numlower);
 void lfs_put_entry(struct lfs_entry *oe);
 void lfs_free_entry(struct lfs_entry *oe);
 bool lfs_is_private_xattr(const char *name);
+bool lfs_is_escaped_xattr(const char *name);
 bool lfs_path_is_whiteout(const struct path *path);
 char lfs_get_opaque_val(const struct path *path);
 void lfs_real_path(struct inode *inode, struct path *path);

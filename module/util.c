@@ -71,9 +71,18 @@ void lfs_free_entry(struct lfs_entry *oe)
 	kvfree(oe);
 }
 
+bool lfs_is_escaped_xattr(const char *name)
+{
+	return !strncmp(name, LFS_XATTR_PREFIX, LFS_XATTR_PREFIX_LEN) &&
+	       !strncmp(name + LFS_XATTR_PREFIX_LEN, LFS_XATTR_ESCAPE,
+			LFS_XATTR_ESCAPE_LEN);
+}
+
+/* The union's own xattrs; escaped ones belong to a nested union. */
 bool lfs_is_private_xattr(const char *name)
 {
-	return !strncmp(name, LFS_XATTR_PREFIX, LFS_XATTR_PREFIX_LEN);
+	return !strncmp(name, LFS_XATTR_PREFIX, LFS_XATTR_PREFIX_LEN) &&
+	       !lfs_is_escaped_xattr(name);
 }
 
 static bool lfs_is_chr_whiteout(struct dentry *dentry)

@@ -16,6 +16,8 @@
 
 #define LAYERFS_DEVICE		"/dev/layerfs"
 #define LAYERFS_FSTYPE		"layerfs"
+/* statfs(2) f_type of a layerfs mount ("LAYF") */
+#define LAYERFS_SUPER_MAGIC	0x4c415946
 
 /* Layer names: 1..64 characters of [A-Za-z0-9._-], NUL-terminated. */
 #define LAYERFS_NAME_MAX	64
