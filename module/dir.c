@@ -157,17 +157,8 @@ static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
 	} else {
 		err = lfs_create_real(ofs, udir, upper, attr);
 	}
-	if (!err && !whiteout) {
-		/*
-		 * As overlayfs: a new dir in a merged parent is opaque, so
-		 * lookups in it need not descend (best effort).
-		 */
-		if (d_is_dir(upper) &&
-		    test_bit(LFS_I_MERGE, &LFS_I(d_inode(dentry->d_parent))->flags) &&
-		    !lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0))
-			lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
+	if (!err && !whiteout)
 		*newdentry = dget(upper);
-	}
 	dput(upper);
 out_unlock:
 	inode_unlock(udir);
@@ -523,10 +514,14 @@ struct lfs_rename_ctx {
 	bool old_whiteout;			/* whiteout the old name */
 };
 
-/* Directories moved over lower content must become opaque. */
+/*
+ * An upper-only directory moved into a merged directory becomes opaque,
+ * as with overlayfs, so that nothing of a lower layer shows through it
+ * (a new directory made there by mkdir is not: nothing below it can
+ * exist then, and docker diff sees a plain new directory).
+ */
 static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
-				 struct dentry *destparent,
-				 const struct qstr *destname)
+				 struct dentry *destparent)
 {
 	struct dentry *upper = lfs_i_upper(d_inode(src));
 	const struct cred *old_cred;
@@ -534,7 +529,7 @@ static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
 
 	if (!d_is_dir(src) || test_bit(LFS_I_OPAQUE, &LFS_I(d_inode(src))->flags))
 		return 0;
-	if (!lfs_lower_positive(destparent, destname))
+	if (!test_bit(LFS_I_MERGE, &LFS_I(d_inode(destparent))->flags))
 		return 0;
 	old_cred = lfs_override_creds(src->d_sb);
 	err = lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0);
@@ -572,10 +567,9 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 
 	c->old_whiteout = c->overwrite &&
 			  lfs_lower_positive(old->d_parent, &old->d_name);
-	err = lfs_rename_set_opaque(ofs, old, new->d_parent, &new->d_name);
+	err = lfs_rename_set_opaque(ofs, old, new->d_parent);
 	if (!err && !c->overwrite && d_is_positive(new))
-		err = lfs_rename_set_opaque(ofs, new, old->d_parent,
-					    &old->d_name);
+		err = lfs_rename_set_opaque(ofs, new, old->d_parent);
 	return err;
 }
 
