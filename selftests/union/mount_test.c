@@ -636,7 +636,6 @@ static const struct bad_mount bad_mounts[] = {
 	{ .what = "same layer twice, other spelling", .fmt = "lowerdir=%1$s:%1$s/.", .err = -ELOOP },
 	{ .what = "layer inside another", .fmt = "lowerdir=%1$s:%1$s/sub", .err = -ELOOP },
 	{ .what = "upperdir without workdir", .fmt = "lowerdir=%1$s,upperdir=%2$s", .err = -EINVAL },
-	{ .what = "one lower layer and no upper", .fmt = "lowerdir=%1$s", .err = -EINVAL },
 	{ .what = "lowerdir+ after lowerdir", .fmt = "lowerdir=%1$s,lowerdir+=%2$s", .err = -EINVAL },
 	{ .what = "data-only layer without metacopy", .fmt = "lowerdir=%1$s::%2$s", .err = -EINVAL },
 };
@@ -671,6 +670,32 @@ TEST_F(mount, bad_options_are_refused)
 	/* nothing was left mounted */
 	EXPECT_STREQ("", lu_names(s->mnt));
 	EXPECT_EQ(-ENOENT, lu_mountinfo_opts(s->mnt, data, sizeof(data)));
+}
+
+/*
+ * One lower layer and no upper: overlay refuses it ("at least 2 lowerdir
+ * are needed while upperdir nonexistent"); layerfs mounts it read-only on
+ * purpose (a one-layer image, layer=NAME of a base layer), see the
+ * deviations in layerfs.rst.
+ */
+TEST_F(mount, single_lower_layer)
+{
+	struct lu_scratch *s = &self->s;
+	char data[2 * LU_PATH_MAX];
+	int ret;
+
+	ASSERT_EQ(0, lu_file(s, 0, "only", 0644, "only"));
+	snprintf(data, sizeof(data), "lowerdir=%s", lu_lpath(s, 0, NULL));
+	ret = lu_mount_data(variant->fstype, s->mnt, 0, data);
+	if (!variant->layerfs) {
+		EXPECT_EQ(-EINVAL, ret);
+		return;
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_STREQ("only", lu_cat(lu_mpath(s, "only")));
+	EXPECT_EQ(-1, open(lu_mpath(s, "new"), O_CREAT | O_WRONLY, 0644));
+	EXPECT_EQ(EROFS, errno);
+	EXPECT_EQ(0, umount(s->mnt));
 }
 
 /* The same through the new mount API, one lowerdir+ per layer. */
