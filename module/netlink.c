@@ -480,6 +480,11 @@ static int lfs_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
 	struct lfs_fs *ofs;
 	int err = 0;
 
+	/* GENL_ADMIN_PERM checked CAP_NET_ADMIN; resetting is the fs's. */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack, "resetting needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 	mutex_lock(&lfs_mounts_mutex);
 	if (id_attr) {
 		ofs = lfs_mount_find(nla_get_u64(id_attr));
@@ -537,6 +542,8 @@ static struct genl_family lfs_genl_family __ro_after_init = {
 
 int lfs_genl_init(void)
 {
+	/* Dropped events are counted in the next one, not logged. */
+	ratelimit_set_flags(&lfs_copy_up_rs, RATELIMIT_MSG_ON_RELEASE);
 	return genl_register_family(&lfs_genl_family);
 }
 
