@@ -16,7 +16,7 @@
 
 #include <linux/fs.h>
 #include <linux/file.h>
-#include <linux/kref.h>
+#include <linux/refcount.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/slab.h>
@@ -25,7 +25,7 @@
 
 struct lfs_reg_layer {
 	struct rb_node node;
-	struct kref ref;
+	refcount_t ref;
 	struct lfs_reg_layer *parent;
 	struct path path;
 	unsigned int depth;
@@ -39,20 +39,21 @@ struct lfs_reg_layer {
 static DEFINE_MUTEX(lfs_reg_mutex);
 static struct rb_root lfs_reg_root = RB_ROOT;
 
-static void lfs_reg_release(struct kref *ref)
-{
-	struct lfs_reg_layer *l = container_of(ref, typeof(*l), ref);
-	struct lfs_reg_layer *parent = l->parent;
-
-	path_put(&l->path);
-	kfree(l);
-	if (parent)
-		kref_put(&parent->ref, lfs_reg_release);
-}
-
+/*
+ * Drop a reference; the last one frees the layer and drops its parent's.
+ * A loop, not recursion through the parents: a 4096-layer chain whose top goes
+ * last (module exit) would otherwise recurse 4096 deep on the stack.
+ */
 static void lfs_reg_put(struct lfs_reg_layer *l)
 {
-	kref_put(&l->ref, lfs_reg_release);
+	struct lfs_reg_layer *parent;
+
+	while (l && refcount_dec_and_test(&l->ref)) {
+		parent = l->parent;
+		path_put(&l->path);
+		kfree(l);
+		l = parent;
+	}
 }
 
 /* Caller holds lfs_reg_mutex. */
@@ -200,7 +201,7 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
-	kref_init(&l->ref);
+	refcount_set(&l->ref, 1);
 	l->path = *path;
 	path_get(&l->path);
 	strscpy(l->name, req->name, sizeof(l->name));
@@ -242,7 +243,7 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 	}
 
 	if (l->parent) {
-		kref_get(&l->parent->ref);
+		refcount_inc(&l->parent->ref);
 		l->parent->children++;
 	}
 	lfs_reg_insert(l);
@@ -333,7 +334,7 @@ struct lfs_reg_chain *lfs_reg_get_chain(const char *name)
 	}
 	chain->nr = top->depth;
 	for (i = 0, l = top; l; l = l->parent, i++) {
-		kref_get(&l->ref);
+		refcount_inc(&l->ref);
 		l->mounts++;
 		chain->layers[i] = l;
 	}
