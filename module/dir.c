@@ -321,7 +321,12 @@ static int lfs_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
 		fput(realfile);
 		goto out_drop_write;
 	}
-	d_tmpfile(file, inode);
+	/*
+	 * Not d_tmpfile(): that drops a link the real tmpfile never had
+	 * (our inode's nlink is the real inode's, 0), as overlayfs does.
+	 */
+	d_mark_tmpfile(file, inode);
+	d_instantiate(dentry, inode);
 	file->private_data = realfile;
 	err = finish_open(file, dentry, lfs_dummy_open);
 	if (err)
