@@ -145,15 +145,6 @@ static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
 		return true;
 	e = lfs_cache_find(&cache->root, name, namelen);
 	if (e) {
-		/*
-		 * A copied-up object keeps the inode number of its origin:
-		 * in a dir marked impure, an upper entry that also exists
-		 * below gets its d_ino from the layerfs inode.
-		 */
-		if (e->upper && rdd->impure && !e->whiteout) {
-			e->fixup = true;
-			rdd->has_fixups = true;
-		}
 		return true;
 	}
 
@@ -169,7 +160,15 @@ static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
 	e->type = d_type;
 	e->whiteout = false;
 	e->upper = rdd->layer->idx == 0;
-	e->fixup = false;
+	/*
+	 * A copied-up object keeps the inode number of its origin, also
+	 * under another name (rename, link): in a dir marked impure, every
+	 * upper entry gets its d_ino from the layerfs inode, as overlayfs
+	 * does.
+	 */
+	e->fixup = e->upper && rdd->impure;
+	if (e->fixup)
+		rdd->has_fixups = true;
 	e->next_check = NULL;
 	lfs_cache_insert(&cache->root, e);
 	list_add_tail(&e->list, &cache->list);
