@@ -144,9 +144,8 @@ static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
 	if (is_dot_dotdot(name, namelen))
 		return true;
 	e = lfs_cache_find(&cache->root, name, namelen);
-	if (e) {
+	if (e)
 		return true;
-	}
 
 	e = kmalloc(struct_size(e, name, namelen + 1), GFP_KERNEL);
 	if (!e) {
