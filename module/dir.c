@@ -375,6 +375,17 @@ out:
 }
 
 /*
+ * Is @found, looked up by name in the upper dir under its lock, the
+ * object the layerfs dentry stands for? The layerfs inode keeps the upper
+ * dentry of the name it was made with (@expect); hard links share the
+ * inode, so compare inodes, as overlayfs does (ovl_matches_upper()).
+ */
+static bool lfs_upper_matches(struct dentry *expect, struct dentry *found)
+{
+	return d_is_positive(found) && d_inode(expect) == d_inode(found);
+}
+
+/*
  * Remove @upper from @upperdir leaving a whiteout: the whiteout is made
  * in workdir and exchanged with @upper, which then leaves from workdir.
  */
@@ -398,7 +409,7 @@ static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 	if (IS_ERR(this))
 		goto out_unlock;
 	err = -ESTALE;
-	if (this != upper)
+	if (!lfs_upper_matches(upper, this))
 		goto out_dput_this;
 
 	whiteout = lfs_lookup_temp(ofs);
@@ -408,11 +419,11 @@ static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 	err = lfs_do_whiteout(ofs, wdir, whiteout);
 	if (!err) {
 		err = lfs_do_rename(ofs, wdir, whiteout, d_inode(upperdir),
-				    upper, RENAME_EXCHANGE);
+				    this, RENAME_EXCHANGE);
 		if (err)
 			lfs_cleanup(ofs, wdir, whiteout);
 		else
-			lfs_cleanup(ofs, wdir, upper);
+			lfs_cleanup(ofs, wdir, this);
 	}
 	dput(whiteout);
 out_dput_this:
@@ -440,8 +451,8 @@ static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
 	if (IS_ERR(this))
 		goto out_unlock;
 	err = -ESTALE;
-	if (upper && this == upper)
-		err = lfs_cleanup(ofs, udir, upper);
+	if (upper && lfs_upper_matches(upper, this))
+		err = lfs_cleanup(ofs, udir, this);
 	else if (!upper && d_is_negative(this))
 		err = whiteout ? lfs_do_whiteout(ofs, udir, this) : 0;
 	dput(this);
@@ -618,7 +629,7 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	if (IS_ERR(olddentry))
 		goto out_unlock;
 	err = -ESTALE;
-	if (olddentry != c->old_upper)
+	if (!lfs_upper_matches(c->old_upper, olddentry))
 		goto out_dput_old;
 	err = -EINVAL;
 	if (olddentry == trap)
@@ -629,7 +640,7 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	if (IS_ERR(newdentry))
 		goto out_dput_old;
 	err = -ESTALE;
-	if (new_expect ? newdentry != new_expect :
+	if (new_expect ? !lfs_upper_matches(new_expect, newdentry) :
 	    d_is_positive(newdentry) && !lfs_is_upper_whiteout(newdentry))
 		goto out_dput_new;
 	err = -ENOTEMPTY;
