@@ -8,6 +8,7 @@
 #   make lint              sparse (C=2) with W=1, checkpatch.pl --strict
 #   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM
 #   make demo              scripts/setup, build, boot a VM that loads layerfs
+#   make stress            stress-ng and a long fsx run in a VM (~10 min)
 #   make clean
 #
 # KVER is the newest installed Debian 6.12 amd64 kernel that has a build
@@ -120,6 +121,16 @@ demo: setup
 		! grep -qw layerfs /proc/filesystems && \
 		echo "== layerfs unloaded again: demo OK (the union demo comes later)"'
 
+# Long runs, not part of `make check` (scripts/stress-guest).
+STRESS_SECS ?= 150
+FSX_OPS ?= 20000
+stress: setup
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@LAYERFS_STRESS_SECS=$(STRESS_SECS) LAYERFS_STRESS_FSX=$(FSX_OPS) \
+		scripts/vm-run --kver $(KVER) --disk ext4 --timeout 3600 \
+		--log out/stress-console.log -- scripts/stress-guest 2>&1 | \
+		tee out/stress.log; exit $${PIPESTATUS[0]}
+
 setup:
 	@scripts/setup
 
@@ -129,4 +140,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
-	setup clean
+	stress setup clean

@@ -597,6 +597,28 @@ TEST_F(upper, hard_links)
 	ASSERT_EQ(0, stat(lu_mpath(s, "g"), &b));
 	EXPECT_EQ(1, b.st_nlink);
 	EXPECT_TRUE(is_whiteout(upath(self, "f")));
+
+	/* links of an upper file: each name goes and comes back */
+	ASSERT_EQ(0, mkdir(lu_mpath(s, "d"), 0755));
+	ASSERT_EQ(0, write_str(lu_mpath(s, "d/o"), O_CREAT, "o"));
+	for (int round = 0; round < 2; round++) {
+		ASSERT_EQ(0, link(lu_mpath(s, "d/o"), lu_mpath(s, "d/l1")));
+		ASSERT_EQ(0, link(lu_mpath(s, "d/l1"), lu_mpath(s, "d/l2")));
+		ASSERT_EQ(0, stat(lu_mpath(s, "d/o"), &a));
+		EXPECT_EQ(3, a.st_nlink);
+		ASSERT_EQ(0, rename(lu_mpath(s, "d/l2"), lu_mpath(s, "d/l3")));
+		ASSERT_EQ(0, unlink(lu_mpath(s, "d/l1")));
+		ASSERT_EQ(0, unlink(lu_mpath(s, "d/l3")));
+		EXPECT_STREQ("o", lu_names(lu_mpath(s, "d")));
+	}
+	/* the first name goes first: the others keep working */
+	ASSERT_EQ(0, link(lu_mpath(s, "d/o"), lu_mpath(s, "d/p")));
+	ASSERT_EQ(0, unlink(lu_mpath(s, "d/o")));
+	ASSERT_EQ(0, write_str(lu_mpath(s, "d/p"), O_APPEND, "+"));
+	EXPECT_STREQ("o+", lu_cat(lu_mpath(s, "d/p")));
+	ASSERT_EQ(0, unlink(lu_mpath(s, "d/p")));
+	ASSERT_EQ(0, rmdir(lu_mpath(s, "d")));
+	EXPECT_STREQ("", work_names(self));
 }
 
 TEST_F(upper, st_ino_is_stable_across_copy_up_and_remount)
