@@ -71,7 +71,15 @@ $(KSRC)/.stamp:
 		--wildcards $(addprefix '*/',$(KSRC_FILES))
 	@touch $@
 
-lint: sparse checkpatch
+lint: sparse checkpatch uapi-check
+
+# The uapi header stands alone and is C90 (what the kernel's
+# headers_check and usr/include demand of uapi headers).
+uapi-check:
+	@mkdir -p build
+	@printf '#include <linux/layerfs.h>\nint main(void) { return 0; }\n' > build/uapi-check.c
+	$(CC) -std=c90 -pedantic -Wall -Wextra -Werror -Iuapi -fsyntax-only build/uapi-check.c
+	@echo "uapi: C90 clean"
 
 # Sparse and the W=1 compiler warnings in one kernel build: any
 # "warning:" or "error:" line fails.
@@ -140,4 +148,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
-	stress setup clean
+	stress setup clean uapi-check

@@ -87,7 +87,8 @@ struct layerfs_layer_info {
  * Generic netlink family "layerfs", version 1: dumps of the registry and
  * of the mounts, per-mount statistics, and events.
  *
- * Every command needs CAP_SYS_ADMIN; so does joining the "events" group.
+ * Every command needs CAP_NET_ADMIN; resetting statistics and joining
+ * the "events" group also need CAP_SYS_ADMIN.
  * Attribute policies are strict: unknown attributes are refused.
  */
 #define LAYERFS_GENL_NAME		"layerfs"
@@ -101,7 +102,7 @@ enum layerfs_cmd {
 	LAYERFS_CMD_GET_STATS,		/* do (MOUNT_ID) or dump: A_STATS */
 	LAYERFS_CMD_RESET_STATS,	/* do: MOUNT_ID, or all mounts */
 	LAYERFS_CMD_EVENT,		/* multicast: one LAYERFS_A_EVENT */
-	__LAYERFS_CMD_MAX,
+	__LAYERFS_CMD_MAX
 };
 
 #define LAYERFS_CMD_MAX (__LAYERFS_CMD_MAX - 1)
@@ -113,7 +114,7 @@ enum layerfs_attr {
 	LAYERFS_A_MOUNT,		/* nest: LAYERFS_MOUNT_A_* */
 	LAYERFS_A_STATS,		/* nest: LAYERFS_STATS_A_* */
 	LAYERFS_A_EVENT,		/* nest: LAYERFS_EVENT_A_* */
-	__LAYERFS_A_MAX,
+	__LAYERFS_A_MAX
 };
 
 #define LAYERFS_A_MAX (__LAYERFS_A_MAX - 1)
@@ -128,7 +129,7 @@ enum layerfs_layer_attr {
 	LAYERFS_LAYER_A_CHILDREN,	/* u32 */
 	LAYERFS_LAYER_A_MOUNTS,		/* u32 */
 	LAYERFS_LAYER_A_PATH,		/* string: the layer directory */
-	__LAYERFS_LAYER_A_MAX,
+	__LAYERFS_LAYER_A_MAX
 };
 
 #define LAYERFS_LAYER_A_MAX (__LAYERFS_LAYER_A_MAX - 1)
@@ -144,7 +145,7 @@ enum layerfs_mount_attr {
 	LAYERFS_MOUNT_A_UPPERDIR,	/* string */
 	LAYERFS_MOUNT_A_WORKDIR,	/* string */
 	LAYERFS_MOUNT_A_LAYER_COUNT,	/* u32: lower layers */
-	__LAYERFS_MOUNT_A_MAX,
+	__LAYERFS_MOUNT_A_MAX
 };
 
 #define LAYERFS_MOUNT_A_MAX (__LAYERFS_MOUNT_A_MAX - 1)
@@ -169,7 +170,7 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_OPAQUE_DIRS,	/* opaque dirs created */
 	LAYERFS_STATS_A_EXDEV,		/* EXDEV returned by rename */
 	LAYERFS_STATS_A_OPEN_FILES,	/* open regular files now */
-	__LAYERFS_STATS_A_MAX,
+	__LAYERFS_STATS_A_MAX
 };
 
 #define LAYERFS_STATS_A_MAX (__LAYERFS_STATS_A_MAX - 1)
@@ -184,7 +185,7 @@ enum layerfs_depth_attr {
 	LAYERFS_DEPTH_A_PAD,
 	LAYERFS_DEPTH_A_DEPTH,		/* u32 */
 	LAYERFS_DEPTH_A_COUNT,		/* u64 */
-	__LAYERFS_DEPTH_A_MAX,
+	__LAYERFS_DEPTH_A_MAX
 };
 
 #define LAYERFS_DEPTH_A_MAX (__LAYERFS_DEPTH_A_MAX - 1)
@@ -194,7 +195,7 @@ enum layerfs_event_type {
 	LAYERFS_EVENT_LAYER_REMOVED,
 	LAYERFS_EVENT_MOUNT,
 	LAYERFS_EVENT_UMOUNT,
-	LAYERFS_EVENT_COPY_UP,
+	LAYERFS_EVENT_COPY_UP
 };
 
 enum layerfs_event_attr {
@@ -207,7 +208,7 @@ enum layerfs_event_attr {
 	LAYERFS_EVENT_A_BYTES,		/* u64: copy-up data bytes */
 	LAYERFS_EVENT_A_NS,		/* u64: copy-up duration */
 	LAYERFS_EVENT_A_DROPPED,	/* u32: copy-up events rate limited */
-	__LAYERFS_EVENT_A_MAX,
+	__LAYERFS_EVENT_A_MAX
 };
 
 #define LAYERFS_EVENT_A_MAX (__LAYERFS_EVENT_A_MAX - 1)
