@@ -21,12 +21,18 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include "kernel.h"
+#include "netlink.h"
 #include "store.h"
 
 #ifndef LAYERCTL_VERSION
 #define LAYERCTL_VERSION "0.1"
 #endif
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define DEFAULT_ROOT	"/var/lib/docker"
 
@@ -40,6 +46,9 @@ enum {
 /* Command options beyond the common ones. */
 #define OPT_JSON	0x1
 #define OPT_UPPER	0x2
+#define OPT_ALL		0x4
+#define OPT_STATS	0x8
+#define OPT_COUNT	0x10
 
 struct ctl {
 	const char *root;
@@ -48,6 +57,10 @@ struct ctl {
 	const char *work;
 	bool verbose;
 	bool json;
+	bool all;		/* layers --all */
+	bool reset;		/* stats --reset */
+	unsigned int watch;	/* stats --watch SECS */
+	unsigned long count;	/* stats --watch, monitor: stop after */
 	struct store st;
 	int fd;			/* /dev/layerfs, or -1 */
 };
@@ -418,6 +431,382 @@ static void info_json(struct json_object *o,
 	json_object_object_add(o, "mounts", json_object_new_int64(info->mounts));
 }
 
+/* The generic netlink family, or exit: the module is not loaded. */
+static void nl_or_die(struct nl *nl)
+{
+	int e = -nl_open(nl);
+
+	if (e == ENOENT)
+		errx(EXIT_KERNEL,
+		     "no layerfs netlink family (module not loaded?)");
+	if (e)
+		errx(EXIT_KERNEL, "netlink: %s", strerror(e));
+}
+
+static noreturn void nl_fail(struct nl *nl, const char *what, int err)
+{
+	errx(EXIT_KERNEL, "%s: %s%s%s", what, strerror(-err),
+	     nl->ext_msg[0] ? ": " : "", nl->ext_msg);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static __u64 ju64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+/* Undo the octal escapes of /proc/self/mountinfo ("\040" for a space). */
+static void unescape_mountinfo(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (s[1] - '0') * 64 + (s[2] - '0') * 8 + s[3] - '0';
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* The mount point of the layerfs mount with st_dev @dev in our namespace. */
+static bool mountpoint_of(__u32 dev, char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, mp[PATH_MAX], fstype[64];
+	unsigned int maj, min;
+	size_t n = 0;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &n, f) > 0) {
+		char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1)
+			continue;
+		if (strcmp(fstype, LAYERFS_FSTYPE) || nl_encode_dev(maj, min) != dev)
+			continue;
+		unescape_mountinfo(mp);
+		snprintf(buf, len, "%s", mp);
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Mounts with their mount points added ("mountpoint", null if unseen). */
+static struct json_object *get_mounts(struct nl *nl)
+{
+	struct json_object *arr, *m;
+	char mp[PATH_MAX];
+	size_t i;
+	int e;
+
+	e = nl_get_mounts(nl, &arr);
+	if (e)
+		nl_fail(nl, "mounts", e);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		m = json_object_array_get_idx(arr, i);
+		json_object_object_add(m, "mountpoint",
+				       mountpoint_of(ju64(m, "dev"), mp, sizeof(mp)) ?
+				       json_object_new_string(mp) : NULL);
+	}
+	return arr;
+}
+
+/* The netlink mount id of the layerfs mount on @path. */
+static __u64 mount_id_of(struct nl *nl, const char *path)
+{
+	struct json_object *arr = get_mounts(nl), *m;
+	__u64 id = 0;
+	struct stat st;
+	__u32 dev;
+	size_t i;
+
+	if (stat(path, &st))
+		err(EXIT_USAGE, "%s", path);
+	dev = nl_encode_dev(major(st.st_dev), minor(st.st_dev));
+	for (i = 0; !id && i < json_object_array_length(arr); i++) {
+		m = json_object_array_get_idx(arr, i);
+		if (ju64(m, "dev") == dev)
+			id = ju64(m, "id");
+	}
+	json_object_put(arr);
+	if (!id)
+		errx(EXIT_USAGE, "%s: not a layerfs mount", path);
+	return id;
+}
+
+/* layers --all: the kernel's whole registry. */
+static int registry_layers(struct ctl *ctl)
+{
+	struct json_object *arr, *l;
+	struct nl nl;
+	size_t i;
+	int e;
+
+	nl_or_die(&nl);
+	e = nl_get_layers(&nl, &arr);
+	if (e)
+		nl_fail(&nl, "layers", e);
+	nl_close(&nl);
+	if (ctl->json) {
+		json_print(arr);
+		json_object_put(arr);
+		return EXIT_SUCCESS;
+	}
+	printf("%-26s  %-26s  %5s  %8s  %6s  %s\n", "NAME", "PARENT", "DEPTH",
+	       "CHILDREN", "MOUNTS", "PATH");
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		l = json_object_array_get_idx(arr, i);
+		printf("%-26s  %-26s  %5llu  %8llu  %6llu  %s\n", jstr(l, "name"),
+		       or_dash(jstr(l, "parent")),
+		       (unsigned long long)ju64(l, "depth"),
+		       (unsigned long long)ju64(l, "children"),
+		       (unsigned long long)ju64(l, "mounts"),
+		       or_dash(jstr(l, "path")));
+	}
+	json_object_put(arr);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_mounts(struct ctl *ctl, int argc, char **argv)
+{
+	struct json_object *arr, *m;
+	struct nl nl;
+	size_t i;
+
+	(void)argv;
+	if (argc)
+		usage_error("mounts takes no arguments");
+	nl_or_die(&nl);
+	arr = get_mounts(&nl);
+	nl_close(&nl);
+	if (ctl->json) {
+		json_print(arr);
+		json_object_put(arr);
+		return EXIT_SUCCESS;
+	}
+	printf("%4s  %-7s  %-30s  %6s  %-26s  %s\n", "ID", "DEVICE", "MOUNTPOINT",
+	       "LAYERS", "TOP", "UPPER");
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		__u64 dev;
+		char devs[32];
+
+		m = json_object_array_get_idx(arr, i);
+		dev = ju64(m, "dev");
+		snprintf(devs, sizeof(devs), "%llu:%llu",
+			 (unsigned long long)((dev & 0xfff00) >> 8),
+			 (unsigned long long)((dev & 0xff) | ((dev >> 12) & 0xfff00)));
+		printf("%4llu  %-7s  %-30s  %6llu  %-26s  %s\n",
+		       (unsigned long long)ju64(m, "id"), devs,
+		       or_dash(jstr(m, "mountpoint")),
+		       (unsigned long long)ju64(m, "layer_count"),
+		       jstr(m, "layer") ? jstr(m, "layer") : or_dash(jstr(m, "top_lower")),
+		       or_dash(jstr(m, "upperdir")));
+	}
+	json_object_put(arr);
+	return EXIT_SUCCESS;
+}
+
+static const char *const stat_keys[] = {
+	"lookups", "negative", "whiteouts_hit", "opaque_stops",
+	"readdir_builds", "readdir_hits", "copy_ups", "copy_up_bytes",
+	"copy_up_ns", "copy_up_ns_max", "whiteouts", "opaque_dirs", "exdev",
+	"open_files",
+};
+
+#define NSTAT_KEYS ARRAY_SIZE(stat_keys)
+
+static void print_stats(struct json_object *s, const char *mp)
+{
+	struct json_object *depth;
+	size_t i;
+
+	printf("mount %llu%s%s\n", (unsigned long long)ju64(s, "mount_id"),
+	       mp ? " on " : "", mp ? mp : "");
+	for (i = 0; i < NSTAT_KEYS; i++)
+		printf("  %-16s %llu\n", stat_keys[i],
+		       (unsigned long long)ju64(s, stat_keys[i]));
+	if (json_object_object_get_ex(s, "depth", &depth)) {
+		printf("  %-16s", "lookup depth");
+		json_object_object_foreach(depth, k, v)
+			printf(" %s:%llu", k,
+			       (unsigned long long)json_object_get_uint64(v));
+		printf("\n");
+	}
+}
+
+/* The statistics of @id (0: the sum over all mounts), as counters. */
+static void stats_sum(struct nl *nl, __u64 id, __u64 *v)
+{
+	struct json_object *arr;
+	size_t i, k;
+	int e;
+
+	e = id ? nl_get_stats(nl, id, &arr) : nl_dump_stats(nl, &arr);
+	if (e)
+		nl_fail(nl, "stats", e);
+	memset(v, 0, NSTAT_KEYS * sizeof(*v));
+	for (i = 0; i < json_object_array_length(arr); i++)
+		for (k = 0; k < NSTAT_KEYS; k++)
+			v[k] += ju64(json_object_array_get_idx(arr, i), stat_keys[k]);
+	json_object_put(arr);
+}
+
+/* stats --watch SECS: one line per interval, like vmstat. */
+static int stats_watch(struct ctl *ctl, struct nl *nl, __u64 id)
+{
+	__u64 prev[NSTAT_KEYS] = { 0 }, cur[NSTAT_KEYS];
+	static const unsigned int cols[] = { 0, 1, 2, 3, 4, 5, 6, 7, 10, 12, 13 };
+	unsigned long n;
+	size_t k;
+
+	for (n = 0; !ctl->count || n < ctl->count; n++) {
+		if (n)
+			sleep(ctl->watch);
+		if (n % 20 == 0)
+			printf("%9s %9s %9s %9s %9s %9s %9s %11s %9s %9s %9s\n",
+			       "lookups", "negative", "wo_hit", "opq_stop",
+			       "rd_build", "rd_hit", "copy_ups", "cu_bytes",
+			       "whiteouts", "exdev", "open");
+		stats_sum(nl, id, cur);
+		for (k = 0; k < ARRAY_SIZE(cols); k++) {
+			unsigned int c = cols[k];
+			/* open files is a gauge, the rest count up */
+			__u64 v = c == 13 ? cur[c] : cur[c] - prev[c];
+
+			printf(k == 7 ? " %11llu" : " %9llu" + !k,
+			       (unsigned long long)v);
+		}
+		printf("\n");
+		fflush(stdout);
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return EXIT_SUCCESS;
+}
+
+static int cmd_stats(struct ctl *ctl, int argc, char **argv)
+{
+	struct json_object *arr, *s, *mounts;
+	char mp[PATH_MAX];
+	__u64 id = 0;
+	struct nl nl;
+	size_t i;
+	int e;
+
+	if (argc > 1)
+		usage_error("stats takes at most one mount point");
+	nl_or_die(&nl);
+	if (argc)
+		id = mount_id_of(&nl, argv[0]);
+	if (ctl->reset) {
+		e = nl_reset_stats(&nl, id);
+		if (e)
+			nl_fail(&nl, "reset", e);
+		if (ctl->verbose)
+			warnx("statistics reset");
+		nl_close(&nl);
+		return EXIT_SUCCESS;
+	}
+	if (ctl->watch) {
+		e = stats_watch(ctl, &nl, id);
+		nl_close(&nl);
+		return e;
+	}
+	e = id ? nl_get_stats(&nl, id, &arr) : nl_dump_stats(&nl, &arr);
+	if (e)
+		nl_fail(&nl, "stats", e);
+	mounts = get_mounts(&nl);
+	nl_close(&nl);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		size_t m;
+
+		s = json_object_array_get_idx(arr, i);
+		for (m = 0; m < json_object_array_length(mounts); m++) {
+			struct json_object *mo = json_object_array_get_idx(mounts, m);
+
+			const char *mp_of = jstr(mo, "mountpoint");
+
+			if (ju64(mo, "id") == ju64(s, "mount_id") && mp_of)
+				json_object_object_add(s, "mountpoint",
+						       json_object_new_string(mp_of));
+		}
+	}
+	json_object_put(mounts);
+	if (ctl->json) {
+		json_print(id ? json_object_array_get_idx(arr, 0) : arr);
+	} else {
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			s = json_object_array_get_idx(arr, i);
+			snprintf(mp, sizeof(mp), "%s", or_dash(jstr(s, "mountpoint")));
+			print_stats(s, mp);
+		}
+	}
+	json_object_put(arr);
+	return EXIT_SUCCESS;
+}
+
+struct monitor {
+	struct ctl *ctl;
+	unsigned long seen;
+};
+
+static int print_event(struct json_object *ev, void *data)
+{
+	struct monitor *m = data;
+	struct timespec ts;
+
+	if (m->ctl->json) {
+		printf("%s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf("%lld.%03ld %s", (long long)ts.tv_sec, ts.tv_nsec / 1000000,
+		       or_dash(jstr(ev, "type")));
+		json_object_object_foreach(ev, k, v)
+			if (strcmp(k, "type"))
+				printf(" %s=%s", k, json_object_get_string(v));
+		printf("\n");
+	}
+	fflush(stdout);
+	return m->ctl->count && ++m->seen >= m->ctl->count;
+}
+
+static int cmd_monitor(struct ctl *ctl, int argc, char **argv)
+{
+	struct monitor m = { .ctl = ctl };
+	struct nl nl;
+	int e;
+
+	(void)argv;
+	if (argc)
+		usage_error("monitor takes no arguments");
+	nl_or_die(&nl);
+	e = nl_monitor(&nl, print_event, &m);
+	if (e)
+		nl_fail(&nl, "monitor", e);
+	nl_close(&nl);
+	return EXIT_SUCCESS;
+}
+
 static int cmd_layers(struct ctl *ctl, int argc, char **argv)
 {
 	struct json_object *arr = NULL, *o;
@@ -427,6 +816,11 @@ static int cmd_layers(struct ctl *ctl, int argc, char **argv)
 	size_t nr, i;
 	int e;
 
+	if (ctl->all) {
+		if (argc)
+			usage_error("layers --all takes no IMAGE or CONTAINER");
+		return registry_layers(ctl);
+	}
 	if (argc > 1)
 		usage_error("layers takes at most one IMAGE or CONTAINER");
 	layers_of(ctl, argc, argv, &layers, &nr);
@@ -599,8 +993,17 @@ static const struct cmd cmds[] = {
 	  0, cmd_mount },
 	{ "umount", "MNT", "unmount a layerfs mount", 0, cmd_umount },
 	{ "layers", "[--json] [IMAGE|CONTAINER]",
-	  "show the store's registered layers, or a chain's", OPT_JSON,
+	  "show the store's registered layers, or a chain's", OPT_JSON | OPT_ALL,
 	  cmd_layers },
+	{ "layers", "--all [--json]",
+	  "show every layer registered with the kernel", 0, cmd_layers },
+	{ "mounts", "[--json]", "show the layerfs mounts", OPT_JSON, cmd_mounts },
+	{ "stats", "[--json] [--reset] [--watch SECS [--count N]] [MNT]",
+	  "show (or reset) the statistics of a mount, or of all",
+	  OPT_JSON | OPT_STATS | OPT_COUNT, cmd_stats },
+	{ "monitor", "[--json] [--count N]",
+	  "print layer, mount and copy-up events as they happen",
+	  OPT_JSON | OPT_COUNT, cmd_monitor },
 	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
 	{ "prune", "", "unregister the store's layers that nothing uses", 0,
 	  cmd_prune },
@@ -627,6 +1030,10 @@ static noreturn void usage(void)
 	printf(" -j, --json            JSON output\n");
 	printf(" -u, --upper <dir>     upper directory of an image mount\n");
 	printf(" -w, --work <dir>      work directory of an image mount\n");
+	printf(" -a, --all             layers: the kernel's whole registry\n");
+	printf("     --reset           stats: zero the counters\n");
+	printf("     --watch <secs>    stats: a line of changes every <secs>\n");
+	printf("     --count <n>       stats --watch, monitor: stop after <n>\n");
 	printf(" -v, --verbose         say what is done\n");
 	printf(" -h, --help            display this help\n");
 	printf(" -V, --version         display version\n");
@@ -643,6 +1050,10 @@ static const struct option longopts[] = {
 	{ "upper",	required_argument,	NULL, 'u' },
 	{ "work",	required_argument,	NULL, 'w' },
 	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "all",	no_argument,		NULL, 'a' },
+	{ "reset",	no_argument,		NULL, 'R' },
+	{ "watch",	required_argument,	NULL, 'W' },
+	{ "count",	required_argument,	NULL, 'C' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -674,6 +1085,22 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 		case 'v':
 			ctl->verbose = true;
 			break;
+		case 'a':
+			ctl->all = true;
+			break;
+		case 'R':
+			ctl->reset = true;
+			break;
+		case 'W':
+			ctl->watch = strtoul(optarg, NULL, 10);
+			if (!ctl->watch)
+				usage_error("--watch takes a number of seconds");
+			break;
+		case 'C':
+			ctl->count = strtoul(optarg, NULL, 10);
+			if (!ctl->count)
+				usage_error("--count takes a positive number");
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -698,7 +1125,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	ctl.st.rootfd = -1;
-	parse_options(&ctl, argc, argv, "+r:m:ju:w:vhV");
+	parse_options(&ctl, argc, argv, "+r:m:ju:w:vahV");
 	if (optind == argc)
 		usage_error("no command given");
 	name = argv[optind];
@@ -713,11 +1140,17 @@ int main(int argc, char **argv)
 	argv += optind;
 	argv[0] = program_invocation_name;	/* for getopt's messages */
 	optind = 0;
-	parse_options(&ctl, argc, argv, "r:m:ju:w:vhV");
+	parse_options(&ctl, argc, argv, "r:m:ju:w:vahV");
 	if ((ctl.upper || ctl.work) && !(c->opts & OPT_UPPER))
 		usage_error("--upper and --work are options of mount");
 	if (ctl.json && !(c->opts & OPT_JSON))
-		usage_error("--json is an option of inspect and layers");
+		usage_error("--json is an option of inspect, layers, mounts, stats and monitor");
+	if (ctl.all && !(c->opts & OPT_ALL))
+		usage_error("--all is an option of layers");
+	if ((ctl.reset || ctl.watch) && !(c->opts & OPT_STATS))
+		usage_error("--reset and --watch are options of stats");
+	if (ctl.count && !(c->opts & OPT_COUNT))
+		usage_error("--count is an option of stats --watch and monitor");
 
 	ret = c->fn(&ctl, argc - optind, argv + optind);
 	if (ctl.fd >= 0)
