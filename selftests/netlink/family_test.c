@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "layerfs" generic netlink family itself: strict attribute
+ * validation, CAP_SYS_ADMIN for reset and for the event group, and the
+ * events of a mount / copy-up / umount sequence as layerctl monitor
+ * prints them.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/capability.h>
+#include <linux/genetlink.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/layerfs.h>
+
+#include "kselftest_harness.h"
+#include "union.h"
+
+static char buf[65536];
+
+struct fam {
+	struct mnl_socket *sock;
+	unsigned int portid, seq;
+	int id;
+	unsigned int grp;
+};
+
+static int fam_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fam *f = data;
+	const struct nlattr *a, *g, *ga;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
+			f->id = mnl_attr_get_u16(a);
+		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mnl_attr_for_each_nested(g, a)
+			mnl_attr_for_each_nested(ga, g)
+				if (mnl_attr_get_type(ga) == CTRL_ATTR_MCAST_GRP_ID)
+					f->grp = mnl_attr_get_u32(ga);
+	}
+	return MNL_CB_OK;
+}
+
+/* Send one request; 0 or -errno of the kernel's answer. */
+static int request(struct fam *f, int type, int cmd, int version,
+		   void (*put)(struct nlmsghdr *nlh), mnl_cb_t cb, void *data)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+	int ret;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++f->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	if (put)
+		put(nlh);
+	if (mnl_socket_sendto(f->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ret = mnl_socket_recvfrom(f->sock, buf, sizeof(buf));
+		if (ret < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, ret, f->seq, f->portid, cb, data);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -errno : 0;
+}
+
+static void put_name(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LAYERFS_GENL_NAME);
+}
+
+static int fam_open(struct fam *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!f->sock || mnl_socket_bind(f->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		return -errno;
+	f->portid = mnl_socket_get_portid(f->sock);
+	return request(f, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, put_name, fam_cb, f);
+}
+
+static void put_unknown(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u32(nlh, LAYERFS_A_MAX + 5, 1);
+}
+
+static void put_bad_size(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u16(nlh, LAYERFS_A_MOUNT_ID, 1);
+}
+
+static void put_no_mount(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u64(nlh, LAYERFS_A_MOUNT_ID, ~0ull);
+}
+
+static void drop_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct c[2];
+
+	if (syscall(SYS_capget, &h, c))
+		_exit(20);
+	c[0].effective &= ~(1u << CAP_SYS_ADMIN);
+	c[0].permitted &= ~(1u << CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &h, c))
+		_exit(21);
+}
+
+FIXTURE(family) {
+	struct lu_scratch s;
+	struct fam f;
+};
+
+FIXTURE_SETUP(family)
+{
+	int ret = lu_fs_available("layerfs");
+
+	if (ret == -ENODEV)
+		SKIP(return, "layerfs is not available (set LAYERFS_KO)");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, lu_scratch_init(&self->s, "layerfs", 2));
+	ASSERT_EQ(0, fam_open(&self->f));
+	ASSERT_LT(0, self->f.id);
+	ASSERT_LT(0, self->f.grp);
+}
+
+FIXTURE_TEARDOWN(family)
+{
+	if (self->f.sock)
+		mnl_socket_close(self->f.sock);
+	lu_scratch_fini(&self->s);
+}
+
+TEST_F(family, bad_attributes_are_refused)
+{
+	struct fam *f = &self->f;
+
+	EXPECT_EQ(-EINVAL, request(f, f->id, LAYERFS_CMD_GET_STATS, 1, put_unknown, NULL, NULL));
+	EXPECT_EQ(-EINVAL, request(f, f->id, LAYERFS_CMD_GET_STATS, 1, put_bad_size, NULL, NULL));
+	/* GET_STATS as a do needs a mount id */
+	EXPECT_EQ(-EINVAL, request(f, f->id, LAYERFS_CMD_GET_STATS, 1, NULL, NULL, NULL));
+	EXPECT_EQ(-ENOENT, request(f, f->id, LAYERFS_CMD_GET_STATS, 1, put_no_mount, NULL, NULL));
+	EXPECT_EQ(-ENOENT, request(f, f->id, LAYERFS_CMD_RESET_STATS, 1, put_no_mount, NULL, NULL));
+	/* an unknown command */
+	EXPECT_EQ(-EOPNOTSUPP, request(f, f->id, 77, 1, NULL, NULL, NULL));
+	/* a reset of everything is fine for root */
+	EXPECT_EQ(0, request(f, f->id, LAYERFS_CMD_RESET_STATS, 1, NULL, NULL, NULL));
+}
+
+TEST_F(family, reset_and_events_need_cap_sys_admin)
+{
+	struct fam *f = &self->f;
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		drop_sys_admin();
+		if (request(f, f->id, LAYERFS_CMD_RESET_STATS, 1, NULL, NULL, NULL) != -EPERM)
+			_exit(1);
+		if (mnl_socket_setsockopt(f->sock, NETLINK_ADD_MEMBERSHIP, &f->grp,
+					  sizeof(f->grp)) == 0 || errno != EPERM)
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* root joins */
+	EXPECT_EQ(0, mnl_socket_setsockopt(f->sock, NETLINK_ADD_MEMBERSHIP, &f->grp,
+					   sizeof(f->grp)));
+}
+
+TEST_F(family, monitor_sees_mount_copy_up_umount)
+{
+	struct lu_scratch *s = &self->s;
+	const char *layerctl = getenv("LAYERCTL");
+	char cmd[LU_PATH_MAX * 2], out[4096], data[LU_PATH_MAX * 4];
+	size_t n = 0;
+	FILE *p;
+	int fd;
+
+	if (!layerctl || access(layerctl, X_OK))
+		SKIP(return, "layerctl is not built (LAYERCTL)");
+	ASSERT_EQ(0, lu_file(s, 1, "f", 0644, "0123456789"));
+	ASSERT_EQ(0, mkdir(lu_path(s, "u"), 0755));
+	ASSERT_EQ(0, mkdir(lu_path(s, "w"), 0755));
+	snprintf(cmd, sizeof(cmd), "timeout 60 %s monitor --json --count 3", layerctl);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	sleep(1);	/* layerctl joins the group */
+	snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
+		 lu_lpath(s, 0, NULL), lu_lpath(s, 1, NULL), lu_path(s, "u"), lu_path(s, "w"));
+	ASSERT_EQ(0, lu_mount_data("layerfs", s->mnt, 0, data));
+	fd = open(lu_mpath(s, "f"), O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, umount(s->mnt));
+	while (n < sizeof(out) - 1 && fgets(out + n, sizeof(out) - n, p))
+		n += strlen(out + n);
+	EXPECT_EQ(0, pclose(p));
+	EXPECT_NE(NULL, strstr(out, "\"type\":\"mount\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"type\":\"copy-up\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"path\":\"\\/f\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"bytes\":10")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"type\":\"umount\"")) TH_LOG("%s", out);
+}
+
+TEST_HARNESS_MAIN
