@@ -18,6 +18,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/capability.h>
 #include <linux/genetlink.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -222,6 +223,50 @@ TEST_F(family, monitor_sees_mount_copy_up_umount)
 	EXPECT_NE(NULL, strstr(out, "\"path\":\"\\/f\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"bytes\":10")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"type\":\"umount\"")) TH_LOG("%s", out);
+}
+
+TEST_F(family, layers_dump_lists_the_registry)
+{
+	struct lu_scratch *s = &self->s;
+	const char *layerctl = getenv("LAYERCTL");
+	struct layerfs_layer_add a = { .size = sizeof(a) };
+	struct layerfs_layer_del d = { .size = sizeof(d) };
+	char cmd[LU_PATH_MAX * 2], out[1 << 16], want[LU_PATH_MAX + 32];
+	size_t n;
+	FILE *p;
+	int dev;
+
+	if (!layerctl || access(layerctl, X_OK))
+		SKIP(return, "layerctl is not built (LAYERCTL)");
+	dev = open(LAYERFS_DEVICE, O_RDWR);
+	ASSERT_LE(0, dev);
+	a.dirfd = open(lu_lpath(s, 1, NULL), O_PATH | O_DIRECTORY);
+	ASSERT_LE(0, a.dirfd);
+	strcpy((char *)a.name, "nl-base");
+	ASSERT_EQ(0, ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a));
+	strcpy((char *)a.name, "nl-top");
+	strcpy((char *)a.parent, "nl-base");
+	ASSERT_EQ(0, ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a));
+	close(a.dirfd);
+
+	snprintf(cmd, sizeof(cmd), "%s layers --all --json", layerctl);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	EXPECT_EQ(0, pclose(p));
+	EXPECT_NE(NULL, strstr(out, "\"name\": \"nl-top\",\n    \"parent\": \"nl-base\",\n    \"depth\": 2"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"name\": \"nl-base\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"children\": 1")) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "%s", lu_lpath(s, 1, NULL));
+	EXPECT_NE(NULL, strstr(out, strrchr(want, '/') + 1)) TH_LOG("%s", out);
+
+	strcpy((char *)d.name, "nl-top");
+	EXPECT_EQ(0, ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d));
+	strcpy((char *)d.name, "nl-base");
+	EXPECT_EQ(0, ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d));
+	close(dev);
 }
 
 TEST_HARNESS_MAIN
