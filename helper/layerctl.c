@@ -535,12 +535,17 @@ static struct json_object *get_mounts(struct nl *nl)
 /* The netlink mount id of the layerfs mount on @path. */
 static __u64 mount_id_of(struct nl *nl, const char *path)
 {
-	struct json_object *arr = get_mounts(nl), *m;
+	struct json_object *arr, *m;
 	__u64 id = 0;
 	struct stat st;
 	__u32 dev;
 	size_t i;
+	int e;
 
+	/* By device: no need for the mount points of get_mounts(). */
+	e = nl_get_mounts(nl, &arr);
+	if (e)
+		nl_fail(nl, "mounts", e);
 	if (stat(path, &st))
 		err(EXIT_USAGE, "%s", path);
 	dev = nl_encode_dev(major(st.st_dev), minor(st.st_dev));

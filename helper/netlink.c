@@ -251,7 +251,7 @@ static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 };
 
 /* Receive until the request @seq is answered (ack, error or done). */
-static int nl_recv(struct nl *nl, __u32 seq, struct reply *r)
+static int nl_recv(struct nl *nl, __u32 seq, mnl_cb_t cb, struct reply *r)
 {
 	static char buf[NL_BUF_SIZE];
 	int ret;
@@ -260,7 +260,7 @@ static int nl_recv(struct nl *nl, __u32 seq, struct reply *r)
 		ret = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (ret < 0)
 			return -errno;
-		ret = mnl_cb_run2(buf, ret, seq, nl->portid, data_cb, r,
+		ret = mnl_cb_run2(buf, ret, seq, nl->portid, cb, r,
 				  ctl_cbs, NLMSG_MIN_TYPE);
 		if (ret < 0)
 			return -errno;
@@ -289,7 +289,7 @@ static int send_request(struct nl *nl, struct nlmsghdr *nlh, struct reply *r)
 	nl->ext_msg[0] = '\0';
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	return nl_recv(nl, nlh->nlmsg_seq, r);
+	return nl_recv(nl, nlh->nlmsg_seq, data_cb, r);
 }
 
 /* CTRL_CMD_GETFAMILY's reply: the family id and the events group id. */
@@ -347,27 +347,15 @@ int nl_open(struct nl *nl)
 	nlh = put_request(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LAYERFS_GENL_NAME);
 	nl->ext_msg[0] = '\0';
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		ret = -errno;
-		nl_close(nl);
-		return ret;
-	}
-	/* The reply is not an array of nests: parse it with family_cb. */
-	for (;;) {
-		static char rbuf[NL_BUF_SIZE];
-
-		ret = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
-		if (ret < 0)
-			break;
-		ret = mnl_cb_run2(rbuf, ret, nlh->nlmsg_seq, nl->portid,
-				  family_cb, &r, ctl_cbs, NLMSG_MIN_TYPE);
-		if (ret <= MNL_CB_STOP)
-			break;
-	}
-	if (ret < 0 || !nl->family) {
-		ret = ret < 0 ? -errno : -ENOENT;
-		nl_close(nl);
+	else	/* the reply is not an array of nests: family_cb */
+		ret = nl_recv(nl, nlh->nlmsg_seq, family_cb, &r);
+	if (!ret && !nl->family)
+		ret = -ENOENT;
+	if (ret) {
 		/* ENOENT from nlctrl: the family is not registered */
+		nl_close(nl);
 		return ret;
 	}
 	return 0;
