@@ -116,9 +116,10 @@ static struct json_object *json_str_or_null(const char *s)
 	return s[0] ? json_object_new_string(s) : NULL;
 }
 
+/* "-" for an absent (NULL) or empty string. */
 static const char *or_dash(const char *s)
 {
-	return s[0] ? s : "-";
+	return s && s[0] ? s : "-";
 }
 
 /* ---- inspect --------------------------------------------------------- */

@@ -605,6 +605,27 @@ TEST_F(store, image_mount_without_upper_is_read_only)
 	EXPECT_EQ(EROFS, errno);
 }
 
+/*
+ * The text listings, with absent fields (no upper of an image mount, no
+ * parent of a bottom layer) shown as "-".
+ */
+TEST_F(store, text_listings_show_read_only_and_container_mounts)
+{
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->b))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("mounts")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->a)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->b)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->l[2].name)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->init)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("layers --all")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->l[0].name)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("layers demo")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("stats %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("stats")) TH_LOG("%s", self->out);
+}
+
 TEST_F(store, image_mount_with_upper_writes_to_the_upper_directory)
 {
 	char p[PATH_MAX], up[PATH_MAX], work[PATH_MAX];
