@@ -7,7 +7,8 @@
 #   make [W=1]             layerfs.ko, helper/layerctl, build/selftests/
 #   make lint              sparse (C=2) with W=1, checkpatch.pl --strict
 #   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM
-#   make demo              scripts/setup, build, boot a VM that loads layerfs
+#   make check-docker      only selftests/docker (a real dockerd in the VM)
+#   make demo              scripts/setup, build, the guided tour in a VM
 #   make stress            stress-ng and a long fsx run in a VM (~10 min)
 #   make clean
 #
@@ -131,6 +132,10 @@ stress: setup
 		--log out/stress-console.log -- scripts/stress-guest 2>&1 | \
 		tee out/stress.log; exit $${PIPESTATUS[0]}
 
+# The end-to-end test with dockerd alone (it is part of `make check` too).
+check-docker:
+	@$(MAKE) --no-print-directory check T=docker/
+
 setup:
 	@scripts/setup
 
@@ -140,4 +145,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
+	check-docker \
 	stress setup clean uapi-check

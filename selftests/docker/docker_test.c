@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end with a real dockerd (Debian's docker.io 20.10, overlay2
+ * graph driver, the legacy image store): the store layerctl reads is
+ * written by Docker itself, not by our own scripts/mkstore.
+ *
+ * The first test starts containerd, then dockerd on private paths
+ * (/var/lib/layerfs-e2e, /run/layerfs-e2e: tmpfs in the guest) and
+ * `docker load`s the busybox demo image (mkstore --docker-save: three
+ * layers with files, directories, symbolic and hard links, a fifo, an
+ * xattr, .wh. whiteouts and a .wh..wh..opq opaque directory); the
+ * daemons stay up for the following tests and the last one stops them.
+ * Every test makes its own container (docker create; nothing is run,
+ * so neither runc nor a network is needed).
+ *
+ * layerctl inspect must agree with docker inspect; layerctl mounts of
+ * the image and of containers must show the tree an overlay mount made
+ * from GraphDriver.Data shows (as dockerd mounts it); writes through a
+ * layerfs container mount must be what `docker diff`, `docker commit`
+ * and `docker save` see, exactly as the same writes through overlayfs;
+ * and dockerd must still manage the store afterwards (rm, rmi).
+ *
+ * Needs root, docker.io and containerd (scripts/setup installs them),
+ * and LAYERFS_KO / LAYERCTL / MKSTORE as selftests/run sets them.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "union.h"
+
+#define E2E		"/run/layerfs-e2e"
+#define DATA		"/var/lib/layerfs-e2e/docker"
+#define SOCK		E2E "/docker.sock"
+#define CTRD_SOCK	E2E "/containerd.sock"
+#define DOCKER		"/usr/bin/docker -H unix://" SOCK
+#define DOCKERD		"/usr/sbin/dockerd"
+#define CONTAINERD	"/usr/bin/containerd"
+#define IMAGE		"layerfs-e2e:latest"
+#define OUT_SIZE	(1 << 20)
+#define CGROUP2_MAGIC	0x63677270
+
+/* ---- commands ------------------------------------------------------------ */
+
+static char out_buf[OUT_SIZE];
+
+/* Run a shell command; its exit status (or -1), stdout+stderr in out_buf. */
+static int run_cmd(const char *cmd)
+{
+	char full[8400], path[] = "/tmp/docker-test-out.XXXXXX";
+	ssize_t n;
+	int fd, status;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	snprintf(full, sizeof(full), "exec >%s 2>&1 </dev/null; %s", path, cmd);
+	status = system(full);
+	n = read(fd, out_buf, OUT_SIZE - 1);
+	out_buf[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	unlink(path);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#define RUN(fmt, ...) ({						\
+	char __cmd[8192];						\
+									\
+	if (snprintf(__cmd, sizeof(__cmd), fmt, ##__VA_ARGS__) >=	\
+	    (int)sizeof(__cmd))						\
+		abort();						\
+	run_cmd(__cmd);							\
+})
+
+/* The output of a command that must succeed, as JSON (NULL if not). */
+#define RUN_JSON(fmt, ...) \
+	(RUN(fmt, ##__VA_ARGS__) ? NULL : json_tokener_parse(out_buf))
+
+#define P(buf, fmt, ...) ({						\
+	char *__buf = (buf);						\
+									\
+	if (snprintf(__buf, sizeof(buf), fmt, ##__VA_ARGS__) >=	\
+	    (int)sizeof(buf))						\
+		abort();						\
+	__buf;								\
+})
+
+/* out_buf without its trailing newlines. */
+static char *chomp(void)
+{
+	size_t n = strlen(out_buf);
+
+	while (n && out_buf[n - 1] == '\n')
+		out_buf[--n] = '\0';
+	return out_buf;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static const char *layerctl(void)
+{
+	const char *l = getenv("LAYERCTL");
+
+	return l ? l : "helper/layerctl";
+}
+
+/* ---- the daemons ------------------------------------------------------- */
+
+static bool docker_up(void)
+{
+	return RUN(DOCKER " version --format '{{.Server.Version}}'") == 0;
+}
+
+/*
+ * Start containerd first (under TCG dockerd's own start of it can time
+ * out), then dockerd with everything it writes on tmpfs. /etc/docker is
+ * the read-only host's: dockerd writes key.json there, so it gets a tmpfs.
+ * 0, or -1 with the reason in @why.
+ */
+static int start_daemons(char *why, size_t len)
+{
+	struct statfs sfs;
+	int i;
+
+	if (access(DOCKERD, X_OK) || access(CONTAINERD, X_OK)) {
+		snprintf(why, len, "%s or %s missing (scripts/setup installs docker.io and containerd)",
+			 DOCKERD, CONTAINERD);
+		return -1;
+	}
+	if (mkdir(E2E, 0700) && errno != EEXIST) {
+		snprintf(why, len, "mkdir %s: %s", E2E, strerror(errno));
+		return -1;
+	}
+	if (statfs("/sys/fs/cgroup", &sfs) || sfs.f_type != CGROUP2_MAGIC)
+		mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	if (access("/etc/docker", W_OK) &&
+	    mount("tmpfs", "/etc/docker", "tmpfs", 0, "mode=0755")) {
+		snprintf(why, len, "/etc/docker is not writable and no tmpfs can go there: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (RUN("setsid " CONTAINERD " --address " CTRD_SOCK
+		" --root /var/lib/layerfs-e2e/containerd --state " E2E "/containerd"
+		" >" E2E "/containerd.log 2>&1 </dev/null & echo $! >" E2E "/containerd.pid")) {
+		snprintf(why, len, "containerd: %s", out_buf);
+		return -1;
+	}
+	for (i = 0; i < 240 && access(CTRD_SOCK, F_OK); i++)
+		usleep(500000);
+	if (access(CTRD_SOCK, F_OK)) {
+		RUN("tail -20 " E2E "/containerd.log");
+		snprintf(why, len, "containerd did not come up in 120 s: %s", out_buf);
+		return -1;
+	}
+	if (RUN("setsid " DOCKERD " --containerd=" CTRD_SOCK " -H unix://" SOCK
+		" --data-root " DATA " --exec-root " E2E "/exec --pidfile " E2E "/dockerd.pid"
+		" --storage-driver=overlay2 --bridge=none --iptables=false --ip6tables=false"
+		" >" E2E "/dockerd.log 2>&1 </dev/null &")) {
+		snprintf(why, len, "dockerd: %s", out_buf);
+		return -1;
+	}
+	for (i = 0; i < 300 && !docker_up(); i++)
+		sleep(1);
+	if (!docker_up()) {
+		RUN("tail -20 " E2E "/dockerd.log");
+		snprintf(why, len, "dockerd did not answer in 300 s: %s", out_buf);
+		return -1;
+	}
+	return 0;
+}
+
+static void stop_daemons(void)
+{
+	RUN("kill $(cat " E2E "/dockerd.pid) && "
+	    "for i in $(seq 60); do [ -e " E2E "/dockerd.pid ] || break; sleep 1; done; "
+	    "kill $(cat " E2E "/containerd.pid); sleep 1");
+}
+
+/* ---- the fixture --------------------------------------------------------- */
+
+FIXTURE(docker) {
+	char dir[PATH_MAX];		/* mount points and scratch */
+	char a[PATH_MAX + 8], b[PATH_MAX + 8];
+	char cid[80];			/* the test's container */
+	bool ready;
+};
+
+FIXTURE_SETUP(docker)
+{
+	char why[768], tar[PATH_MAX + 16];
+	const char *mkstore = getenv("MKSTORE");
+	int e;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (access(layerctl(), X_OK))
+		SKIP(return, "layerctl is not built (LAYERCTL)");
+	if (!docker_up()) {
+		if (start_daemons(why, sizeof(why))) {
+			if (access(DOCKERD, X_OK))
+				SKIP(return, "%s", why);
+			ASSERT_TRUE(false) TH_LOG("%s", why);
+		}
+		RUN(DOCKER " version --format 'dockerd {{.Server.Version}}, API {{.Server.APIVersion}}, containerd '"
+		    " && " CONTAINERD " --version | cut -d' ' -f3");
+		TH_LOG("started %s", chomp());
+	}
+	P(self->dir, "/tmp/docker-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	P(self->a, "%s/a", self->dir);
+	P(self->b, "%s/b", self->dir);
+	ASSERT_EQ(0, mkdir(self->a, 0755));
+	ASSERT_EQ(0, mkdir(self->b, 0755));
+
+	if (RUN(DOCKER " image inspect -f '{{.Id}}' " IMAGE)) {
+		ASSERT_NE(NULL, mkstore);
+		P(tar, "%s/image.tar", self->dir);
+		ASSERT_EQ(0, RUN("%s --docker-save %s --demo --tag " IMAGE, mkstore, tar))
+			TH_LOG("%s", out_buf);
+		ASSERT_EQ(0, RUN(DOCKER " load -i %s", tar)) TH_LOG("%s", out_buf);
+		TH_LOG("docker load: %s", chomp());
+		unlink(tar);
+	}
+	ASSERT_EQ(0, RUN("grep -qw overlay /proc/filesystems || modprobe overlay"));
+	e = RUN(DOCKER " create " IMAGE " /bin/sh");
+	ASSERT_EQ(0, e) TH_LOG("docker create: %s", out_buf);
+	P(self->cid, "%.64s", chomp());
+	ASSERT_EQ(64, strlen(self->cid));
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(docker)
+{
+	if (!self->dir[0])
+		return;
+	umount2(self->a, MNT_DETACH);
+	umount2(self->b, MNT_DETACH);
+	if (self->cid[0])
+		RUN(DOCKER " rm -f %s", self->cid);
+	RUN("%s --root " DATA " prune", layerctl());
+	RUN("rm -rf %s", self->dir);
+}
+
+/* GraphDriver.Data of an image or a container (docker inspect). */
+static struct json_object *graph_data(const char *what)
+{
+	struct json_object *arr, *o, *gd, *data = NULL;
+
+	arr = RUN_JSON(DOCKER " inspect %s", what);
+	if (!arr || !json_object_is_type(arr, json_type_array) ||
+	    json_object_array_length(arr) != 1) {
+		json_object_put(arr);
+		return NULL;
+	}
+	o = json_object_array_get_idx(arr, 0);
+	if (json_object_object_get_ex(o, "GraphDriver", &gd) &&
+	    json_object_object_get_ex(gd, "Data", &data))
+		json_object_get(data);
+	json_object_put(arr);
+	return data;
+}
+
+/*
+ * Mount overlayfs read-only on @mnt from GraphDriver.Data as dockerd's
+ * overlay2 driver would see the layers: UpperDir on top of LowerDir.
+ */
+static int mount_overlay_ro(struct json_object *gd, const char *mnt)
+{
+	char opts[8192];
+	const char *lower = jstr(gd, "LowerDir"), *upper = jstr(gd, "UpperDir");
+
+	if (!upper)
+		return -1;
+	snprintf(opts, sizeof(opts), "lowerdir=%s%s%s", upper,
+		 lower ? ":" : "", lower ? lower : "");
+	return mount("overlay", mnt, "overlay", MS_RDONLY, opts);
+}
+
+/* Compare two mounted trees; logs the first difference; entries or -1. */
+static ssize_t same_tree(struct __test_metadata *_metadata, const char *a,
+			 const char *b)
+{
+	struct lu_tree ta = { 0 }, tb = { 0 };
+	char why[2 * LU_PATH_MAX + 512];
+	ssize_t n = -1;
+
+	if (lu_tree_walk(a, &ta)) {
+		TH_LOG("%s: %s", a, ta.error);
+	} else if (lu_tree_walk(b, &tb)) {
+		TH_LOG("%s: %s", b, tb.error);
+	} else if (lu_tree_diff(&ta, &tb, LU_CMP_NLINK, why, sizeof(why))) {
+		TH_LOG("layerfs and overlayfs differ: %s", why);
+	} else {
+		n = ta.n;
+	}
+	lu_tree_free(&ta);
+	lu_tree_free(&tb);
+	return n;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+TEST_F_TIMEOUT(docker, layerctl_inspect_agrees_with_docker_inspect, 600)
+{
+	struct json_object *di, *lc, *layers, *rootfs, *dl, *gd;
+	char lower[8192] = "", *p = lower;
+	size_t i, n;
+
+	/* the image: its ID and RootFS.Layers are the chain's diffIDs */
+	di = RUN_JSON(DOCKER " image inspect " IMAGE);
+	ASSERT_NE(NULL, di) TH_LOG("%s", out_buf);
+	di = json_object_array_get_idx(di, 0);
+	lc = RUN_JSON("%s --root " DATA " inspect --json " IMAGE, layerctl());
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
+	EXPECT_STREQ(jstr(di, "Id"), jstr(lc, "id"));
+	ASSERT_TRUE(json_object_object_get_ex(di, "RootFS", &rootfs));
+	ASSERT_TRUE(json_object_object_get_ex(rootfs, "Layers", &dl));
+	ASSERT_TRUE(json_object_object_get_ex(lc, "layers", &layers));
+	n = json_object_array_length(dl);
+	ASSERT_EQ(3, n);
+	ASSERT_EQ(n, json_object_array_length(layers));
+	for (i = 0; i < n; i++)
+		EXPECT_STREQ(json_object_get_string(json_object_array_get_idx(dl, i)),
+			     jstr(json_object_array_get_idx(layers, i), "diff_id"));
+	TH_LOG("image %s: %zu layers agree", jstr(lc, "id"), n);
+	json_object_put(lc);
+
+	/* the container: upper, work, and the lower dirs, init layer first */
+	gd = graph_data(self->cid);
+	ASSERT_NE(NULL, gd);
+	lc = RUN_JSON("%s --root " DATA " inspect --json %s", layerctl(), self->cid);
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
+	EXPECT_STREQ(jstr(gd, "UpperDir"), jstr(lc, "upperdir"));
+	EXPECT_STREQ(jstr(gd, "WorkDir"), jstr(lc, "workdir"));
+	ASSERT_TRUE(json_object_object_get_ex(lc, "layers", &layers));
+	n = json_object_array_length(layers);
+	ASSERT_EQ(4, n);	/* three image layers and the init layer */
+	EXPECT_TRUE(json_object_get_boolean(json_object_object_get(
+		json_object_array_get_idx(layers, n - 1), "init")));
+	for (i = n; i-- > 0;)
+		p += snprintf(p, lower + sizeof(lower) - p, "%s%s", i == n - 1 ? "" : ":",
+			      jstr(json_object_array_get_idx(layers, i), "path"));
+	EXPECT_STREQ(jstr(gd, "LowerDir"), lower);
+	json_object_put(lc);
+	json_object_put(gd);
+}
+
+TEST_F_TIMEOUT(docker, image_mount_matches_overlay_from_graphdriver, 600)
+{
+	struct json_object *gd = graph_data(IMAGE);
+	ssize_t n;
+
+	ASSERT_NE(NULL, gd);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount " IMAGE " %s", layerctl(), self->a))
+		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, mount_overlay_ro(gd, self->b)) TH_LOG("overlay: %s", strerror(errno));
+	n = same_tree(_metadata, self->a, self->b);
+	EXPECT_LT(100, n);
+	TH_LOG("image: %zd entries identical", n);
+	json_object_put(gd);
+}
+
+/*
+ * dockerd writes into the container's read-write layer itself (docker cp
+ * through its own overlay mount), then both show the same tree.
+ */
+TEST_F_TIMEOUT(docker, container_mount_matches_overlay_from_graphdriver, 600)
+{
+	struct json_object *gd = graph_data(self->cid);
+	char src[PATH_MAX + 16];
+	ssize_t n;
+
+	ASSERT_NE(NULL, gd);
+	P(src, "%s/copied", self->dir);
+	ASSERT_EQ(0, RUN("mkdir -p %s/sub && echo from docker cp > %s/sub/file && "
+			 "ln -s file %s/sub/link && " DOCKER " cp %s %s:/etc/",
+			 src, src, src, src, self->cid)) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl(), self->cid, self->a))
+		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, mount_overlay_ro(gd, self->b)) TH_LOG("overlay: %s", strerror(errno));
+	EXPECT_STREQ("from docker cp\n", lu_cat(P(src, "%s/etc/copied/sub/file", self->a)));
+	EXPECT_EQ(0, access(P(src, "%s/.dockerenv", self->a), F_OK));
+	n = same_tree(_metadata, self->a, self->b);
+	EXPECT_LT(100, n);
+	TH_LOG("container: %zd entries identical", n);
+	json_object_put(gd);
+}
+
+/* The changes the tests make, in a mounted container root. */
+static const char *const changes =
+	"echo new > new.txt && "			/* a new file */
+	"echo edited >> etc/os-release && "		/* modify a lower file */
+	"rm usr/share/demo/keep && "			/* delete a lower file */
+	"rm -r opt/old && mkdir opt/old && "		/* mkdir over a deleted dir */
+	"echo fresh > opt/old/fresh && "
+	"ln usr/local/bin/hello usr/local/bin/hello-3";	/* link a lower file */
+
+/* docker diff of a container, sorted, in @buf. */
+static int docker_diff(const char *cid, char *buf, size_t len)
+{
+	size_t n;
+
+	if (RUN(DOCKER " diff %s | LC_ALL=C sort", cid))
+		return -1;
+	n = strnlen(out_buf, len - 1);
+	memcpy(buf, out_buf, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
+{
+	char p[PATH_MAX + 64], diff_lfs[8192], diff_ovl[8192], ocid[80];
+	struct json_object *gd;
+	int i;
+
+	/* the changes through layerctl's mount of the container */
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl(), self->cid, self->a))
+		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl(), self->a))
+		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, docker_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", out_buf);
+
+	/* the same changes through overlayfs mounted as dockerd mounts it */
+	ASSERT_EQ(0, RUN(DOCKER " create " IMAGE " /bin/sh")) TH_LOG("%s", out_buf);
+	P(ocid, "%.64s", chomp());
+	gd = graph_data(ocid);
+	ASSERT_NE(NULL, gd);
+	P(p, "lowerdir=%s,upperdir=%s,workdir=%s", jstr(gd, "LowerDir"),
+	  jstr(gd, "UpperDir"), jstr(gd, "WorkDir"));
+	json_object_put(gd);
+	ASSERT_EQ(0, mount("overlay", self->b, "overlay", 0, p)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, RUN("cd %s && %s", self->b, changes)) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, umount(self->b));
+	ASSERT_EQ(0, docker_diff(ocid, diff_ovl, sizeof(diff_ovl))) TH_LOG("%s", out_buf);
+	RUN(DOCKER " rm -f %s", ocid);
+
+	/* docker diff: exactly those changes, as overlayfs gives them */
+	EXPECT_STREQ(diff_ovl, diff_lfs);
+	EXPECT_STREQ("A /new.txt\nA /opt/old/fresh\nA /usr/local/bin/hello-3\n"
+		     "C /etc\nC /etc/os-release\nC /opt\nC /opt/old\nC /usr\n"
+		     "C /usr/local\nC /usr/local/bin\nC /usr/share\n"
+		     "C /usr/share/demo\nD /opt/old/new.txt\n"
+		     "D /usr/share/demo/keep\n", diff_lfs);
+	for (i = 0; i < 7; i++) {
+		static const char *const want[] = {
+			"A /new.txt\n", "C /etc/os-release\n",
+			"D /usr/share/demo/keep\n", "C /opt/old\n",
+			"A /opt/old/fresh\n", "A /usr/local/bin/hello-3\n",
+			"C /usr/share/demo\n",
+		};
+
+		EXPECT_NE(NULL, strstr(diff_lfs, want[i]))
+			TH_LOG("docker diff lacks %s", want[i]);
+	}
+	EXPECT_EQ(NULL, strstr(diff_lfs, "/opt/old/a.txt"));
+	TH_LOG("docker diff:\n%s", diff_lfs);
+
+	/* docker commit + docker save carry them as an image layer */
+	ASSERT_EQ(0, RUN(DOCKER " commit %s layerfs-e2e:committed", self->cid))
+		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("cd %s && " DOCKER " save -o saved.tar layerfs-e2e:committed && "
+			 "mkdir saved && tar -xf saved.tar -C saved && "
+			 "tar -tvf saved/$(python3 -c 'import json; "
+			 "print(json.load(open(\"saved/manifest.json\"))[0][\"Layers\"][-1])') | "
+			 "awk '{print $1, $6}' | LC_ALL=C sort -k2", self->dir))
+		TH_LOG("%s", out_buf);
+	TH_LOG("the committed layer:\n%s", out_buf);
+	for (i = 0; i < 6; i++) {
+		static const char *const want[] = {
+			" new.txt\n", " etc/os-release\n",
+			" usr/share/demo/.wh.keep\n", " opt/old/.wh..wh..opq\n",
+			" opt/old/fresh\n", " usr/local/bin/hello-3\n",
+		};
+
+		EXPECT_NE(NULL, strstr(out_buf, want[i]))
+			TH_LOG("the committed layer lacks%s", want[i]);
+	}
+
+	/* and layerctl mounts the committed image with the changes */
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount layerfs-e2e:committed %s", layerctl(),
+			 self->a)) TH_LOG("%s", out_buf);
+	EXPECT_STREQ("new\n", lu_cat(P(p, "%s/new.txt", self->a)));
+	EXPECT_STREQ("fresh\n", lu_cat(P(p, "%s/opt/old/fresh", self->a)));
+	EXPECT_NE(0, access(P(p, "%s/opt/old/new.txt", self->a), F_OK));
+	EXPECT_NE(0, access(P(p, "%s/usr/share/demo/keep", self->a), F_OK));
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl()));
+	EXPECT_EQ(0, RUN(DOCKER " rmi layerfs-e2e:committed")) TH_LOG("%s", out_buf);
+}
+
+/* Last: dockerd still manages the store layerctl used, then it stops. */
+TEST_F_TIMEOUT(docker, dockerd_still_manages_the_store, 600)
+{
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl(), self->cid, self->a))
+		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("echo x > %s/root/x", self->a));
+	/* dockerd cannot remove a container whose layer layerfs holds */
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl()));
+	EXPECT_EQ(0, RUN(DOCKER " rm %s", self->cid)) TH_LOG("%s", out_buf);
+	self->cid[0] = '\0';
+	EXPECT_EQ(0, RUN(DOCKER " rmi " IMAGE)) TH_LOG("%s", out_buf);
+	EXPECT_EQ(0, RUN(DOCKER " images -q | wc -l"));
+	EXPECT_STREQ("0", chomp());
+	/* nothing of the image is left in overlay2/ but the l/ directory */
+	EXPECT_EQ(0, RUN("ls " DATA "/overlay2"));
+	EXPECT_STREQ("l", chomp());
+	EXPECT_EQ(0, RUN("ls " DATA "/overlay2/l | wc -l"));
+	EXPECT_STREQ("0", chomp());
+	stop_daemons();
+	EXPECT_FALSE(docker_up());
+}
+
+TEST_HARNESS_MAIN
