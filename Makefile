@@ -10,6 +10,7 @@
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
 #   make demo              scripts/setup, build, the guided tour in a VM
 #   make stress            stress-ng and a long fsx run in a VM (~10 min)
+#   make bench [QUICK=1]   layerfs vs overlay vs native in an -icount VM
 #   make clean
 #
 # KVER is the newest installed Debian 6.12 amd64 kernel that has a build
@@ -132,6 +133,13 @@ stress: setup
 		--log out/stress-console.log -- scripts/stress-guest 2>&1 | \
 		tee out/stress.log; exit $${PIPESTATUS[0]}
 
+# Benchmarks (scripts/bench): results and plots in bench/results/.
+QUICK ?= 0
+ROUNDS ?= 5
+bench: setup
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@scripts/bench --rounds $(ROUNDS) $(if $(filter 1,$(QUICK)),--quick)
+
 # The end-to-end test with dockerd alone (it is part of `make check` too).
 check-docker:
 	@$(MAKE) --no-print-directory check T=docker/
@@ -145,5 +153,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
-	check-docker \
+	check-docker bench \
 	stress setup clean uapi-check
