@@ -7,6 +7,7 @@
 #   make [W=1]             layerfs.ko, helper/layerctl, build/selftests/
 #   make lint              sparse (C=2) with W=1, checkpatch.pl --strict
 #   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM
+#   make check KERNEL=debug  the same on the debug kernel (scripts/debug-kernel)
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
 #   make demo              scripts/setup, build, the guided tour in a VM
 #   make stress            stress-ng and a long fsx run in a VM (~10 min)
@@ -16,6 +17,25 @@
 # KVER is the newest installed Debian 6.12 amd64 kernel that has a build
 # directory; never the running kernel, which is not the target. Override
 # KVER or KDIR to build for another one.
+
+# KERNEL=debug: the reliability lane's debug kernel (KASAN, lockdep,
+# kmemleak, fault injection), built once by scripts/debug-kernel and
+# cached outside the repository; layerfs.ko is built against it and the
+# guest boots it.
+KERNEL ?=
+ifeq ($(KERNEL),debug)
+DEBUG_KDIR := $(shell scripts/debug-kernel)
+ifeq ($(DEBUG_KDIR),)
+$(error scripts/debug-kernel failed)
+endif
+KDIR := $(DEBUG_KDIR)
+KVER := $(shell cat $(DEBUG_KDIR)/kernel.release)
+VM_KERNEL := --kernel $(DEBUG_KDIR)/bzImage
+# KASAN and lockdep under TCG: slower, and more memory for the shadow.
+VM_ARGS_DEBUG := --mem 3G --timeout 5400
+else ifneq ($(KERNEL),)
+$(error KERNEL=$(KERNEL): only KERNEL=debug is known)
+endif
 
 KVER ?= $(shell for d in /lib/modules/*6.12*-amd64/build; do \
 	[ -d "$$d" ] && basename "$$(dirname "$$d")"; done | sort -V | tail -n 1)
@@ -113,7 +133,7 @@ checkpatch: ksrc
 check: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all W=1
 	@$(MAKE) --no-print-directory lint
-	@scripts/vm-selftests --kver $(KVER) $(VM_ARGS) -- $(T)
+	@scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) $(VM_ARGS_DEBUG) -- $(T)
 
 # The guided tour (scripts/demo-guest): a busybox image store, layerctl
 # mounts of the image and a container, writes landing in the container's
@@ -129,7 +149,7 @@ FSX_OPS ?= 20000
 stress: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@LAYERFS_STRESS_SECS=$(STRESS_SECS) LAYERFS_STRESS_FSX=$(FSX_OPS) \
-		scripts/vm-run --kver $(KVER) --disk ext4 --timeout 3600 \
+		scripts/vm-run --kver $(KVER) $(VM_KERNEL) --disk ext4 --timeout 7200 \
 		--log out/stress-console.log -- scripts/stress-guest 2>&1 | \
 		tee out/stress.log; exit $${PIPESTATUS[0]}
 

@@ -264,7 +264,7 @@ static void rnd_id(char *dst, size_t size)
 
 /* ---- ioctl --------------------------------------------------------------- */
 
-TEST_F_TIMEOUT(fuzz, ioctls, 600)
+TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 {
 	static const unsigned int sizes[] = {
 		0, 1, 4, 8, LAYERFS_LAYER_DEL_SIZE_VER0, LAYERFS_LAYER_ADD_SIZE_VER0 - 1,
@@ -449,7 +449,7 @@ static void put_attrs(struct nlmsghdr *nlh, size_t room, int depth)
 	}
 }
 
-TEST_F_TIMEOUT(fuzz, netlink_messages, 600)
+TEST_F_TIMEOUT(fuzz, netlink_messages, 3600)
 {
 	static const unsigned short flags[] = {
 		NLM_F_REQUEST, NLM_F_REQUEST | NLM_F_ACK, NLM_F_REQUEST | NLM_F_DUMP,
@@ -558,7 +558,7 @@ static const char *rnd_key(void)
 	return keys[below(ARRAY_SIZE(keys))];
 }
 
-TEST_F_TIMEOUT(fuzz, mount_option_strings, 600)
+TEST_F_TIMEOUT(fuzz, mount_option_strings, 3600)
 {
 	char opts[3 * PATH_MAX], val[5000], mnt[PATH_MAX + 8];
 	long i, mounted = 0;
@@ -599,7 +599,7 @@ TEST_F_TIMEOUT(fuzz, mount_option_strings, 600)
 	ASSERT_EQ(0, umount(mnt));
 }
 
-TEST_F_TIMEOUT(fuzz, fsconfig_sequences, 600)
+TEST_F_TIMEOUT(fuzz, fsconfig_sequences, 3600)
 {
 	char val[5000], mnt[PATH_MAX + 8], log[4096];
 	long i, mounted = 0;
