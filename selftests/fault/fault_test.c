@@ -119,8 +119,7 @@ static void make_it_fail(bool on)
 
 FIXTURE(fault) {
 	struct lu_scratch s;
-	char base[PATH_MAX], upper[PATH_MAX + 8], work[PATH_MAX + 8];
-	bool on_disk;
+	struct lu_rw rw;
 };
 
 FIXTURE_VARIANT(fault) {
@@ -137,21 +136,12 @@ FIXTURE_VARIANT_ADD(fault, overlay_ext4) {
 
 static char big[BIG_SIZE];
 
-static int rm_rf(const char *path)
-{
-	char cmd[PATH_MAX + 32];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	return system(cmd);
-}
-
 FIXTURE_SETUP(fault)
 {
-	const char *disk = NULL;
 	int ret, i;
 
-	self->on_disk = false;
-	self->s.root[0] = '\0';
+	memset(&self->s, 0, sizeof(self->s));
+	memset(&self->rw, 0, sizeof(self->rw));
 	if (access(DBG "/failslab", F_OK))
 		mount("debugfs", DBG, "debugfs", 0, NULL);
 	if (access(DBG "/failslab", F_OK) || access(DBG "/fail_page_alloc", F_OK) ||
@@ -162,24 +152,13 @@ FIXTURE_SETUP(fault)
 	if (ret == -ENODEV)
 		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)", variant->fstype);
 	ASSERT_EQ(0, ret);
-	if (variant->upperfs) {
-		disk = getenv(variant->upperfs);
-		if (!disk || !*disk)
-			SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
-			     variant->upperfs);
-	}
 	ASSERT_EQ(0, faults_setup());
 	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, NLOWER));
-	if (disk) {
-		snprintf(self->base, sizeof(self->base), "%s/fault.XXXXXX", disk);
-		ASSERT_NE(NULL, mkdtemp(self->base));
-		self->on_disk = true;
-	} else {
-		snprintf(self->base, sizeof(self->base), "%s", lu_path(&self->s, "rw"));
-		ASSERT_EQ(0, mkdir(self->base, 0755));
-	}
-	snprintf(self->upper, sizeof(self->upper), "%s/upper", self->base);
-	snprintf(self->work, sizeof(self->work), "%s/work", self->base);
+	ret = lu_rw_init(&self->rw, &self->s, variant->upperfs);
+	if (ret == -ENODEV)
+		SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
+		     variant->upperfs);
+	ASSERT_EQ(0, ret);
 	/* l1 (bottom): big, small, d/a, d/b; l0: top */
 	for (i = 0; i < BIG_SIZE; i++)
 		big[i] = 'a' + i % 23;
@@ -198,45 +177,25 @@ FIXTURE_TEARDOWN(fault)
 	probabilities("0", "0");
 	if (self->s.root[0])
 		lu_scratch_fini(&self->s);
-	if (self->on_disk)
-		rm_rf(self->base);
+	lu_rw_fini(&self->rw);
 }
 
 /* A fresh (empty) upper and work, mounted. */
 static int mount_fresh(FIXTURE_DATA(fault) *self)
 {
-	char data[4 * PATH_MAX];
 	int ret;
 
 	if (self->s.mounted && lu_umount(&self->s))
 		return -EBUSY;
-	rm_rf(self->upper);
-	rm_rf(self->work);
-	if (mkdir(self->upper, 0755) || mkdir(self->work, 0755))
-		return -errno;
-	snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
-		 lu_lpath(&self->s, 0, NULL), lu_lpath(&self->s, 1, NULL),
-		 self->upper, self->work);
-	ret = lu_mount_data(self->s.fstype, self->s.mnt, 0, data);
-	if (!ret)
-		self->s.mounted = true;
-	return ret;
+	ret = lu_rw_reset(&self->rw);
+	return ret ? ret : lu_mount_rw(&self->s, &self->rw);
 }
 
 static int remount(FIXTURE_DATA(fault) *self)
 {
-	char data[4 * PATH_MAX];
 	int ret = lu_umount(&self->s);
 
-	if (ret)
-		return ret;
-	snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
-		 lu_lpath(&self->s, 0, NULL), lu_lpath(&self->s, 1, NULL),
-		 self->upper, self->work);
-	ret = lu_mount_data(self->s.fstype, self->s.mnt, 0, data);
-	if (!ret)
-		self->s.mounted = true;
-	return ret;
+	return ret ? ret : lu_mount_rw(&self->s, &self->rw);
 }
 
 /*
@@ -251,7 +210,7 @@ static const char *work_leftovers(FIXTURE_DATA(fault) *self)
 	struct stat st;
 	ssize_t n, i;
 
-	snprintf(p, sizeof(p), "%s/work", self->work);
+	snprintf(p, sizeof(p), "%s/work", self->rw.work);
 	n = lu_getdents(p, &d);
 	if (n < 0)
 		return "(cannot list work/work)";

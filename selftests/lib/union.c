@@ -378,6 +378,78 @@ int lu_mount_layers(const char *fstype, const char *target,
 	return ret;
 }
 
+static int rm_rf(const char *path)
+{
+	char cmd[LU_PATH_MAX + 32];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	return system(cmd) ? -EIO : 0;
+}
+
+int lu_rw_init(struct lu_rw *rw, struct lu_scratch *s, const char *disk_env)
+{
+	const char *disk = disk_env ? getenv(disk_env) : NULL;
+
+	memset(rw, 0, sizeof(*rw));
+	if (disk_env && (!disk || !*disk))
+		return -ENODEV;
+	if (disk) {
+		snprintf(rw->base, sizeof(rw->base), "%s/rw.XXXXXX", disk);
+		if (!mkdtemp(rw->base))
+			return -errno;
+		rw->on_disk = true;
+	} else {
+		snprintf(rw->base, sizeof(rw->base), "%s", lu_path(s, "rw"));
+		if (mkdir(rw->base, 0755))
+			return -errno;
+	}
+	snprintf(rw->upper, sizeof(rw->upper), "%s/upper", rw->base);
+	snprintf(rw->work, sizeof(rw->work), "%s/work", rw->base);
+	if (mkdir(rw->upper, 0755) || mkdir(rw->work, 0755))
+		return -errno;
+	return 0;
+}
+
+void lu_rw_fini(struct lu_rw *rw)
+{
+	if (rw->on_disk)
+		rm_rf(rw->base);
+	rw->on_disk = false;
+}
+
+int lu_rw_reset(struct lu_rw *rw)
+{
+	if (rm_rf(rw->upper) || rm_rf(rw->work))
+		return -EIO;
+	if (mkdir(rw->upper, 0755) || mkdir(rw->work, 0755))
+		return -errno;
+	return 0;
+}
+
+int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw)
+{
+	char esc[LU_PATH_MAX * 2];
+	size_t len = 4 * LU_PATH_MAX + 64, o;
+	char *data;
+	int i, ret;
+
+	len += (size_t)s->nlayers * 2 * LU_PATH_MAX;
+	data = malloc(len);
+	if (!data)
+		return -ENOMEM;
+	o = sprintf(data, "lowerdir=");
+	for (i = 0; i < s->nlayers; i++)
+		o += sprintf(data + o, "%s%s", i ? ":" : "",
+			     lu_escape_layer(lu_lpath(s, i, NULL), esc, sizeof(esc)));
+	o += sprintf(data + o, ",upperdir=%s", lu_escape_layer(rw->upper, esc, sizeof(esc)));
+	sprintf(data + o, ",workdir=%s", lu_escape_layer(rw->work, esc, sizeof(esc)));
+	ret = lu_mount_data(s->fstype, s->mnt, 0, data);
+	free(data);
+	if (!ret)
+		s->mounted = true;
+	return ret;
+}
+
 int lu_mount(struct lu_scratch *s)
 {
 	const char **layers;

@@ -132,6 +132,27 @@ int lu_mount_data(const char *fstype, const char *target, unsigned long flags,
 		  const char *data);
 int lu_mount_layers(const char *fstype, const char *target,
 		    const char *const *layers, int n);
+/*
+ * An upper and a work directory for a writable union (lu_rw_init()): on
+ * the scratch disk whose mount point is in the environment variable
+ * @disk_env (scripts/vm-run --disk sets LAYERFS_SCRATCH_EXT4, ...), or on
+ * the scratch tmpfs when @disk_env is NULL. -ENODEV when the disk is not
+ * there (a test SKIPs then). lu_rw_fini() removes what is on a disk.
+ */
+struct lu_rw {
+	char base[LU_PATH_MAX];
+	char upper[LU_PATH_MAX + 8];
+	char work[LU_PATH_MAX + 8];
+	bool on_disk;
+};
+
+int lu_rw_init(struct lu_rw *rw, struct lu_scratch *s, const char *disk_env);
+void lu_rw_fini(struct lu_rw *rw);
+/* Empty upper and work again (the union must not be mounted). */
+int lu_rw_reset(struct lu_rw *rw);
+/* Mount all the scratch layers with @rw as upper and work on s->mnt. */
+int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw);
+
 /* Mounts all the scratch layers on s->mnt with mount(2). */
 int lu_mount(struct lu_scratch *s);
 int lu_umount(struct lu_scratch *s);

@@ -40,8 +40,7 @@
 
 FIXTURE(race) {
 	struct lu_scratch s;
-	char base[PATH_MAX], upper[PATH_MAX + 8], work[PATH_MAX + 8];
-	bool on_disk;
+	struct lu_rw rw;
 	int secs;
 };
 
@@ -57,46 +56,24 @@ FIXTURE_VARIANT_ADD(race, layerfs_ext4) {
 FIXTURE_VARIANT_ADD(race, overlay_ext4) {
 	.fstype = "overlay", .upperfs = "LAYERFS_SCRATCH_EXT4" };
 
-static void rm_rf(const char *path)
-{
-	char cmd[PATH_MAX + 32];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", path);
-}
-
 FIXTURE_SETUP(race)
 {
-	const char *disk = NULL, *e = getenv("LAYERFS_RACE_SECS");
+	const char *e = getenv("LAYERFS_RACE_SECS");
 	char rel[32], data[32];
 	int ret, i;
 
-	self->on_disk = false;
+	memset(&self->rw, 0, sizeof(self->rw));
 	self->secs = e && atoi(e) > 0 ? atoi(e) : 3;
 	ret = lu_fs_available(variant->fstype);
 	if (ret == -ENODEV)
 		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)", variant->fstype);
 	ASSERT_EQ(0, ret);
-	if (variant->upperfs) {
-		disk = getenv(variant->upperfs);
-		if (!disk || !*disk)
-			SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
-			     variant->upperfs);
-	}
 	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 2));
-	if (disk) {
-		snprintf(self->base, sizeof(self->base), "%s/race.XXXXXX", disk);
-		ASSERT_NE(NULL, mkdtemp(self->base));
-		self->on_disk = true;
-	} else {
-		snprintf(self->base, sizeof(self->base), "%s", lu_path(&self->s, "rw"));
-		ASSERT_EQ(0, mkdir(self->base, 0755));
-	}
-	snprintf(self->upper, sizeof(self->upper), "%s/upper", self->base);
-	snprintf(self->work, sizeof(self->work), "%s/work", self->base);
-	ASSERT_EQ(0, mkdir(self->upper, 0755));
-	ASSERT_EQ(0, mkdir(self->work, 0755));
+	ret = lu_rw_init(&self->rw, &self->s, variant->upperfs);
+	if (ret == -ENODEV)
+		SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
+		     variant->upperfs);
+	ASSERT_EQ(0, ret);
 	/* d/ is merged: its names are spread over both lower layers */
 	ASSERT_EQ(0, lu_mkdir(&self->s, 0, "d", 0755));
 	ASSERT_EQ(0, lu_mkdir(&self->s, 1, "d", 0755));
@@ -114,22 +91,7 @@ FIXTURE_SETUP(race)
 FIXTURE_TEARDOWN(race)
 {
 	lu_scratch_fini(&self->s);
-	if (self->on_disk)
-		rm_rf(self->base);
-}
-
-static int mount_rw(FIXTURE_DATA(race) *self)
-{
-	char data[4 * PATH_MAX];
-	int ret;
-
-	snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
-		 lu_lpath(&self->s, 0, NULL), lu_lpath(&self->s, 1, NULL),
-		 self->upper, self->work);
-	ret = lu_mount_data(self->s.fstype, self->s.mnt, 0, data);
-	if (!ret)
-		self->s.mounted = true;
-	return ret;
+	lu_rw_fini(&self->rw);
 }
 
 struct racer {
@@ -250,7 +212,7 @@ TEST_F_TIMEOUT(race, rename_and_unlink_races, 600)
 	long calls = 0;
 	int i, bad = 0;
 
-	ASSERT_EQ(0, mount_rw(self));
+	ASSERT_EQ(0, lu_mount_rw(&self->s, &self->rw));
 	snprintf(dir, sizeof(dir), "%s/d", self->s.mnt);
 	for (i = 0; i < NTHREADS; i++) {
 		r[i] = (struct racer){ .dir = dir, .id = i, .seed = 1000 + i, .stop = &stop };
@@ -275,7 +237,7 @@ TEST_F_TIMEOUT(race, rename_and_unlink_races, 600)
 		EXPECT_STREQ("stable\n", lu_cat(p));
 	}
 	ASSERT_EQ(0, lu_umount(&self->s));
-	ASSERT_EQ(0, mount_rw(self));
+	ASSERT_EQ(0, lu_mount_rw(&self->s, &self->rw));
 	snapshot(dir, after, &bad);
 	for (i = 0; i < NNAMES; i++)
 		EXPECT_STREQ(before[i], after[i]) TH_LOG("r%d changed across a remount", i);
@@ -359,7 +321,7 @@ TEST_F_TIMEOUT(race, readdir_while_entries_change, 600)
 	long listings = 0, calls = 0;
 	int i;
 
-	ASSERT_EQ(0, mount_rw(self));
+	ASSERT_EQ(0, lu_mount_rw(&self->s, &self->rw));
 	snprintf(dir, sizeof(dir), "%s/d", self->s.mnt);
 	for (i = 0; i < NREADERS + NWRITERS; i++) {
 		r[i] = (struct racer){ .dir = dir, .id = i, .seed = 77 + i, .stop = &stop };
