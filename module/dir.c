@@ -56,6 +56,17 @@ static struct dentry *lfs_lookup_upper(struct dentry *upperdir,
 }
 
 /*
+ * Is @found, looked up by name in the upper dir under its lock, the
+ * object the layerfs dentry stands for? The layerfs inode keeps the upper
+ * dentry of the name it was made with (@expect); hard links share the
+ * inode, so compare inodes, as overlayfs does (ovl_matches_upper()).
+ */
+static bool lfs_upper_matches(struct dentry *expect, struct dentry *found)
+{
+	return d_is_positive(found) && d_inode(expect) == d_inode(found);
+}
+
+/*
  * Replace a whiteout at @target (in locked-for-rename @udir) by @temp
  * from workdir. A directory cannot replace a non-directory, so it is
  * exchanged with the whiteout, which is then removed from workdir.
@@ -134,9 +145,15 @@ out_unlock:
 	return err;
 }
 
+/*
+ * Create the upper object of @dentry in its (copied up) parent; *@newdentry
+ * gets a reference to it. *@over_whiteout says whether it took the place
+ * of an upper whiteout.
+ */
 static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
 			    const struct lfs_cattr *attr,
-			    struct dentry *hardlink, struct dentry **newdentry)
+			    struct dentry *hardlink, struct dentry **newdentry,
+			    bool *over_whiteout)
 {
 	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
 	struct inode *udir = d_inode(upperdir);
@@ -163,10 +180,52 @@ static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
 out_unlock:
 	inode_unlock(udir);
 
+	*over_whiteout = whiteout;
 	if (!err && whiteout)
 		err = lfs_create_over_whiteout(ofs, dentry, attr, hardlink,
 					       newdentry);
 	return err;
+}
+
+static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
+				   struct dentry *upperdir,
+				   struct dentry *upper);
+
+/*
+ * The new upper object @newdentry could not be attached to the union
+ * (no memory for its inode): take it back, so that the failed call
+ * changes nothing, and where it replaced a whiteout, put a whiteout back.
+ * If even that fails, the union dentry is dropped, so that the next
+ * lookup shows what the upper layer holds. Called with @dentry's parent
+ * locked, as the create was.
+ */
+static void lfs_create_undo(struct lfs_fs *ofs, struct dentry *dentry,
+			    struct dentry *newdentry, bool over_whiteout)
+{
+	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
+	struct inode *udir = d_inode(upperdir);
+	const struct cred *old_cred;
+	struct dentry *this;
+	int err;
+
+	old_cred = lfs_override_creds(dentry->d_sb);
+	if (over_whiteout) {
+		err = lfs_remove_and_whiteout(ofs, dentry, upperdir, newdentry);
+	} else {
+		inode_lock_nested(udir, I_MUTEX_PARENT);
+		this = lfs_lookup_upper(upperdir, &dentry->d_name);
+		err = PTR_ERR_OR_ZERO(this);
+		if (!err) {
+			err = -ESTALE;
+			if (lfs_upper_matches(newdentry, this))
+				err = lfs_cleanup(ofs, udir, this);
+			dput(this);
+		}
+		inode_unlock(udir);
+	}
+	revert_creds(old_cred);
+	if (err)
+		d_drop(dentry);
 }
 
 /* Attach the new upper object to the (negative) layerfs dentry. */
@@ -205,8 +264,9 @@ static int lfs_create_or_link(struct dentry *dentry,
 	struct super_block *sb = dentry->d_sb;
 	struct lfs_fs *ofs = LFS_FS(sb);
 	struct inode *dir = d_inode(dentry->d_parent);
-	struct dentry *hardlink = NULL, *newdentry = NULL;
+	struct dentry *hardlink = NULL, *newdentry = NULL, *undo;
 	struct lfs_create_creds cc;
+	bool over_whiteout;
 	int err;
 
 	err = lfs_copy_up(dentry->d_parent);
@@ -228,11 +288,18 @@ static int lfs_create_or_link(struct dentry *dentry,
 			goto out_drop_write;
 	}
 
-	err = lfs_create_upper(ofs, dentry, attr, hardlink, &newdentry);
+	err = lfs_create_upper(ofs, dentry, attr, hardlink, &newdentry,
+			       &over_whiteout);
 	revert_creds(cc.old);
-	if (!err)
+	if (!err) {
+		/* lfs_instantiate() consumes the reference of newdentry */
+		undo = dget(newdentry);
 		err = lfs_instantiate(dentry, newdentry,
 				      old ? d_inode(old) : NULL);
+		if (err)
+			lfs_create_undo(ofs, dentry, undo, over_whiteout);
+		dput(undo);
+	}
 	if (!err)
 		lfs_dir_modified(dir);
 out_drop_write:
@@ -372,17 +439,6 @@ out:
 	list_for_each_entry_safe(n, tmp, &names, list)
 		kfree(n);
 	return err;
-}
-
-/*
- * Is @found, looked up by name in the upper dir under its lock, the
- * object the layerfs dentry stands for? The layerfs inode keeps the upper
- * dentry of the name it was made with (@expect); hard links share the
- * inode, so compare inodes, as overlayfs does (ovl_matches_upper()).
- */
-static bool lfs_upper_matches(struct dentry *expect, struct dentry *found)
-{
-	return d_is_positive(found) && d_inode(expect) == d_inode(found);
 }
 
 /*

@@ -309,7 +309,8 @@ bool lfs_is_upper_whiteout(struct dentry *dentry)
 /*
  * Whether @name exists below the upper layer of @dir (the union parent),
  * ignoring what the upper layer says: a name that must stay hidden when
- * the upper object moves away or is removed needs a whiteout.
+ * the upper object moves away or is removed needs a whiteout. A lookup
+ * error counts as "exists".
  */
 bool lfs_lower_positive(struct dentry *dir, const struct qstr *name)
 {
@@ -325,8 +326,18 @@ bool lfs_lower_positive(struct dentry *dir, const struct qstr *name)
 		struct path path;
 
 		this = lfs_do_lookup(p->layer, name->name, p->dentry, name->len);
-		if (IS_ERR(this))
+		if (IS_ERR(this)) {
+			/*
+			 * Something may be there that could not be looked up
+			 * (-ENOMEM, -EIO): assume so, as overlayfs does. A
+			 * whiteout too many hides nothing; one too few would
+			 * bring a removed or renamed lower file back.
+			 */
+			if (PTR_ERR(this) != -ENOENT &&
+			    PTR_ERR(this) != -ENAMETOOLONG)
+				positive = true;
 			break;
+		}
 		if (d_is_positive(this)) {
 			path.mnt = p->layer->mnt;
 			path.dentry = this;
