@@ -236,13 +236,12 @@ static int lfs_copy_up_attr(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	return err;
 }
 
+/* Everything but the data; under sb_writers of the upper filesystem. */
 static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 {
 	int err;
 
-	err = lfs_copy_up_data(c, ofs);
-	if (!err)
-		err = lfs_copy_xattr(ofs, &c->lowerpath, c->temp);
+	err = lfs_copy_xattr(ofs, &c->lowerpath, c->temp);
 	/* "Copied up, origin unknown" in overlayfs's format. */
 	if (!err)
 		err = lfs_do_setxattr(ofs, c->temp, LFS_XATTR_ORIGIN, NULL, 0, 0);
@@ -307,13 +306,23 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	};
 	int err;
 
+	lfs_start_write(ofs);
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	c->temp = lfs_create_temp(ofs, &cattr);
 	inode_unlock(wdir);
+	lfs_end_write(ofs);
 	if (IS_ERR(c->temp))
 		return PTR_ERR(c->temp);
 
-	err = lfs_copy_up_fill_temp(c, ofs);
+	/*
+	 * The data first (writing it would drop security.capability), and
+	 * without sb_writers held: the splice into the temp file takes it
+	 * itself (file_start_write()), as overlayfs arranges it too.
+	 */
+	err = lfs_copy_up_data(c, ofs);
+	lfs_start_write(ofs);
+	if (!err)
+		err = lfs_copy_up_fill_temp(c, ofs);
 	if (!err)
 		err = lfs_copy_up_move(c, ofs);
 	if (err) {
@@ -322,6 +331,7 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 			lfs_cleanup(ofs, wdir, c->temp);
 		inode_unlock(wdir);
 	}
+	lfs_end_write(ofs);
 	dput(c->temp);
 	return err;
 }
@@ -384,7 +394,9 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 			err = PTR_ERR(c.link);
 	}
 	if (!err) {
+		lfs_start_write(ofs);
 		lfs_set_impure(ofs, c.destdir);
+		lfs_end_write(ofs);
 		err = lfs_copy_up_workdir(&c, ofs);
 	}
 	if (S_ISLNK(c.stat.mode) && !IS_ERR_OR_NULL(c.link))
@@ -413,7 +425,12 @@ int lfs_copy_up_flags(struct dentry *dentry, int flags)
 	if (!lfs_upper_mnt(LFS_FS(sb)))
 		return -EROFS;
 
-	err = lfs_want_write(sb);
+	/*
+	 * The upper mount must stay writable throughout, but sb_writers of
+	 * the upper filesystem is taken only around the steps that change
+	 * it (lfs_start_write()), never across the data copy.
+	 */
+	err = mnt_get_write_access(lfs_upper_mnt(LFS_FS(sb)));
 	if (err)
 		return err;
 
@@ -432,7 +449,7 @@ int lfs_copy_up_flags(struct dentry *dentry, int flags)
 		dput(parent);
 		dput(next);
 	}
-	lfs_drop_write(sb);
+	mnt_put_write_access(lfs_upper_mnt(LFS_FS(sb)));
 	return err;
 }
 

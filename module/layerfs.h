@@ -224,6 +224,8 @@ bool lfs_inuse_trylock(struct dentry *dentry);
 void lfs_inuse_unlock(struct dentry *dentry);
 int lfs_want_write(struct super_block *sb);
 void lfs_drop_write(struct super_block *sb);
+void lfs_start_write(struct lfs_fs *ofs);
+void lfs_end_write(struct lfs_fs *ofs);
 struct dentry *lfs_lookup_temp(struct lfs_fs *ofs);
 int lfs_create_real(struct lfs_fs *ofs, struct inode *dir,
 		    struct dentry *dentry, const struct lfs_cattr *attr);

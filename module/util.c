@@ -213,6 +213,17 @@ void lfs_drop_write(struct super_block *sb)
 	mnt_drop_write(lfs_upper_mnt(LFS_FS(sb)));
 }
 
+/* Freeze protection of the upper filesystem alone (copy-up steps). */
+void lfs_start_write(struct lfs_fs *ofs)
+{
+	sb_start_write(lfs_upper_mnt(ofs)->mnt_sb);
+}
+
+void lfs_end_write(struct lfs_fs *ofs)
+{
+	sb_end_write(lfs_upper_mnt(ofs)->mnt_sb);
+}
+
 /* A new negative dentry for a temp object; workdir must be locked. */
 struct dentry *lfs_lookup_temp(struct lfs_fs *ofs)
 {
