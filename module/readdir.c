@@ -282,7 +282,10 @@ static int lfs_cache_index(struct lfs_dir_cache *cache)
 	return 0;
 }
 
-/* d_ino of fixup entries: st_ino of the layerfs inode (dir locked). */
+/*
+ * d_ino of fixup entries: st_ino of the layerfs inode (the dir is locked
+ * exclusively: see lfs_dir_operations).
+ */
 static void lfs_cache_fixups(struct lfs_dir_cache *cache,
 			     struct dentry *dir)
 {
@@ -568,10 +571,19 @@ static int lfs_dir_fsync(struct file *file, loff_t start, loff_t end,
 	return err;
 }
 
+/*
+ * Listings run with the directory locked exclusively, as overlayfs's
+ * do: building a cache looks names up in the union directory
+ * (lfs_cache_fixups()), and lookup_one() needs the parent locked. Under
+ * the shared lock two readers could look the same name up at once and
+ * hash two dentries for it, one of which then goes stale.
+ */
+WRAP_DIR_ITER(lfs_iterate)
+
 const struct file_operations lfs_dir_operations = {
 	.read		= generic_read_dir,
 	.open		= lfs_dir_open,
-	.iterate_shared	= lfs_iterate,
+	.iterate_shared	= shared_lfs_iterate,
 	.llseek		= lfs_dir_llseek,
 	.fsync		= lfs_dir_fsync,
 	.release	= lfs_dir_release,
