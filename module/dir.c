@@ -187,42 +187,25 @@ out_unlock:
 	return err;
 }
 
-static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
-				   struct dentry *upperdir,
-				   struct dentry *upper);
+static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
+			    struct dentry *upper, bool whiteout);
 
 /*
  * The new upper object @newdentry could not be attached to the union
  * (no memory for its inode): take it back, so that the failed call
- * changes nothing, and where it replaced a whiteout, put a whiteout back.
- * If even that fails, the union dentry is dropped, so that the next
- * lookup shows what the upper layer holds. Called with @dentry's parent
- * locked, as the create was.
+ * changes nothing, and where it replaced a whiteout, put a whiteout back
+ * (lfs_remove_upper(), as unlink does). If even that fails, the union
+ * dentry is dropped, so that the next lookup shows what the upper layer
+ * holds. Called with @dentry's parent locked, as the create was.
  */
 static void lfs_create_undo(struct lfs_fs *ofs, struct dentry *dentry,
 			    struct dentry *newdentry, bool over_whiteout)
 {
-	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
-	struct inode *udir = d_inode(upperdir);
 	const struct cred *old_cred;
-	struct dentry *this;
 	int err;
 
 	old_cred = lfs_override_creds(dentry->d_sb);
-	if (over_whiteout) {
-		err = lfs_remove_and_whiteout(ofs, dentry, upperdir, newdentry);
-	} else {
-		inode_lock_nested(udir, I_MUTEX_PARENT);
-		this = lfs_lookup_upper(upperdir, &dentry->d_name);
-		err = PTR_ERR_OR_ZERO(this);
-		if (!err) {
-			err = -ESTALE;
-			if (lfs_upper_matches(newdentry, this))
-				err = lfs_cleanup(ofs, udir, this);
-			dput(this);
-		}
-		inode_unlock(udir);
-	}
+	err = lfs_remove_upper(ofs, dentry, newdentry, over_whiteout);
 	revert_creds(old_cred);
 	if (err)
 		d_drop(dentry);
