@@ -250,6 +250,36 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	return err;
 }
 
+/*
+ * The object lost its name while it was being copied up: an unlink or a
+ * rename over it, which read no upper for it yet (lfs_i_upper() is read
+ * and published under the upper parent's lock), left a whiteout or
+ * another object at the name. The copy must not come back under the
+ * name; it becomes the object's upper unlinked, as an open file outlives
+ * its name on any filesystem, and goes with the last reference. Called
+ * with workdir locked.
+ */
+static int lfs_copy_up_orphan(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct inode *inode = d_inode(c->dentry);
+	int err;
+
+	/* A directory cannot lose its name while a child is copied up. */
+	if (S_ISDIR(inode->i_mode))
+		return -ENOENT;
+	/* Our reference keeps the temp positive (unhashed) after unlink. */
+	dget(c->temp);
+	err = lfs_do_unlink(ofs, d_inode(ofs->workdir), c->temp);
+	if (err) {
+		dput(c->temp);
+		return err;
+	}
+	/* Published complete, as in lfs_copy_up_move(). */
+	smp_store_release(&LFS_I(inode)->__upperdentry, c->temp);
+	lfs_update_ino(inode);
+	return 0;
+}
+
 /* Move the finished temp over the (negative) upper name. */
 static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 {
@@ -269,11 +299,12 @@ static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	err = PTR_ERR(upper);
 	if (IS_ERR(upper))
 		goto out_unlock;
-	err = -EEXIST;
-	if (d_is_negative(upper))
-		err = lfs_do_rename(ofs, d_inode(workdir), c->temp,
-				    d_inode(c->destdir), upper,
-				    RENAME_NOREPLACE);
+	if (d_is_positive(upper)) {
+		err = lfs_copy_up_orphan(c, ofs);
+		goto out_dput;
+	}
+	err = lfs_do_rename(ofs, d_inode(workdir), c->temp,
+			    d_inode(c->destdir), upper, RENAME_NOREPLACE);
 	if (!err) {
 		struct inode *inode = d_inode(c->dentry);
 
@@ -289,6 +320,7 @@ static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 			lfs_update_ino(inode);
 		}
 	}
+out_dput:
 	dput(upper);
 out_unlock:
 	unlock_rename(workdir, c->destdir);

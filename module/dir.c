@@ -425,8 +425,25 @@ out:
 }
 
 /*
- * Remove @upper from @upperdir leaving a whiteout: the whiteout is made
- * in workdir and exchanged with @upper, which then leaves from workdir.
+ * The upper object of @dentry, or @upper where the caller knows it. Read
+ * with the upper parent locked: copy-up publishes it under that lock
+ * (lfs_copy_up_move()), so a copy-up racing with a removal has either
+ * finished, and its upper is what gets removed, or finds the name taken
+ * afterwards and keeps its copy unlinked (lfs_copy_up_orphan()).
+ */
+static struct dentry *lfs_remove_victim(struct dentry *dentry,
+					struct dentry *upper)
+{
+	if (upper || d_really_is_negative(dentry))
+		return upper;
+	return lfs_i_upper(d_inode(dentry));
+}
+
+/*
+ * Remove the upper object of @dentry (or @upper) from @upperdir leaving
+ * a whiteout: the whiteout is made in workdir and exchanged with the
+ * object, which then leaves from workdir. Without an upper object the
+ * whiteout is made at the name.
  */
 static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 				   struct dentry *upperdir,
@@ -447,6 +464,13 @@ static int lfs_remove_and_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 	err = PTR_ERR(this);
 	if (IS_ERR(this))
 		goto out_unlock;
+	upper = lfs_remove_victim(dentry, upper);
+	if (!upper) {
+		err = -ESTALE;
+		if (d_is_negative(this))
+			err = lfs_do_whiteout(ofs, d_inode(upperdir), this);
+		goto out_dput_this;
+	}
 	err = -ESTALE;
 	if (!lfs_upper_matches(upper, this))
 		goto out_dput_this;
@@ -472,7 +496,10 @@ out_unlock:
 	return err;
 }
 
-/* Remove @upper (NULL: nothing in upper) and whiteout if needed. */
+/*
+ * Remove the upper object of @dentry, or @upper where given (an object
+ * not attached to @dentry), and leave a whiteout if @whiteout.
+ */
 static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
 			    struct dentry *upper, bool whiteout)
 {
@@ -481,7 +508,7 @@ static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
 	struct dentry *this;
 	int err;
 
-	if (upper && whiteout)
+	if (whiteout)
 		return lfs_remove_and_whiteout(ofs, dentry, upperdir, upper);
 
 	inode_lock_nested(udir, I_MUTEX_PARENT);
@@ -489,11 +516,12 @@ static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
 	err = PTR_ERR(this);
 	if (IS_ERR(this))
 		goto out_unlock;
+	upper = lfs_remove_victim(dentry, upper);
 	err = -ESTALE;
 	if (upper && lfs_upper_matches(upper, this))
 		err = lfs_cleanup(ofs, udir, this);
 	else if (!upper && d_is_negative(this))
-		err = whiteout ? lfs_do_whiteout(ofs, udir, this) : 0;
+		err = 0;
 	dput(this);
 out_unlock:
 	inode_unlock(udir);
@@ -524,13 +552,15 @@ static int lfs_do_remove(struct dentry *dentry, bool is_dir)
 		return err;
 
 	whiteout = lfs_lower_positive(dentry->d_parent, &dentry->d_name);
-	upper = lfs_i_upper(inode);
 	old_cred = lfs_override_creds(sb);
 	err = 0;
+	/* A directory is copied up under its lock or for a child: stable. */
+	upper = lfs_i_upper(inode);
 	if (is_dir && upper)
 		err = lfs_clear_whiteouts(ofs, upper);
+	/* The upper of a non-directory is read again under the lock. */
 	if (!err)
-		err = lfs_remove_upper(ofs, dentry, upper, whiteout);
+		err = lfs_remove_upper(ofs, dentry, NULL, whiteout);
 	revert_creds(old_cred);
 
 	if (!err) {
@@ -656,12 +686,12 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	unsigned int flags;
 	int err;
 
-	if (d_is_positive(c->new))
-		new_expect = lfs_i_upper(d_inode(c->new));
-
 	trap = lock_rename(c->newdir_upper, c->olddir_upper);
 	if (IS_ERR(trap))
 		return PTR_ERR(trap);
+	/* Read under the lock: see lfs_remove_victim(). */
+	if (d_is_positive(c->new))
+		new_expect = lfs_i_upper(d_inode(c->new));
 
 	olddentry = lfs_lookup_upper(c->olddir_upper, &c->old->d_name);
 	err = PTR_ERR(olddentry);

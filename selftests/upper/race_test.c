@@ -321,16 +321,6 @@ TEST_F_TIMEOUT(race, readdir_while_entries_change, 600)
 	long listings = 0, calls = 0;
 	int i;
 
-	/*
-	 * KNOWN BUG, open: on the debug kernel (KASAN slows it down) layerfs
-	 * lets open(O_CREAT) fail with EEXIST now and then while the
-	 * directory is listed (a stale negative union dentry over an upper
-	 * file). Until it is fixed this case runs only where asked for:
-	 * make stress (LAYERFS_RACE_SECS); it has passed on Debian's kernel.
-	 */
-	if (variant->fstype[0] == 'l' && !getenv("LAYERFS_RACE_SECS"))
-		SKIP(return, "known layerfs bug (EEXIST from O_CREAT while listing, "
-		     "seen on the debug kernel): runs in make stress");
 	ASSERT_EQ(0, lu_mount_rw(&self->s, &self->rw));
 	snprintf(dir, sizeof(dir), "%s/d", self->s.mnt);
 	for (i = 0; i < NREADERS + NWRITERS; i++) {

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ FIXTURE_VARIANT_ADD(upper, overlay_xfs) {
 
 static int rm_rf(const char *path)
 {
-	char cmd[PATHLEN + 16];
+	char cmd[UPATHLEN + 16];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
 	return system(cmd);
@@ -927,6 +928,128 @@ TEST_F(upper, concurrent_copy_ups_of_one_file)
 		}
 	}
 	EXPECT_STREQ("", work_names(self));
+}
+
+struct cu_open {
+	const char *path;
+	int fd;
+	int err;
+	atomic_bool done;
+};
+
+static void *copy_up_opener(void *p)
+{
+	struct cu_open *a = p;
+
+	a->fd = open(a->path, O_RDWR);
+	a->err = a->fd < 0 ? errno : 0;
+	atomic_store(&a->done, true);
+	return NULL;
+}
+
+/*
+ * Start a copy-up of the lower file "big" by opening it for writing in a
+ * thread, run @change on the union's name "big" while the copy runs (as
+ * soon as its temp file shows in workdir; layerfs always makes one), and
+ * return the opener's result. overlay copies up through O_TMPFILE where
+ * the upper can: nothing shows, and @change runs after about 20 ms.
+ */
+static void copy_up_while(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(upper) *self, bool layerfs, const char *what,
+			  int (*change)(FIXTURE_DATA(upper) *self),
+			  struct cu_open *a, int *change_ret)
+{
+	pthread_t t;
+	int i;
+
+	*a = (struct cu_open){ .path = lu_mpath(&self->s, "big"), .fd = -1 };
+	ASSERT_EQ(0, pthread_create(&t, NULL, copy_up_opener, a));
+	for (i = 0; i < 2000 && !work_names(self)[0]; i++) {
+		if (!layerfs && i == 200)
+			break;
+		usleep(100);
+	}
+	if (layerfs && !work_names(self)[0])
+		TH_LOG("%s: no copy-up temp seen in workdir", what);
+	if (atomic_load(&a->done))
+		TH_LOG("%s: the open had returned before it", what);
+	*change_ret = change(self) ? -errno : 0;
+	pthread_join(t, NULL);
+}
+
+static int unlink_big(FIXTURE_DATA(upper) *self)
+{
+	return unlink(lu_mpath(&self->s, "big"));
+}
+
+static int rename_other_over_big(FIXTURE_DATA(upper) *self)
+{
+	return rename(lu_mpath(&self->s, "other"), lu_mpath(&self->s, "big"));
+}
+
+/*
+ * An unlink or a rename over a name while the file behind it is being
+ * copied up (an open for writing) takes effect: the opener gets the file
+ * as it was, now without a name, as on any filesystem, and the name stays
+ * removed or shows the renamed file. overlay makes the unlink or rename
+ * wait until the copy is done; layerfs does not wait, the copy becomes
+ * the opener's unlinked file when it is done.
+ */
+TEST_F_TIMEOUT(upper, unlink_or_rename_over_during_copy_up, 300)
+{
+	struct lu_scratch *s = &self->s;
+	const size_t size = 64 << 20;
+	int (*change[2])(FIXTURE_DATA(upper) *) = { unlink_big, rename_other_over_big };
+	const char *what[2] = { "unlink", "rename over" };
+	static char chunk[1 << 20];
+	struct cu_open a;
+	struct stat st;
+	int k, ret, fd;
+	off_t off;
+	char c;
+
+	memset(chunk, 'x', sizeof(chunk));
+
+	for (k = 0; k < 2; k++) {
+		/* real data, no holes: the copy takes a while */
+		ASSERT_EQ(0, lu_file(s, 1, "big", 0644, "lower"));
+		fd = open(lu_lpath(s, 1, "big"), O_WRONLY);
+		ASSERT_LE(0, fd);
+		for (off = 0; off < size; off += sizeof(chunk))
+			ASSERT_EQ(sizeof(chunk), pwrite(fd, chunk, sizeof(chunk),
+							off + 5));
+		ASSERT_EQ(0, close(fd));
+		ASSERT_EQ(0, lu_file(s, 0, "other", 0644, "other"));
+		ASSERT_EQ(0, mount_rw(_metadata, self, variant->fstype));
+
+		copy_up_while(_metadata, self, variant->layerfs, what[k], change[k], &a, &ret);
+		EXPECT_EQ(0, ret) TH_LOG("%s: %s", what[k], strerror(-ret));
+		ASSERT_EQ(0, a.err) TH_LOG("%s: open: %s", what[k], strerror(a.err));
+		/* the opener's file: the lower content, no name */
+		ASSERT_EQ(0, fstat(a.fd, &st));
+		EXPECT_EQ(size + 5, st.st_size);
+		EXPECT_EQ(0, st.st_nlink);
+		ASSERT_EQ(1, pwrite(a.fd, "L", 1, 0));
+		ASSERT_EQ(1, pread(a.fd, &c, 1, 1));
+		EXPECT_EQ('o', c);
+		EXPECT_EQ(0, close(a.fd));
+		/* the name: removed, or the renamed file */
+		if (k == 0) {
+			EXPECT_EQ(-1, lstat(lu_mpath(s, "big"), &st));
+			EXPECT_EQ(ENOENT, errno);
+			EXPECT_TRUE(is_whiteout(upath(self, "big")));
+		} else {
+			EXPECT_STREQ("other", lu_cat(lu_mpath(s, "big")));
+			EXPECT_EQ(-1, lstat(lu_mpath(s, "other"), &st));
+		}
+		EXPECT_STREQ("", work_names(self));
+		ASSERT_EQ(0, remount_rw(_metadata, self, variant->fstype));
+		EXPECT_STREQ(k ? "other" : "error: ENOENT", lu_cat(lu_mpath(s, "big")));
+		EXPECT_STREQ("", work_names(self));
+		ASSERT_EQ(0, lu_umount(s));
+		ASSERT_EQ(0, rm_rf(self->upper));
+		ASSERT_EQ(0, mkdir(self->upper, 0755));
+	}
 }
 
 /*
