@@ -31,8 +31,10 @@ endif
 KDIR := $(DEBUG_KDIR)
 KVER := $(shell cat $(DEBUG_KDIR)/kernel.release)
 VM_KERNEL := --kernel $(DEBUG_KDIR)/bzImage
-# KASAN and lockdep under TCG: slower, and more memory for the shadow.
-VM_ARGS_DEBUG := --mem 3G --timeout 5400
+# KASAN and lockdep under TCG: slower (the whole suite takes well over an
+# hour; fault_test alone ~20 min), and more memory for the shadow.
+VM_ARGS_DEBUG := --mem 3G --timeout 10800
+TEST_TIMEOUT_DEBUG := LAYERFS_TEST_TIMEOUT=3600
 else ifneq ($(KERNEL),)
 $(error KERNEL=$(KERNEL): only KERNEL=debug is known)
 endif
@@ -133,7 +135,8 @@ checkpatch: ksrc
 check: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all W=1
 	@$(MAKE) --no-print-directory lint
-	@scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) $(VM_ARGS_DEBUG) -- $(T)
+	@$(TEST_TIMEOUT_DEBUG) scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) \
+		$(VM_ARGS_DEBUG) -- $(T)
 
 # The guided tour (scripts/demo-guest): a busybox image store, layerctl
 # mounts of the image and a container, writes landing in the container's
@@ -145,7 +148,7 @@ demo: setup
 
 # Long runs, not part of `make check` (scripts/stress-guest).
 STRESS_SECS ?= 150
-FSX_OPS ?= 20000
+FSX_OPS ?= 10000
 stress: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@LAYERFS_STRESS_SECS=$(STRESS_SECS) LAYERFS_STRESS_FSX=$(FSX_OPS) \
