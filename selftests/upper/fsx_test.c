@@ -126,8 +126,8 @@ static long compare(int a, int b, off_t *asize, off_t *bsize)
 }
 
 /*
- * Every step compares up to 1 MiB: make stress runs 10000 steps per file: they take
- * well over ten minutes under TCG. The runner's LAYERFS_TEST_TIMEOUT
+ * Every step compares up to 1 MiB: make stress's 10000 steps per file
+ * can take over ten minutes under TCG. The runner's LAYERFS_TEST_TIMEOUT
  * bounds the binary (900 s in make check).
  */
 TEST_F_TIMEOUT(fsx, random_operations_match_a_plain_file, 7200)
