@@ -41,6 +41,7 @@
 #include <json-c/json.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define E2E		"/run/layerfs-e2e"
@@ -536,4 +537,4 @@ TEST_F_TIMEOUT(docker, dockerd_still_manages_the_store, 600)
 	EXPECT_FALSE(docker_up());
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -39,6 +39,7 @@
 #include <linux/layerfs.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define DBG		"/sys/kernel/debug"
@@ -579,4 +580,4 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 	lu_tree_free(&after);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

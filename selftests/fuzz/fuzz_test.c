@@ -39,6 +39,7 @@
 #include <linux/layerfs.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 /* ---- deterministic randomness -------------------------------------------- */
@@ -657,4 +658,4 @@ TEST_F_TIMEOUT(fuzz, fsconfig_sequences, 3600)
 	EXPECT_EQ(0, forget_all(self->dev, self->base));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -38,6 +38,7 @@
 #include <openssl/evp.h>
 #include <linux/layerfs.h>
 #include "kselftest_harness.h"
+#include "harness.h"
 
 #define LAYERFS_MAGIC		0x4c415946	/* module/layerfs.h */
 #define OVERLAYFS_MAGIC		0x794c7630
@@ -1145,4 +1146,4 @@ TEST_F(store, mount_loads_the_module_when_it_is_missing)
 	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

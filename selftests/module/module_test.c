@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "util.h"
 
 /* Is "<prefix>\t<fstype>" a line of /proc/filesystems? */
@@ -134,4 +135,4 @@ TEST_F(module, unload_is_refused_while_mounted)
 	EXPECT_FALSE(lfs_fs_registered(LFS_FSTYPE));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

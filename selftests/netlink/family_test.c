@@ -27,6 +27,7 @@
 #include <linux/layerfs.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 static char buf[65536];
@@ -269,4 +270,4 @@ TEST_F(family, layers_dump_lists_the_registry)
 	close(dev);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

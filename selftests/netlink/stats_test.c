@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define NLAYERS 8
@@ -204,4 +205,4 @@ TEST_F(stats, counters_follow_a_scripted_sequence)
 	close(fd);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -27,6 +27,7 @@
 #include <linux/layerfs.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 #include "util.h"
 
@@ -671,4 +672,4 @@ TEST_F_TIMEOUT(reg, concurrent_add_del_mount_umount_then_rmmod, 300)
 	ASSERT_EQ(0, lu_scratch_init(s, "layerfs", 4));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -24,6 +24,7 @@
 #include <sys/xattr.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 FIXTURE(attr) {
@@ -519,4 +520,4 @@ TEST_F(attr, statfs_works)
 	close(fd);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -24,6 +24,7 @@
 #include <sys/sysmacros.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 FIXTURE(inode) {
@@ -323,4 +324,4 @@ TEST_F(inode, layers_on_different_filesystems)
 	}
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

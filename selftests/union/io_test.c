@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define BIG_SIZE	(4 << 20)
@@ -606,4 +607,4 @@ TEST_F(io_disk, o_direct_and_holes_on_a_disk_filesystem)
 	free(want);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 FIXTURE(lookup) {
@@ -352,4 +353,4 @@ TEST_F(lookup, long_and_odd_names)
 	EXPECT_EQ(-ENAMETOOLONG, lu_ftype(lu_mpath(s, toolong)));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

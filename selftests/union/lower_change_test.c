@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define RUN_SECONDS	3
@@ -265,4 +266,4 @@ TEST_F_TIMEOUT(lower_change, readers_survive_lower_changes, 60)
 	free(r);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -26,6 +26,7 @@
 #include <sys/xattr.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define NLAYERS		4
@@ -337,4 +338,4 @@ TEST_F_TIMEOUT(model, random_stacks_match_the_reference_merge, 120)
 		       listed_whiteouts);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

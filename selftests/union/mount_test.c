@@ -26,6 +26,7 @@
 #include <sys/xattr.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 FIXTURE(mount) {
@@ -784,4 +785,4 @@ TEST_F(mount, data_only_layers)
 	EXPECT_STREQ("a b", lu_names(lu_mpath(s, "")));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 FIXTURE(readdir) {
@@ -595,4 +596,4 @@ TEST_F_TIMEOUT(bigdir, hundred_thousand_entries_over_64_layers, 300)
 	       expected, t1 - t0, t2 - t1);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

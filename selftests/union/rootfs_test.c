@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define BUSYBOX		"/bin/busybox"
@@ -249,4 +250,4 @@ TEST_F(rootfs, tree_equals_the_flattened_image)
 	lu_tree_free(&f);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

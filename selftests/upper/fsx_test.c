@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define MAXLEN		(1 << 20)
@@ -306,4 +307,4 @@ TEST_F_TIMEOUT(fsx, random_operations_match_a_plain_file, 7200)
 	TH_LOG("%d operations on each of %d files, each compared", ops, NFILES);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

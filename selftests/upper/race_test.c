@@ -33,6 +33,7 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define NNAMES		32	/* racing names r0..r31 */
@@ -342,4 +343,4 @@ TEST_F_TIMEOUT(race, readdir_while_entries_change, 600)
 	TH_LOG("%ld listings while %ld creates and unlinks", listings, calls);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

@@ -34,6 +34,7 @@
 #include <sys/xattr.h>
 
 #include "kselftest_harness.h"
+#include "harness.h"
 #include "union.h"
 
 #define NLOWER		3
@@ -1245,4 +1246,4 @@ TEST_F(upper_errors, upper_without_xattrs)
 	ASSERT_EQ(0, umount(rf));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN
