@@ -87,6 +87,31 @@ static void lfs_fill_inode(struct inode *inode, struct inode *realinode)
 	lfs_copyattr(inode);
 }
 
+/*
+ * Lockdep: a layerfs mount with a layerfs (or overlayfs) layer takes the
+ * i_rwsem of one of its directories and then of a directory of the inner
+ * mount (a lookup with the parent locked), which lockdep would take for
+ * one class locked twice. Each stacking depth gets its own classes, as in
+ * overlayfs. Called before anyone else can see the inode.
+ */
+static void lfs_lockdep_annotate_inode(struct inode *inode)
+{
+#ifdef CONFIG_LOCKDEP
+	static struct lock_class_key i_mutex_key[FILESYSTEM_MAX_STACK_DEPTH];
+	static struct lock_class_key i_mutex_dir_key[FILESYSTEM_MAX_STACK_DEPTH];
+	static struct lock_class_key i_lock_key[FILESYSTEM_MAX_STACK_DEPTH];
+	int depth = inode->i_sb->s_stack_depth - 1;
+
+	if (WARN_ON_ONCE(depth < 0 || depth >= FILESYSTEM_MAX_STACK_DEPTH))
+		depth = 0;
+	if (S_ISDIR(inode->i_mode))
+		lockdep_set_class(&inode->i_rwsem, &i_mutex_dir_key[depth]);
+	else
+		lockdep_set_class(&inode->i_rwsem, &i_mutex_key[depth]);
+	lockdep_set_class(&LFS_I(inode)->lock, &i_lock_key[depth]);
+#endif
+}
+
 static int lfs_inode_test(struct inode *inode, void *data)
 {
 	return LFS_I(inode)->key == data;
@@ -168,6 +193,7 @@ struct inode *lfs_get_inode(struct super_block *sb, struct dentry *upper,
 	oi->flags = flags;
 	inode->i_ino = lfs_map_ino(ofs, origin_layer, origin->i_ino);
 	lfs_fill_inode(inode, realinode);
+	lfs_lockdep_annotate_inode(inode);
 	if (inode->i_state & I_NEW)
 		unlock_new_inode(inode);
 	return inode;
