@@ -10,7 +10,7 @@
 #   make check KERNEL=debug  the same on the debug kernel (scripts/debug-kernel)
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
 #   make demo              scripts/setup, build, the guided tour in a VM
-#   make stress            stress-ng and a long fsx run in a VM (~10 min)
+#   make stress            stress-ng, fsx, races, fuzzer in a VM (~45 min)
 #   make bench [QUICK=1]   layerfs vs overlay vs native in an -icount VM
 #   make clean
 #
