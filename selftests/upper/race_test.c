@@ -337,7 +337,7 @@ TEST_F_TIMEOUT(race, readdir_while_entries_change, 600)
 	snprintf(dir, sizeof(dir), "%s/d", self->s.mnt);
 	for (i = 0; i < NREADERS + NWRITERS; i++) {
 		r[i] = (struct racer){ .dir = dir, .id = i, .seed = 77 + i, .stop = &stop,
-				       .overlay = variant->fstype[0] == 'o' };
+				       .overlay = !strcmp(variant->fstype, "overlay") };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, i < NREADERS ? dir_reader : dir_writer,
 					    &r[i]));
 	}
