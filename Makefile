@@ -32,7 +32,7 @@ KDIR := $(DEBUG_KDIR)
 KVER := $(shell cat $(DEBUG_KDIR)/kernel.release)
 VM_KERNEL := --kernel $(DEBUG_KDIR)/bzImage
 # KASAN and lockdep under TCG: several times slower (the whole suite takes
-# about two hours, fault_test alone ~50 min; every harness timeout is
+# about 80 min on 2 idle cores, fault_test alone ~50 min; every harness timeout is
 # scaled by 10, selftests/lib/harness.h), and more memory for the shadow.
 VM_ARGS_DEBUG := --mem 3G --timeout 14400
 TEST_TIMEOUT_DEBUG := LAYERFS_TEST_TIMEOUT=7200 LAYERFS_TIMEOUT_SCALE=10
