@@ -17,6 +17,8 @@
 #include <linux/xattr.h>
 #include <linux/backing-file.h>
 #include <linux/cred.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include "layerfs.h"
 
 /*
@@ -86,6 +88,61 @@ static int lfs_replace_whiteout(struct lfs_fs *ofs, struct dentry *temp,
 	return err;
 }
 
+/*
+ * The mode and ACLs an object created in @dir gets, computed against the
+ * union directory as the real fs would against the upper one: its
+ * default ACL (or the umask) and, for a directory, its setgid bit. An
+ * object built in workdir gets them set explicitly (workdir has neither,
+ * lfs_workdir_reset_attrs()), as overlayfs's ovl_create_over_whiteout().
+ */
+struct lfs_create_acl {
+	struct lfs_cattr attr;
+	struct posix_acl *acl, *default_acl;
+};
+
+static int lfs_create_acl_init(struct lfs_create_acl *ca, struct inode *dir,
+			       const struct lfs_cattr *attr)
+{
+	ca->attr = *attr;
+	if (S_ISDIR(ca->attr.mode) && (dir->i_mode & S_ISGID))
+		ca->attr.mode |= S_ISGID;
+	return posix_acl_create(dir, &ca->attr.mode, &ca->default_acl,
+				&ca->acl);
+}
+
+static void lfs_create_acl_release(struct lfs_create_acl *ca)
+{
+	posix_acl_release(ca->acl);
+	posix_acl_release(ca->default_acl);
+}
+
+/* Give the new object @temp in workdir what @ca says. */
+static int lfs_create_acl_apply(struct lfs_fs *ofs, struct dentry *temp,
+				const struct lfs_create_acl *ca)
+{
+	struct inode *inode = d_inode(temp);
+	int err = 0;
+
+	/* The umask applied in workdir, or no setgid inherited there. */
+	if (!S_ISLNK(ca->attr.mode) && inode->i_mode != ca->attr.mode) {
+		struct iattr iattr = {
+			.ia_valid = ATTR_MODE,
+			.ia_mode = ca->attr.mode,
+		};
+
+		inode_lock(inode);
+		err = lfs_do_notify_change(ofs, temp, &iattr);
+		inode_unlock(inode);
+	}
+	if (!err && ca->acl)
+		err = lfs_do_set_acl(ofs, temp, XATTR_NAME_POSIX_ACL_ACCESS,
+				     ca->acl);
+	if (!err && ca->default_acl)
+		err = lfs_do_set_acl(ofs, temp, XATTR_NAME_POSIX_ACL_DEFAULT,
+				     ca->default_acl);
+	return err;
+}
+
 /* Build the object in workdir and move it over the upper whiteout. */
 static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 				    const struct lfs_cattr *attr,
@@ -94,12 +151,20 @@ static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 {
 	struct dentry *upperdir = lfs_i_upper(d_inode(dentry->d_parent));
 	struct inode *wdir = d_inode(ofs->workdir);
+	struct lfs_create_acl ca = {};
 	struct dentry *trap, *temp, *upper;
 	int err;
 
+	if (!hardlink) {
+		err = lfs_create_acl_init(&ca, d_inode(dentry->d_parent), attr);
+		if (err)
+			return err;
+	}
+
 	trap = lock_rename(ofs->workdir, upperdir);
+	err = PTR_ERR(trap);
 	if (IS_ERR(trap))
-		return PTR_ERR(trap);
+		goto out_release;
 	err = -EIO;
 	if (trap)
 		goto out_unlock;
@@ -119,12 +184,14 @@ static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 	if (hardlink)
 		err = lfs_do_link(ofs, hardlink, wdir, temp);
 	else
-		err = lfs_create_real(ofs, wdir, temp, attr);
+		err = lfs_create_real(ofs, wdir, temp, &ca.attr);
 	if (err)
 		goto out_dput_temp;
 
+	if (!hardlink)
+		err = lfs_create_acl_apply(ofs, temp, &ca);
 	/* A new directory must not show what the whiteout hid. */
-	if (d_is_dir(temp)) {
+	if (!err && d_is_dir(temp)) {
 		err = lfs_do_setxattr(ofs, temp, LFS_XATTR_OPAQUE, "y", 1, 0);
 		if (!err)
 			lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
@@ -142,6 +209,8 @@ out_dput_upper:
 	dput(upper);
 out_unlock:
 	unlock_rename(ofs->workdir, upperdir);
+out_release:
+	lfs_create_acl_release(&ca);
 	return err;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
 #include <linux/xattr.h>
+#include <linux/posix_acl.h>
 #include <linux/cred.h>
 #include "lfs_entry.h"
 #include "compat.h"
@@ -197,6 +198,24 @@ static inline int lfs_do_removexattr(struct lfs_fs *ofs,
 	int err = vfs_removexattr(lfs_upper_idmap(ofs), dentry, name);
 
 	pr_debug("removexattr(%pd2, \"%s\") = %i\n", dentry, name, err);
+	return err;
+}
+
+static inline int lfs_do_set_acl(struct lfs_fs *ofs, struct dentry *dentry,
+				 const char *acl_name, struct posix_acl *acl)
+{
+	int err = vfs_set_acl(lfs_upper_idmap(ofs), dentry, acl_name, acl);
+
+	pr_debug("set_acl(%pd2, \"%s\") = %i\n", dentry, acl_name, err);
+	return err;
+}
+
+static inline int lfs_do_remove_acl(struct lfs_fs *ofs, struct dentry *dentry,
+				    const char *acl_name)
+{
+	int err = vfs_remove_acl(lfs_upper_idmap(ofs), dentry, acl_name);
+
+	pr_debug("remove_acl(%pd2, \"%s\") = %i\n", dentry, acl_name, err);
 	return err;
 }
 

@@ -334,6 +334,28 @@ static int lfs_workdir_cleanup(struct lfs_fs *ofs, struct inode *dir,
 	return err;
 }
 
+/*
+ * What work inherited from workdir must not reach the temp objects made
+ * in it: default and access ACLs and the setgid bit, as overlayfs's
+ * ovl_workdir_create(). No ACL there, or none supported, is fine.
+ */
+static int lfs_workdir_reset_attrs(struct lfs_fs *ofs, struct dentry *work)
+{
+	struct iattr attr = { .ia_valid = ATTR_MODE, .ia_mode = S_IFDIR | 0 };
+	int err;
+
+	err = lfs_do_remove_acl(ofs, work, XATTR_NAME_POSIX_ACL_DEFAULT);
+	if (err && err != -ENODATA && err != -EOPNOTSUPP)
+		return err;
+	err = lfs_do_remove_acl(ofs, work, XATTR_NAME_POSIX_ACL_ACCESS);
+	if (err && err != -ENODATA && err != -EOPNOTSUPP)
+		return err;
+	inode_lock(d_inode(work));
+	err = lfs_do_notify_change(ofs, work, &attr);
+	inode_unlock(d_inode(work));
+	return err;
+}
+
 /* Create an empty workdir/work, cleaning out an old one. */
 static struct dentry *lfs_workdir_create(struct lfs_fs *ofs)
 {
@@ -359,6 +381,8 @@ retry:
 		goto retry;
 	}
 	err = lfs_create_real(ofs, dir, work, LFS_CATTR(S_IFDIR | 0));
+	if (!err)
+		err = lfs_workdir_reset_attrs(ofs, work);
 	if (err) {
 		dput(work);
 		work = ERR_PTR(err);
