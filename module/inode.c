@@ -66,6 +66,14 @@ static void lfs_fill_inode(struct inode *inode, struct inode *realinode)
 
 	inode->i_mode = mode;
 	set_nlink(inode, realinode->i_nlink);
+	/*
+	 * The ACLs live on the real inode, which changes underneath (copy-up,
+	 * set_acl): never cache them here, ask lfs_get_inode_acl() each time.
+	 */
+#ifdef CONFIG_FS_POSIX_ACL
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
+#endif
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		inode->i_op = &lfs_file_inode_operations;
@@ -272,6 +280,7 @@ int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 {
 	struct inode *inode = d_inode(dentry);
 	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	struct inode *winode = NULL;
 	const struct cred *old_cred;
 	struct dentry *upper;
 	int err;
@@ -294,10 +303,20 @@ int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
 		attr->ia_valid &= ~ATTR_MODE;
 
+	upper = lfs_i_upper(inode);
+	/*
+	 * A size change needs write access to the real inode, which an
+	 * exec of it refuses (ETXTBSY), as in overlayfs.
+	 */
+	if (attr->ia_valid & ATTR_SIZE) {
+		winode = d_inode(upper);
+		err = get_write_access(winode);
+		if (err)
+			return err;
+	}
 	err = lfs_want_write(dentry->d_sb);
 	if (err)
-		return err;
-	upper = lfs_i_upper(inode);
+		goto out_put_write;
 	inode_lock(d_inode(upper));
 	old_cred = lfs_override_creds(dentry->d_sb);
 	err = lfs_do_notify_change(ofs, upper, attr);
@@ -306,6 +325,9 @@ int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		lfs_copyattr(inode);
 	inode_unlock(d_inode(upper));
 	lfs_drop_write(dentry->d_sb);
+out_put_write:
+	if (winode)
+		put_write_access(winode);
 	return err;
 }
 
@@ -338,6 +360,34 @@ static int lfs_xattr_get(struct dentry *dentry, struct inode *inode,
 	return res;
 }
 
+/*
+ * Whether a lower object has the xattr @name (@acl: the ACL), before a
+ * removal copies it up: removing what is not there is ENODATA and leaves
+ * the object in its layer, as overlayfs does. 0 if it has it.
+ */
+static int lfs_lower_has_xattr(struct dentry *dentry, const char *name,
+			       bool acl)
+{
+	struct posix_acl *real_acl;
+	const struct cred *old_cred;
+	struct path realpath;
+	int err;
+
+	lfs_real_path(d_inode(dentry), &realpath);
+	old_cred = lfs_override_creds(dentry->d_sb);
+	if (acl) {
+		real_acl = vfs_get_acl(mnt_idmap(realpath.mnt),
+				       realpath.dentry, name);
+		err = PTR_ERR_OR_ZERO(real_acl);
+		if (!err)
+			posix_acl_release(real_acl);
+	} else {
+		err = lfs_do_getxattr(&realpath, name, NULL, 0);
+	}
+	revert_creds(old_cred);
+	return err < 0 ? err : 0;
+}
+
 /* Set (@value) or remove (!@value) an xattr on the copied-up object. */
 static int lfs_xattr_set(struct dentry *dentry, struct inode *inode,
 			 const char *name, const void *value, size_t size,
@@ -348,6 +398,11 @@ static int lfs_xattr_set(struct dentry *dentry, struct inode *inode,
 	struct dentry *upper;
 	int err;
 
+	if (!value && !lfs_i_upper(inode)) {
+		err = lfs_lower_has_xattr(dentry, name, false);
+		if (err)
+			return err;
+	}
 	err = lfs_copy_up(dentry);
 	if (err)
 		return err;
@@ -514,18 +569,20 @@ struct posix_acl *lfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	return acl;
 }
 
-int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
-		struct posix_acl *acl, int type)
+static int lfs_set_or_remove_acl(struct dentry *dentry, struct inode *inode,
+				 struct posix_acl *acl, int type)
 {
 	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
 	const char *name = posix_acl_xattr_name(type);
-	struct inode *inode = d_inode(dentry);
 	const struct cred *old_cred;
 	struct dentry *upper;
 	int err;
 
-	if (!IS_POSIXACL(d_inode(lfs_dentry_real(dentry))))
-		return -EOPNOTSUPP;
+	if (!acl && !lfs_i_upper(inode)) {
+		err = lfs_lower_has_xattr(dentry, name, true);
+		if (err)
+			return err;
+	}
 	err = lfs_copy_up(dentry);
 	if (err)
 		return err;
@@ -535,9 +592,9 @@ int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	upper = lfs_i_upper(inode);
 	old_cred = lfs_override_creds(dentry->d_sb);
 	if (acl)
-		err = vfs_set_acl(lfs_upper_idmap(ofs), upper, name, acl);
+		err = lfs_do_set_acl(ofs, upper, name, acl);
 	else
-		err = vfs_remove_acl(lfs_upper_idmap(ofs), upper, name);
+		err = lfs_do_remove_acl(ofs, upper, name);
 	revert_creds(old_cred);
 	lfs_drop_write(dentry->d_sb);
 	/* An ACL can change the mode bits. */
@@ -545,16 +602,65 @@ int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	return err;
 }
 
-/* For generic_permission(): the real inode's ACL, also in RCU mode. */
+/* Called by the VFS with @dentry's inode locked, after its owner check. */
+int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct posix_acl *acl, int type)
+{
+	struct inode *inode = d_inode(dentry);
+	int err;
+
+	if (!IS_POSIXACL(d_inode(lfs_dentry_real(dentry))))
+		return -EOPNOTSUPP;
+	if (type == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
+		return acl ? -EACCES : 0;
+	if (!inode_owner_or_capable(&nop_mnt_idmap, inode))
+		return -EPERM;
+
+	/*
+	 * The real set_acl runs with the mounter's CAP_FSETID and so keeps
+	 * setgid where the caller may not (posix_acl_update_mode()): kill it
+	 * first, as overlayfs does (CVE-2016-7097).
+	 */
+	if (unlikely(inode->i_mode & S_ISGID) && type == ACL_TYPE_ACCESS &&
+	    !in_group_p(inode->i_gid) &&
+	    !capable_wrt_inode_uidgid(&nop_mnt_idmap, inode, CAP_FSETID)) {
+		struct iattr iattr = { .ia_valid = ATTR_KILL_SGID };
+
+		err = lfs_setattr(&nop_mnt_idmap, dentry, &iattr);
+		if (err)
+			return err;
+	}
+	return lfs_set_or_remove_acl(dentry, inode, acl, type);
+}
+
+/*
+ * For generic_permission() and posix_acl_create(): the real inode's ACL,
+ * read each time (the layerfs inode caches none, see lfs_fill_inode()).
+ * In RCU mode only what the real inode has cached, as overlayfs does.
+ */
 struct posix_acl *lfs_get_inode_acl(struct inode *inode, int type, bool rcu)
 {
-	struct inode *realinode = lfs_inode_real(inode);
+	const struct cred *old_cred;
+	struct inode *realinode;
+	struct posix_acl *acl;
+	struct path realpath;
 
-	if (!realinode || !IS_POSIXACL(realinode))
+	lfs_real_path(inode, &realpath);
+	if (!realpath.dentry)
+		return rcu ? ERR_PTR(-ECHILD) : NULL;
+	realinode = d_inode(realpath.dentry);
+	if (!IS_POSIXACL(realinode))
 		return NULL;
-	if (rcu)
+	if (rcu) {
+		/* The ACL of an idmapped layer would need a mapped clone. */
+		if (is_idmapped_mnt(realpath.mnt))
+			return ERR_PTR(-ECHILD);
 		return get_cached_acl_rcu(realinode, type);
-	return get_inode_acl(realinode, type);
+	}
+	old_cred = lfs_override_creds(inode->i_sb);
+	acl = get_inode_acl(realinode, type);
+	revert_creds(old_cred);
+	return acl;
 }
 
 static const struct inode_operations lfs_file_inode_operations = {
