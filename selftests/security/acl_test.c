@@ -15,7 +15,8 @@
  * - removing an xattr or ACL a lower object lacks is ENODATA and does not
  *   copy the object up.
  *
- * Every test runs on layerfs and on overlay with the same expectations.
+ * Every test runs on layerfs and on overlay with the same expectations,
+ * with the upper layer on tmpfs and on the ext4 scratch disk.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -143,6 +144,7 @@ FIXTURE(acl) {
 
 FIXTURE_VARIANT(acl) {
 	const char *fstype;
+	const char *disk;	/* upper on this scratch disk, or tmpfs */
 };
 
 FIXTURE_VARIANT_ADD(acl, layerfs) {
@@ -151,6 +153,14 @@ FIXTURE_VARIANT_ADD(acl, layerfs) {
 
 FIXTURE_VARIANT_ADD(acl, overlay) {
 	.fstype = "overlay",
+};
+
+FIXTURE_VARIANT_ADD(acl, layerfs_ext4) {
+	.fstype = "layerfs", .disk = "LAYERFS_SCRATCH_EXT4",
+};
+
+FIXTURE_VARIANT_ADD(acl, overlay_ext4) {
+	.fstype = "overlay", .disk = "LAYERFS_SCRATCH_EXT4",
 };
 
 FIXTURE_SETUP(acl)
@@ -162,7 +172,11 @@ FIXTURE_SETUP(acl)
 		     variant->fstype);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 1));
-	ASSERT_EQ(0, lu_rw_init(&self->rw, &self->s, NULL));
+	ret = lu_rw_init(&self->rw, &self->s, variant->disk);
+	if (ret == -ENODEV)
+		SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
+		     variant->disk);
+	ASSERT_EQ(0, ret);
 	umask(022);
 }
 
