@@ -242,6 +242,10 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	int err;
 
 	err = lfs_copy_xattr(ofs, &c->lowerpath, c->temp);
+	/* Append-only and immutable as protattr, as overlayfs. */
+	if (!err)
+		err = lfs_copy_fileattr(d_inode(c->dentry), &c->lowerpath,
+					c->temp);
 	/* "Copied up, origin unknown" in overlayfs's format. */
 	if (!err)
 		err = lfs_do_setxattr(ofs, c->temp, LFS_XATTR_ORIGIN, NULL, 0, 0);

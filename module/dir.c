@@ -875,4 +875,6 @@ const struct inode_operations lfs_dir_inode_operations = {
 	.get_inode_acl	= lfs_get_inode_acl,
 	.get_acl	= lfs_get_acl,
 	.set_acl	= lfs_set_acl,
+	.fileattr_get	= lfs_fileattr_get,
+	.fileattr_set	= lfs_fileattr_set,
 };

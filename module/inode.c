@@ -9,6 +9,7 @@
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/ratelimit.h>
+#include <linux/fileattr.h>
 #include "layerfs.h"
 
 void lfs_inode_init_once(void *foo)
@@ -20,8 +21,19 @@ void lfs_inode_init_once(void *foo)
 	spin_lock_init(&oi->cache_lock);
 }
 
-/* Inode flags that follow the real inode, as in overlayfs. */
-#define LFS_COPY_I_FLAGS (S_SYNC | S_NOATIME | S_APPEND | S_IMMUTABLE)
+/*
+ * Inode flags taken from the real inode when the layerfs inode is made,
+ * as in overlayfs. Append-only and immutable are not set on an upper
+ * inode (layerfs could not build or move objects under it): they are
+ * kept in trusted.overlay.protattr, in overlayfs's format.
+ */
+#define LFS_COPY_I_FLAGS	(S_SYNC | S_NOATIME | S_APPEND | S_IMMUTABLE)
+#define LFS_PROT_I_FLAGS	(S_APPEND | S_IMMUTABLE)
+#define LFS_COPY_FS_FLAGS	(FS_SYNC_FL | FS_NOATIME_FL)
+#define LFS_COPY_FSX_FLAGS	(FS_XFLAG_SYNC | FS_XFLAG_NOATIME)
+#define LFS_PROT_FS_FLAGS	(FS_APPEND_FL | FS_IMMUTABLE_FL)
+#define LFS_PROT_FSX_FLAGS	(FS_XFLAG_APPEND | FS_XFLAG_IMMUTABLE)
+#define LFS_PROTATTR_MAX	32
 
 /* Refresh ownership, mode, times and size from the real inode. */
 void lfs_copyattr(struct inode *inode)
@@ -47,8 +59,176 @@ void lfs_copyattr(struct inode *inode)
 	inode_set_mtime_to_ts(inode, inode_get_mtime(realinode));
 	inode_set_ctime_to_ts(inode, inode_get_ctime(realinode));
 	i_size_write(inode, i_size_read(realinode));
-	inode->i_flags = (inode->i_flags & ~LFS_COPY_I_FLAGS) |
-			 (realinode->i_flags & LFS_COPY_I_FLAGS);
+}
+
+/* Append-only and immutable of an upper object, from its protattr. */
+static void lfs_check_protattr(struct inode *inode, struct dentry *upper)
+{
+	struct lfs_fs *ofs = LFS_FS(inode->i_sb);
+	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upper };
+	u32 iflags = inode->i_flags & LFS_PROT_I_FLAGS;
+	char buf[LFS_PROTATTR_MAX + 1];
+	const struct cred *old_cred;
+	int res, n;
+
+	old_cred = lfs_override_creds(inode->i_sb);
+	res = lfs_do_getxattr(&path, LFS_XATTR_PROTATTR, buf, LFS_PROTATTR_MAX);
+	revert_creds(old_cred);
+	if (res < 0)
+		return;
+	for (n = 0; n < res; n++) {
+		if (buf[n] == 'a')
+			iflags |= S_APPEND;
+		else if (buf[n] == 'i')
+			iflags |= S_IMMUTABLE;
+		else
+			break;
+	}
+	if (!res || n < res)
+		pr_warn_ratelimited("incompatible protattr format (%pd2, len=%d)\n",
+				    upper, res);
+	else
+		inode_set_flags(inode, iflags, LFS_PROT_I_FLAGS);
+}
+
+/*
+ * Store the append-only and immutable flags of @fa in the protattr of
+ * @upper (remove it when they are cleared) and on @inode, and take them
+ * out of @fa, which then goes to the upper inode. Mounter's creds.
+ */
+static int lfs_set_protattr(struct inode *inode, struct dentry *upper,
+			    struct fileattr *fa)
+{
+	struct lfs_fs *ofs = LFS_FS(inode->i_sb);
+	char buf[LFS_PROTATTR_MAX];
+	int len = 0, err = 0;
+	u32 iflags = 0;
+
+	if (fa->flags & FS_APPEND_FL) {
+		buf[len++] = 'a';
+		iflags |= S_APPEND;
+	}
+	if (fa->flags & FS_IMMUTABLE_FL) {
+		buf[len++] = 'i';
+		iflags |= S_IMMUTABLE;
+	}
+	if (len) {
+		err = lfs_do_setxattr(ofs, upper, LFS_XATTR_PROTATTR, buf, len,
+				      0);
+		/* Not on the upper inode either: refuse, as overlayfs. */
+		if (err == -EOPNOTSUPP)
+			err = -EPERM;
+	} else if (inode->i_flags & LFS_PROT_I_FLAGS) {
+		err = lfs_do_removexattr(ofs, upper, LFS_XATTR_PROTATTR);
+		if (err == -EOPNOTSUPP || err == -ENODATA)
+			err = 0;
+	}
+	if (err)
+		return err;
+	inode_set_flags(inode, iflags, LFS_PROT_I_FLAGS);
+	fa->flags &= ~LFS_PROT_FS_FLAGS;
+	fa->fsx_xflags &= ~LFS_PROT_FSX_FLAGS;
+	return 0;
+}
+
+static int lfs_real_fileattr_get(const struct path *realpath,
+				 struct fileattr *fa)
+{
+	int err = vfs_fileattr_get(realpath->dentry, fa);
+
+	return err == -ENOIOCTLCMD ? -ENOTTY : err;
+}
+
+/*
+ * Copy-up: the flags of the lower object @old go to the temp copy @new,
+ * append-only and immutable as protattr. A filesystem without fileattr
+ * support on either side is no error, as in overlayfs.
+ */
+int lfs_copy_fileattr(struct inode *inode, const struct path *old,
+		      struct dentry *new)
+{
+	struct lfs_fs *ofs = LFS_FS(inode->i_sb);
+	struct path newpath = { .mnt = lfs_upper_mnt(ofs), .dentry = new };
+	struct fileattr oldfa = { .flags_valid = true };
+	struct fileattr newfa = { .flags_valid = true };
+	int err;
+
+	if (!(inode->i_flags & LFS_COPY_I_FLAGS) ||
+	    !(S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode)))
+		return 0;
+	err = lfs_real_fileattr_get(old, &oldfa);
+	if (err)
+		return err == -ENOTTY || err == -EINVAL ? 0 : err;
+	if (oldfa.flags & LFS_PROT_FS_FLAGS) {
+		err = lfs_set_protattr(inode, new, &oldfa);
+		if (err)
+			return err;
+	}
+	if (!(oldfa.flags & LFS_COPY_FS_FLAGS))
+		return 0;
+	err = lfs_real_fileattr_get(&newpath, &newfa);
+	if (err)
+		return err == -ENOTTY || err == -EINVAL ? 0 : err;
+	newfa.flags &= ~LFS_COPY_FS_FLAGS;
+	newfa.flags |= oldfa.flags & LFS_COPY_FS_FLAGS;
+	newfa.fsx_xflags &= ~LFS_COPY_FSX_FLAGS;
+	newfa.fsx_xflags |= oldfa.fsx_xflags & LFS_COPY_FSX_FLAGS;
+	return vfs_fileattr_set(lfs_upper_idmap(ofs), new, &newfa);
+}
+
+int lfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+{
+	struct inode *inode = d_inode(dentry);
+	const struct cred *old_cred;
+	struct path realpath;
+	int err;
+
+	lfs_real_path(inode, &realpath);
+	old_cred = lfs_override_creds(inode->i_sb);
+	err = lfs_real_fileattr_get(&realpath, fa);
+	revert_creds(old_cred);
+	/* What protattr (or the lower inode) says. */
+	if (inode->i_flags & S_APPEND) {
+		fa->flags |= FS_APPEND_FL;
+		fa->fsx_xflags |= FS_XFLAG_APPEND;
+	}
+	if (inode->i_flags & S_IMMUTABLE) {
+		fa->flags |= FS_IMMUTABLE_FL;
+		fa->fsx_xflags |= FS_XFLAG_IMMUTABLE;
+	}
+	return err;
+}
+
+/* Called by the VFS with the inode locked, after its permission checks. */
+int lfs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
+		     struct fileattr *fa)
+{
+	struct inode *inode = d_inode(dentry);
+	struct lfs_fs *ofs = LFS_FS(inode->i_sb);
+	const struct cred *old_cred;
+	struct dentry *upper;
+	unsigned int flags;
+	int err;
+
+	err = lfs_copy_up(dentry);
+	if (err)
+		return err;
+	err = lfs_want_write(inode->i_sb);
+	if (err)
+		return err;
+	upper = lfs_i_upper(inode);
+	old_cred = lfs_override_creds(inode->i_sb);
+	err = lfs_set_protattr(inode, upper, fa);
+	if (!err)
+		err = vfs_fileattr_set(lfs_upper_idmap(ofs), upper, fa);
+	revert_creds(old_cred);
+	lfs_drop_write(inode->i_sb);
+
+	flags = d_inode(upper)->i_flags & LFS_COPY_I_FLAGS;
+	flags |= inode->i_flags & LFS_PROT_I_FLAGS;
+	inode_set_flags(inode, flags, LFS_COPY_I_FLAGS);
+	lfs_copyattr(inode);
+	return err;
 }
 
 static const struct address_space_operations lfs_aops = {
@@ -93,6 +273,10 @@ static void lfs_fill_inode(struct inode *inode, struct inode *realinode)
 		break;
 	}
 	lfs_copyattr(inode);
+	inode_set_flags(inode, realinode->i_flags & LFS_COPY_I_FLAGS,
+			LFS_COPY_I_FLAGS);
+	if (lfs_i_upper(inode))
+		lfs_check_protattr(inode, lfs_i_upper(inode));
 }
 
 /*
@@ -671,6 +855,8 @@ static const struct inode_operations lfs_file_inode_operations = {
 	.get_inode_acl	= lfs_get_inode_acl,
 	.get_acl	= lfs_get_acl,
 	.set_acl	= lfs_set_acl,
+	.fileattr_get	= lfs_fileattr_get,
+	.fileattr_set	= lfs_fileattr_set,
 };
 
 static const struct inode_operations lfs_symlink_inode_operations = {

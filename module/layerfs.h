@@ -31,6 +31,7 @@
 #define LFS_XATTR_WHITEOUT	LFS_XATTR_PREFIX "whiteout"
 #define LFS_XATTR_ORIGIN	LFS_XATTR_PREFIX "origin"
 #define LFS_XATTR_IMPURE	LFS_XATTR_PREFIX "impure"
+#define LFS_XATTR_PROTATTR	LFS_XATTR_PREFIX "protattr"
 
 /* Name of the directory layerfs owns inside workdir, as overlayfs. */
 #define LFS_WORKDIR_NAME	"work"
@@ -302,6 +303,12 @@ int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 		struct posix_acl *acl, int type);
 int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		struct iattr *attr);
+struct fileattr;
+int lfs_copy_fileattr(struct inode *inode, const struct path *old,
+		      struct dentry *new);
+int lfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int lfs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
+		     struct fileattr *fa);
 extern const struct xattr_handler * const lfs_xattr_handlers[];
 
 /* dir.c */
