@@ -254,6 +254,7 @@ bool lfs_dentry_weird(struct dentry *dentry);
 /* params.c */
 int lfs_init_fs_context(struct fs_context *fc);
 int lfs_show_options(struct seq_file *m, struct dentry *dentry);
+int lfs_resolve_layer(struct fs_context *fc);
 extern const struct fs_parameter_spec lfs_parameter_spec[];
 
 /* super.c */

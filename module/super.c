@@ -569,6 +569,9 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct dentry *root;
 	int err;
 
+	err = lfs_resolve_layer(fc);
+	if (err)
+		return err;
 	if (!ctx->nr)
 		return invalfc(fc, "missing lowerdir or layer");
 
