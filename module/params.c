@@ -171,6 +171,13 @@ static int lfs_check_dir(struct fs_context *fc, const struct path *path,
 	if (lfs_dentry_weird(path->dentry))
 		return lfs_invalfc(fc, "%s: filesystem on %s not supported",
 				   opt, name);
+	/*
+	 * layerfs would map the owners of an idmapped layer but not the
+	 * ids in its POSIX ACLs: refuse it rather than half support it.
+	 */
+	if (is_idmapped_mnt(path->mnt))
+		return lfs_invalfc(fc, "%s: idmapped mount %s not supported",
+				   opt, name);
 	return 0;
 }
 
