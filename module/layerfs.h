@@ -260,6 +260,7 @@ extern const struct fs_parameter_spec lfs_parameter_spec[];
 /* super.c */
 struct lfs_fs_context;
 int lfs_fill_super(struct super_block *sb, struct fs_context *fc);
+bool lfs_is_trap(const struct lfs_fs *ofs, const struct inode *inode);
 void lfs_free_fs(struct lfs_fs *ofs);
 
 /* namei.c */
