@@ -132,6 +132,8 @@ struct userns_result {
 	int unknown;		/* fsconfig layer=<not registered> */
 	int create_known;	/* FSCONFIG_CMD_CREATE */
 	int create_unknown;
+	int mount_known;	/* mount(2) -o layer=... */
+	int mount_unknown;
 };
 
 /*
@@ -139,9 +141,10 @@ struct userns_result {
  * the deletion while they are open, then tries to create.
  */
 static void userns_child(const char *known, const char *unknown,
-			 int report, int go)
+			 const char *mnt, int report, int go)
 {
 	struct userns_result r = { 0 };
+	char data[64];
 	int fd1 = -1, fd2 = -1;
 	char c;
 
@@ -162,6 +165,11 @@ static void userns_child(const char *known, const char *unknown,
 	if (!r.enter && !r.fsopen) {
 		r.create_known = lu_fsconfig_create(fd1);
 		r.create_unknown = lu_fsconfig_create(fd2);
+		/* the legacy mount(2) parses the options before it checks too */
+		snprintf(data, sizeof(data), "layer=%s", known);
+		r.mount_known = lu_mount_data("layerfs", mnt, 0, data);
+		snprintf(data, sizeof(data), "layer=%s", unknown);
+		r.mount_unknown = lu_mount_data("layerfs", mnt, 0, data);
 	}
 	if (write(report, &r, sizeof(r)) != sizeof(r))
 		_exit(4);
@@ -181,7 +189,8 @@ TEST_F(userns, layer_option_in_a_userns_is_no_oracle_and_pins_nothing)
 	if (!pid) {
 		close(report[0]);
 		close(go[1]);
-		userns_child(self->name, self->unknown, report[1], go[0]);
+		userns_child(self->name, self->unknown, self->s.mnt, report[1],
+			     go[0]);
 	}
 	close(report[1]);
 	close(go[0]);
@@ -210,6 +219,8 @@ TEST_F(userns, layer_option_in_a_userns_is_no_oracle_and_pins_nothing)
 	ASSERT_EQ(sizeof(r), read(report[0], &r, sizeof(r)));
 	EXPECT_EQ(-EPERM, r.create_known);
 	EXPECT_EQ(-EPERM, r.create_unknown);
+	EXPECT_EQ(-EPERM, r.mount_known);
+	EXPECT_EQ(-EPERM, r.mount_unknown);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	close(report[0]);
