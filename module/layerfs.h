@@ -274,11 +274,13 @@ bool lfs_dentry_weird(struct dentry *dentry);
 /* params.c */
 int lfs_init_fs_context(struct fs_context *fc);
 int lfs_show_options(struct seq_file *m, struct dentry *dentry);
+int lfs_resolve_layer(struct fs_context *fc);
 extern const struct fs_parameter_spec lfs_parameter_spec[];
 
 /* super.c */
 struct lfs_fs_context;
 int lfs_fill_super(struct super_block *sb, struct fs_context *fc);
+bool lfs_is_trap(const struct lfs_fs *ofs, const struct inode *inode);
 void lfs_free_fs(struct lfs_fs *ofs);
 
 /* namei.c */

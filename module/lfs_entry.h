@@ -86,6 +86,9 @@ struct lfs_fs {
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
 	long namelen;			/* longest name any layer takes */
 	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
+	/* Real inodes of layer roots, upper, work dirs; sorted (super.c) */
+	unsigned long *traps;
+	unsigned int nr_traps;
 	/* Observability (netlink.c): */
 	u64 id;				/* mount id, unique while loaded */
 	dev_t dev;

@@ -68,6 +68,12 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 		return 0;
 	}
 
+	/* Walked into a layer root, the upper or the work dir: a loop. */
+	if (lfs_is_trap(LFS_FS(c->sb), d_inode(this))) {
+		dput(this);
+		return -ELOOP;
+	}
+
 	val = lfs_get_opaque_val(&path);
 	if (val == 'y') {
 		c->stop = true;

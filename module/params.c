@@ -15,8 +15,12 @@
 
 /*
  * Errors are reported through the fs_context log (read back from the
- * fsopen fd) and, when there is such a log, also to the kernel log so
- * that every refused mount leaves a line naming the option.
+ * fsopen fd) and, rate-limited, to the kernel log, so that a refused
+ * mount leaves a line naming the option. Options are parsed before the
+ * VFS checks the caller's capability (any user may get here through a
+ * user namespace): the kernel log line must not be unbounded, and the
+ * legacy mount(2) path, which has no log, must not fall back to the
+ * unlimited printk of logfc().
  */
 static __printf(2, 3) int lfs_invalfc(struct fs_context *fc,
 				      const char *fmt, ...)
@@ -27,14 +31,15 @@ static __printf(2, 3) int lfs_invalfc(struct fs_context *fc,
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	if (fc->log.log)
-		pr_err("%pV\n", &vaf);
+	pr_err_ratelimited("%pV\n", &vaf);
 	va_end(args);
 
-	va_start(args, fmt);
-	vaf.va = &args;
-	logfc(fc->log.log, fc->log.prefix, 'e', "%pV", &vaf);
-	va_end(args);
+	if (fc->log.log) {
+		va_start(args, fmt);
+		vaf.va = &args;
+		logfc(fc->log.log, fc->log.prefix, 'e', "%pV", &vaf);
+		va_end(args);
+	}
 	return -EINVAL;
 }
 
@@ -166,6 +171,13 @@ static int lfs_check_dir(struct fs_context *fc, const struct path *path,
 	if (lfs_dentry_weird(path->dentry))
 		return lfs_invalfc(fc, "%s: filesystem on %s not supported",
 				   opt, name);
+	/*
+	 * layerfs would map the owners of an idmapped layer but not the
+	 * ids in its POSIX ACLs: refuse it rather than half support it.
+	 */
+	if (is_idmapped_mnt(path->mnt))
+		return lfs_invalfc(fc, "%s: idmapped mount %s not supported",
+				   opt, name);
 	return 0;
 }
 
@@ -174,12 +186,12 @@ static char *lfs_path_name(const struct path *path)
 {
 	char *buf, *p, *name = NULL;
 
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	buf = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return NULL;
 	p = d_path(path, buf, PATH_MAX);
 	if (!IS_ERR(p))
-		name = kstrdup(p, GFP_KERNEL);
+		name = kstrdup(p, GFP_KERNEL_ACCOUNT);
 	kfree(buf);
 	return name;
 }
@@ -205,7 +217,7 @@ static int lfs_lookup_layer_param(struct fs_context *fc,
 	}
 
 	if (param->type == fs_value_is_string)
-		*name = kstrdup(param->string, GFP_KERNEL);
+		*name = kstrdup(param->string, GFP_KERNEL_ACCOUNT);
 	else
 		*name = lfs_path_name(path);
 	if (!*name) {
@@ -302,8 +314,8 @@ static int lfs_parse_lowerdir(struct fs_context *fc, const char *value)
 	if (!*value)
 		return lfs_invalfc(fc, "lowerdir: empty value");
 
-	dup = kstrdup(value, GFP_KERNEL);
-	ctx->lowerdir_all = kstrdup(value, GFP_KERNEL);
+	dup = kstrdup(value, GFP_KERNEL_ACCOUNT);
+	ctx->lowerdir_all = kstrdup(value, GFP_KERNEL_ACCOUNT);
 	if (!dup || !ctx->lowerdir_all) {
 		kfree(dup);
 		return -ENOMEM;
@@ -317,7 +329,7 @@ static int lfs_parse_lowerdir(struct fs_context *fc, const char *value)
 
 	for (i = 0, iter = dup; !err && i < nr; i++, iter += strlen(iter) + 1) {
 		struct path path;
-		char *name = kstrdup(iter, GFP_KERNEL);
+		char *name = kstrdup(iter, GFP_KERNEL_ACCOUNT);
 
 		if (!name) {
 			err = -ENOMEM;
@@ -344,35 +356,61 @@ static int lfs_parse_lowerdir(struct fs_context *fc, const char *value)
 	return err;
 }
 
-/* layer=NAME: stack NAME and its ancestors from the registry. */
+/*
+ * layer=NAME: only the name is kept here. Options are parsed before the
+ * VFS checks that the caller may mount, so the registry is not touched
+ * until lfs_resolve_layer() runs from fill_super: an unprivileged caller
+ * learns nothing about which names exist and pins nothing.
+ */
 static int lfs_parse_layer(struct fs_context *fc, const char *name)
 {
 	struct lfs_fs_context *ctx = fc->fs_private;
-	struct lfs_reg_chain *chain;
-	unsigned int i;
-	int err = 0;
 
 	if (ctx->nr || ctx->lowerdir_all)
 		return lfs_invalfc(fc, "layer and lowerdir cannot be mixed");
 	if (ctx->layer)
 		return lfs_invalfc(fc, "layer given twice");
 	if (!lfs_reg_valid_name(name, LAYERFS_NAME_SIZE))
-		return lfs_invalfc(fc, "layer: invalid name \"%s\"", name);
+		return lfs_invalfc(fc, "layer: invalid name");
 
-	chain = lfs_reg_get_chain(name);
+	ctx->layer = kstrdup(name, GFP_KERNEL_ACCOUNT);
+	if (!ctx->layer)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Called by lfs_fill_super(), after the VFS's capability check: pin the
+ * chain of layer=NAME and add its layers as the lower layers. The
+ * registry is root's (its device node is 0600 root): a mount by name
+ * needs CAP_SYS_ADMIN in the initial user namespace, whatever namespace
+ * the mount is made in.
+ */
+int lfs_resolve_layer(struct fs_context *fc)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	struct lfs_reg_chain *chain;
+	unsigned int i;
+	int err = 0;
+
+	if (!ctx->layer)
+		return 0;
+	if (!capable(CAP_SYS_ADMIN)) {
+		errorfc(fc, "layer: needs CAP_SYS_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
+
+	chain = lfs_reg_get_chain(ctx->layer);
 	if (IS_ERR(chain)) {
-		lfs_invalfc(fc, "layer: %s is not registered", name);
+		errorfc(fc, "layer: %s is not registered", ctx->layer);
 		return PTR_ERR(chain);
 	}
 	ctx->chain = chain;
-	ctx->layer = kstrdup(name, GFP_KERNEL);
-	if (!ctx->layer)
-		return -ENOMEM;
 
 	for (i = 0; !err && i < chain->nr; i++) {
 		struct path path = *lfs_reg_layer_path(chain->layers[i]);
 		char *lname = kstrdup(lfs_reg_layer_name(chain->layers[i]),
-				      GFP_KERNEL);
+				      GFP_KERNEL_ACCOUNT);
 
 		if (!lname)
 			return -ENOMEM;
@@ -495,7 +533,7 @@ int lfs_init_fs_context(struct fs_context *fc)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
-	ofs = kzalloc(sizeof(*ofs), GFP_KERNEL);
+	ofs = kzalloc(sizeof(*ofs), GFP_KERNEL_ACCOUNT);
 	if (!ofs) {
 		kfree(ctx);
 		return -ENOMEM;

@@ -73,6 +73,7 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	if (mounts)
 		kern_unmount_array(mounts, ofs->numlayer);
 	kvfree(ofs->layers);
+	kvfree(ofs->traps);
 	kfree(ofs->fs_sb);
 	if (ofs->config.lowerdirs) {
 		for (i = 0; i < ofs->numlayer; i++)
@@ -176,56 +177,108 @@ static int lfs_cmp_ptr(const void *a, const void *b)
 }
 
 /*
- * Refuse a layer given twice or nested inside another layer: lookups
- * would loop through it. Same errno as overlayfs (ELOOP). Layer root
- * inodes are sorted so that 4096 layers check in O(n log n).
+ * Is @inode the real root of a layer, the upper dir or the work dir of
+ * this mount? A lookup that meets one of them has walked from one layer
+ * into another (overlayfs's trap inodes): -ELOOP, as overlayfs. The
+ * traps hold no references: the layers, workbasedir and workdir are
+ * held by the superblock for its whole life.
  */
-static int lfs_check_overlap(struct fs_context *fc,
-			     struct lfs_fs_context *ctx)
+bool lfs_is_trap(const struct lfs_fs *ofs, const struct inode *inode)
 {
-	unsigned long *roots;
-	unsigned int i;
-	int err = 0;
+	unsigned long key = (unsigned long)inode;
 
-	roots = kvmalloc_array(ctx->nr, sizeof(*roots), GFP_KERNEL);
-	if (!roots)
+	return ofs->nr_traps &&
+	       bsearch(&key, ofs->traps, ofs->nr_traps, sizeof(*ofs->traps),
+		       lfs_cmp_ptr);
+}
+
+/* Sorted real inodes of the layer roots, upper, workdir and work. */
+static int lfs_setup_traps(struct lfs_fs *ofs, struct lfs_fs_context *ctx)
+{
+	unsigned long *traps;
+	unsigned int i, n = 0;
+
+	traps = kvmalloc_array(ctx->nr + 3, sizeof(*traps), GFP_KERNEL);
+	if (!traps)
 		return -ENOMEM;
 	for (i = 0; i < ctx->nr; i++)
-		roots[i] = (unsigned long)d_inode(ctx->lower[i].path.dentry);
-	sort(roots, ctx->nr, sizeof(*roots), lfs_cmp_ptr, NULL);
-
-	for (i = 1; i < ctx->nr; i++) {
-		if (roots[i] == roots[i - 1]) {
-			errorfc(fc, "conflicting lowerdir path");
-			err = -ELOOP;
-			goto out;
-		}
+		traps[n++] = (unsigned long)d_inode(ctx->lower[i].path.dentry);
+	if (lfs_upper_mnt(ofs)) {
+		traps[n++] = (unsigned long)d_inode(lfs_upper_mnt(ofs)->mnt_root);
+		traps[n++] = (unsigned long)d_inode(ofs->workbasedir);
+		traps[n++] = (unsigned long)d_inode(ofs->workdir);
 	}
+	sort(traps, n, sizeof(*traps), lfs_cmp_ptr, NULL);
+	ofs->traps = traps;
+	ofs->nr_traps = n;
+	return 0;
+}
 
-	for (i = 0; i < ctx->nr && !err; i++) {
-		struct dentry *next = dget(ctx->lower[i].path.dentry);
-		struct dentry *parent = dget_parent(next);
+/* The first lower layer whose root is @key, for messages. */
+static const char *lfs_lower_name(struct lfs_fs_context *ctx,
+				  unsigned long key)
+{
+	unsigned int i;
 
-		while (parent != next) {
-			unsigned long key = (unsigned long)d_inode(parent);
+	for (i = 0; i < ctx->nr; i++)
+		if ((unsigned long)d_inode(ctx->lower[i].path.dentry) == key)
+			return ctx->lower[i].name;
+	return "";
+}
 
-			if (bsearch(&key, roots, ctx->nr, sizeof(*roots),
-				    lfs_cmp_ptr)) {
-				errorfc(fc, "overlapping lowerdir path %s",
-					ctx->lower[i].name);
-				err = -ELOOP;
-				break;
-			}
-			dput(next);
-			next = parent;
-			parent = dget_parent(next);
-		}
-		dput(parent);
+/* Is a proper ancestor of @dentry a trap? */
+static bool lfs_below_trap(struct lfs_fs *ofs, struct dentry *dentry)
+{
+	struct dentry *next = dget(dentry);
+	struct dentry *parent = dget_parent(next);
+	bool found = false;
+
+	while (parent != next && !found) {
+		found = lfs_is_trap(ofs, d_inode(parent));
 		dput(next);
+		next = parent;
+		parent = dget_parent(next);
 	}
-out:
-	kvfree(roots);
-	return err;
+	dput(parent);
+	dput(next);
+	return found;
+}
+
+/*
+ * Refuse a lower layer given twice, that is the upper or work dir, or
+ * that lies inside another layer, the upper or the work dir: lookups
+ * would loop through it or show layerfs's own work files. Same errno as
+ * overlayfs (ELOOP, ovl_check_overlapping_layers()). An upper or work
+ * dir inside a lower layer mounts, as on overlayfs, and is met by
+ * lfs_is_trap() at lookup. The traps are sorted so that 4096 layers
+ * check in O(n log n).
+ */
+static int lfs_check_overlap(struct fs_context *fc, struct lfs_fs *ofs,
+			     struct lfs_fs_context *ctx)
+{
+	unsigned int i;
+	int err;
+
+	err = lfs_setup_traps(ofs, ctx);
+	if (err)
+		return err;
+
+	for (i = 1; i < ofs->nr_traps; i++) {
+		if (ofs->traps[i] == ofs->traps[i - 1]) {
+			errorfc(fc, "conflicting lowerdir path %s",
+				lfs_lower_name(ctx, ofs->traps[i]));
+			return -ELOOP;
+		}
+	}
+
+	for (i = 0; i < ctx->nr; i++) {
+		if (lfs_below_trap(ofs, ctx->lower[i].path.dentry)) {
+			errorfc(fc, "overlapping lowerdir path %s",
+				ctx->lower[i].name);
+			return -ELOOP;
+		}
+	}
+	return 0;
 }
 
 static int lfs_get_lower_layers(struct super_block *sb,
@@ -237,7 +290,7 @@ static int lfs_get_lower_layers(struct super_block *sb,
 	unsigned int i;
 	int err;
 
-	err = lfs_check_overlap(fc, ctx);
+	err = lfs_check_overlap(fc, ofs, ctx);
 	if (err)
 		return err;
 
@@ -593,6 +646,9 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct dentry *root;
 	int err;
 
+	err = lfs_resolve_layer(fc);
+	if (err)
+		return err;
 	if (!ctx->nr)
 		return invalfc(fc, "missing lowerdir or layer");
 
