@@ -86,7 +86,7 @@ static int kern_probe_alias(struct kmod_ctx *ctx)
 		return -1;
 	}
 	if (!list) {
-		warnx("no module provides %s (not installed? use --module PATH or LAYERFS_KO)",
+		warnx("no module provides %s (not installed? use --module FILE)",
 		      LAYERFS_MODULE_ALIAS);
 		return -1;
 	}

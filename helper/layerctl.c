@@ -1032,7 +1032,7 @@ static noreturn void usage(void)
 	printf(" -r, --root <dir>      Docker data root (default %s)\n",
 	       DEFAULT_ROOT);
 	printf(" -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n");
-	printf("                       (default $LAYERFS_KO, else alias fs-layerfs)\n");
+	printf("                       (default: the installed module, alias fs-layerfs)\n");
 	printf(" -j, --json            JSON output\n");
 	printf(" -u, --upper <dir>     upper directory of an image mount\n");
 	printf(" -w, --work <dir>      work directory of an image mount\n");
@@ -1123,7 +1123,6 @@ int main(int argc, char **argv)
 {
 	struct ctl ctl = {
 		.root = DEFAULT_ROOT,
-		.module = getenv("LAYERFS_KO"),
 		.fd = -1,
 	};
 	const struct cmd *c;

@@ -12,7 +12,8 @@
  *
  * Environment (selftests/run sets it): LAYERFS_KO (default
  * <repo>/layerfs.ko) is the module layerctl loads when /dev/layerfs is
- * missing; LAYERCTL and MKSTORE override <repo>/helper/layerctl and
+ * missing (passed as --module: layerctl itself ignores LAYERFS_KO);
+ * LAYERCTL and MKSTORE override <repo>/helper/layerctl and
  * <repo>/scripts/mkstore; LAYERFS_SRC is the repository.
  */
 
@@ -48,6 +49,7 @@
 /* ---- running commands --------------------------------------------------- */
 
 static char repo[PATH_MAX], layerctl[PATH_MAX], mkstore[PATH_MAX];
+static char modopt[PATH_MAX + 16];	/* " --module $LAYERFS_KO", or "" */
 
 /*
  * The repository: $LAYERFS_SRC (selftests/run sets it), else the first
@@ -398,8 +400,10 @@ static bool have_module(void)
 	if (!getenv("LAYERFS_KO") &&
 	    !access(P(path, "%s/layerfs.ko", repo), R_OK))
 		setenv("LAYERFS_KO", path, 1);
-	if (getenv("LAYERFS_KO") && !access(getenv("LAYERFS_KO"), R_OK))
+	if (getenv("LAYERFS_KO") && !access(getenv("LAYERFS_KO"), R_OK)) {
+		P(modopt, " --module %s", getenv("LAYERFS_KO"));
 		return true;
+	}
 	return !access("/dev/layerfs", F_OK);
 }
 
@@ -470,10 +474,13 @@ FIXTURE_TEARDOWN(store)
 	rmdir(self->dir);
 }
 
-/* layerctl with the fixture's store; its exit status, output in out. */
+/*
+ * layerctl with the fixture's store (and the module to load, if need
+ * be); its exit status, output in out.
+ */
 #define LAYERCTL(fmt, ...)						\
-	RUN(self->out, "%s --root %s " fmt, layerctl, self->root,	\
-	    ##__VA_ARGS__)
+	RUN(self->out, "%s --root %s%s " fmt, layerctl, self->root,	\
+	    modopt, ##__VA_ARGS__)
 
 /*
  * An overlayfs mount of the store as dockerd makes it: lowerdir= is
@@ -1143,6 +1150,28 @@ TEST_F(store, mount_loads_the_module_when_it_is_missing)
 		TH_LOG("%s", self->out);
 	EXPECT_NE(NULL, strstr(self->out, "loading"));
 	EXPECT_EQ(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+}
+
+/*
+ * layerctl runs as root: a module file named in its environment is no
+ * reason to insert it. Only --module FILE is.
+ */
+TEST_F(store, layerfs_ko_in_the_environment_is_not_loaded_without_module)
+{
+	if (!modopt[0])
+		SKIP(return, "no layerfs.ko to load (LAYERFS_KO)");
+	if (syscall(SYS_delete_module, "layerfs", O_NONBLOCK) &&
+	    errno != ENOENT)
+		SKIP(return, "layerfs is in use elsewhere and cannot be unloaded: %s",
+		     strerror(errno));
+	ASSERT_NE(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_EQ(3, RUN(self->out, "LAYERFS_KO=%s %s --root %s -v mount demo %s",
+			 getenv("LAYERFS_KO"), layerctl, self->root, self->a))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(self->a));
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
 	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
 }
 
