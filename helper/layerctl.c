@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -96,9 +97,24 @@ static void store_or_die(struct ctl *ctl)
 		errx(EXIT_STORE, "%s", ctl->st.err);
 }
 
+/*
+ * A resolved chain holds two descriptors per layer (see store.h), and
+ * a chain may be STORE_MAX_DEPTH deep: allow what the hard limit allows.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void resolve_or_die(struct ctl *ctl, const char *what,
 			   struct store_chain *c)
 {
+	raise_nofile();
 	store_or_die(ctl);
 	if (store_resolve(&ctl->st, what, c))
 		errx(EXIT_STORE, "%s", ctl->st.err);
@@ -266,28 +282,27 @@ static void explain_add_error(struct ctl *ctl, const struct store_layer *l,
 	}
 }
 
-/* Register @c bottom-up; already registered identical layers are no-ops. */
+/*
+ * Register @c bottom-up; already registered identical layers are no-ops.
+ * Each layer is the diff directory store_resolve() verified, passed by
+ * the descriptor it was verified through: never looked up again by path.
+ */
 static void register_chain(struct ctl *ctl, const struct store_chain *c)
 {
 	struct layerfs_layer_info info;
 	const struct store_layer *l;
-	char rel[PATH_MAX], path[PATH_MAX];
-	int dirfd, e;
+	char path[PATH_MAX];
 	bool known;
 	size_t i;
+	int e;
 
 	for (i = 0; i < c->nr; i++) {
 		l = &c->layers[i];
-		snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
 		store_layer_path(&ctl->st, l, path, sizeof(path));
-		dirfd = store_open_dir(&ctl->st, rel, true);
-		if (dirfd < 0)
-			errx(EXIT_STORE, "%s", ctl->st.err);
 		known = ctl->verbose && !kern_get_layer(ctl->fd, l->name, &info);
-		e = -kern_add_layer(ctl->fd, dirfd, l->name, l->parent,
+		e = -kern_add_layer(ctl->fd, l->diff_fd, l->name, l->parent,
 				    l->diff_id, l->chain_id,
 				    l->init ? 0 : LAYERFS_ADD_VERIFY_CHAIN);
-		close(dirfd);
 		if (e) {
 			explain_add_error(ctl, l, path, e);
 			exit(EXIT_KERNEL);
@@ -304,19 +319,6 @@ static int open_user_dir(const char *path)
 
 	if (fd < 0)
 		err(EXIT_USAGE, "%s", path);
-	return fd;
-}
-
-static int open_store_dir(struct ctl *ctl, const char *mount_id,
-			  const char *sub)
-{
-	char rel[PATH_MAX];
-	int fd;
-
-	snprintf(rel, sizeof(rel), "overlay2/%s/%s", mount_id, sub);
-	fd = store_open_dir(&ctl->st, rel, false);
-	if (fd < 0)
-		errx(EXIT_STORE, "%s", ctl->st.err);
 	return fd;
 }
 
@@ -343,8 +345,9 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 			    argv[0]);
 
 	if (c.kind == STORE_CONTAINER) {
-		m.upper_fd = open_store_dir(ctl, c.mount_id, "diff");
-		m.work_fd = open_store_dir(ctl, c.mount_id, "work");
+		/* Verified by store_resolve(), held open since. */
+		m.upper_fd = c.upper_fd;
+		m.work_fd = c.work_fd;
 		snprintf(short_id, sizeof(short_id), "%.12s", c.id);
 		m.source = short_id;
 	} else {
@@ -365,7 +368,7 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	if (!ret && ctl->verbose)
 		warnx("mounted %s on %s (layer=%s%s)", argv[0], argv[1],
 		      m.layer, m.upper_fd < 0 ? ", read-only" : "");
-	if (m.upper_fd >= 0) {
+	if (m.upper_fd >= 0 && c.kind != STORE_CONTAINER) {
 		close(m.upper_fd);
 		close(m.work_fd);
 	}

@@ -1153,6 +1153,59 @@ TEST_F(store, mount_loads_the_module_when_it_is_missing)
 	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
 }
 
+/* ---- checks and use: nothing swapped in between is used ----------------- */
+
+/*
+ * Build swap_shim.so (selftests/layerctl/swap_shim.c) into the scratch
+ * directory: layerctl run with it swaps two directories at one chosen
+ * moment. 0, or -1 with the reason in out.
+ */
+static int build_shim(struct _test_data_store *self, char *so, size_t size)
+{
+	if (snprintf(so, size, "%s/swap_shim.so", self->dir) >= (int)size)
+		return -1;
+	return RUN(self->out, "cc -shared -fPIC -O2 -o %s %s/selftests/layerctl/swap_shim.c -ldl",
+		   so, repo) ? -1 : 0;
+}
+
+/* layerctl under the shim: swap @a and @b at @at, then go on. */
+#define LAYERCTL_SWAPPED(so, at, a, b, fmt, ...)			\
+	RUN(self->out, "LD_PRELOAD=%s LFS_SWAP_AT=%s LFS_SWAP_A=%s LFS_SWAP_B=%s "\
+	    "%s --root %s%s " fmt, so, at, a, b, layerctl, self->root,	\
+	    modopt, ##__VA_ARGS__)
+
+/*
+ * overlay2/<top> is exchanged with a look-alike (the same link and
+ * lower files, one more file in its diff) after layerctl has verified
+ * the store and before it registers anything: the layer registered and
+ * mounted is the one verified. (layerctl before the fix looked the diff
+ * directory up again by path and mounted the look-alike.)
+ */
+TEST_F(store, mount_uses_the_verified_layer_not_one_swapped_in_after_the_check)
+{
+	char so[PATH_MAX], top[PATH_MAX], decoy[PATH_MAX + 8], p[PATH_MAX];
+
+	if (build_shim(self, so, sizeof(so)))
+		SKIP(return, "cannot build the LD_PRELOAD shim: %.200s", self->out);
+	P(top, "%s/overlay2/%s", self->root, self->l[NLAYERS - 1].cache);
+	P(decoy, "%s.decoy", top);
+	ASSERT_EQ(0, RUN(self->out, "cp -a %s %s && echo decoy > %s/diff/decoy",
+			 top, decoy, decoy)) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, LAYERCTL_SWAPPED(so, "open-ctl", top, decoy, "mount demo %s",
+				      self->a)) TH_LOG("%s", self->out);
+	ASSERT_NE(NULL, strstr(self->out, "swap_shim: open-ctl: swapped"))
+		TH_LOG("the swap did not happen: %s", self->out);
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+	EXPECT_NE(0, access(P(p, "%s/decoy", self->a), F_OK))
+		TH_LOG("the look-alike swapped in after the check was mounted");
+	EXPECT_EQ(0, access(P(p, "%s/usr/local/bin/hello", self->a), X_OK));
+
+	/* Put the verified directory back where prune looks for it. */
+	umount2(self->a, 0);
+	ASSERT_EQ(0, renameat2(AT_FDCWD, top, AT_FDCWD, decoy, RENAME_EXCHANGE));
+}
+
 /*
  * layerctl runs as root: a module file named in its environment is no
  * reason to insert it. Only --module FILE is.
