@@ -1207,6 +1207,38 @@ TEST_F(store, mount_uses_the_verified_layer_not_one_swapped_in_after_the_check)
 }
 
 /*
+ * x/m is a layerfs mount, y/m an overlayfs one; x and y are exchanged
+ * after layerctl umount has checked x/m and before it unmounts: the
+ * layerfs mount goes, the overlayfs one stays. (layerctl before the fix
+ * unmounted the path again, which was the overlayfs mount by then.)
+ */
+TEST_F(store, umount_unmounts_the_checked_mount_not_one_swapped_in_after_the_check)
+{
+	char so[PATH_MAX], x[PATH_MAX], y[PATH_MAX], xm[PATH_MAX + 4];
+	char ym[PATH_MAX + 4];
+
+	if (build_shim(self, so, sizeof(so)))
+		SKIP(return, "cannot build the LD_PRELOAD shim: %.200s", self->out);
+	ASSERT_EQ(0, mkdir(P(x, "%s/x", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(y, "%s/y", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(xm, "%s/m", x), 0755));
+	ASSERT_EQ(0, mkdir(P(ym, "%s/m", y), 0755));
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", xm)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, ovl_mount(self, ym, false, false));
+
+	EXPECT_EQ(0, LAYERCTL_SWAPPED(so, "umount2", x, y, "umount %s", xm))
+		TH_LOG("%s", self->out);
+	ASSERT_NE(NULL, strstr(self->out, "swap_shim: umount2: swapped"))
+		TH_LOG("the swap did not happen: %s", self->out);
+	/* x is the old y now: its overlayfs mount is still there. */
+	EXPECT_EQ(OVERLAYFS_MAGIC, fs_type(xm));
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(ym));
+
+	umount2(xm, 0);
+	umount2(ym, 0);
+}
+
+/*
  * layerctl runs as root: a module file named in its environment is no
  * reason to insert it. Only --module FILE is.
  */
