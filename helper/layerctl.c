@@ -931,12 +931,66 @@ static int prune_cmp(const void *a, const void *b)
 	return (x->depth < y->depth) - (x->depth > y->depth);
 }
 
+/*
+ * Is the registered layer @info this store's layer @l? Short names are
+ * only unique within a store (a copied data root has the same ones), so
+ * the parent and the chain ID must be the store's, and the directory
+ * the kernel holds (its path in the registry dump, @reg) must be the
+ * store's overlay2/<cache>/diff: the same device and inode. A path the
+ * kernel cannot show us (another mount namespace) is not ours.
+ */
+static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
+				  const struct store_layer *l,
+				  const struct layerfs_layer_info *info)
+{
+	struct stat ours, theirs;
+	const char *path = NULL;
+	char rel[PATH_MAX];
+	size_t i;
+	int fd;
+
+	if (strcmp((char *)info->parent, l->parent) ||
+	    strcmp((char *)info->chain_id, l->chain_id))
+		return false;
+	for (i = 0; !path && i < json_object_array_length(reg); i++) {
+		struct json_object *o = json_object_array_get_idx(reg, i);
+		const char *name = jstr(o, "name");
+
+		if (name && !strcmp(name, l->name))
+			path = jstr(o, "path");
+	}
+	if (!path || path[0] != '/' ||
+	    fstatat(AT_FDCWD, path, &theirs, AT_SYMLINK_NOFOLLOW))
+		return false;
+	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
+	fd = store_open_dir(&ctl->st, rel, true);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &ours)) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+/* ROOT/overlay2/<cache>/diff, for messages. */
+static const char *store_path(struct ctl *ctl, const struct store_layer *l)
+{
+	static char path[PATH_MAX];
+
+	store_layer_path(&ctl->st, l, path, sizeof(path));
+	return path;
+}
+
 static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 {
 	struct layerfs_layer_info info;
 	struct store_layer *layers;
 	struct prune_item *items;
+	struct json_object *reg;
 	size_t nr, n = 0, i, removed = 0;
+	struct nl nl;
 	int e;
 
 	if (argc)
@@ -949,6 +1003,11 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	items = calloc(nr ? nr : 1, sizeof(*items));
 	if (!items)
 		err(EXIT_USAGE, "cannot allocate memory");
+	nl_or_die(&nl);
+	e = nl_get_layers(&nl, &reg);
+	if (e)
+		nl_fail(&nl, "layers", e);
+	nl_close(&nl);
 	for (i = 0; i < nr; i++) {
 		e = -kern_get_layer(ctl->fd, layers[i].name, &info);
 		if (e == ENOENT)
@@ -956,6 +1015,12 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 		if (e)
 			errx(EXIT_KERNEL, "layer %s: %s", layers[i].name,
 			     strerror(e));
+		if (!registered_from_store(ctl, reg, &layers[i], &info)) {
+			if (ctl->verbose)
+				warnx("kept %s: registered from another directory than %s",
+				      layers[i].name, store_path(ctl, &layers[i]));
+			continue;
+		}
 		items[n].name = layers[i].name;
 		items[n++].depth = info.depth;
 	}
@@ -978,6 +1043,7 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->verbose)
 		warnx("%zu layer(s) removed", removed);
+	json_object_put(reg);
 	free(items);
 	free(layers);
 	return EXIT_SUCCESS;

@@ -1239,6 +1239,37 @@ TEST_F(store, umount_unmounts_the_checked_mount_not_one_swapped_in_after_the_che
 }
 
 /*
+ * A copy of the store has the same short names: prune of one store
+ * leaves the layers registered from the other alone (and prune of that
+ * one removes them).
+ */
+TEST_F(store, prune_keeps_layers_registered_from_another_store)
+{
+	struct layerfs_layer_info info = { .size = sizeof(info) };
+	char copy[PATH_MAX + 8];
+	int ctl;
+
+	P(copy, "%s.copy", self->root);
+	ASSERT_EQ(0, RUN(self->out, "cp -a %s %s", self->root, copy));
+	ASSERT_EQ(0, RUN(self->out, "%s --root %s%s mount demo %s", layerctl,
+			 copy, modopt, self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, umount2(self->a, 0));
+
+	EXPECT_EQ(0, LAYERCTL("-v prune")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "0 layer(s) removed")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "registered from another directory"))
+		TH_LOG("%s", self->out);
+	ctl = open("/dev/layerfs", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, ctl);
+	snprintf((char *)info.name, sizeof(info.name), "%s", self->l[0].name);
+	EXPECT_EQ(0, ioctl(ctl, LAYERFS_IOC_GET_LAYER, &info));
+	close(ctl);
+
+	EXPECT_EQ(0, RUN(self->out, "%s --root %s -v prune", layerctl, copy));
+	EXPECT_NE(NULL, strstr(self->out, "3 layer(s) removed")) TH_LOG("%s", self->out);
+}
+
+/*
  * layerctl runs as root: a module file named in its environment is no
  * reason to insert it. Only --module FILE is.
  */
