@@ -50,6 +50,7 @@ enum {
 #define OPT_ALL		0x4
 #define OPT_STATS	0x8
 #define OPT_COUNT	0x10
+#define OPT_READY	0x20
 
 struct ctl {
 	const char *root;
@@ -62,6 +63,7 @@ struct ctl {
 	bool reset;		/* stats --reset */
 	unsigned int watch;	/* stats --watch SECS */
 	unsigned long count;	/* stats --watch, monitor: stop after */
+	int ready_fd;		/* monitor --ready-fd, or -1 */
 	struct store st;
 	int fd;			/* /dev/layerfs, or -1 */
 };
@@ -779,6 +781,82 @@ struct monitor {
 	unsigned long seen;
 };
 
+/* Length of the valid UTF-8 sequence at @s (of at most @n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* beyond U+10FFFF */
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * Would the character at @s (@len bytes of valid UTF-8) steer a terminal
+ * or hide text? C0 and C1 controls, DEL, and the bidirectional
+ * embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+ */
+static bool utf8_is_control(const unsigned char *s, size_t len)
+{
+	if (len == 1)
+		return s[0] < 0x20 || s[0] == 0x7f;
+	if (len == 2)
+		return s[0] == 0xc2 && s[1] < 0xa0;
+	if (len == 3 && s[0] == 0xe2 && s[1] == 0x80)
+		return s[2] >= 0xaa && s[2] <= 0xae;
+	if (len == 3 && s[0] == 0xe2 && s[1] == 0x81)
+		return s[2] >= 0xa6 && s[2] <= 0xa9;
+	return false;
+}
+
+/*
+ * Print @s for a terminal: what a container chose (file names in
+ * copy-up events) must not reach it raw. Controls, bytes that are not
+ * UTF-8, white space and the backslash itself become \xHH, so a line
+ * stays one event and its " key=value" fields stay apart.
+ */
+static void print_escaped(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), len, i;
+
+	while (n) {
+		len = utf8_len(s, n);
+		if (!len || utf8_is_control(s, len) || s[0] == ' ' ||
+		    s[0] == '\\') {
+			len = len ? len : 1;
+			for (i = 0; i < len; i++)
+				printf("\\x%02x", s[i]);
+		} else {
+			fwrite(s, 1, len, stdout);
+		}
+		s += len;
+		n -= len;
+	}
+}
+
 static int print_event(struct json_object *ev, void *data)
 {
 	struct monitor *m = data;
@@ -788,11 +866,17 @@ static int print_event(struct json_object *ev, void *data)
 		printf("%s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		printf("%lld.%03ld %s", (long long)ts.tv_sec, ts.tv_nsec / 1000000,
-		       or_dash(jstr(ev, "type")));
-		json_object_object_foreach(ev, k, v)
-			if (strcmp(k, "type"))
-				printf(" %s=%s", k, json_object_get_string(v));
+		printf("%lld.%03ld ", (long long)ts.tv_sec,
+		       ts.tv_nsec / 1000000);
+		print_escaped(or_dash(jstr(ev, "type")));
+		json_object_object_foreach(ev, k, v) {
+			if (!strcmp(k, "type"))
+				continue;
+			putchar(' ');
+			print_escaped(k);
+			putchar('=');
+			print_escaped(json_object_get_string(v));
+		}
 		printf("\n");
 	}
 	fflush(stdout);
@@ -809,6 +893,15 @@ static int cmd_monitor(struct ctl *ctl, int argc, char **argv)
 	if (argc)
 		usage_error("monitor takes no arguments");
 	nl_or_die(&nl);
+	e = nl_join_events(&nl);
+	if (e)
+		nl_fail(&nl, "monitor", e);
+	/* Joined: every event from now on reaches us. Say so. */
+	if (ctl->ready_fd >= 0) {
+		if (write(ctl->ready_fd, "\n", 1) != 1)
+			err(EXIT_USAGE, "--ready-fd %d", ctl->ready_fd);
+		close(ctl->ready_fd);
+	}
 	e = nl_monitor(&nl, print_event, &m);
 	if (e)
 		nl_fail(&nl, "monitor", e);
@@ -1076,9 +1169,9 @@ static const struct cmd cmds[] = {
 	{ "stats", "[--json] [--reset] [--watch SECS [--count N]] [MNT]",
 	  "show (or reset) the statistics of a mount, or of all",
 	  OPT_JSON | OPT_STATS | OPT_COUNT, cmd_stats },
-	{ "monitor", "[--json] [--count N]",
+	{ "monitor", "[--json] [--count N] [--ready-fd FD]",
 	  "print layer, mount and copy-up events as they happen",
-	  OPT_JSON | OPT_COUNT, cmd_monitor },
+	  OPT_JSON | OPT_COUNT | OPT_READY, cmd_monitor },
 	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
 	{ "prune", "", "unregister the store's layers that nothing uses", 0,
 	  cmd_prune },
@@ -1109,6 +1202,8 @@ static noreturn void usage(void)
 	printf("     --reset           stats: zero the counters\n");
 	printf("     --watch <secs>    stats: a line of changes every <secs>\n");
 	printf("     --count <n>       stats --watch, monitor: stop after <n>\n");
+	printf("     --ready-fd <fd>   monitor: write a newline to <fd> and close it\n");
+	printf("                       once events are being received\n");
 	printf(" -v, --verbose         say what is done\n");
 	printf(" -h, --help            display this help\n");
 	printf(" -V, --version         display version\n");
@@ -1129,10 +1224,26 @@ static const struct option longopts[] = {
 	{ "reset",	no_argument,		NULL, 'R' },
 	{ "watch",	required_argument,	NULL, 'W' },
 	{ "count",	required_argument,	NULL, 'C' },
+	{ "ready-fd",	required_argument,	NULL, 'F' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* A descriptor number that is open in this process. */
+static int parse_fd(const char *arg)
+{
+	unsigned long fd;
+	char *end;
+
+	errno = 0;
+	fd = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || fd > INT_MAX)
+		usage_error("--ready-fd takes a file descriptor number");
+	if (fcntl((int)fd, F_GETFD) < 0)
+		err(EXIT_USAGE, "--ready-fd %lu", fd);
+	return (int)fd;
+}
 
 /* Options may come before and after the command. */
 static void parse_options(struct ctl *ctl, int argc, char **argv,
@@ -1176,6 +1287,9 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 			if (!ctl->count)
 				usage_error("--count takes a positive number");
 			break;
+		case 'F':
+			ctl->ready_fd = parse_fd(optarg);
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -1193,6 +1307,7 @@ int main(int argc, char **argv)
 	struct ctl ctl = {
 		.root = DEFAULT_ROOT,
 		.fd = -1,
+		.ready_fd = -1,
 	};
 	const struct cmd *c;
 	const char *name;
@@ -1225,6 +1340,8 @@ int main(int argc, char **argv)
 		usage_error("--reset and --watch are options of stats");
 	if (ctl.count && !(c->opts & OPT_COUNT))
 		usage_error("--count is an option of stats --watch and monitor");
+	if (ctl.ready_fd >= 0 && !(c->opts & OPT_READY))
+		usage_error("--ready-fd is an option of monitor");
 
 	ret = c->fn(&ctl, argc - optind, argv + optind);
 	if (ctl.fd >= 0)
