@@ -1238,6 +1238,43 @@ TEST_F(store, umount_unmounts_the_checked_mount_not_one_swapped_in_after_the_che
 	umount2(ym, 0);
 }
 
+/* A directory inside a layerfs mount is no mount point: nothing goes. */
+TEST_F(store, umount_of_a_directory_inside_the_mount_is_refused)
+{
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_EQ(3, LAYERCTL("umount %s", P(p, "%s/etc", self->a)));
+	EXPECT_NE(NULL, strstr(self->out, "not a mount point")) TH_LOG("%s", self->out);
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+}
+
+/*
+ * umount detaches lazily (layerctl(8)): a file still open keeps the file
+ * system, and its layers in use, until it is closed.
+ */
+TEST_F(store, umount_of_a_busy_mount_keeps_its_layers_until_the_last_close)
+{
+	struct json_object *j;
+	char p[PATH_MAX];
+	int fd;
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	fd = open(P(p, "%s/etc/os-release", self->a), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, LAYERCTL("umount %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(self->a));
+	j = layers_json(self, "");
+	EXPECT_EQ(1, layer_field(j, self->l[NLAYERS - 1].name, "mounts"));
+	json_object_put(j);
+	EXPECT_STREQ("NAME=demo\nVERSION=2\n", cat(P(p, "/proc/self/fd/%d", fd)));
+
+	close(fd);
+	j = layers_json(self, "");
+	EXPECT_EQ(0, layer_field(j, self->l[NLAYERS - 1].name, "mounts"));
+	json_object_put(j);
+}
+
 /*
  * A copy of the store has the same short names: prune of one store
  * leaves the layers registered from the other alone (and prune of that
