@@ -86,7 +86,7 @@ static int kern_probe_alias(struct kmod_ctx *ctx)
 		return -1;
 	}
 	if (!list) {
-		warnx("no module provides %s (not installed? use --module PATH or LAYERFS_KO)",
+		warnx("no module provides %s (not installed? use --module FILE)",
 		      LAYERFS_MODULE_ALIAS);
 		return -1;
 	}
@@ -298,30 +298,55 @@ out_fail:
 	return -1;
 }
 
-/* Unmount @target if it is the root of a layerfs mount. */
+/*
+ * Unmount @target if it is the root of a layerfs mount, and only that
+ * mount: @target is opened once (not following a final symbolic link),
+ * checked through the descriptor, and the mount the descriptor refers
+ * to is detached through /proc/self/fd/N. A path looked up again after
+ * the check could name another mount by then (a directory on the way
+ * renamed, a mount moved). The descriptor itself holds the mount, so
+ * only a lazy unmount (MNT_DETACH) can take it, as dockerd unmounts its
+ * overlay2 mounts: files still open keep the file system (and its
+ * layers) until they are closed.
+ */
 int kern_umount(const char *target)
 {
+	char proc[32];
 	struct statfs sfs;
-	int fd;
+	struct statx stx;
+	int fd, ret = -1;
 
 	fd = open(target, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstatfs(fd, &sfs)) {
+	if (fd < 0) {
 		warn("%s", target);
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	close(fd);
+	if (fstatfs(fd, &sfs) ||
+	    statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE,
+		  &stx)) {
+		warn("%s", target);
+		goto out_close;
+	}
 	if (sfs.f_type != LAYERFS_SUPER_MAGIC) {
 		warnx("%s: not a layerfs mount", target);
-		return -1;
+		goto out_close;
 	}
-	if (umount2(target, UMOUNT_NOFOLLOW)) {
-		if (errno == EINVAL)
-			warnx("%s: not a mount point", target);
+	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		warnx("%s: not a mount point", target);
+		goto out_close;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (umount2(proc, MNT_DETACH)) {
+		if (errno == ENOENT)
+			warnx("%s: cannot unmount through %s (is /proc mounted?)",
+			      target, proc);
 		else
 			warn("%s", target);
-		return -1;
+		goto out_close;
 	}
-	return 0;
+	ret = 0;
+out_close:
+	close(fd);
+	return ret;
 }

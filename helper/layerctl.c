@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -49,6 +50,7 @@ enum {
 #define OPT_ALL		0x4
 #define OPT_STATS	0x8
 #define OPT_COUNT	0x10
+#define OPT_READY	0x20
 
 struct ctl {
 	const char *root;
@@ -61,6 +63,7 @@ struct ctl {
 	bool reset;		/* stats --reset */
 	unsigned int watch;	/* stats --watch SECS */
 	unsigned long count;	/* stats --watch, monitor: stop after */
+	int ready_fd;		/* monitor --ready-fd, or -1 */
 	struct store st;
 	int fd;			/* /dev/layerfs, or -1 */
 };
@@ -96,9 +99,24 @@ static void store_or_die(struct ctl *ctl)
 		errx(EXIT_STORE, "%s", ctl->st.err);
 }
 
+/*
+ * A resolved chain holds two descriptors per layer (see store.h), and
+ * a chain may be STORE_MAX_DEPTH deep: allow what the hard limit allows.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void resolve_or_die(struct ctl *ctl, const char *what,
 			   struct store_chain *c)
 {
+	raise_nofile();
 	store_or_die(ctl);
 	if (store_resolve(&ctl->st, what, c))
 		errx(EXIT_STORE, "%s", ctl->st.err);
@@ -266,28 +284,27 @@ static void explain_add_error(struct ctl *ctl, const struct store_layer *l,
 	}
 }
 
-/* Register @c bottom-up; already registered identical layers are no-ops. */
+/*
+ * Register @c bottom-up; already registered identical layers are no-ops.
+ * Each layer is the diff directory store_resolve() verified, passed by
+ * the descriptor it was verified through: never looked up again by path.
+ */
 static void register_chain(struct ctl *ctl, const struct store_chain *c)
 {
 	struct layerfs_layer_info info;
 	const struct store_layer *l;
-	char rel[PATH_MAX], path[PATH_MAX];
-	int dirfd, e;
+	char path[PATH_MAX];
 	bool known;
 	size_t i;
+	int e;
 
 	for (i = 0; i < c->nr; i++) {
 		l = &c->layers[i];
-		snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
 		store_layer_path(&ctl->st, l, path, sizeof(path));
-		dirfd = store_open_dir(&ctl->st, rel, true);
-		if (dirfd < 0)
-			errx(EXIT_STORE, "%s", ctl->st.err);
 		known = ctl->verbose && !kern_get_layer(ctl->fd, l->name, &info);
-		e = -kern_add_layer(ctl->fd, dirfd, l->name, l->parent,
+		e = -kern_add_layer(ctl->fd, l->diff_fd, l->name, l->parent,
 				    l->diff_id, l->chain_id,
 				    l->init ? 0 : LAYERFS_ADD_VERIFY_CHAIN);
-		close(dirfd);
 		if (e) {
 			explain_add_error(ctl, l, path, e);
 			exit(EXIT_KERNEL);
@@ -304,19 +321,6 @@ static int open_user_dir(const char *path)
 
 	if (fd < 0)
 		err(EXIT_USAGE, "%s", path);
-	return fd;
-}
-
-static int open_store_dir(struct ctl *ctl, const char *mount_id,
-			  const char *sub)
-{
-	char rel[PATH_MAX];
-	int fd;
-
-	snprintf(rel, sizeof(rel), "overlay2/%s/%s", mount_id, sub);
-	fd = store_open_dir(&ctl->st, rel, false);
-	if (fd < 0)
-		errx(EXIT_STORE, "%s", ctl->st.err);
 	return fd;
 }
 
@@ -343,8 +347,9 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 			    argv[0]);
 
 	if (c.kind == STORE_CONTAINER) {
-		m.upper_fd = open_store_dir(ctl, c.mount_id, "diff");
-		m.work_fd = open_store_dir(ctl, c.mount_id, "work");
+		/* Verified by store_resolve(), held open since. */
+		m.upper_fd = c.upper_fd;
+		m.work_fd = c.work_fd;
 		snprintf(short_id, sizeof(short_id), "%.12s", c.id);
 		m.source = short_id;
 	} else {
@@ -365,7 +370,7 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	if (!ret && ctl->verbose)
 		warnx("mounted %s on %s (layer=%s%s)", argv[0], argv[1],
 		      m.layer, m.upper_fd < 0 ? ", read-only" : "");
-	if (m.upper_fd >= 0) {
+	if (m.upper_fd >= 0 && c.kind != STORE_CONTAINER) {
 		close(m.upper_fd);
 		close(m.work_fd);
 	}
@@ -776,6 +781,82 @@ struct monitor {
 	unsigned long seen;
 };
 
+/* Length of the valid UTF-8 sequence at @s (of at most @n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* beyond U+10FFFF */
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * Would the character at @s (@len bytes of valid UTF-8) steer a terminal
+ * or hide text? C0 and C1 controls, DEL, and the bidirectional
+ * embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+ */
+static bool utf8_is_control(const unsigned char *s, size_t len)
+{
+	if (len == 1)
+		return s[0] < 0x20 || s[0] == 0x7f;
+	if (len == 2)
+		return s[0] == 0xc2 && s[1] < 0xa0;
+	if (len == 3 && s[0] == 0xe2 && s[1] == 0x80)
+		return s[2] >= 0xaa && s[2] <= 0xae;
+	if (len == 3 && s[0] == 0xe2 && s[1] == 0x81)
+		return s[2] >= 0xa6 && s[2] <= 0xa9;
+	return false;
+}
+
+/*
+ * Print @s for a terminal: what a container chose (file names in
+ * copy-up events) must not reach it raw. Controls, bytes that are not
+ * UTF-8, white space and the backslash itself become \xHH, so a line
+ * stays one event and its " key=value" fields stay apart.
+ */
+static void print_escaped(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), len, i;
+
+	while (n) {
+		len = utf8_len(s, n);
+		if (!len || utf8_is_control(s, len) || s[0] == ' ' ||
+		    s[0] == '\\') {
+			len = len ? len : 1;
+			for (i = 0; i < len; i++)
+				printf("\\x%02x", s[i]);
+		} else {
+			fwrite(s, 1, len, stdout);
+		}
+		s += len;
+		n -= len;
+	}
+}
+
 static int print_event(struct json_object *ev, void *data)
 {
 	struct monitor *m = data;
@@ -785,11 +866,17 @@ static int print_event(struct json_object *ev, void *data)
 		printf("%s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		printf("%lld.%03ld %s", (long long)ts.tv_sec, ts.tv_nsec / 1000000,
-		       or_dash(jstr(ev, "type")));
-		json_object_object_foreach(ev, k, v)
-			if (strcmp(k, "type"))
-				printf(" %s=%s", k, json_object_get_string(v));
+		printf("%lld.%03ld ", (long long)ts.tv_sec,
+		       ts.tv_nsec / 1000000);
+		print_escaped(or_dash(jstr(ev, "type")));
+		json_object_object_foreach(ev, k, v) {
+			if (!strcmp(k, "type"))
+				continue;
+			putchar(' ');
+			print_escaped(k);
+			putchar('=');
+			print_escaped(json_object_get_string(v));
+		}
 		printf("\n");
 	}
 	fflush(stdout);
@@ -806,6 +893,15 @@ static int cmd_monitor(struct ctl *ctl, int argc, char **argv)
 	if (argc)
 		usage_error("monitor takes no arguments");
 	nl_or_die(&nl);
+	e = nl_join_events(&nl);
+	if (e)
+		nl_fail(&nl, "monitor", e);
+	/* Joined: every event from now on reaches us. Say so. */
+	if (ctl->ready_fd >= 0) {
+		if (write(ctl->ready_fd, "\n", 1) != 1)
+			err(EXIT_USAGE, "--ready-fd %d", ctl->ready_fd);
+		close(ctl->ready_fd);
+	}
 	e = nl_monitor(&nl, print_event, &m);
 	if (e)
 		nl_fail(&nl, "monitor", e);
@@ -928,12 +1024,66 @@ static int prune_cmp(const void *a, const void *b)
 	return (x->depth < y->depth) - (x->depth > y->depth);
 }
 
+/*
+ * Is the registered layer @info this store's layer @l? Short names are
+ * only unique within a store (a copied data root has the same ones), so
+ * the parent and the chain ID must be the store's, and the directory
+ * the kernel holds (its path in the registry dump, @reg) must be the
+ * store's overlay2/<cache>/diff: the same device and inode. A path the
+ * kernel cannot show us (another mount namespace) is not ours.
+ */
+static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
+				  const struct store_layer *l,
+				  const struct layerfs_layer_info *info)
+{
+	struct stat ours, theirs;
+	const char *path = NULL;
+	char rel[PATH_MAX];
+	size_t i;
+	int fd;
+
+	if (strcmp((char *)info->parent, l->parent) ||
+	    strcmp((char *)info->chain_id, l->chain_id))
+		return false;
+	for (i = 0; !path && i < json_object_array_length(reg); i++) {
+		struct json_object *o = json_object_array_get_idx(reg, i);
+		const char *name = jstr(o, "name");
+
+		if (name && !strcmp(name, l->name))
+			path = jstr(o, "path");
+	}
+	if (!path || path[0] != '/' ||
+	    fstatat(AT_FDCWD, path, &theirs, AT_SYMLINK_NOFOLLOW))
+		return false;
+	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
+	fd = store_open_dir(&ctl->st, rel, true);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &ours)) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+/* ROOT/overlay2/<cache>/diff, for messages. */
+static const char *store_path(struct ctl *ctl, const struct store_layer *l)
+{
+	static char path[PATH_MAX];
+
+	store_layer_path(&ctl->st, l, path, sizeof(path));
+	return path;
+}
+
 static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 {
 	struct layerfs_layer_info info;
 	struct store_layer *layers;
 	struct prune_item *items;
+	struct json_object *reg;
 	size_t nr, n = 0, i, removed = 0;
+	struct nl nl;
 	int e;
 
 	if (argc)
@@ -946,6 +1096,11 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	items = calloc(nr ? nr : 1, sizeof(*items));
 	if (!items)
 		err(EXIT_USAGE, "cannot allocate memory");
+	nl_or_die(&nl);
+	e = nl_get_layers(&nl, &reg);
+	if (e)
+		nl_fail(&nl, "layers", e);
+	nl_close(&nl);
 	for (i = 0; i < nr; i++) {
 		e = -kern_get_layer(ctl->fd, layers[i].name, &info);
 		if (e == ENOENT)
@@ -953,6 +1108,12 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 		if (e)
 			errx(EXIT_KERNEL, "layer %s: %s", layers[i].name,
 			     strerror(e));
+		if (!registered_from_store(ctl, reg, &layers[i], &info)) {
+			if (ctl->verbose)
+				warnx("kept %s: registered from another directory than %s",
+				      layers[i].name, store_path(ctl, &layers[i]));
+			continue;
+		}
 		items[n].name = layers[i].name;
 		items[n++].depth = info.depth;
 	}
@@ -975,6 +1136,7 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->verbose)
 		warnx("%zu layer(s) removed", removed);
+	json_object_put(reg);
 	free(items);
 	free(layers);
 	return EXIT_SUCCESS;
@@ -1007,9 +1169,9 @@ static const struct cmd cmds[] = {
 	{ "stats", "[--json] [--reset] [--watch SECS [--count N]] [MNT]",
 	  "show (or reset) the statistics of a mount, or of all",
 	  OPT_JSON | OPT_STATS | OPT_COUNT, cmd_stats },
-	{ "monitor", "[--json] [--count N]",
+	{ "monitor", "[--json] [--count N] [--ready-fd FD]",
 	  "print layer, mount and copy-up events as they happen",
-	  OPT_JSON | OPT_COUNT, cmd_monitor },
+	  OPT_JSON | OPT_COUNT | OPT_READY, cmd_monitor },
 	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
 	{ "prune", "", "unregister the store's layers that nothing uses", 0,
 	  cmd_prune },
@@ -1032,7 +1194,7 @@ static noreturn void usage(void)
 	printf(" -r, --root <dir>      Docker data root (default %s)\n",
 	       DEFAULT_ROOT);
 	printf(" -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n");
-	printf("                       (default $LAYERFS_KO, else alias fs-layerfs)\n");
+	printf("                       (default: the installed module, alias fs-layerfs)\n");
 	printf(" -j, --json            JSON output\n");
 	printf(" -u, --upper <dir>     upper directory of an image mount\n");
 	printf(" -w, --work <dir>      work directory of an image mount\n");
@@ -1040,6 +1202,8 @@ static noreturn void usage(void)
 	printf("     --reset           stats: zero the counters\n");
 	printf("     --watch <secs>    stats: a line of changes every <secs>\n");
 	printf("     --count <n>       stats --watch, monitor: stop after <n>\n");
+	printf("     --ready-fd <fd>   monitor: write a newline to <fd> and close it\n");
+	printf("                       once events are being received\n");
 	printf(" -v, --verbose         say what is done\n");
 	printf(" -h, --help            display this help\n");
 	printf(" -V, --version         display version\n");
@@ -1060,10 +1224,26 @@ static const struct option longopts[] = {
 	{ "reset",	no_argument,		NULL, 'R' },
 	{ "watch",	required_argument,	NULL, 'W' },
 	{ "count",	required_argument,	NULL, 'C' },
+	{ "ready-fd",	required_argument,	NULL, 'F' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* A descriptor number that is open in this process. */
+static int parse_fd(const char *arg)
+{
+	unsigned long fd;
+	char *end;
+
+	errno = 0;
+	fd = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || fd > INT_MAX)
+		usage_error("--ready-fd takes a file descriptor number");
+	if (fcntl((int)fd, F_GETFD) < 0)
+		err(EXIT_USAGE, "--ready-fd %lu", fd);
+	return (int)fd;
+}
 
 /* Options may come before and after the command. */
 static void parse_options(struct ctl *ctl, int argc, char **argv,
@@ -1107,6 +1287,9 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 			if (!ctl->count)
 				usage_error("--count takes a positive number");
 			break;
+		case 'F':
+			ctl->ready_fd = parse_fd(optarg);
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -1123,8 +1306,8 @@ int main(int argc, char **argv)
 {
 	struct ctl ctl = {
 		.root = DEFAULT_ROOT,
-		.module = getenv("LAYERFS_KO"),
 		.fd = -1,
+		.ready_fd = -1,
 	};
 	const struct cmd *c;
 	const char *name;
@@ -1157,6 +1340,8 @@ int main(int argc, char **argv)
 		usage_error("--reset and --watch are options of stats");
 	if (ctl.count && !(c->opts & OPT_COUNT))
 		usage_error("--count is an option of stats --watch and monitor");
+	if (ctl.ready_fd >= 0 && !(c->opts & OPT_READY))
+		usage_error("--ready-fd is an option of monitor");
 
 	ret = c->fn(&ctl, argc - optind, argv + optind);
 	if (ctl.fd >= 0)

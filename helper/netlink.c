@@ -441,6 +441,18 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return stop ? MNL_CB_STOP : MNL_CB_OK;
 }
 
+/* Join the events group: events from here on are queued for us. */
+int nl_join_events(struct nl *nl)
+{
+	if (!nl->mcgrp)
+		return -ENOENT;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &nl->mcgrp,
+				  sizeof(nl->mcgrp)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* After nl_join_events(): call @fn for each event until it returns 1. */
 int nl_monitor(struct nl *nl, int (*fn)(struct json_object *ev, void *data),
 	       void *data)
 {
@@ -448,11 +460,6 @@ int nl_monitor(struct nl *nl, int (*fn)(struct json_object *ev, void *data),
 	struct reply r = { .nl = nl, .event_fn = fn, .event_data = data };
 	int ret;
 
-	if (!nl->mcgrp)
-		return -ENOENT;
-	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &nl->mcgrp,
-				  sizeof(nl->mcgrp)) < 0)
-		return -errno;
 	for (;;) {
 		ret = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (ret < 0)

@@ -36,7 +36,11 @@ int nl_dump_stats(struct nl *nl, struct json_object **out);
 /* @mount_id 0: every mount */
 int nl_reset_stats(struct nl *nl, __u64 mount_id);
 
-/* Join the event group and hand each event to @fn until it returns non-zero. */
+/*
+ * Join the event group; then nl_monitor() hands each event to @fn until
+ * it returns non-zero.
+ */
+int nl_join_events(struct nl *nl);
 int nl_monitor(struct nl *nl, int (*fn)(struct json_object *ev, void *data),
 	       void *data);
 

@@ -96,15 +96,31 @@ static const char *store_quote(const char *s, size_t len, char *buf,
 	return buf;
 }
 
-static int store_openat2(int dirfd, const char *rel, int flags)
+static int store_openat2_how(int dirfd, const char *rel, int flags,
+			     __u64 resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
+			   RESOLVE_NO_MAGICLINKS | resolve,
 	};
 
 	return syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+}
+
+static int store_openat2(int dirfd, const char *rel, int flags)
+{
+	return store_openat2_how(dirfd, rel, flags, 0);
+}
+
+/*
+ * Inside a layer directory (overlay2/<id> and below) nothing may cross
+ * into another mount either: the directory is one object, verified and
+ * used through one descriptor.
+ */
+static int store_openat2_layer(int dirfd, const char *rel, int flags)
+{
+	return store_openat2_how(dirfd, rel, flags, RESOLVE_NO_XDEV);
 }
 
 static bool store_is_hex(const char *s, size_t len)
@@ -188,8 +204,8 @@ void store_chain_id(const char *parent_chain, const char *diff_id,
  * an O_PATH descriptor first, so that no device or FIFO is ever opened.
  * On failure errno is kept for the caller (ENOENT for optional files).
  */
-static char *store_slurp(struct store *st, const char *rel, size_t max,
-			 size_t *lenp)
+static char *store_slurp_at(struct store *st, int dirfd, const char *name,
+			    const char *rel, size_t max, size_t *lenp)
 {
 	struct stat sp, sr;
 	char *buf = NULL;
@@ -197,7 +213,8 @@ static char *store_slurp(struct store *st, const char *rel, size_t max,
 	ssize_t n;
 	int pfd, fd = -1;
 
-	pfd = store_openat2(st->rootfd, rel, O_PATH);
+	pfd = store_openat2_how(dirfd, name, O_PATH,
+				dirfd == st->rootfd ? 0 : RESOLVE_NO_XDEV);
 	if (pfd < 0) {
 		store_fail(st, rel, "%s", store_strerror(errno));
 		return NULL;
@@ -211,7 +228,8 @@ static char *store_slurp(struct store *st, const char *rel, size_t max,
 		errno = EINVAL;
 		goto out_close;
 	}
-	fd = store_openat2(st->rootfd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	fd = store_openat2_how(dirfd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+			       dirfd == st->rootfd ? 0 : RESOLVE_NO_XDEV);
 	if (fd < 0 || fstat(fd, &sr)) {
 		store_fail(st, rel, "%s", store_strerror(errno));
 		goto out_close;
@@ -266,18 +284,25 @@ out_close:
 	return NULL;
 }
 
+static char *store_slurp(struct store *st, const char *rel, size_t max,
+			 size_t *lenp)
+{
+	return store_slurp_at(st, st->rootfd, rel, rel, max, lenp);
+}
+
 /*
  * Read a small file into @out. With @trim, surrounding white space is
  * dropped, as dockerd does for the layerdb files (strings.TrimSpace);
  * link, lower and size files are used exactly as they are.
  */
-static int store_read_small(struct store *st, const char *rel, char *out,
-			    size_t size, bool trim)
+static int store_read_small_at(struct store *st, int dirfd, const char *name,
+			       const char *rel, char *out, size_t size,
+			       bool trim)
 {
 	char *buf, *s, q[96];
 	size_t len;
 
-	buf = store_slurp(st, rel, SMALL_MAX, &len);
+	buf = store_slurp_at(st, dirfd, name, rel, SMALL_MAX, &len);
 	if (!buf)
 		return -1;
 	s = buf;
@@ -307,6 +332,12 @@ out_inval:
 	free(buf);
 	errno = EINVAL;
 	return -1;
+}
+
+static int store_read_small(struct store *st, const char *rel, char *out,
+			    size_t size, bool trim)
+{
+	return store_read_small_at(st, st->rootfd, rel, rel, out, size, trim);
 }
 
 static int store_read_id(struct store *st, const char *rel,
@@ -394,52 +425,105 @@ int store_layer_path(const struct store *st, const struct store_layer *l,
 }
 
 /*
+ * Open @sub (a directory) inside a verified layer directory @dirfd,
+ * overlay2/@cache: beneath it, through no symbolic link and no mount.
+ */
+int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
+			 const char *sub, bool path_only)
+{
+	char rel[REL_SIZE];
+	int fd;
+
+	fd = store_openat2_layer(dirfd, sub, O_DIRECTORY |
+				 (path_only ? O_PATH : O_RDONLY));
+	if (fd < 0) {
+		snprintf(rel, sizeof(rel), "overlay2/%s/%s", cache, sub);
+		store_fail(st, rel, "%s", errno == ENOTDIR ?
+			   "not a directory" : store_strerror(errno));
+	}
+	return fd;
+}
+
+/*
  * overlay2/<cache>: diff must be a directory, link a short name, and
  * overlay2/l/<short> a symbolic link reading exactly "../<cache>/diff".
+ *
+ * overlay2/<cache> is opened once (*@dirfdp) and everything in it is
+ * checked through that descriptor; its diff directory stays open
+ * (*@diff_fdp) for the kernel. Whoever renames directories in the store
+ * after the check cannot make layerctl use another one than it checked.
+ * overlay2 itself may be a mount of its own, a layer directory may not.
  */
 static int store_check_cache(struct store *st, const char *cache,
-			     char name[STORE_NAME_SIZE])
+			     char name[STORE_NAME_SIZE], int *dirfdp,
+			     int *diff_fdp)
 {
 	char rel[REL_SIZE], target[REL_SIZE], want[REL_SIZE], q[96];
 	char buf[SMALL_MAX + 1];
+	int dirfd, diff_fd = -1;
 	ssize_t n;
 
-	snprintf(rel, sizeof(rel), "overlay2/%s/diff", cache);
-	if (store_check_dir(st, rel))
-		return -1;
+	if (st->o2fd < 0) {
+		st->o2fd = store_open_dir(st, "overlay2", true);
+		if (st->o2fd < 0)
+			return -1;
+	}
+	snprintf(rel, sizeof(rel), "overlay2/%s", cache);
+	dirfd = store_openat2_layer(st->o2fd, cache, O_PATH | O_DIRECTORY);
+	if (dirfd < 0)
+		return store_fail(st, rel, "%s", errno == ENOTDIR ?
+				  "not a directory" : store_strerror(errno));
+	diff_fd = store_open_layer_dir(st, dirfd, cache, "diff", true);
+	if (diff_fd < 0)
+		goto out_close;
 	snprintf(rel, sizeof(rel), "overlay2/%s/link", cache);
-	if (store_read_small(st, rel, buf, sizeof(buf), false))
-		return -1;
-	if (!store_valid_short(buf))
-		return store_fail(st, rel,
-				  "'%s' is not a 26-character short name (A-Z, 2-7)",
-				  store_quote(buf, strlen(buf), q, sizeof(q)));
+	if (store_read_small_at(st, dirfd, "link", rel, buf, sizeof(buf),
+				false))
+		goto out_close;
+	if (!store_valid_short(buf)) {
+		store_fail(st, rel,
+			   "'%s' is not a 26-character short name (A-Z, 2-7)",
+			   store_quote(buf, strlen(buf), q, sizeof(q)));
+		goto out_close;
+	}
 	memcpy(name, buf, STORE_NAME_SIZE);
 
 	if (st->ldirfd < 0) {
 		st->ldirfd = store_open_dir(st, "overlay2/l", true);
 		if (st->ldirfd < 0)
-			return -1;
+			goto out_close;
 	}
 	snprintf(rel, sizeof(rel), "overlay2/l/%s", name);
 	n = readlinkat(st->ldirfd, name, target, sizeof(target) - 1);
-	if (n < 0)
-		return store_fail(st, rel, "%s", errno == EINVAL ?
-				  "not a symbolic link" : strerror(errno));
+	if (n < 0) {
+		store_fail(st, rel, "%s", errno == EINVAL ?
+			   "not a symbolic link" : strerror(errno));
+		goto out_close;
+	}
 	target[n] = '\0';
 	snprintf(want, sizeof(want), "../%s/diff", cache);
-	if (strcmp(target, want))
-		return store_fail(st, rel,
-				  "points to '%s', not to '%s' as overlay2/%s/link says",
-				  store_quote(target, n, q, sizeof(q)), want, cache);
+	if (strcmp(target, want)) {
+		store_fail(st, rel,
+			   "points to '%s', not to '%s' as overlay2/%s/link says",
+			   store_quote(target, n, q, sizeof(q)), want, cache);
+		goto out_close;
+	}
+	*dirfdp = dirfd;
+	*diff_fdp = diff_fd;
 	return 0;
+
+out_close:
+	if (diff_fd >= 0)
+		close(diff_fd);
+	close(dirfd);
+	return -1;
 }
 
 /*
  * The lower file of overlay2/<cache>: "l/<short>" of every layer below,
  * nearest first, joined by ':'. A base layer has none.
  */
-static int store_check_lower(struct store *st, const char *cache,
+static int store_check_lower(struct store *st, const char *cache, int dirfd,
 			     const struct store_layer *below, size_t nr)
 {
 	char rel[REL_SIZE], q[96], qw[96];
@@ -448,7 +532,7 @@ static int store_check_lower(struct store *st, const char *cache,
 	int ret = -1;
 
 	snprintf(rel, sizeof(rel), "overlay2/%s/lower", cache);
-	buf = store_slurp(st, rel, LOWER_MAX, &len);
+	buf = store_slurp_at(st, dirfd, "lower", rel, LOWER_MAX, &len);
 	if (!nr) {
 		free(buf);
 		if (buf)
@@ -490,6 +574,8 @@ static int store_read_layerdb(struct store *st, const char *chain_hex,
 	char dir[DIR_SIZE], rel[REL_SIZE], computed[STORE_ID_SIZE];
 
 	memset(l, 0, sizeof(*l));
+	l->dirfd = -1;
+	l->diff_fd = -1;
 	snprintf(dir, sizeof(dir), LAYERDB "/%s", chain_hex);
 	if (store_check_dir(st, dir))
 		return -1;
@@ -532,7 +618,8 @@ static int store_read_layerdb(struct store *st, const char *chain_hex,
 	snprintf(rel, sizeof(rel), "%s/size", dir);
 	if (store_read_size(st, rel, &l->size))
 		return -1;
-	return store_check_cache(st, l->cache_id, l->name);
+	return store_check_cache(st, l->cache_id, l->name, &l->dirfd,
+				 &l->diff_fd);
 }
 
 /* Parent names, and every short name used once in the chain. */
@@ -558,7 +645,8 @@ static int store_link_chain(struct store *st, struct store_layer *layers,
 		layers[i].depth = i + 1;
 	}
 	for (i = 0; i < nr; i++)
-		if (store_check_lower(st, layers[i].cache_id, layers, i))
+		if (store_check_lower(st, layers[i].cache_id, layers[i].dirfd,
+				      layers, i))
 			return -1;
 	return 0;
 }
@@ -682,13 +770,37 @@ static void store_chain_init(struct store_chain *c, enum store_kind kind)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
+	c->rw_dirfd = -1;
+	c->upper_fd = -1;
+	c->work_fd = -1;
+}
+
+static void store_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Close what a layer holds open; the description stays. */
+void store_layer_close(struct store_layer *l)
+{
+	store_close_fd(&l->dirfd);
+	store_close_fd(&l->diff_fd);
 }
 
 void store_chain_free(struct store_chain *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->nr; i++)
+		store_layer_close(&c->layers[i]);
 	free(c->layers);
 	c->layers = NULL;
 	c->nr = 0;
+	store_close_fd(&c->rw_dirfd);
+	store_close_fd(&c->upper_fd);
+	store_close_fd(&c->work_fd);
 }
 
 /* Verify the image config's bytes against its ID, then its layers. */
@@ -771,7 +883,7 @@ static int store_container_layers(struct store *st, const char *dir,
 	char rel[REL_SIZE], chain[STORE_ID_SIZE];
 	char rw_name[STORE_NAME_SIZE];
 	size_t nr = 0, i;
-	int ret = -1;
+	int ret = -1, rw_diff_fd = -1;
 
 	tmp = calloc(STORE_MAX_DEPTH + 1, sizeof(*tmp));
 	if (!tmp)
@@ -795,25 +907,40 @@ static int store_container_layers(struct store *st, const char *dir,
 		store_fail(st, dir, "%s", strerror(errno));
 		goto out_free;
 	}
+	/* The chain owns the descriptors from here on. */
 	for (i = 0; i < nr; i++)
 		c->layers[i] = tmp[nr - 1 - i];
 	init = &c->layers[nr];
+	init->dirfd = -1;
+	init->diff_fd = -1;
 	snprintf(init->cache_id, sizeof(init->cache_id), "%s-init",
 		 c->mount_id);
 	memcpy(init->parent_chain, parent, sizeof(init->parent_chain));
 	init->size = -1;
 	init->init = true;
 	c->nr = nr + 1;
-	if (store_check_cache(st, init->cache_id, init->name) ||
+	nr = 0;
+	if (store_check_cache(st, init->cache_id, init->name, &init->dirfd,
+			      &init->diff_fd) ||
 	    store_link_chain(st, c->layers, c->nr))
 		goto out_free;
 
 	/* The read-write layer: diff and work, its link, its lower file. */
-	if (store_check_cache(st, c->mount_id, rw_name))
+	if (store_check_cache(st, c->mount_id, rw_name, &c->rw_dirfd,
+			      &rw_diff_fd))
 		goto out_free;
-	snprintf(rel, sizeof(rel), "overlay2/%s/work", c->mount_id);
-	if (store_check_dir(st, rel) ||
-	    store_check_lower(st, c->mount_id, c->layers, c->nr))
+	/* The very directory checked, opened for reading for fsconfig(). */
+	c->upper_fd = store_openat2_layer(rw_diff_fd, ".",
+					  O_RDONLY | O_DIRECTORY);
+	if (c->upper_fd < 0) {
+		snprintf(rel, sizeof(rel), "overlay2/%s/diff", c->mount_id);
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_free;
+	}
+	c->work_fd = store_open_layer_dir(st, c->rw_dirfd, c->mount_id, "work",
+					  false);
+	if (c->work_fd < 0 ||
+	    store_check_lower(st, c->mount_id, c->rw_dirfd, c->layers, c->nr))
 		goto out_free;
 	for (i = 0; i < c->nr; i++) {
 		if (strcmp(rw_name, c->layers[i].name))
@@ -825,6 +952,11 @@ static int store_container_layers(struct store *st, const char *dir,
 	}
 	ret = 0;
 out_free:
+	if (rw_diff_fd >= 0)
+		close(rw_diff_fd);
+	/* Layers read but not handed to the chain. */
+	for (i = 0; i < nr; i++)
+		store_layer_close(&tmp[i]);
 	free(tmp);
 	return ret;
 }
@@ -1107,7 +1239,8 @@ static int store_list_layerdb(struct store *st, struct store_layer **out,
 					 &(*out)[*nr]);
 		if (ret)
 			break;
-		(*nr)++;
+		/* A listing is verified, not used: nothing stays open. */
+		store_layer_close(&(*out)[(*nr)++]);
 	}
 	if (!ret && errno)
 		ret = store_fail(st, LAYERDB, "%s", strerror(errno));
@@ -1150,6 +1283,7 @@ static int store_list_inits(struct store *st, struct store_layer **out,
 			}
 			*out = l;
 		}
+		store_layer_close(&c.layers[c.nr - 1]);
 		(*out)[(*nr)++] = c.layers[c.nr - 1];
 		store_chain_free(&c);
 	}
@@ -1244,6 +1378,7 @@ int store_open(struct store *st, const char *root)
 	memset(st, 0, sizeof(*st));
 	st->rootfd = -1;
 	st->ldirfd = -1;
+	st->o2fd = -1;
 	st->root = strdup(root);
 	if (!st->root) {
 		snprintf(st->err, sizeof(st->err), "%s", strerror(errno));
@@ -1265,10 +1400,13 @@ void store_close(struct store *st)
 {
 	if (st->ldirfd >= 0)
 		close(st->ldirfd);
+	if (st->o2fd >= 0)
+		close(st->o2fd);
 	if (st->rootfd >= 0)
 		close(st->rootfd);
 	free(st->root);
 	st->root = NULL;
 	st->rootfd = -1;
 	st->ldirfd = -1;
+	st->o2fd = -1;
 }

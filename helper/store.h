@@ -6,6 +6,9 @@
  * Pure userspace: no kernel interfaces beyond openat2(). Every path is
  * resolved beneath the data root with RESOLVE_BENEATH and without
  * following any symbolic link, and nothing is ever opened for writing.
+ * A resolved chain holds descriptors of the layer directories it
+ * verified: callers use those (never the paths again) and free them
+ * with store_chain_free().
  * On failure a function returns -1 and leaves a message naming the
  * file and the reason in store->err.
  */
@@ -26,6 +29,7 @@
 struct store {
 	int rootfd;			/* O_PATH of the data root */
 	int ldirfd;			/* O_PATH of overlay2/l, or -1 */
+	int o2fd;			/* O_PATH of overlay2, or -1 */
 	char *root;			/* as given, for messages */
 	char err[STORE_ERR_SIZE];	/* last failure: "FILE: reason" */
 };
@@ -41,6 +45,12 @@ struct store_layer {
 	long long size;				/* -1 when unknown */
 	unsigned int depth;			/* 1 for a base layer */
 	bool init;				/* a container's init layer */
+	/*
+	 * What was verified, held open for its use (see store.c):
+	 * O_PATH of overlay2/<cache_id> and of its diff directory, or -1.
+	 */
+	int dirfd;
+	int diff_fd;
 };
 
 enum store_kind {
@@ -56,6 +66,10 @@ struct store_chain {
 	char mount_id[STORE_HEX_LEN + 1];	/* containers only */
 	size_t nr;			/* layers, bottom first */
 	struct store_layer *layers;	/* a container's init layer is last */
+	/* Containers: the verified overlay2/<mount_id>, its diff and work. */
+	int rw_dirfd;			/* O_PATH, or -1 */
+	int upper_fd;			/* O_RDONLY directory, or -1 */
+	int work_fd;			/* O_RDONLY directory, or -1 */
 };
 
 int store_open(struct store *st, const char *root);
@@ -67,11 +81,14 @@ int store_image_chain(struct store *st, const char *image_hex,
 int store_container_chain(struct store *st, const char *container_hex,
 			  struct store_chain *c);
 void store_chain_free(struct store_chain *c);
+void store_layer_close(struct store_layer *l);
 
 int store_list_layers(struct store *st, struct store_layer **layers,
 		      size_t *nr);
 
 int store_open_dir(struct store *st, const char *rel, bool path_only);
+int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
+			 const char *sub, bool path_only);
 int store_layer_path(const struct store *st, const struct store_layer *l,
 		     char *buf, size_t size);
 

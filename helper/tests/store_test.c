@@ -9,6 +9,7 @@
  */
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -496,6 +497,115 @@ TEST_F(store, container_chain_has_the_init_layer_on_top)
 	EXPECT_STREQ(self->l[2].name, init->parent);
 	EXPECT_STREQ("", init->diff_id);
 	EXPECT_EQ(-1, init->size);
+}
+
+/* The inode number of @root/@rel, or 0. */
+static ino_t ino_of(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	fpath(path, "%s/%s", root, rel);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static ino_t fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * Swap overlay2/@cache with a look-alike (same link and lower files, a
+ * diff and work of its own) after the check: what the chain holds is
+ * still the directory that was checked.
+ */
+static void swap_in_lookalike(const char *root, const char *cache)
+{
+	char a[PATH_MAX], b[PATH_MAX], cmd[3 * PATH_MAX];
+
+	fpath(a, "%s/overlay2/%s", root, cache);
+	fpath(b, "%s/overlay2/%s.checked", root, cache);
+	if (snprintf(cmd, sizeof(cmd), "cp -a %s %s.new && mv %s %s && mv %s.new %s",
+		     a, a, a, b, a, a) >= (int)sizeof(cmd) || system(cmd))
+		abort();
+}
+
+TEST_F(store, resolved_image_holds_the_directories_it_verified)
+{
+	char rel[PATH_MAX];
+	ino_t diff[NLAYERS];
+	int i;
+
+	for (i = 0; i < NLAYERS; i++)
+		diff[i] = ino_of(self->root, cachef(self, i, "diff", rel));
+	ASSERT_EQ(0, store_resolve(&self->st, "demo", &self->c));
+	ASSERT_EQ(NLAYERS, self->c.nr);
+	for (i = 0; i < NLAYERS; i++)
+		swap_in_lookalike(self->root, self->l[i].cache);
+	for (i = 0; i < NLAYERS; i++) {
+		ASSERT_LE(0, self->c.layers[i].diff_fd);
+		EXPECT_NE(diff[i], ino_of(self->root, cachef(self, i, "diff", rel)));
+		EXPECT_EQ(diff[i], fd_ino(self->c.layers[i].diff_fd));
+	}
+}
+
+TEST_F(store, resolved_container_holds_its_verified_upper_and_work)
+{
+	char rel[PATH_MAX];
+	ino_t diff, work;
+
+	fpath(rel, "overlay2/%s/diff", self->mid);
+	diff = ino_of(self->root, rel);
+	fpath(rel, "overlay2/%s/work", self->mid);
+	work = ino_of(self->root, rel);
+	ASSERT_EQ(0, store_resolve(&self->st, self->cid, &self->c));
+	swap_in_lookalike(self->root, self->mid);
+	EXPECT_NE(work, ino_of(self->root, rel));
+	EXPECT_EQ(diff, fd_ino(self->c.upper_fd));
+	EXPECT_EQ(work, fd_ino(self->c.work_fd));
+	/* O_RDONLY, as fsconfig(FSCONFIG_SET_FD) needs. */
+	EXPECT_EQ(O_RDONLY, fcntl(self->c.upper_fd, F_GETFL) & (O_ACCMODE | O_PATH));
+	EXPECT_EQ(O_RDONLY, fcntl(self->c.work_fd, F_GETFL) & (O_ACCMODE | O_PATH));
+}
+
+/* How many descriptors this process has open. */
+static int open_fds(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+TEST_F(store, freed_chains_and_listings_leave_no_descriptor_open)
+{
+	struct store_layer *layers;
+	char rel[PATH_MAX];
+	int before;
+	size_t nr;
+
+	/* overlay2 and overlay2/l stay open with the store: open them first. */
+	ASSERT_EQ(0, store_resolve(&self->st, "demo", &self->c));
+	store_chain_free(&self->c);
+	before = open_fds();
+	ASSERT_EQ(0, store_resolve(&self->st, self->cid, &self->c));
+	EXPECT_LT(before, open_fds());
+	store_chain_free(&self->c);
+	EXPECT_EQ(before, open_fds());
+	ASSERT_EQ(0, store_list_layers(&self->st, &layers, &nr));
+	EXPECT_EQ(before, open_fds());
+	free(layers);
+	/* A refusal half way through leaves nothing open either. */
+	rm_rel(self->root, cachef(self, 2, "lower", rel));
+	ASSERT_EQ(-1, store_resolve(&self->st, self->cid, &self->c));
+	EXPECT_EQ(before, open_fds());
 }
 
 TEST_F(store, container_by_prefix)

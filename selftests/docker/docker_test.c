@@ -128,6 +128,22 @@ static const char *layerctl(void)
 	return l ? l : "helper/layerctl";
 }
 
+/*
+ * layerctl as the tests run it: with --module $LAYERFS_KO when that is
+ * set (layerctl itself ignores the variable).
+ */
+static const char *layerctl_cmd(void)
+{
+	static char cmd[2 * PATH_MAX + 16];
+	const char *ko = getenv("LAYERFS_KO");
+
+	if (ko && *ko)
+		snprintf(cmd, sizeof(cmd), "%s --module %s", layerctl(), ko);
+	else
+		snprintf(cmd, sizeof(cmd), "%s", layerctl());
+	return cmd;
+}
+
 /* ---- the daemons ------------------------------------------------------- */
 
 static bool docker_up(void)
@@ -261,7 +277,7 @@ FIXTURE_TEARDOWN(docker)
 	umount2(self->b, MNT_DETACH);
 	if (self->cid[0])
 		RUN(DOCKER " rm -f %s", self->cid);
-	RUN("%s --root " DATA " prune", layerctl());
+	RUN("%s --root " DATA " prune", layerctl_cmd());
 	RUN("rm -rf %s", self->dir);
 }
 
@@ -334,7 +350,7 @@ TEST_F_TIMEOUT(docker, layerctl_inspect_agrees_with_docker_inspect, 600)
 	di = RUN_JSON(DOCKER " image inspect " IMAGE);
 	ASSERT_NE(NULL, di) TH_LOG("%s", out_buf);
 	di = json_object_array_get_idx(di, 0);
-	lc = RUN_JSON("%s --root " DATA " inspect --json " IMAGE, layerctl());
+	lc = RUN_JSON("%s --root " DATA " inspect --json " IMAGE, layerctl_cmd());
 	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
 	EXPECT_STREQ(jstr(di, "Id"), jstr(lc, "id"));
 	ASSERT_TRUE(json_object_object_get_ex(di, "RootFS", &rootfs));
@@ -352,7 +368,7 @@ TEST_F_TIMEOUT(docker, layerctl_inspect_agrees_with_docker_inspect, 600)
 	/* the container: upper, work, and the lower dirs, init layer first */
 	gd = graph_data(self->cid);
 	ASSERT_NE(NULL, gd);
-	lc = RUN_JSON("%s --root " DATA " inspect --json %s", layerctl(), self->cid);
+	lc = RUN_JSON("%s --root " DATA " inspect --json %s", layerctl_cmd(), self->cid);
 	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
 	EXPECT_STREQ(jstr(gd, "UpperDir"), jstr(lc, "upperdir"));
 	EXPECT_STREQ(jstr(gd, "WorkDir"), jstr(lc, "workdir"));
@@ -375,7 +391,7 @@ TEST_F_TIMEOUT(docker, image_mount_matches_overlay_from_graphdriver, 600)
 	ssize_t n;
 
 	ASSERT_NE(NULL, gd);
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount " IMAGE " %s", layerctl(), self->a))
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount " IMAGE " %s", layerctl_cmd(), self->a))
 		TH_LOG("%s", out_buf);
 	ASSERT_EQ(0, mount_overlay_ro(gd, self->b)) TH_LOG("overlay: %s", strerror(errno));
 	n = same_tree(_metadata, self->a, self->b);
@@ -399,7 +415,7 @@ TEST_F_TIMEOUT(docker, container_mount_matches_overlay_from_graphdriver, 600)
 	ASSERT_EQ(0, RUN("mkdir -p %s/sub && echo from docker cp > %s/sub/file && "
 			 "ln -s file %s/sub/link && " DOCKER " cp %s %s:/etc/",
 			 src, src, src, src, self->cid)) TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl(), self->cid, self->a))
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), self->cid, self->a))
 		TH_LOG("%s", out_buf);
 	ASSERT_EQ(0, mount_overlay_ro(gd, self->b)) TH_LOG("overlay: %s", strerror(errno));
 	EXPECT_STREQ("from docker cp\n", lu_cat(P(src, "%s/etc/copied/sub/file", self->a)));
@@ -439,10 +455,10 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 	int i;
 
 	/* the changes through layerctl's mount of the container */
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl(), self->cid, self->a))
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), self->cid, self->a))
 		TH_LOG("%s", out_buf);
 	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl(), self->a))
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a))
 		TH_LOG("%s", out_buf);
 	ASSERT_EQ(0, docker_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", out_buf);
 
@@ -503,26 +519,26 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 	}
 
 	/* and layerctl mounts the committed image with the changes */
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount layerfs-e2e:committed %s", layerctl(),
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount layerfs-e2e:committed %s", layerctl_cmd(),
 			 self->a)) TH_LOG("%s", out_buf);
 	EXPECT_STREQ("new\n", lu_cat(P(p, "%s/new.txt", self->a)));
 	EXPECT_STREQ("fresh\n", lu_cat(P(p, "%s/opt/old/fresh", self->a)));
 	EXPECT_NE(0, access(P(p, "%s/opt/old/new.txt", self->a), F_OK));
 	EXPECT_NE(0, access(P(p, "%s/usr/share/demo/keep", self->a), F_OK));
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl(), self->a));
-	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl()));
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl_cmd()));
 	EXPECT_EQ(0, RUN(DOCKER " rmi layerfs-e2e:committed")) TH_LOG("%s", out_buf);
 }
 
 /* Last: dockerd still manages the store layerctl used, then it stops. */
 TEST_F_TIMEOUT(docker, dockerd_still_manages_the_store, 600)
 {
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl(), self->cid, self->a))
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), self->cid, self->a))
 		TH_LOG("%s", out_buf);
 	ASSERT_EQ(0, RUN("echo x > %s/root/x", self->a));
 	/* dockerd cannot remove a container whose layer layerfs holds */
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl(), self->a));
-	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl()));
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl_cmd()));
 	EXPECT_EQ(0, RUN(DOCKER " rm %s", self->cid)) TH_LOG("%s", out_buf);
 	self->cid[0] = '\0';
 	EXPECT_EQ(0, RUN(DOCKER " rmi " IMAGE)) TH_LOG("%s", out_buf);

@@ -12,7 +12,8 @@
  *
  * Environment (selftests/run sets it): LAYERFS_KO (default
  * <repo>/layerfs.ko) is the module layerctl loads when /dev/layerfs is
- * missing; LAYERCTL and MKSTORE override <repo>/helper/layerctl and
+ * missing (passed as --module: layerctl itself ignores LAYERFS_KO);
+ * LAYERCTL and MKSTORE override <repo>/helper/layerctl and
  * <repo>/scripts/mkstore; LAYERFS_SRC is the repository.
  */
 
@@ -48,6 +49,7 @@
 /* ---- running commands --------------------------------------------------- */
 
 static char repo[PATH_MAX], layerctl[PATH_MAX], mkstore[PATH_MAX];
+static char modopt[PATH_MAX + 16];	/* " --module $LAYERFS_KO", or "" */
 
 /*
  * The repository: $LAYERFS_SRC (selftests/run sets it), else the first
@@ -398,8 +400,10 @@ static bool have_module(void)
 	if (!getenv("LAYERFS_KO") &&
 	    !access(P(path, "%s/layerfs.ko", repo), R_OK))
 		setenv("LAYERFS_KO", path, 1);
-	if (getenv("LAYERFS_KO") && !access(getenv("LAYERFS_KO"), R_OK))
+	if (getenv("LAYERFS_KO") && !access(getenv("LAYERFS_KO"), R_OK)) {
+		P(modopt, " --module %s", getenv("LAYERFS_KO"));
 		return true;
+	}
 	return !access("/dev/layerfs", F_OK);
 }
 
@@ -470,10 +474,13 @@ FIXTURE_TEARDOWN(store)
 	rmdir(self->dir);
 }
 
-/* layerctl with the fixture's store; its exit status, output in out. */
+/*
+ * layerctl with the fixture's store (and the module to load, if need
+ * be); its exit status, output in out.
+ */
 #define LAYERCTL(fmt, ...)						\
-	RUN(self->out, "%s --root %s " fmt, layerctl, self->root,	\
-	    ##__VA_ARGS__)
+	RUN(self->out, "%s --root %s%s " fmt, layerctl, self->root,	\
+	    modopt, ##__VA_ARGS__)
 
 /*
  * An overlayfs mount of the store as dockerd makes it: lowerdir= is
@@ -1143,6 +1150,181 @@ TEST_F(store, mount_loads_the_module_when_it_is_missing)
 		TH_LOG("%s", self->out);
 	EXPECT_NE(NULL, strstr(self->out, "loading"));
 	EXPECT_EQ(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+}
+
+/* ---- checks and use: nothing swapped in between is used ----------------- */
+
+/*
+ * Build swap_shim.so (selftests/layerctl/swap_shim.c) into the scratch
+ * directory: layerctl run with it swaps two directories at one chosen
+ * moment. 0, or -1 with the reason in out.
+ */
+static int build_shim(struct _test_data_store *self, char *so, size_t size)
+{
+	if (snprintf(so, size, "%s/swap_shim.so", self->dir) >= (int)size)
+		return -1;
+	return RUN(self->out, "cc -shared -fPIC -O2 -o %s %s/selftests/layerctl/swap_shim.c -ldl",
+		   so, repo) ? -1 : 0;
+}
+
+/* layerctl under the shim: swap @a and @b at @at, then go on. */
+#define LAYERCTL_SWAPPED(so, at, a, b, fmt, ...)			\
+	RUN(self->out, "LD_PRELOAD=%s LFS_SWAP_AT=%s LFS_SWAP_A=%s LFS_SWAP_B=%s "\
+	    "%s --root %s%s " fmt, so, at, a, b, layerctl, self->root,	\
+	    modopt, ##__VA_ARGS__)
+
+/*
+ * overlay2/<top> is exchanged with a look-alike (the same link and
+ * lower files, one more file in its diff) after layerctl has verified
+ * the store and before it registers anything: the layer registered and
+ * mounted is the one verified. (layerctl before the fix looked the diff
+ * directory up again by path and mounted the look-alike.)
+ */
+TEST_F(store, mount_uses_the_verified_layer_not_one_swapped_in_after_the_check)
+{
+	char so[PATH_MAX], top[PATH_MAX], decoy[PATH_MAX + 8], p[PATH_MAX];
+
+	if (build_shim(self, so, sizeof(so)))
+		SKIP(return, "cannot build the LD_PRELOAD shim: %.200s", self->out);
+	P(top, "%s/overlay2/%s", self->root, self->l[NLAYERS - 1].cache);
+	P(decoy, "%s.decoy", top);
+	ASSERT_EQ(0, RUN(self->out, "cp -a %s %s && echo decoy > %s/diff/decoy",
+			 top, decoy, decoy)) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, LAYERCTL_SWAPPED(so, "open-ctl", top, decoy, "mount demo %s",
+				      self->a)) TH_LOG("%s", self->out);
+	ASSERT_NE(NULL, strstr(self->out, "swap_shim: open-ctl: swapped"))
+		TH_LOG("the swap did not happen: %s", self->out);
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+	EXPECT_NE(0, access(P(p, "%s/decoy", self->a), F_OK))
+		TH_LOG("the look-alike swapped in after the check was mounted");
+	EXPECT_EQ(0, access(P(p, "%s/usr/local/bin/hello", self->a), X_OK));
+
+	/* Put the verified directory back where prune looks for it. */
+	umount2(self->a, 0);
+	ASSERT_EQ(0, renameat2(AT_FDCWD, top, AT_FDCWD, decoy, RENAME_EXCHANGE));
+}
+
+/*
+ * x/m is a layerfs mount, y/m an overlayfs one; x and y are exchanged
+ * after layerctl umount has checked x/m and before it unmounts: the
+ * layerfs mount goes, the overlayfs one stays. (layerctl before the fix
+ * unmounted the path again, which was the overlayfs mount by then.)
+ */
+TEST_F(store, umount_unmounts_the_checked_mount_not_one_swapped_in_after_the_check)
+{
+	char so[PATH_MAX], x[PATH_MAX], y[PATH_MAX], xm[PATH_MAX + 4];
+	char ym[PATH_MAX + 4];
+
+	if (build_shim(self, so, sizeof(so)))
+		SKIP(return, "cannot build the LD_PRELOAD shim: %.200s", self->out);
+	ASSERT_EQ(0, mkdir(P(x, "%s/x", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(y, "%s/y", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(xm, "%s/m", x), 0755));
+	ASSERT_EQ(0, mkdir(P(ym, "%s/m", y), 0755));
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", xm)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, ovl_mount(self, ym, false, false));
+
+	EXPECT_EQ(0, LAYERCTL_SWAPPED(so, "umount2", x, y, "umount %s", xm))
+		TH_LOG("%s", self->out);
+	ASSERT_NE(NULL, strstr(self->out, "swap_shim: umount2: swapped"))
+		TH_LOG("the swap did not happen: %s", self->out);
+	/* x is the old y now: its overlayfs mount is still there. */
+	EXPECT_EQ(OVERLAYFS_MAGIC, fs_type(xm));
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(ym));
+
+	umount2(xm, 0);
+	umount2(ym, 0);
+}
+
+/* A directory inside a layerfs mount is no mount point: nothing goes. */
+TEST_F(store, umount_of_a_directory_inside_the_mount_is_refused)
+{
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_EQ(3, LAYERCTL("umount %s", P(p, "%s/etc", self->a)));
+	EXPECT_NE(NULL, strstr(self->out, "not a mount point")) TH_LOG("%s", self->out);
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
+}
+
+/*
+ * umount detaches lazily (layerctl(8)): a file still open keeps the file
+ * system, and its layers in use, until it is closed.
+ */
+TEST_F(store, umount_of_a_busy_mount_keeps_its_layers_until_the_last_close)
+{
+	struct json_object *j;
+	char p[PATH_MAX];
+	int fd;
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	fd = open(P(p, "%s/etc/os-release", self->a), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, LAYERCTL("umount %s", self->a)) TH_LOG("%s", self->out);
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(self->a));
+	j = layers_json(self, "");
+	EXPECT_EQ(1, layer_field(j, self->l[NLAYERS - 1].name, "mounts"));
+	json_object_put(j);
+	EXPECT_STREQ("NAME=demo\nVERSION=2\n", cat(P(p, "/proc/self/fd/%d", fd)));
+
+	close(fd);
+	j = layers_json(self, "");
+	EXPECT_EQ(0, layer_field(j, self->l[NLAYERS - 1].name, "mounts"));
+	json_object_put(j);
+}
+
+/*
+ * A copy of the store has the same short names: prune of one store
+ * leaves the layers registered from the other alone (and prune of that
+ * one removes them).
+ */
+TEST_F(store, prune_keeps_layers_registered_from_another_store)
+{
+	struct layerfs_layer_info info = { .size = sizeof(info) };
+	char copy[PATH_MAX + 8];
+	int ctl;
+
+	P(copy, "%s.copy", self->root);
+	ASSERT_EQ(0, RUN(self->out, "cp -a %s %s", self->root, copy));
+	ASSERT_EQ(0, RUN(self->out, "%s --root %s%s mount demo %s", layerctl,
+			 copy, modopt, self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, umount2(self->a, 0));
+
+	EXPECT_EQ(0, LAYERCTL("-v prune")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "0 layer(s) removed")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "registered from another directory"))
+		TH_LOG("%s", self->out);
+	ctl = open("/dev/layerfs", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, ctl);
+	snprintf((char *)info.name, sizeof(info.name), "%s", self->l[0].name);
+	EXPECT_EQ(0, ioctl(ctl, LAYERFS_IOC_GET_LAYER, &info));
+	close(ctl);
+
+	EXPECT_EQ(0, RUN(self->out, "%s --root %s -v prune", layerctl, copy));
+	EXPECT_NE(NULL, strstr(self->out, "3 layer(s) removed")) TH_LOG("%s", self->out);
+}
+
+/*
+ * layerctl runs as root: a module file named in its environment is no
+ * reason to insert it. Only --module FILE is.
+ */
+TEST_F(store, layerfs_ko_in_the_environment_is_not_loaded_without_module)
+{
+	if (!modopt[0])
+		SKIP(return, "no layerfs.ko to load (LAYERFS_KO)");
+	if (syscall(SYS_delete_module, "layerfs", O_NONBLOCK) &&
+	    errno != ENOENT)
+		SKIP(return, "layerfs is in use elsewhere and cannot be unloaded: %s",
+		     strerror(errno));
+	ASSERT_NE(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_EQ(3, RUN(self->out, "LAYERFS_KO=%s %s --root %s -v mount demo %s",
+			 getenv("LAYERFS_KO"), layerctl, self->root, self->a))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(0, access("/sys/module/layerfs", F_OK));
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(self->a));
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
 	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
 }
 

@@ -191,11 +191,49 @@ TEST_F(family, reset_and_events_need_cap_sys_admin)
 					   sizeof(f->grp)));
 }
 
+/*
+ * Start "layerctl monitor @args" and wait until it says (--ready-fd) that
+ * it has joined the events group: no sleep, however slow the machine.
+ * The stream to read its output from, or NULL if it never got ready.
+ */
+static FILE *start_monitor(const char *layerctl, const char *args)
+{
+	const char *scale = getenv("LAYERFS_TIMEOUT_SCALE");
+	char cmd[LU_PATH_MAX * 2], c;
+	int fds[2], secs = 60;
+	ssize_t n;
+	FILE *p;
+
+	/* A bound for a monitor that misses events, as slow as the harness. */
+	if (scale && atoi(scale) > 1)
+		secs *= atoi(scale);
+	if (pipe2(fds, O_CLOEXEC) || fcntl(fds[1], F_SETFD, 0))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "timeout %d %s monitor --ready-fd %d %s",
+		 secs, layerctl, fds[1], args);
+	p = popen(cmd, "r");
+	close(fds[1]);
+	if (!p) {
+		close(fds[0]);
+		return NULL;
+	}
+	/* One byte once it is ready; end of file if it died first. */
+	do
+		n = read(fds[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	if (n != 1) {
+		pclose(p);
+		return NULL;
+	}
+	return p;
+}
+
 TEST_F(family, monitor_sees_mount_copy_up_umount)
 {
 	struct lu_scratch *s = &self->s;
 	const char *layerctl = getenv("LAYERCTL");
-	char cmd[LU_PATH_MAX * 2], out[4096], data[LU_PATH_MAX * 4];
+	char out[4096], data[LU_PATH_MAX * 4];
 	size_t n = 0;
 	FILE *p;
 	int fd;
@@ -205,10 +243,8 @@ TEST_F(family, monitor_sees_mount_copy_up_umount)
 	ASSERT_EQ(0, lu_file(s, 1, "f", 0644, "0123456789"));
 	ASSERT_EQ(0, mkdir(lu_path(s, "u"), 0755));
 	ASSERT_EQ(0, mkdir(lu_path(s, "w"), 0755));
-	snprintf(cmd, sizeof(cmd), "timeout 60 %s monitor --json --count 3", layerctl);
-	p = popen(cmd, "r");
+	p = start_monitor(layerctl, "--json --count 3");
 	ASSERT_NE(NULL, p);
-	sleep(1);	/* layerctl joins the group */
 	snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
 		 lu_lpath(s, 0, NULL), lu_lpath(s, 1, NULL), lu_path(s, "u"), lu_path(s, "w"));
 	ASSERT_EQ(0, lu_mount_data("layerfs", s->mnt, 0, data));
@@ -224,6 +260,48 @@ TEST_F(family, monitor_sees_mount_copy_up_umount)
 	EXPECT_NE(NULL, strstr(out, "\"path\":\"\\/f\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"bytes\":10")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"type\":\"umount\"")) TH_LOG("%s", out);
+}
+
+/*
+ * File names come from whoever writes in the mount (a container): in
+ * the text output control characters, bytes that are not UTF-8 and
+ * white space are escaped (\xHH), never sent to the terminal as they
+ * are. Valid UTF-8 is kept.
+ */
+TEST_F(family, monitor_text_escapes_what_the_container_named)
+{
+	static const char name[] = "e\033]0;pwned\a \xff\xc3\xa9\\";
+	static const char want[] = "path=/e\\x1b]0;pwned\\x07\\x20\\xff\xc3\xa9\\x5c";
+	struct lu_scratch *s = &self->s;
+	const char *layerctl = getenv("LAYERCTL");
+	char out[4096], data[LU_PATH_MAX * 4];
+	size_t n = 0, i;
+	FILE *p;
+	int fd;
+
+	if (!layerctl || access(layerctl, X_OK))
+		SKIP(return, "layerctl is not built (LAYERCTL)");
+	ASSERT_EQ(0, lu_file(s, 1, name, 0644, "x"));
+	ASSERT_EQ(0, mkdir(lu_path(s, "u"), 0755));
+	ASSERT_EQ(0, mkdir(lu_path(s, "w"), 0755));
+	p = start_monitor(layerctl, "--count 3");
+	ASSERT_NE(NULL, p);
+	snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
+		 lu_lpath(s, 0, NULL), lu_lpath(s, 1, NULL), lu_path(s, "u"), lu_path(s, "w"));
+	ASSERT_EQ(0, lu_mount_data("layerfs", s->mnt, 0, data));
+	fd = open(lu_mpath(s, name), O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, umount(s->mnt));
+	while (n < sizeof(out) - 1 && fgets(out + n, sizeof(out) - n, p))
+		n += strlen(out + n);
+	EXPECT_EQ(0, pclose(p));
+	EXPECT_NE(NULL, strstr(out, " copy-up ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	for (i = 0; i < n; i++)
+		if (out[i] == '\033' || out[i] == '\a' || (unsigned char)out[i] == 0xff)
+			break;
+	EXPECT_EQ(n, i) TH_LOG("a raw control byte or non-UTF-8 byte at %zu: %s", i, out);
 }
 
 TEST_F(family, layers_dump_lists_the_registry)
