@@ -22,6 +22,7 @@
 #include <linux/xattr.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include "layerfs.h"
@@ -85,6 +86,14 @@ static int lfs_copy_xattr(struct lfs_fs *ofs, const struct path *oldpath,
 		}
 		if (lfs_is_private_xattr(name))
 			continue;
+		/* An LSM may discard (ECANCELED) or refuse one, as in ovl. */
+		err = security_inode_copy_up_xattr(oldpath->dentry, name);
+		if (err == -ECANCELED) {
+			err = 0;
+			continue;
+		}
+		if (err < 0 && err != -EOPNOTSUPP)
+			break;
 		if (is_posix_acl_xattr(name)) {
 			err = lfs_copy_acl(ofs, oldpath, new, name);
 			if (err)
@@ -368,13 +377,28 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		.rdev = c->stat.rdev,
 		.link = c->link,
 	};
+	const struct cred *old_cred = NULL;
+	struct cred *cu_cred = NULL;
 	int err;
 
+	/*
+	 * The LSM may label the copy as the original (ovl_prep_cu_creds()):
+	 * its creds create the temp object.
+	 */
+	err = security_inode_copy_up(c->dentry, &cu_cred);
+	if (err < 0)
+		return err;
+	if (cu_cred)
+		old_cred = override_creds(cu_cred);
 	lfs_start_write(ofs);
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	c->temp = lfs_create_temp(ofs, &cattr);
 	inode_unlock(wdir);
 	lfs_end_write(ofs);
+	if (cu_cred) {
+		revert_creds(old_cred);
+		put_cred(cu_cred);
+	}
 	if (IS_ERR(c->temp))
 		return PTR_ERR(c->temp);
 

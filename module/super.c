@@ -768,6 +768,8 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!lfs_upper_mnt(ofs))
 		sb->s_flags |= SB_RDONLY;
 	sb->s_iflags |= SB_I_SKIP_SYNC;
+	/* EVM cannot trust an HMAC over a stacked inode (as ovl_fill_super). */
+	sb->s_iflags |= SB_I_EVM_HMAC_UNSUPPORTED;
 
 	root = lfs_get_root(sb);
 	if (IS_ERR(root))
