@@ -8,10 +8,10 @@
  * objects are removed at the next mount. Unless the mount is volatile,
  * the copied data is fsynced before the rename (with fsync=strict, every
  * regular file and directory copy-up is), as on overlayfs, so that a
- * crash or power cut leaves either no upper object or a complete one
- * (a volatile mount's work dir is refused after it). Copy-ups of one object are
- * serialized by lfs_inode.lock; a fatal signal stops a long data copy
- * and removes the temp file.
+ * crash or power cut leaves either no upper object or a complete one (a
+ * volatile mount's work dir is refused after it). Copy-ups of one object
+ * are serialized by lfs_inode.lock; a fatal signal stops a long data
+ * copy and removes the temp file.
  */
 
 #include <linux/fs.h>
