@@ -221,6 +221,29 @@ TEST_F(options, fsync_and_syncfs_succeed_on_a_volatile_mount)
 	EXPECT_STREQ("abc", lu_cat(lu_mpath(&self->s, "f")));
 }
 
+/* A remount read-only syncs the upper fs, or not (volatile); both work. */
+TEST_F(options, remount_read_only_with_and_without_volatile)
+{
+	const char *modes[] = { "", ",volatile" };
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, lu_rw_reset(&self->rw));
+		ASSERT_EQ(0, mount_rw(&self->s, &self->rw, modes[i]));
+		fd = open(lu_mpath(&self->s, "f"), O_WRONLY | O_APPEND);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(1, write(fd, "!", 1));
+		close(fd);
+		ASSERT_EQ(0, mount(NULL, self->s.mnt, NULL,
+				   MS_REMOUNT | MS_RDONLY, NULL));
+		EXPECT_EQ(-1, open(lu_mpath(&self->s, "f"), O_WRONLY));
+		EXPECT_EQ(EROFS, errno);
+		EXPECT_STREQ("lower f!", lu_cat(lu_mpath(&self->s, "f")));
+		ASSERT_EQ(0, lu_umount(&self->s));
+	}
+}
+
 /* fsync=strict and the default: copy-up is unchanged but for the syncs. */
 static void check_copy_up(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(options) *self, const char *extra)
