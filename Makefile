@@ -6,7 +6,9 @@
 #
 #   make [W=1]             layerfs.ko, helper/layerctl, build/selftests/
 #   make lint              sparse (C=2) with W=1, checkpatch.pl --strict
-#   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM
+#   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM,
+#                          then the power-cut test (scripts/vm-powercut,
+#                          two more boots; T=durability/powercut_test)
 #   make check KERNEL=debug  the same on the debug kernel (scripts/debug-kernel)
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
 #   make demo              scripts/setup, build, the guided tour in a VM

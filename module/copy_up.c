@@ -4,11 +4,14 @@
  * parents first, into the upper layer.
  *
  * The copy is built in workdir under a temp name (data, xattrs, ACLs,
- * owner, mode, times) and renamed into place at the end, so a crash
- * never leaves a half-copied object in the upper layer; leftover temp
- * objects are removed at the next mount. Copy-ups of one object are
- * serialized by lfs_inode.lock; a fatal signal stops a long data copy
- * and removes the temp file.
+ * owner, mode, times) and renamed into place at the end; leftover temp
+ * objects are removed at the next mount. Unless the mount is volatile,
+ * the copied data is fsynced before the rename (with fsync=strict, every
+ * regular file and directory copy-up is), as on overlayfs, so that a
+ * crash or power cut leaves either no upper object or a complete one (a
+ * volatile mount's work dir is refused after it). Copy-ups of one object
+ * are serialized by lfs_inode.lock; a fatal signal stops a long data
+ * copy and removes the temp file.
  */
 
 #include <linux/fs.h>
@@ -19,6 +22,7 @@
 #include <linux/xattr.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include "layerfs.h"
@@ -35,6 +39,7 @@ struct lfs_copy_up_ctx {
 	struct dentry *destdir;		/* upper parent */
 	struct dentry *temp;		/* copy in workdir */
 	bool metadata_only;		/* O_TRUNC open: skip the data */
+	bool metadata_fsync;		/* fsync=strict: fsync after attrs */
 };
 
 static int lfs_copy_acl(struct lfs_fs *ofs, const struct path *path,
@@ -81,6 +86,14 @@ static int lfs_copy_xattr(struct lfs_fs *ofs, const struct path *oldpath,
 		}
 		if (lfs_is_private_xattr(name))
 			continue;
+		/* An LSM may discard (ECANCELED) or refuse one, as in ovl. */
+		err = security_inode_copy_up_xattr(oldpath->dentry, name);
+		if (err == -ECANCELED) {
+			err = 0;
+			continue;
+		}
+		if (err < 0 && err != -EOPNOTSUPP)
+			break;
 		if (is_posix_acl_xattr(name)) {
 			err = lfs_copy_acl(ofs, oldpath, new, name);
 			if (err)
@@ -121,7 +134,10 @@ out:
 	return err;
 }
 
-/* Copy @len bytes, skipping holes, cloning where the fs can. */
+/*
+ * Copy @len bytes, skipping holes, cloning where the fs can. Returns 1
+ * if the range was cloned (no data written), 0 if copied, or an error.
+ */
 static int lfs_copy_data(struct file *old_file, struct file *new_file,
 			 loff_t len)
 {
@@ -132,7 +148,7 @@ static int lfs_copy_data(struct file *old_file, struct file *new_file,
 
 	cloned = vfs_clone_file_range(old_file, 0, new_file, 0, len, 0);
 	if (cloned == len)
-		return 0;
+		return 1;
 
 	while (len > 0) {
 		size_t this_len = min_t(loff_t, len, LFS_COPY_UP_CHUNK_SIZE);
@@ -187,6 +203,14 @@ static int lfs_copy_up_data(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		return PTR_ERR(new_file);
 	}
 	err = lfs_copy_data(old_file, new_file, c->stat.size);
+	/*
+	 * The data reaches the disk before the rename publishes it, once:
+	 * here, or with fsync=strict after the metadata. A clone wrote no
+	 * data and, as on overlayfs, is not synced.
+	 */
+	if (!err && lfs_should_sync(ofs) && !c->metadata_fsync)
+		err = vfs_fsync(new_file, 0);
+	err = min(err, 0);
 	fput(new_file);
 	fput(old_file);
 	return err;
@@ -236,6 +260,21 @@ static int lfs_copy_up_attr(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	return err;
 }
 
+/* fsync=strict: the whole temp object, before it is renamed into place. */
+static int lfs_sync_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct path temppath = { .mnt = lfs_upper_mnt(ofs), .dentry = c->temp };
+	struct file *file;
+	int err;
+
+	file = dentry_open(&temppath, O_LARGEFILE | O_RDONLY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = vfs_fsync(file, 0);
+	fput(file);
+	return err;
+}
+
 /* Everything but the data; under sb_writers of the upper filesystem. */
 static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 {
@@ -251,6 +290,8 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		err = lfs_do_setxattr(ofs, c->temp, LFS_XATTR_ORIGIN, NULL, 0, 0);
 	if (!err)
 		err = lfs_copy_up_attr(c, ofs);
+	if (!err && lfs_should_sync(ofs) && c->metadata_fsync)
+		err = lfs_sync_temp(c, ofs);
 	return err;
 }
 
@@ -340,13 +381,28 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		.rdev = c->stat.rdev,
 		.link = c->link,
 	};
+	const struct cred *old_cred = NULL;
+	struct cred *cu_cred = NULL;
 	int err;
 
+	/*
+	 * The LSM may label the copy as the original (ovl_prep_cu_creds()):
+	 * its creds create the temp object.
+	 */
+	err = security_inode_copy_up(c->dentry, &cu_cred);
+	if (err < 0)
+		return err;
+	if (cu_cred)
+		old_cred = override_creds(cu_cred);
 	lfs_start_write(ofs);
 	inode_lock_nested(wdir, I_MUTEX_PARENT);
 	c->temp = lfs_create_temp(ofs, &cattr);
 	inode_unlock(wdir);
 	lfs_end_write(ofs);
+	if (cu_cred) {
+		revert_creds(old_cred);
+		put_cred(cu_cred);
+	}
 	if (IS_ERR(c->temp))
 		return PTR_ERR(c->temp);
 
@@ -423,6 +479,13 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	old_cred = lfs_override_creds(dentry->d_sb);
 	err = lfs_do_getattr(&c.lowerpath, &c.stat,
 			     STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	/*
+	 * fsync=strict syncs each regular file and directory copy-up after
+	 * its metadata, for atomic copy-up on filesystems without ordered
+	 * metadata; the default syncs data copy-ups only (as overlayfs).
+	 */
+	c.metadata_fsync = lfs_should_sync_metadata(ofs) &&
+			   (S_ISREG(c.stat.mode) || S_ISDIR(c.stat.mode));
 	if (!err && S_ISLNK(c.stat.mode)) {
 		clear_delayed_call(&c.link_done);
 		c.link = vfs_get_link(c.lowerpath.dentry, &c.link_done);

@@ -19,6 +19,7 @@
 #include <linux/cred.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include "layerfs.h"
 
 /*
@@ -30,11 +31,13 @@ struct lfs_create_creds {
 };
 
 static int lfs_override_create_creds(struct lfs_create_creds *cc,
-				     struct inode *dir)
+				     struct inode *dir, struct dentry *dentry,
+				     umode_t mode)
 {
 	kuid_t fsuid = current_fsuid();
 	kgid_t fsgid = dir->i_mode & S_ISGID ? dir->i_gid : current_fsgid();
 	struct cred *override;
+	int err;
 
 	cc->old = lfs_override_creds(dir->i_sb);
 	override = prepare_creds();
@@ -44,6 +47,17 @@ static int lfs_override_create_creds(struct lfs_create_creds *cc,
 	}
 	override->fsuid = fsuid;
 	override->fsgid = fsgid;
+	/*
+	 * The LSM labels the new object for the caller (cc->old), not for
+	 * the mounter whose creds create it, as ovl_setup_cred_for_create().
+	 */
+	err = security_dentry_create_files_as(dentry, mode, &dentry->d_name,
+					      cc->old, override);
+	if (err) {
+		put_cred(override);
+		revert_creds(cc->old);
+		return err;
+	}
 	/* Drop the mounter cred ref taken above; current now holds one. */
 	put_cred(override_creds(override));
 	put_cred(override);
@@ -335,7 +349,7 @@ static int lfs_create_or_link(struct dentry *dentry,
 	if (hardlink) {
 		cc.old = lfs_override_creds(sb);
 	} else {
-		err = lfs_override_create_creds(&cc, dir);
+		err = lfs_override_create_creds(&cc, dir, dentry, attr->mode);
 		if (err)
 			goto out_drop_write;
 	}
@@ -421,7 +435,7 @@ static int lfs_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
 	err = lfs_want_write(sb);
 	if (err)
 		return err;
-	err = lfs_override_create_creds(&cc, dir);
+	err = lfs_override_create_creds(&cc, dir, dentry, mode);
 	if (err)
 		goto out_drop_write;
 

@@ -192,20 +192,25 @@ static ssize_t lfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		.user_file = file,
 		.end_write = lfs_file_end_write,
 	};
+	int ifl = iocb->ki_flags;
 	struct fd real;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
 
+	/* volatile: O_SYNC and O_DSYNC writes do not sync, as on ovl. */
+	if (!lfs_should_sync(LFS_FS(inode->i_sb)))
+		ifl &= ~(IOCB_DSYNC | IOCB_SYNC);
+	/* No deferred completions through a stacked file. */
+	ifl &= ~IOCB_DIO_CALLER_COMP;
+
 	inode_lock(inode);
 	lfs_copyattr(inode);
 	ret = lfs_real_fdget(file, &real);
 	if (!ret) {
-		/* No deferred completions through a stacked file. */
-		ret = backing_file_write_iter(fd_file(real), iter, iocb,
-					      iocb->ki_flags &
-					      ~IOCB_DIO_CALLER_COMP, &ctx);
+		ret = backing_file_write_iter(fd_file(real), iter, iocb, ifl,
+					      &ctx);
 		fdput(real);
 	}
 	inode_unlock(inode);
@@ -429,6 +434,11 @@ static int lfs_fsync(struct file *file, loff_t start, loff_t end,
 	const struct cred *old_cred;
 	struct fd real;
 	int ret;
+
+	/* volatile: no sync, only the upper's writeback errors since mount. */
+	ret = lfs_sync_status(LFS_FS(inode->i_sb));
+	if (ret <= 0)
+		return ret;
 
 	ret = lfs_real_fdget(file, &real);
 	if (ret)

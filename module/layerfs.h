@@ -230,6 +230,22 @@ static inline int lfs_do_notify_change(struct lfs_fs *ofs,
 	return err;
 }
 
+/* fsync=auto|strict|volatile, as overlayfs's ovl_should_sync() & co. */
+static inline bool lfs_should_sync(const struct lfs_fs *ofs)
+{
+	return ofs->config.fsync_mode != LFS_FSYNC_VOLATILE;
+}
+
+static inline bool lfs_should_sync_metadata(const struct lfs_fs *ofs)
+{
+	return ofs->config.fsync_mode == LFS_FSYNC_STRICT;
+}
+
+static inline bool lfs_is_volatile(const struct lfs_config *config)
+{
+	return config->fsync_mode == LFS_FSYNC_VOLATILE;
+}
+
 /* What a real object to create looks like. */
 struct lfs_cattr {
 	umode_t mode;
@@ -282,6 +298,7 @@ struct lfs_fs_context;
 int lfs_fill_super(struct super_block *sb, struct fs_context *fc);
 bool lfs_is_trap(const struct lfs_fs *ofs, const struct inode *inode);
 void lfs_free_fs(struct lfs_fs *ofs);
+int lfs_sync_status(struct lfs_fs *ofs);
 
 /* namei.c */
 struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,

@@ -9,6 +9,7 @@
 #ifndef _LFS_ENTRY_H
 #define _LFS_ENTRY_H
 
+#include <linux/errseq.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/mutex.h>
@@ -58,7 +59,15 @@ struct lfs_entry {
 	struct lfs_path lowerstack[];
 };
 
+/* fsync=, as overlayfs's; AUTO is 0, the default of a zeroed config. */
+enum lfs_fsync_mode {
+	LFS_FSYNC_AUTO,		/* fsync a data copy-up before its rename */
+	LFS_FSYNC_STRICT,	/* and a metadata-only copy-up too */
+	LFS_FSYNC_VOLATILE,	/* never; a crash makes the upper unusable */
+};
+
 struct lfs_config {
+	enum lfs_fsync_mode fsync_mode;	/* fsync= or volatile */
 	char *upperdir;
 	char *workdir;
 	char *lowerdir_all;		/* legacy lowerdir= value as given */
@@ -84,6 +93,7 @@ struct lfs_fs {
 	bool upperdir_locked;
 	bool workdir_locked;
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
+	errseq_t errseq;		/* volatile: upper's s_wb_err at mount */
 	long namelen;			/* longest name any layer takes */
 	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
 	/* Real inodes of layer roots, upper, work dirs; sorted (super.c) */

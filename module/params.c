@@ -49,6 +49,9 @@ enum lfs_opt {
 	OPT_UPPERDIR,
 	OPT_WORKDIR,
 	OPT_LAYER,
+	/* Durability, lfs_parse_sync(): */
+	OPT_FSYNC,
+	OPT_VOLATILE,
 };
 
 /* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
@@ -71,12 +74,23 @@ static int lfs_param_is_layer(struct p_log *log,
 	return inval_plog(log, "Bad value for '%s'", param->key);
 }
 
+/* Names and order as overlayfs's ovl_parameter_fsync. */
+static const struct constant_table lfs_parameter_fsync[] = {
+	{ "volatile",	LFS_FSYNC_VOLATILE },
+	{ "auto",	LFS_FSYNC_AUTO },
+	{ "strict",	LFS_FSYNC_STRICT },
+	{}
+};
+
 const struct fs_parameter_spec lfs_parameter_spec[] = {
 	fsparam_string_empty("lowerdir",	OPT_LOWERDIR),
 	__fsparam(lfs_param_is_layer, "lowerdir+", OPT_LOWERDIR_ADD, 0, NULL),
 	__fsparam(lfs_param_is_layer, "upperdir", OPT_UPPERDIR, 0, NULL),
 	__fsparam(lfs_param_is_layer, "workdir", OPT_WORKDIR, 0, NULL),
 	fsparam_string("layer",			OPT_LAYER),
+	/* Durability: */
+	fsparam_enum("fsync",			OPT_FSYNC, lfs_parameter_fsync),
+	fsparam_flag("volatile",		OPT_VOLATILE),
 	{}
 };
 
@@ -451,6 +465,20 @@ static int lfs_parse_upper_work(struct fs_context *fc,
 	return 0;
 }
 
+/*
+ * fsync= and volatile: the last one given wins, as on overlayfs. The
+ * mode goes straight into the lfs_fs that fill_super will use.
+ */
+static int lfs_parse_sync(struct fs_context *fc, int opt,
+			  const struct fs_parse_result *result)
+{
+	struct lfs_fs *ofs = fc->s_fs_info;
+
+	ofs->config.fsync_mode = opt == OPT_VOLATILE ? LFS_FSYNC_VOLATILE :
+				 result->uint_32;
+	return 0;
+}
+
 static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct fs_parse_result result;
@@ -478,6 +506,9 @@ static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return lfs_parse_upper_work(fc, param, opt);
 	case OPT_LAYER:
 		return lfs_parse_layer(fc, param->string);
+	case OPT_FSYNC:
+	case OPT_VOLATILE:
+		return lfs_parse_sync(fc, opt, &result);
 	}
 	return -EINVAL;
 }
@@ -491,10 +522,21 @@ static int lfs_reconfigure(struct fs_context *fc)
 {
 	struct super_block *sb = fc->root->d_sb;
 	struct lfs_fs *ofs = LFS_FS(sb);
+	struct super_block *upper_sb;
+	int ret = 0;
 
 	if (!(fc->sb_flags & SB_RDONLY) && !ofs->layers[0].mnt)
 		return -EROFS;
-	return 0;
+
+	/* Going read-only syncs the upper fs unless volatile, as ovl. */
+	if (fc->sb_flags & SB_RDONLY && !sb_rdonly(sb) &&
+	    lfs_should_sync(ofs)) {
+		upper_sb = lfs_upper_mnt(ofs)->mnt_sb;
+		down_read(&upper_sb->s_umount);
+		ret = sync_filesystem(upper_sb);
+		up_read(&upper_sb->s_umount);
+	}
+	return ret;
 }
 
 static void lfs_free(struct fs_context *fc)
@@ -545,6 +587,18 @@ int lfs_init_fs_context(struct fs_context *fc)
 	return 0;
 }
 
+/* Shown as overlayfs shows it: fsync=MODE unless it is the default. */
+static void lfs_show_sync_options(struct seq_file *m, struct lfs_fs *ofs)
+{
+	const struct constant_table *p;
+
+	if (ofs->config.fsync_mode == LFS_FSYNC_AUTO)
+		return;
+	for (p = lfs_parameter_fsync; p->name; p++)
+		if (p->value == ofs->config.fsync_mode)
+			seq_printf(m, ",fsync=%s", p->name);
+}
+
 int lfs_show_options(struct seq_file *m, struct dentry *dentry)
 {
 	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
@@ -563,5 +617,6 @@ int lfs_show_options(struct seq_file *m, struct dentry *dentry)
 		seq_show_option(m, "upperdir", ofs->config.upperdir);
 		seq_show_option(m, "workdir", ofs->config.workdir);
 	}
+	lfs_show_sync_options(m, ofs);
 	return 0;
 }

@@ -125,6 +125,22 @@ static int lfs_check_namelen(struct fs_context *fc, struct lfs_fs *ofs,
 	return 0;
 }
 
+/*
+ * As overlayfs's ovl_sync_status(): 1 if a sync must really sync, 0 if a
+ * volatile mount may skip it as no writeback error was seen on the upper
+ * fs since the mount, or that error.
+ */
+int lfs_sync_status(struct lfs_fs *ofs)
+{
+	struct vfsmount *mnt = lfs_upper_mnt(ofs);
+
+	if (lfs_should_sync(ofs))
+		return 1;
+	if (!mnt)
+		return 0;
+	return errseq_check(&mnt->mnt_sb->s_wb_err, ofs->errseq);
+}
+
 static int lfs_sync_fs(struct super_block *sb, int wait)
 {
 	struct vfsmount *upper_mnt = lfs_upper_mnt(LFS_FS(sb));
@@ -133,6 +149,10 @@ static int lfs_sync_fs(struct super_block *sb, int wait)
 
 	if (!upper_mnt)
 		return 0;
+	/* volatile: no sync, but syncfs(2) reports upper writeback errors. */
+	ret = lfs_sync_status(LFS_FS(sb));
+	if (ret <= 0)
+		return ret < 0 ? -EIO : 0;
 	/*
 	 * syncfs(2) on layerfs syncs the upper fs. Only the wait pass does
 	 * the work, as overlayfs: sync_filesystem() does both passes.
@@ -585,6 +605,102 @@ static int lfs_get_upper(struct super_block *sb, struct fs_context *fc,
 	return 0;
 }
 
+#define LFS_INCOMPATDIR_NAME	"incompat"
+
+/*
+ * An entry in workdir/work/incompat names a feature a mount needs to
+ * understand: "volatile" is left by a volatile mount, whose upper layer
+ * may be inconsistent after a crash. Refuse the mount as overlayfs does
+ * (EINVAL), until the user removes the entry.
+ */
+static int lfs_check_incompat(struct fs_context *fc, struct lfs_fs *ofs)
+{
+	struct dentry *base = ofs->workbasedir;
+	struct path path = { .mnt = lfs_upper_mnt(ofs) };
+	struct dentry *work, *incompat;
+	struct lfs_name *n, *tmp;
+	LIST_HEAD(names);
+	int err = 0;
+
+	work = lookup_one_len_unlocked(LFS_WORKDIR_NAME, base,
+				       strlen(LFS_WORKDIR_NAME));
+	if (IS_ERR(work))
+		return PTR_ERR(work);
+	if (!d_is_dir(work)) {
+		dput(work);
+		return 0;
+	}
+	incompat = lookup_one_len_unlocked(LFS_INCOMPATDIR_NAME, work,
+					   strlen(LFS_INCOMPATDIR_NAME));
+	dput(work);
+	if (IS_ERR(incompat))
+		return PTR_ERR(incompat);
+	if (d_is_dir(incompat)) {
+		path.dentry = incompat;
+		err = lfs_dir_read_names(&path, &names);
+	}
+	dput(incompat);
+	if (!err && !list_empty(&names)) {
+		n = list_first_entry(&names, struct lfs_name, list);
+		errorfc(fc, "workdir %s has incompat feature '%s' (%s/%s/%s): cannot be mounted",
+			ofs->config.workdir, n->name, ofs->config.workdir,
+			LFS_WORKDIR_NAME, LFS_INCOMPATDIR_NAME);
+		err = -EINVAL;
+	}
+	list_for_each_entry_safe(n, tmp, &names, list)
+		kfree(n);
+	return err;
+}
+
+/* One directory or file of the volatile marker; @dir is locked. */
+static struct dentry *lfs_volatile_mark_one(struct lfs_fs *ofs,
+					    struct dentry *parent,
+					    const char *name, umode_t mode)
+{
+	struct dentry *d = lookup_one_len(name, parent, strlen(name));
+	int err;
+
+	if (IS_ERR(d) || d_is_positive(d))
+		return d;
+	err = lfs_create_real(ofs, d_inode(parent), d, LFS_CATTR(mode));
+	if (err) {
+		dput(d);
+		return ERR_PTR(err);
+	}
+	return d;
+}
+
+/*
+ * A volatile mount leaves workdir/work/incompat/volatile/dirty, as
+ * overlayfs's ovl_create_volatile_dirty(): nothing removes it, and every
+ * later mount of this workdir is refused (lfs_check_incompat()).
+ */
+static int lfs_create_volatile_dirty(struct fs_context *fc,
+				     struct lfs_fs *ofs)
+{
+	static const char *const names[] = { LFS_INCOMPATDIR_NAME, "volatile",
+					     "dirty" };
+	struct dentry *d, *parent = dget(ofs->workdir);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		inode_lock_nested(d_inode(parent), I_MUTEX_PARENT);
+		d = lfs_volatile_mark_one(ofs, parent, names[i],
+					  i + 1 < ARRAY_SIZE(names) ?
+					  S_IFDIR | 0 : S_IFREG | 0);
+		inode_unlock(d_inode(parent));
+		dput(parent);
+		if (IS_ERR(d)) {
+			errorfc(fc, "workdir: cannot create the volatile marker %s (%ld)",
+				names[i], PTR_ERR(d));
+			return PTR_ERR(d);
+		}
+		parent = d;
+	}
+	dput(parent);
+	return 0;
+}
+
 static int lfs_get_workdir(struct fs_context *fc, struct lfs_fs *ofs)
 {
 	const struct cred *old_cred;
@@ -595,6 +711,9 @@ static int lfs_get_workdir(struct fs_context *fc, struct lfs_fs *ofs)
 	if (err)
 		return err;
 	old_cred = override_creds(ofs->creator_cred);
+	err = lfs_check_incompat(fc, ofs);
+	if (err)
+		goto out;
 	work = lfs_workdir_create(ofs);
 	err = PTR_ERR_OR_ZERO(work);
 	if (!err) {
@@ -604,9 +723,31 @@ static int lfs_get_workdir(struct fs_context *fc, struct lfs_fs *ofs)
 		errorfc(fc, "workdir: cannot create %s/%s (%d)",
 			ofs->config.workdir, LFS_WORKDIR_NAME, err);
 	}
+	if (!err && lfs_is_volatile(&ofs->config))
+		err = lfs_create_volatile_dirty(fc, ofs);
+out:
 	revert_creds(old_cred);
 	mnt_drop_write(lfs_upper_mnt(ofs));
 	return err;
+}
+
+/*
+ * A volatile mount never syncs, but reports the upper fs's writeback
+ * errors since the mount on syncfs(2) and fsync(2): sample them now, and
+ * refuse to start from an error nobody saw, as overlayfs does.
+ */
+static int lfs_check_volatile(struct fs_context *fc, struct lfs_fs *ofs)
+{
+	struct super_block *upper_sb = lfs_upper_mnt(ofs)->mnt_sb;
+
+	if (lfs_should_sync(ofs))
+		return 0;
+	ofs->errseq = errseq_sample(&upper_sb->s_wb_err);
+	if (errseq_check(&upper_sb->s_wb_err, ofs->errseq)) {
+		errorfc(fc, "upperdir: unseen writeback error: sync it to mount volatile");
+		return -EIO;
+	}
+	return 0;
 }
 
 static struct dentry *lfs_get_root(struct super_block *sb)
@@ -680,9 +821,14 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (ctx->upper.dentry || ctx->work.dentry) {
 		err = lfs_get_upper(sb, fc, ctx);
 		if (!err)
+			err = lfs_check_volatile(fc, ofs);
+		if (!err)
 			err = lfs_get_workdir(fc, ofs);
 		if (err)
 			return err;
+	} else if (lfs_is_volatile(&ofs->config)) {
+		infof(fc, "option \"volatile\" is meaningless in a non-upper mount, ignoring it.");
+		ofs->config.fsync_mode = LFS_FSYNC_AUTO;
 	}
 
 	err = lfs_get_lower_layers(sb, fc, ctx);
@@ -702,6 +848,8 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!lfs_upper_mnt(ofs))
 		sb->s_flags |= SB_RDONLY;
 	sb->s_iflags |= SB_I_SKIP_SYNC;
+	/* EVM cannot trust an HMAC over a stacked inode (as ovl_fill_super). */
+	sb->s_iflags |= SB_I_EVM_HMAC_UNSUPPORTED;
 
 	root = lfs_get_root(sb);
 	if (IS_ERR(root))
