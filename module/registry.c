@@ -87,7 +87,16 @@ static void lfs_reg_insert(struct lfs_reg_layer *new)
 	rb_insert_color(&new->node, &lfs_reg_root);
 }
 
-/* 1..64 characters of [A-Za-z0-9._-], not "." or "..". */
+/*
+ * 1..64 characters of [A-Za-z0-9._-], not "." or "..". ASCII only, as the
+ * helper checks: the kernel's isalnum() is Latin-1 and takes 0xc0-0xff.
+ */
+static bool lfs_reg_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
 bool lfs_reg_valid_name(const char *name, size_t size)
 {
 	size_t len = strnlen(name, size);
@@ -97,12 +106,9 @@ bool lfs_reg_valid_name(const char *name, size_t size)
 		return false;
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+	for (i = 0; i < len; i++)
+		if (!lfs_reg_name_char(name[i]))
 			return false;
-	}
 	return true;
 }
 
