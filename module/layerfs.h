@@ -328,7 +328,7 @@ struct lfs_reg_snapshot {
 	struct path path;		/* referenced: path_put() it */
 };
 
-int lfs_reg_snapshot_nth(unsigned long n, struct lfs_reg_snapshot *snap);
+int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap);
 void lfs_reg_put_chain(struct lfs_reg_chain *chain);
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l);
 const char *lfs_reg_layer_name(const struct lfs_reg_layer *l);

@@ -363,17 +363,29 @@ void lfs_reg_put_chain(struct lfs_reg_chain *chain)
 	kvfree(chain);
 }
 
-/* Copy the @n-th layer in name order; -ENOENT past the end. */
-int lfs_reg_snapshot_nth(unsigned long n, struct lfs_reg_snapshot *snap)
+/*
+ * Copy the first layer whose name sorts after @after ("" for the first
+ * layer); -ENOENT past the end. Dumps resume by name, not by position,
+ * so that a layer added or removed between two parts of a dump neither
+ * hides nor repeats another one, and each part starts in O(log n).
+ */
+int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap)
 {
-	struct lfs_reg_layer *l = NULL;
+	struct lfs_reg_layer *l, *next = NULL;
 	struct rb_node *node;
 
 	mutex_lock(&lfs_reg_mutex);
-	for (node = rb_first(&lfs_reg_root); node && n; n--)
-		node = rb_next(node);
-	if (node) {
+	for (node = lfs_reg_root.rb_node; node;) {
 		l = rb_entry(node, typeof(*l), node);
+		if (strcmp(after, l->name) < 0) {
+			next = l;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	l = next;
+	if (l) {
 		strscpy(snap->name, l->name, sizeof(snap->name));
 		strscpy(snap->parent, l->parent ? l->parent->name : "",
 			sizeof(snap->parent));
