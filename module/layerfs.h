@@ -358,6 +358,8 @@ struct lfs_name {
 };
 
 void lfs_dir_cache_free(struct inode *inode);
+int lfs_readdir_init(void);
+void lfs_readdir_exit(void);
 int lfs_check_empty_dir(struct dentry *dentry);
 int lfs_dir_read_names(const struct path *path, struct list_head *list);
 extern const struct file_operations lfs_dir_operations;

@@ -433,6 +433,10 @@ static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
 			  atomic64_read(&ofs->copy_up_ns_max)) ||
 	      lfs_put_u64(skb, LAYERFS_STATS_A_OPEN_FILES,
 			  atomic_long_read(&ofs->open_files)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_CACHES,
+			  atomic_long_read(&ofs->readdir_caches)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_CACHE_BYTES,
+			  atomic64_read(&ofs->readdir_cache_bytes)) ||
 	      lfs_fill_depth(skb, ofs);
 	if (err)
 		return -EMSGSIZE;
@@ -486,8 +490,8 @@ static int lfs_nl_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
 
 /*
  * Room for the statistics of @ofs: the u64 counters (mount id, the
- * per-CPU ones, copy-up maximum, open files) and a depth histogram with
- * every depth present.
+ * per-CPU ones, copy-up maximum, open files, readdir caches and their
+ * bytes) and a depth histogram with every depth present.
  */
 static size_t lfs_stats_size(const struct lfs_fs *ofs)
 {
@@ -495,7 +499,7 @@ static size_t lfs_stats_size(const struct lfs_fs *ofs)
 		       nla_total_size_64bit(sizeof(u64));
 
 	return nla_total_size(0) +
-	       (LFS_STAT_NR + 3) * nla_total_size_64bit(sizeof(u64)) +
+	       (LFS_STAT_NR + 5) * nla_total_size_64bit(sizeof(u64)) +
 	       nla_total_size(0) + ofs->numlayer * depth;
 }
 

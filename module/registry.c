@@ -204,7 +204,7 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 		return -EINVAL;
 	}
 
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
 	if (!l)
 		return -ENOMEM;
 	refcount_set(&l->ref, 1);
@@ -333,7 +333,7 @@ struct lfs_reg_chain *lfs_reg_get_chain(const char *name)
 		mutex_unlock(&lfs_reg_mutex);
 		return ERR_PTR(-ENOENT);
 	}
-	chain = kvmalloc(struct_size(chain, layers, top->depth), GFP_KERNEL);
+	chain = kvmalloc(struct_size(chain, layers, top->depth), GFP_KERNEL_ACCOUNT);
 	if (!chain) {
 		mutex_unlock(&lfs_reg_mutex);
 		return ERR_PTR(-ENOMEM);
