@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <linux/layerfs.h>
 
@@ -343,6 +345,67 @@ TEST_F(rdcache, listing_is_cached_across_opens_until_reclaimed)
 	EXPECT_EQ(a.hits + 1, b.hits);
 	EXPECT_EQ(a.caches, b.caches);
 	EXPECT_EQ(a.bytes, b.bytes);
+}
+
+/* Each listing of d complete, every name once; 0 or the failing pass. */
+static int list_loop(const char *d, int rounds)
+{
+	unsigned char seen[NNAMES];
+	int fd, r, i;
+
+	for (r = 1; r <= rounds; r++) {
+		memset(seen, 0, sizeof(seen));
+		fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return r;
+		/* Part, a pause for the shrinker to come by, the rest. */
+		if (read_some(fd, 5, seen) < 0)
+			return r;
+		if (r % 3 == 0)
+			usleep(100);
+		if (read_some(fd, 1 << 20, seen) < 0)
+			return r;
+		close(fd);
+		for (i = 0; i < NNAMES; i++)
+			if (seen[i] != 1)
+				return r;
+	}
+	return 0;
+}
+
+/*
+ * Listers open, read and close d and the root while the shrinker runs
+ * again and again: a listing in use is never freed under its reader and
+ * every listing stays complete.
+ */
+TEST_F_TIMEOUT(rdcache, listings_survive_concurrent_reclaim, 120)
+{
+	const char *d = lu_mpath(&self->s, "d");
+	int i, status, status0 = -1, bad = 0;
+	struct timespec t0, t;
+	pid_t pids[3];
+
+	for (i = 0; i < 3; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			_exit(list_loop(d, 300) ? 1 : 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		ASSERT_EQ(0, lu_drop_caches(2));
+		EXPECT_STREQ("bottom d top", lu_names(self->s.mnt));
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3 &&
+		 waitpid(pids[0], &status0, WNOHANG) == 0);
+	for (i = 0; i < 3; i++) {
+		status = status0;
+		if (i || status0 == -1) {
+			ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		}
+		bad += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	EXPECT_EQ(0, bad);
 }
 
 LU_HARNESS_MAIN
