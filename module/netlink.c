@@ -312,8 +312,7 @@ static int lfs_nl_layers_done(struct netlink_callback *cb)
  * on; a single message too big for an empty skb is an error the user
  * sees in NLMSG_DONE, not a silent end of the dump.
  */
-static int lfs_dump_part_end(struct sk_buff *skb, struct netlink_callback *cb,
-			     int err)
+static int lfs_dump_part_end(struct sk_buff *skb, int err)
 {
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
@@ -344,7 +343,7 @@ static int lfs_nl_get_layers(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG_FMT(cb->extack,
 				   "layer %s does not fit in a dump message",
 				   d->snap.name);
-	return lfs_dump_part_end(skb, cb, err);
+	return lfs_dump_part_end(skb, err);
 }
 
 static int lfs_fill_mount(struct sk_buff *skb, struct lfs_fs *ofs)
@@ -475,7 +474,7 @@ static int lfs_dump_mounts(struct sk_buff *skb, struct netlink_callback *cb,
 				   "mount %llu does not fit in a dump message; ask for it alone (LAYERFS_A_MOUNT_ID)",
 				   ofs->id);
 	mutex_unlock(&lfs_mounts_mutex);
-	return lfs_dump_part_end(skb, cb, err);
+	return lfs_dump_part_end(skb, err);
 }
 
 static int lfs_nl_get_mounts(struct sk_buff *skb, struct netlink_callback *cb)
