@@ -6,7 +6,8 @@
  * that `echo 2 > /proc/sys/vm/drop_caches` and memory pressure reclaim
  * them, also the mount root's, whose inode is never evicted. The
  * READDIR_CACHES and READDIR_CACHE_BYTES statistics count what is in
- * memory.
+ * memory. A listing is charged to the memory cgroup of the task that built
+ * it (memory.stat "slab" of that cgroup).
  *
  * The listings themselves must not change: a directory open across the
  * drop goes on with its listing, a closed one is listed the same again.
@@ -26,6 +27,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -406,6 +408,121 @@ TEST_F_TIMEOUT(rdcache, listings_survive_concurrent_reclaim, 120)
 		bad += !WIFEXITED(status) || WEXITSTATUS(status);
 	}
 	EXPECT_EQ(0, bad);
+}
+
+/*
+ * Charging, layerfs only (overlayfs frees its listing on close, nothing
+ * of it stays charged): a listing built by a task in a memory cgroup is
+ * charged to that cgroup, and stays so while cached.
+ */
+#define NBIG 20000
+
+FIXTURE(rdmemcg) {
+	struct lu_scratch s;
+	struct nlq q;
+	char cg[LU_PATH_MAX + 32];	/* the child cgroup */
+	bool cg_made;
+};
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+/* "slab" of memory.stat of @cg, in bytes, or -1. */
+static long long cg_slab(const char *cg)
+{
+	char path[LU_PATH_MAX + 16], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "slab %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+FIXTURE_SETUP(rdmemcg)
+{
+	int ret = lu_fs_available("layerfs");
+	char root[LU_PATH_MAX], name[64];
+	int i;
+
+	if (ret == -ENODEV)
+		SKIP(return, "layerfs is not available (set LAYERFS_KO)");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, lu_scratch_init(&self->s, "layerfs", 2));
+	/* cgroup2, in the scratch's mount namespace. */
+	snprintf(root, sizeof(root), "%s", lu_path(&self->s, "cg"));
+	ASSERT_EQ(0, lu_mkdir_p(root, 0755));
+	if (mount("none", root, "cgroup2", 0, NULL))
+		SKIP(return, "no cgroup2: %s", strerror(errno));
+	if (write_str(lu_path(&self->s, "cg/cgroup.subtree_control"), "+memory"))
+		SKIP(return, "no memory controller: %s", strerror(errno));
+	snprintf(self->cg, sizeof(self->cg), "%s/lfs-rd-%d", root, getpid());
+	ASSERT_EQ(0, mkdir(self->cg, 0755));
+	self->cg_made = true;
+	ASSERT_EQ(0, lu_mkdir(&self->s, 0, "big", 0755));
+	for (i = 0; i < NBIG; i++) {
+		snprintf(name, sizeof(name), "%s/big/a-long-enough-name-%05d",
+			 lu_lpath(&self->s, i % 2, NULL), i);
+		ASSERT_EQ(0, lu_write_file(name, 0644, "", 0));
+	}
+	ASSERT_EQ(0, lu_mount(&self->s));
+	ASSERT_EQ(0, nlq_open(&self->q, self->s.mnt));
+}
+
+FIXTURE_TEARDOWN(rdmemcg)
+{
+	if (self->q.sock)
+		mnl_socket_close(self->q.sock);
+	if (self->cg_made)
+		rmdir(self->cg);
+	lu_scratch_fini(&self->s);
+}
+
+TEST_F_TIMEOUT(rdmemcg, listing_is_charged_to_the_listers_cgroup, 120)
+{
+	char procs[LU_PATH_MAX + 64];
+	struct rd_stats st;
+	long long slab0, slab1;
+	int status;
+	pid_t pid;
+
+	slab0 = cg_slab(self->cg);
+	ASSERT_LE(0, slab0);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", self->cg);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (write_str(procs, "0"))
+			_exit(2);
+		_exit(strncmp(lu_names(lu_mpath(&self->s, "big")), "a-", 2) ? 3 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	slab1 = cg_slab(self->cg);
+	ASSERT_EQ(0, rd_stats(&self->q, &st));
+	TH_LOG("cache %lld bytes; cgroup slab %lld -> %lld", (long long)st.bytes,
+	       slab0, slab1);
+	/* Each entry takes its name and some 50 bytes more. */
+	EXPECT_LE(NBIG * 40LL, slab1 - slab0);
+	EXPECT_LT(NBIG * 40LL, st.bytes);
+	EXPECT_LE(st.bytes * 3 / 4, slab1 - slab0);
 }
 
 LU_HARNESS_MAIN
