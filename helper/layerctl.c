@@ -642,7 +642,7 @@ static const char *const stat_keys[] = {
 	"lookups", "negative", "whiteouts_hit", "opaque_stops",
 	"readdir_builds", "readdir_hits", "copy_ups", "copy_up_bytes",
 	"copy_up_ns", "copy_up_ns_max", "whiteouts", "opaque_dirs", "exdev",
-	"open_files",
+	"open_files", "readdir_caches", "readdir_cache_bytes",
 };
 
 #define NSTAT_KEYS ARRAY_SIZE(stat_keys)

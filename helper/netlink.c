@@ -68,6 +68,8 @@ static const struct attr_desc stats_attrs[LAYERFS_STATS_A_MAX + 1] = {
 	[LAYERFS_STATS_A_OPAQUE_DIRS]	= { "opaque_dirs", K_U64 },
 	[LAYERFS_STATS_A_EXDEV]		= { "exdev", K_U64 },
 	[LAYERFS_STATS_A_OPEN_FILES]	= { "open_files", K_U64 },
+	[LAYERFS_STATS_A_READDIR_CACHES] = { "readdir_caches", K_U64 },
+	[LAYERFS_STATS_A_READDIR_CACHE_BYTES] = { "readdir_cache_bytes", K_U64 },
 };
 
 static const struct attr_desc event_attrs[LAYERFS_EVENT_A_MAX + 1] = {

@@ -373,7 +373,7 @@ struct lfs_reg_snapshot {
 	struct path path;		/* referenced: path_put() it */
 };
 
-int lfs_reg_snapshot_nth(unsigned long n, struct lfs_reg_snapshot *snap);
+int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap);
 void lfs_reg_put_chain(struct lfs_reg_chain *chain);
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l);
 const char *lfs_reg_layer_name(const struct lfs_reg_layer *l);
@@ -403,6 +403,8 @@ struct lfs_name {
 };
 
 void lfs_dir_cache_free(struct inode *inode);
+int lfs_readdir_init(void);
+void lfs_readdir_exit(void);
 int lfs_check_empty_dir(struct dentry *dentry);
 int lfs_dir_read_names(const struct path *path, struct list_head *list);
 extern const struct file_operations lfs_dir_operations;

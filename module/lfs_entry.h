@@ -113,6 +113,8 @@ struct lfs_fs {
 	atomic64_t *depth_deep;
 	atomic64_t copy_up_ns_max;
 	atomic_long_t open_files;
+	atomic_long_t readdir_caches;	/* merged listings in memory */
+	atomic64_t readdir_cache_bytes;	/* ... and what they take */
 };
 
 static inline void lfs_stat_add(struct lfs_fs *ofs, enum lfs_stat stat, u64 v)

@@ -277,29 +277,73 @@ static int lfs_fill_layer(struct sk_buff *skb, const struct lfs_reg_snapshot *s)
 	return 0;
 }
 
+/*
+ * State of a layer dump between its parts: the name of the last layer
+ * sent, and room for the copy being sent (too big for the stack).
+ */
+struct lfs_layers_dump {
+	struct lfs_reg_snapshot snap;
+	char last[LAYERFS_NAME_SIZE];
+};
+
+struct lfs_layers_ctx {
+	struct lfs_layers_dump *d;
+};
+
+static int lfs_nl_layers_start(struct netlink_callback *cb)
+{
+	struct lfs_layers_ctx *ctx = (void *)cb->ctx;
+
+	NL_ASSERT_DUMP_CTX_FITS(struct lfs_layers_ctx);
+	ctx->d = kzalloc(sizeof(*ctx->d), GFP_KERNEL_ACCOUNT);
+	return ctx->d ? 0 : -ENOMEM;
+}
+
+static int lfs_nl_layers_done(struct netlink_callback *cb)
+{
+	struct lfs_layers_ctx *ctx = (void *)cb->ctx;
+
+	kfree(ctx->d);
+	return 0;
+}
+
+/*
+ * The end of one part of a dump: a full skb is sent and the dump goes
+ * on; a single message too big for an empty skb is an error the user
+ * sees in NLMSG_DONE, not a silent end of the dump.
+ */
+static int lfs_dump_part_end(struct sk_buff *skb, int err)
+{
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
 static int lfs_nl_get_layers(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct lfs_reg_snapshot snap;
-	unsigned long n;
+	struct lfs_layers_dump *d = ((struct lfs_layers_ctx *)cb->ctx)->d;
 	void *hdr;
 	int err = 0;
 
-	for (n = cb->args[0]; !lfs_reg_snapshot_nth(n, &snap); n++) {
+	while (!lfs_reg_snapshot_next(d->last, &d->snap)) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &lfs_genl_family,
 				  NLM_F_MULTI, LAYERFS_CMD_GET_LAYERS);
-		err = hdr ? lfs_fill_layer(skb, &snap) : -EMSGSIZE;
-		path_put(&snap.path);
+		err = hdr ? lfs_fill_layer(skb, &d->snap) : -EMSGSIZE;
+		path_put(&d->snap.path);
 		if (err) {
 			if (hdr)
 				genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
+		strscpy(d->last, d->snap.name, sizeof(d->last));
 	}
-	cb->args[0] = n;
-	/* A full skb ends this part of the dump; the next one resumes. */
-	return err == -EMSGSIZE ? skb->len : err ?: skb->len;
+	if (err == -EMSGSIZE && !skb->len)
+		NL_SET_ERR_MSG_FMT(cb->extack,
+				   "layer %s does not fit in a dump message",
+				   d->snap.name);
+	return lfs_dump_part_end(skb, err);
 }
 
 static int lfs_fill_mount(struct sk_buff *skb, struct lfs_fs *ofs)
@@ -388,6 +432,10 @@ static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
 			  atomic64_read(&ofs->copy_up_ns_max)) ||
 	      lfs_put_u64(skb, LAYERFS_STATS_A_OPEN_FILES,
 			  atomic_long_read(&ofs->open_files)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_CACHES,
+			  atomic_long_read(&ofs->readdir_caches)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_CACHE_BYTES,
+			  atomic64_read(&ofs->readdir_cache_bytes)) ||
 	      lfs_fill_depth(skb, ofs);
 	if (err)
 		return -EMSGSIZE;
@@ -421,8 +469,12 @@ static int lfs_dump_mounts(struct sk_buff *skb, struct netlink_callback *cb,
 		genlmsg_end(skb, hdr);
 		cb->args[0] = ofs->id;
 	}
+	if (err == -EMSGSIZE && !skb->len)
+		NL_SET_ERR_MSG_FMT(cb->extack,
+				   "mount %llu does not fit in a dump message; ask for it alone (LAYERFS_A_MOUNT_ID)",
+				   ofs->id);
 	mutex_unlock(&lfs_mounts_mutex);
-	return err == -EMSGSIZE ? skb->len : err ?: skb->len;
+	return lfs_dump_part_end(skb, err);
 }
 
 static int lfs_nl_get_mounts(struct sk_buff *skb, struct netlink_callback *cb)
@@ -435,43 +487,60 @@ static int lfs_nl_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
 	return lfs_dump_mounts(skb, cb, LAYERFS_CMD_GET_STATS, lfs_fill_stats);
 }
 
+/*
+ * Room for the statistics of @ofs: the u64 counters (mount id, the
+ * per-CPU ones, copy-up maximum, open files, readdir caches and their
+ * bytes) and a depth histogram with every depth present.
+ */
+static size_t lfs_stats_size(const struct lfs_fs *ofs)
+{
+	size_t depth = nla_total_size(0) + nla_total_size(sizeof(u32)) +
+		       nla_total_size_64bit(sizeof(u64));
+
+	return nla_total_size(0) +
+	       (LFS_STAT_NR + 5) * nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(0) + ofs->numlayer * depth;
+}
+
+/*
+ * One mount's statistics, in a message sized for them: a mount with
+ * thousands of layers fits here when it does not fit in a dump part.
+ */
 static int lfs_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sk_buff *msg;
+	struct sk_buff *msg = NULL;
 	struct lfs_fs *ofs;
 	void *hdr;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, LAYERFS_A_MOUNT_ID))
 		return -EINVAL;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &lfs_genl_family, 0,
-				LAYERFS_CMD_GET_STATS);
-	err = -EMSGSIZE;
-	if (!hdr)
-		goto err_free;
 
 	mutex_lock(&lfs_mounts_mutex);
 	ofs = lfs_mount_find(nla_get_u64(info->attrs[LAYERFS_A_MOUNT_ID]));
-	if (ofs)
-		err = lfs_fill_stats(msg, ofs);
-	else
-		err = -ENOENT;
-	mutex_unlock(&lfs_mounts_mutex);
-	if (err == -ENOENT)
+	if (!ofs) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[LAYERFS_A_MOUNT_ID],
 				    "no layerfs mount with this id");
-	if (err)
-		goto err_free;
-	genlmsg_end(msg, hdr);
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	err = -ENOMEM;
+	msg = genlmsg_new(lfs_stats_size(ofs), GFP_KERNEL);
+	if (!msg)
+		goto out_unlock;
+	hdr = genlmsg_put_reply(msg, info, &lfs_genl_family, 0,
+				LAYERFS_CMD_GET_STATS);
+	err = hdr ? lfs_fill_stats(msg, ofs) : -EMSGSIZE;
+	if (!err)
+		genlmsg_end(msg, hdr);
+out_unlock:
+	mutex_unlock(&lfs_mounts_mutex);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
 	return genlmsg_reply(msg, info);
-
-err_free:
-	nlmsg_free(msg);
-	return err;
 }
 
 static int lfs_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
@@ -503,12 +572,18 @@ static int lfs_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static const struct genl_small_ops lfs_genl_ops[] = {
+/* The layer dump keeps the name it stopped at between its parts. */
+static const struct genl_ops lfs_genl_dump_ops[] = {
 	{
 		.cmd	= LAYERFS_CMD_GET_LAYERS,
+		.start	= lfs_nl_layers_start,
 		.dumpit	= lfs_nl_get_layers,
+		.done	= lfs_nl_layers_done,
 		.flags	= GENL_ADMIN_PERM,
 	},
+};
+
+static const struct genl_small_ops lfs_genl_ops[] = {
 	{
 		.cmd	= LAYERFS_CMD_GET_MOUNTS,
 		.dumpit	= lfs_nl_get_mounts,
@@ -534,6 +609,8 @@ static struct genl_family lfs_genl_family __ro_after_init = {
 	.policy		= lfs_genl_policy,
 	.netnsok	= false,
 	.module		= THIS_MODULE,
+	.ops		= lfs_genl_dump_ops,
+	.n_ops		= ARRAY_SIZE(lfs_genl_dump_ops),
 	.small_ops	= lfs_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(lfs_genl_ops),
 	.mcgrps		= lfs_mcgrps,

@@ -17,13 +17,23 @@
  * Locking: the cache pointer of an inode is protected by
  * lfs_inode.cache_lock; caches are immutable once built and refcounted
  * (one reference held by the inode, one by each open file using it).
+ *
+ * Memory: a cache is charged to the memory cgroup of the task that built
+ * it, and the cache an inode holds is on lfs_dcache_lru (memcg and NUMA
+ * aware) for as long as it is installed. The shrinker frees those only
+ * the inode references, i.e. of directories that no file has open; the
+ * next listing rebuilds them. Eviction of the inode frees the rest.
+ * Lock order: lfs_inode.cache_lock, then the LRU's lock; the shrinker
+ * walks under the LRU's lock and only trylocks cache_lock.
  */
 
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/iversion.h>
+#include <linux/list_lru.h>
 #include <linux/namei.h>
 #include <linux/rbtree.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include "layerfs.h"
 
@@ -51,14 +61,22 @@ struct lfs_dir_stamp {
 
 struct lfs_dir_cache {
 	refcount_t ref;
+	struct list_head lru;		/* on lfs_dcache_lru while installed */
+	struct inode *inode;		/* the dir it is (was) installed on */
+	struct lfs_fs *ofs;		/* counted in its statistics if set */
+	size_t bytes;			/* allocated for it, for statistics */
 	u64 version;			/* lfs_inode.version at build */
 	unsigned int nstamps;
 	unsigned int count;		/* visible entries */
 	struct lfs_cache_entry **entries;
 	struct list_head list;		/* all entries, for freeing */
 	struct rb_root root;
-	struct lfs_dir_stamp stamps[];
+	struct lfs_dir_stamp *stamps;
 };
+
+static struct kmem_cache *lfs_dcache_cachep;
+static struct list_lru lfs_dcache_lru;
+static struct shrinker *lfs_dcache_shrinker;
 
 struct lfs_readdir_data {
 	struct dir_context ctx;
@@ -83,18 +101,31 @@ static void lfs_cache_put(struct lfs_dir_cache *cache)
 
 	if (!cache || !refcount_dec_and_test(&cache->ref))
 		return;
+	WARN_ON_ONCE(!list_empty(&cache->lru));
+	if (cache->ofs) {
+		atomic_long_dec(&cache->ofs->readdir_caches);
+		atomic64_sub(cache->bytes, &cache->ofs->readdir_cache_bytes);
+	}
 	list_for_each_entry_safe(e, tmp, &cache->list, list)
 		kfree(e);
 	kvfree(cache->entries);
-	kvfree(cache);
+	kvfree(cache->stamps);
+	kmem_cache_free(lfs_dcache_cachep, cache);
 }
 
+/* Inode eviction: drop the inode's cache (freed if no file uses it). */
 void lfs_dir_cache_free(struct inode *inode)
 {
 	struct lfs_inode *oi = LFS_I(inode);
+	struct lfs_dir_cache *cache;
 
-	lfs_cache_put(oi->cache);
+	spin_lock(&oi->cache_lock);
+	cache = oi->cache;
 	oi->cache = NULL;
+	if (cache)
+		list_lru_del_obj(&lfs_dcache_lru, &cache->lru);
+	spin_unlock(&oi->cache_lock);
+	lfs_cache_put(cache);
 }
 
 static struct lfs_cache_entry *lfs_cache_find(struct rb_root *root,
@@ -147,11 +178,12 @@ static bool lfs_fill_merge(struct dir_context *ctx, const char *name,
 	if (e)
 		return true;
 
-	e = kmalloc(struct_size(e, name, namelen + 1), GFP_KERNEL);
+	e = kmalloc(struct_size(e, name, namelen + 1), GFP_KERNEL_ACCOUNT);
 	if (!e) {
 		rdd->err = -ENOMEM;
 		return false;
 	}
+	cache->bytes += struct_size(e, name, namelen + 1);
 	memcpy(e->name, name, namelen);
 	e->name[namelen] = '\0';
 	e->len = namelen;
@@ -273,9 +305,10 @@ static int lfs_cache_index(struct lfs_dir_cache *cache)
 	list_for_each_entry(e, &cache->list, list)
 		n += !e->whiteout;
 	cache->entries = kvmalloc_array(max(n, 1U), sizeof(*cache->entries),
-					GFP_KERNEL);
+					GFP_KERNEL_ACCOUNT);
 	if (!cache->entries)
 		return -ENOMEM;
+	cache->bytes += max(n, 1U) * sizeof(*cache->entries);
 	list_for_each_entry(e, &cache->list, list)
 		if (!e->whiteout)
 			cache->entries[cache->count++] = e;
@@ -353,11 +386,21 @@ static struct lfs_dir_cache *lfs_cache_build(struct dentry *dir)
 	const struct cred *old_cred;
 	int err;
 
-	cache = kvzalloc(struct_size(cache, stamps, nstamps), GFP_KERNEL);
+	/* Charged to the lister's memcg, which gets an LRU list for it. */
+	cache = kmem_cache_alloc_lru(lfs_dcache_cachep, &lfs_dcache_lru,
+				     GFP_KERNEL | __GFP_ZERO);
 	if (!cache)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&cache->ref, 1);
+	INIT_LIST_HEAD(&cache->lru);
 	INIT_LIST_HEAD(&cache->list);
+	cache->stamps = kvcalloc(nstamps, sizeof(*cache->stamps),
+				 GFP_KERNEL_ACCOUNT);
+	if (!cache->stamps) {
+		lfs_cache_put(cache);
+		return ERR_PTR(-ENOMEM);
+	}
+	cache->bytes = sizeof(*cache) + nstamps * sizeof(*cache->stamps);
 	cache->root = RB_ROOT;
 	cache->version = READ_ONCE(LFS_I(inode)->version);
 
@@ -368,6 +411,10 @@ static struct lfs_dir_cache *lfs_cache_build(struct dentry *dir)
 		lfs_cache_put(cache);
 		return ERR_PTR(err);
 	}
+	cache->inode = inode;
+	cache->ofs = LFS_FS(inode->i_sb);
+	atomic_long_inc(&cache->ofs->readdir_caches);
+	atomic64_add(cache->bytes, &cache->ofs->readdir_cache_bytes);
 	return cache;
 }
 
@@ -398,13 +445,65 @@ static struct lfs_dir_cache *lfs_cache_get(struct dentry *dir)
 	if (IS_ERR(cache))
 		return cache;
 
+	/* The inode's reference; on the LRU exactly while installed. */
 	refcount_inc(&cache->ref);
 	spin_lock(&oi->cache_lock);
 	old = oi->cache;
 	oi->cache = cache;
+	if (old)
+		list_lru_del_obj(&lfs_dcache_lru, &old->lru);
+	list_lru_add_obj(&lfs_dcache_lru, &cache->lru);
 	spin_unlock(&oi->cache_lock);
 	lfs_cache_put(old);
 	return cache;
+}
+
+/*
+ * Shrinker: take a cache off its inode if only the inode references it
+ * (no open file lists it, nobody is validating it: new references are
+ * taken under cache_lock). Caches in use go to the tail of the LRU.
+ */
+static enum lru_status lfs_dcache_isolate(struct list_head *item,
+					  struct list_lru_one *list,
+					  spinlock_t *lock, void *arg)
+{
+	struct lfs_dir_cache *cache = container_of(item, typeof(*cache), lru);
+	struct lfs_inode *oi = LFS_I(cache->inode);
+	struct list_head *dispose = arg;
+
+	/* Installed, so the inode is alive: eviction takes it off first. */
+	if (!spin_trylock(&oi->cache_lock))
+		return LRU_SKIP;
+	if (oi->cache != cache || refcount_read(&cache->ref) > 1) {
+		spin_unlock(&oi->cache_lock);
+		return LRU_ROTATE;
+	}
+	oi->cache = NULL;
+	list_lru_isolate_move(list, item, dispose);
+	spin_unlock(&oi->cache_lock);
+	return LRU_REMOVED;
+}
+
+static unsigned long lfs_dcache_count(struct shrinker *shrink,
+				      struct shrink_control *sc)
+{
+	return list_lru_shrink_count(&lfs_dcache_lru, sc);
+}
+
+static unsigned long lfs_dcache_scan(struct shrinker *shrink,
+				     struct shrink_control *sc)
+{
+	struct lfs_dir_cache *cache, *tmp;
+	LIST_HEAD(dispose);
+	unsigned long freed;
+
+	freed = list_lru_shrink_walk(&lfs_dcache_lru, sc, lfs_dcache_isolate,
+				     &dispose);
+	list_for_each_entry_safe(cache, tmp, &dispose, lru) {
+		list_del_init(&cache->lru);
+		lfs_cache_put(cache);
+	}
+	return freed;
 }
 
 static int lfs_iterate(struct file *file, struct dir_context *ctx)
@@ -529,7 +628,7 @@ static int lfs_dir_open(struct inode *inode, struct file *file)
 {
 	struct lfs_dir_file *od;
 
-	od = kzalloc(sizeof(*od), GFP_KERNEL);
+	od = kzalloc(sizeof(*od), GFP_KERNEL_ACCOUNT);
 	if (!od)
 		return -ENOMEM;
 	file->private_data = od;
@@ -569,6 +668,42 @@ static int lfs_dir_fsync(struct file *file, loff_t start, loff_t end,
 	}
 	revert_creds(old_cred);
 	return err;
+}
+
+int lfs_readdir_init(void)
+{
+	int err = -ENOMEM;
+
+	lfs_dcache_cachep = KMEM_CACHE(lfs_dir_cache,
+				       SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT);
+	if (!lfs_dcache_cachep)
+		return -ENOMEM;
+	lfs_dcache_shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE |
+					     SHRINKER_NUMA_AWARE,
+					     "layerfs-readdir");
+	if (!lfs_dcache_shrinker)
+		goto out_cache;
+	err = list_lru_init_memcg(&lfs_dcache_lru, lfs_dcache_shrinker);
+	if (err)
+		goto out_shrinker;
+	lfs_dcache_shrinker->count_objects = lfs_dcache_count;
+	lfs_dcache_shrinker->scan_objects = lfs_dcache_scan;
+	shrinker_register(lfs_dcache_shrinker);
+	return 0;
+
+out_shrinker:
+	shrinker_free(lfs_dcache_shrinker);
+out_cache:
+	kmem_cache_destroy(lfs_dcache_cachep);
+	return err;
+}
+
+/* Module exit: every superblock, so every cache, is gone. */
+void lfs_readdir_exit(void)
+{
+	shrinker_free(lfs_dcache_shrinker);
+	list_lru_destroy(&lfs_dcache_lru);
+	kmem_cache_destroy(lfs_dcache_cachep);
 }
 
 /*

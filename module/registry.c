@@ -87,7 +87,16 @@ static void lfs_reg_insert(struct lfs_reg_layer *new)
 	rb_insert_color(&new->node, &lfs_reg_root);
 }
 
-/* 1..64 characters of [A-Za-z0-9._-], not "." or "..". */
+/*
+ * 1..64 characters of [A-Za-z0-9._-], not "." or "..". ASCII only, as the
+ * helper checks: the kernel's isalnum() is Latin-1 and takes 0xc0-0xff.
+ */
+static bool lfs_reg_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
 bool lfs_reg_valid_name(const char *name, size_t size)
 {
 	size_t len = strnlen(name, size);
@@ -97,12 +106,9 @@ bool lfs_reg_valid_name(const char *name, size_t size)
 		return false;
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+	for (i = 0; i < len; i++)
+		if (!lfs_reg_name_char(name[i]))
 			return false;
-	}
 	return true;
 }
 
@@ -198,7 +204,7 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 		return -EINVAL;
 	}
 
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
 	if (!l)
 		return -ENOMEM;
 	refcount_set(&l->ref, 1);
@@ -327,7 +333,7 @@ struct lfs_reg_chain *lfs_reg_get_chain(const char *name)
 		mutex_unlock(&lfs_reg_mutex);
 		return ERR_PTR(-ENOENT);
 	}
-	chain = kvmalloc(struct_size(chain, layers, top->depth), GFP_KERNEL);
+	chain = kvmalloc(struct_size(chain, layers, top->depth), GFP_KERNEL_ACCOUNT);
 	if (!chain) {
 		mutex_unlock(&lfs_reg_mutex);
 		return ERR_PTR(-ENOMEM);
@@ -357,17 +363,29 @@ void lfs_reg_put_chain(struct lfs_reg_chain *chain)
 	kvfree(chain);
 }
 
-/* Copy the @n-th layer in name order; -ENOENT past the end. */
-int lfs_reg_snapshot_nth(unsigned long n, struct lfs_reg_snapshot *snap)
+/*
+ * Copy the first layer whose name sorts after @after ("" for the first
+ * layer); -ENOENT past the end. Dumps resume by name, not by position,
+ * so that a layer added or removed between two parts of a dump neither
+ * hides nor repeats another one, and each part starts in O(log n).
+ */
+int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap)
 {
-	struct lfs_reg_layer *l = NULL;
+	struct lfs_reg_layer *l, *next = NULL;
 	struct rb_node *node;
 
 	mutex_lock(&lfs_reg_mutex);
-	for (node = rb_first(&lfs_reg_root); node && n; n--)
-		node = rb_next(node);
-	if (node) {
+	for (node = lfs_reg_root.rb_node; node;) {
 		l = rb_entry(node, typeof(*l), node);
+		if (strcmp(after, l->name) < 0) {
+			next = l;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	l = next;
+	if (l) {
 		strscpy(snap->name, l->name, sizeof(snap->name));
 		strscpy(snap->parent, l->parent ? l->parent->name : "",
 			sizeof(snap->parent));

@@ -891,9 +891,12 @@ static int __init layerfs_init(void)
 	if (!lfs_inode_cachep)
 		return -ENOMEM;
 
-	err = lfs_genl_init();
+	err = lfs_readdir_init();
 	if (err)
 		goto out_cache;
+	err = lfs_genl_init();
+	if (err)
+		goto out_readdir;
 	err = lfs_ctl_init();
 	if (err)
 		goto out_genl;
@@ -906,6 +909,8 @@ out_ctl:
 	lfs_ctl_exit();
 out_genl:
 	lfs_genl_exit();
+out_readdir:
+	lfs_readdir_exit();
 out_cache:
 	kmem_cache_destroy(lfs_inode_cachep);
 	return err;
@@ -919,6 +924,7 @@ static void __exit layerfs_exit(void)
 	lfs_genl_exit();
 	/* Wait for delayed inode frees (lfs_free_inode via RCU). */
 	rcu_barrier();
+	lfs_readdir_exit();
 	kmem_cache_destroy(lfs_inode_cachep);
 }
 

@@ -170,6 +170,8 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_OPAQUE_DIRS,	/* opaque dirs created */
 	LAYERFS_STATS_A_EXDEV,		/* EXDEV returned by rename */
 	LAYERFS_STATS_A_OPEN_FILES,	/* open regular files now */
+	LAYERFS_STATS_A_READDIR_CACHES,	/* merged listings in memory now */
+	LAYERFS_STATS_A_READDIR_CACHE_BYTES, /* ... bytes they take now */
 	__LAYERFS_STATS_A_MAX
 };
 
