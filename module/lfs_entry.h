@@ -83,6 +83,7 @@ struct lfs_fs {
 	struct dentry *workdir;		/* workbasedir/work, temp objects */
 	bool upperdir_locked;
 	bool workdir_locked;
+	bool upper_reval;		/* upper fs revalidates dentries */
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
 	long namelen;			/* longest name any layer takes */
 	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
