@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/fadvise.h>
+#include <linux/fsnotify.h>
 #include <linux/backing-file.h>
 #include <linux/mman.h>
 #include "layerfs.h"
@@ -158,21 +159,93 @@ static void lfs_read_ctx(struct backing_file_ctx *ctx, struct file *file)
 	ctx->end_write = NULL;
 }
 
+/* The iocb flags backing_file_read_iter() passes on as RWF_* flags. */
+#define LFS_IOCB_RW_MASK \
+	(IOCB_NOWAIT | IOCB_HIPRI | IOCB_DSYNC | IOCB_SYNC | IOCB_APPEND)
+
+/*
+ * The mounter's credentials around one call into the real fs, without
+ * the reference override_creds() takes (as override_creds() itself does
+ * since 6.14, which overlayfs uses): the union holds creator_cred for as
+ * long as one of its files is open, and the task's own credentials stay
+ * referenced through @old until they are put back.
+ */
+static const struct cred *lfs_override_creds_light(struct super_block *sb)
+{
+	return rcu_replace_pointer(current->cred, LFS_FS(sb)->creator_cred, 1);
+}
+
+static void lfs_revert_creds_light(const struct cred *old)
+{
+	rcu_assign_pointer(current->cred, old);
+}
+
+/*
+ * vfs_iter_read() on the real file, less the checks its open already
+ * made (read access, a read_iter): the same permission checks (the LSM's
+ * and fanotify's, with the mounter's credentials), the same access event.
+ */
+static ssize_t lfs_read_real(struct file *realfile, struct kiocb *iocb,
+			     struct iov_iter *iter)
+{
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	ret = rw_verify_area(READ, realfile, &iocb->ki_pos,
+			     iov_iter_count(iter));
+	if (ret)
+		return ret;
+	init_sync_kiocb(&kiocb, realfile);
+	ret = kiocb_set_rw_flags(&kiocb, (__force rwf_t)(iocb->ki_flags &
+							 LFS_IOCB_RW_MASK),
+				 READ);
+	if (ret)
+		return ret;
+	kiocb.ki_pos = iocb->ki_pos;
+	ret = realfile->f_op->read_iter(&kiocb, iter);
+	iocb->ki_pos = kiocb.ki_pos;
+	if (ret >= 0)
+		fsnotify_access(realfile);
+	return ret;
+}
+
+/*
+ * A synchronous read is the cached-read hot path: do what
+ * backing_file_read_iter() does for it (read the real file with the
+ * mounter's credentials, then the atime), with the light override and
+ * without the layers of vfs_iter_read(). Asynchronous reads, and real
+ * files without read_iter, take the backing_file path.
+ */
 static ssize_t lfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp;
 	struct backing_file_ctx ctx;
+	const struct cred *old_cred;
+	struct file *realfile;
 	struct fd real;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
-	lfs_read_ctx(&ctx, file);
 	ret = lfs_real_fdget(file, &real);
 	if (ret)
 		return ret;
-	ret = backing_file_read_iter(fd_file(real), iter, iocb, iocb->ki_flags,
-				     &ctx);
+	realfile = fd_file(real);
+	if (is_sync_kiocb(iocb) && realfile->f_op->read_iter) {
+		ret = -EINVAL;
+		if (iocb->ki_flags & IOCB_DIRECT &&
+		    !(realfile->f_mode & FMODE_CAN_ODIRECT))
+			goto out_fdput;
+		old_cred = lfs_override_creds_light(file_inode(file)->i_sb);
+		ret = lfs_read_real(realfile, iocb, iter);
+		lfs_revert_creds_light(old_cred);
+		lfs_file_accessed(file);
+	} else {
+		lfs_read_ctx(&ctx, file);
+		ret = backing_file_read_iter(realfile, iter, iocb,
+					     iocb->ki_flags, &ctx);
+	}
+out_fdput:
 	fdput(real);
 	return ret;
 }

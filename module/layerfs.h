@@ -286,6 +286,10 @@ struct inode *lfs_inode_real(struct inode *inode);
 struct dentry *lfs_dentry_real(struct dentry *dentry);
 const struct lfs_layer *lfs_inode_layer(struct inode *inode);
 bool lfs_dentry_weird(struct dentry *dentry);
+bool lfs_path_revalidates(const struct path *path);
+void lfs_dentry_init_flags(struct dentry *dentry, struct dentry *upper,
+			   struct lfs_entry *oe, unsigned int mask);
+void lfs_dentry_init_reval(struct dentry *dentry, struct inode *inode);
 
 /* params.c */
 int lfs_init_fs_context(struct fs_context *fc);

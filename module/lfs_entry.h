@@ -92,6 +92,7 @@ struct lfs_fs {
 	struct dentry *workdir;		/* workbasedir/work, temp objects */
 	bool upperdir_locked;
 	bool workdir_locked;
+	bool upper_reval;		/* upper fs revalidates dentries */
 	atomic_t tmp_seq;		/* names of temp objects in workdir */
 	errseq_t errseq;		/* volatile: upper's s_wb_err at mount */
 	long namelen;			/* longest name any layer takes */

@@ -247,12 +247,15 @@ struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 
 	if (err)
 		return ERR_PTR(err);
+	lfs_dentry_init_reval(dentry, inode);
 	return d_splice_alias(inode, dentry);
 }
 
 /*
  * Real dentries of local filesystems need no revalidation; a layer on a
  * filesystem that does (e.g. 9p, NFS) has its dentries revalidated here.
+ * Only dentries with such a real dentry get here at all: the others lose
+ * the revalidate flags when they are instantiated (lfs_dentry_init_flags).
  */
 static int lfs_revalidate_real(struct dentry *d, unsigned int flags, bool weak)
 {

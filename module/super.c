@@ -587,6 +587,8 @@ static int lfs_get_upper(struct super_block *sb, struct fs_context *fc,
 	mnt->mnt_flags &= ~(MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME);
 	ofs->layers[0].mnt = mnt;
 	ofs->upperdir_locked = true;
+	/* Then every dentry keeps d_revalidate (lfs_dentry_init_flags). */
+	ofs->upper_reval = lfs_path_revalidates(&ctx->upper);
 	ofs->layers[0].fsid = lfs_get_fsid(ofs, mnt->mnt_sb);
 	sb->s_stack_depth = mnt->mnt_sb->s_stack_depth;
 	sb->s_maxbytes = mnt->mnt_sb->s_maxbytes;
@@ -758,6 +760,7 @@ static struct dentry *lfs_get_root(struct super_block *sb)
 	unsigned int numlower = ofs->numlayer - 1;
 	unsigned long flags = 0;
 	struct lfs_entry *oe;
+	struct dentry *root;
 	struct inode *inode;
 	unsigned int i;
 
@@ -777,7 +780,17 @@ static struct dentry *lfs_get_root(struct super_block *sb)
 	inode = lfs_get_inode(sb, dget(upper), oe, flags);
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
-	return d_make_root(inode) ?: ERR_PTR(-ENOMEM);
+	root = d_make_root(inode);
+	if (!root)
+		return ERR_PTR(-ENOMEM);
+	/*
+	 * As overlayfs: the root is only ever weakly revalidated (a walk
+	 * that ends on it after crossing the mount); keep that only when a
+	 * layer root needs it.
+	 */
+	lfs_dentry_init_flags(root, upper, LFS_E(inode),
+			      DCACHE_OP_WEAK_REVALIDATE);
+	return root;
 }
 
 int lfs_fill_super(struct super_block *sb, struct fs_context *fc)

@@ -174,6 +174,55 @@ bool lfs_dentry_weird(struct dentry *dentry)
 				  DCACHE_OP_HASH | DCACHE_OP_COMPARE);
 }
 
+#define LFS_D_REVALIDATE (DCACHE_OP_REVALIDATE | DCACHE_OP_WEAK_REVALIDATE)
+
+/*
+ * Whether dentries of the filesystem at @path may need revalidation
+ * (9p with a cache, NFS, FUSE): its root's, or the ones every new dentry
+ * of it gets from s_d_op.
+ */
+bool lfs_path_revalidates(const struct path *path)
+{
+	const struct dentry_operations *dop = path->mnt->mnt_sb->s_d_op;
+
+	return (path->dentry->d_flags & LFS_D_REVALIDATE) ||
+	       (dop && (dop->d_revalidate || dop->d_weak_revalidate));
+}
+
+/*
+ * A layerfs dentry is revalidated only when one of its real dentries
+ * is (as ovl_dentry_init_flags()): d_set_d_op() gave it both flags, and
+ * without them a path walk through it calls no d_revalidate at all,
+ * instead of one call per real dentry that always says "valid". Only
+ * the flags in @mask are changed. A negative dentry has no real dentry
+ * and gets none. When the upper fs revalidates, a copy-up or a create
+ * can give any dentry a real dentry that needs it: they all keep both.
+ */
+void lfs_dentry_init_flags(struct dentry *dentry, struct dentry *upper,
+			   struct lfs_entry *oe, unsigned int mask)
+{
+	struct lfs_path *lowerstack = lfs_lowerstack(oe);
+	unsigned int i, flags = 0;
+
+	if (LFS_FS(dentry->d_sb)->upper_reval)
+		return;
+	if (upper)
+		flags |= upper->d_flags;
+	for (i = 0; i < lfs_numlower(oe); i++)
+		flags |= lowerstack[i].dentry->d_flags;
+
+	spin_lock(&dentry->d_lock);
+	dentry->d_flags &= ~mask;
+	dentry->d_flags |= flags & mask;
+	spin_unlock(&dentry->d_lock);
+}
+
+void lfs_dentry_init_reval(struct dentry *dentry, struct inode *inode)
+{
+	lfs_dentry_init_flags(dentry, lfs_i_upper(inode), LFS_E(inode),
+			      LFS_D_REVALIDATE);
+}
+
 /*
  * upperdir and workdir are locked against a second union mount, with
  * the same inode flag overlayfs uses, so layerfs and overlayfs also
