@@ -637,7 +637,8 @@ static const char *const stat_keys[] = {
 	"lookups", "negative", "whiteouts_hit", "opaque_stops",
 	"readdir_builds", "readdir_hits", "copy_ups", "copy_up_bytes",
 	"copy_up_ns", "copy_up_ns_max", "whiteouts", "opaque_dirs", "exdev",
-	"open_files",
+	"open_files", "nameidx_builds", "nameidx_hits", "nameidx_skips",
+	"nameidx_fallbacks", "nameidx_bytes",
 };
 
 #define NSTAT_KEYS ARRAY_SIZE(stat_keys)

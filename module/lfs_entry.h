@@ -31,6 +31,10 @@ enum lfs_stat {
 	LFS_STAT_WHITEOUTS,
 	LFS_STAT_OPAQUE_DIRS,
 	LFS_STAT_EXDEV,
+	LFS_STAT_NAMEIDX_BUILDS,	/* name indexes built (nameidx.c) */
+	LFS_STAT_NAMEIDX_HITS,		/* lookups that skipped a layer */
+	LFS_STAT_NAMEIDX_SKIPS,		/* layers skipped by lookups */
+	LFS_STAT_NAMEIDX_FALLBACKS,	/* real dirs not indexed */
 	LFS_STAT_NR,
 };
 
@@ -58,12 +62,24 @@ struct lfs_entry {
 	struct lfs_path lowerstack[];
 };
 
+/* What a real directory looked like (readdir.c, nameidx.c). */
+struct lfs_dir_stamp {
+	struct inode *inode;
+	struct timespec64 mtime;
+	struct timespec64 ctime;
+	loff_t size;
+	u64 iversion;
+};
+
+struct lfs_nameidx;
+
 struct lfs_config {
 	char *upperdir;
 	char *workdir;
 	char *lowerdir_all;		/* legacy lowerdir= value as given */
 	char **lowerdirs;		/* per layer names, for lowerdir+ */
 	char *layer;			/* layer=NAME of a registry mount */
+	bool nameindex_off;		/* nameindex=off */
 };
 
 /*
@@ -100,6 +116,7 @@ struct lfs_fs {
 	atomic64_t *depth_deep;
 	atomic64_t copy_up_ns_max;
 	atomic_long_t open_files;
+	atomic_long_t nameidx_bytes;	/* held by name indexes */
 };
 
 static inline void lfs_stat_add(struct lfs_fs *ofs, enum lfs_stat stat, u64 v)
@@ -137,6 +154,8 @@ struct lfs_inode {
 	u64 version;			/* bumped on changes in a dir */
 	spinlock_t cache_lock;		/* protects cache pointer */
 	struct lfs_dir_cache *cache;	/* merged readdir cache, dirs */
+	/* Per lower layer name indexes of a dir, see nameidx.c. */
+	struct lfs_nameidx __rcu **nameidx;
 	struct mutex lock;		/* serializes copy-up */
 };
 

@@ -368,6 +368,10 @@ static const u16 lfs_stat_attr[LFS_STAT_NR] = {
 	[LFS_STAT_WHITEOUTS]		= LAYERFS_STATS_A_WHITEOUTS,
 	[LFS_STAT_OPAQUE_DIRS]		= LAYERFS_STATS_A_OPAQUE_DIRS,
 	[LFS_STAT_EXDEV]		= LAYERFS_STATS_A_EXDEV,
+	[LFS_STAT_NAMEIDX_BUILDS]	= LAYERFS_STATS_A_NAMEIDX_BUILDS,
+	[LFS_STAT_NAMEIDX_HITS]		= LAYERFS_STATS_A_NAMEIDX_HITS,
+	[LFS_STAT_NAMEIDX_SKIPS]	= LAYERFS_STATS_A_NAMEIDX_SKIPS,
+	[LFS_STAT_NAMEIDX_FALLBACKS]	= LAYERFS_STATS_A_NAMEIDX_FALLBACKS,
 };
 
 static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
@@ -388,6 +392,8 @@ static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
 			  atomic64_read(&ofs->copy_up_ns_max)) ||
 	      lfs_put_u64(skb, LAYERFS_STATS_A_OPEN_FILES,
 			  atomic_long_read(&ofs->open_files)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_NAMEIDX_BYTES,
+			  atomic_long_read(&ofs->nameidx_bytes)) ||
 	      lfs_fill_depth(skb, ofs);
 	if (err)
 		return -EMSGSIZE;

@@ -44,6 +44,7 @@ enum lfs_opt {
 	OPT_UPPERDIR,
 	OPT_WORKDIR,
 	OPT_LAYER,
+	OPT_NAMEINDEX,
 };
 
 /* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
@@ -66,12 +67,19 @@ static int lfs_param_is_layer(struct p_log *log,
 	return inval_plog(log, "Bad value for '%s'", param->key);
 }
 
+static const struct constant_table lfs_param_onoff[] = {
+	{ "on",		true },
+	{ "off",	false },
+	{}
+};
+
 const struct fs_parameter_spec lfs_parameter_spec[] = {
 	fsparam_string_empty("lowerdir",	OPT_LOWERDIR),
 	__fsparam(lfs_param_is_layer, "lowerdir+", OPT_LOWERDIR_ADD, 0, NULL),
 	__fsparam(lfs_param_is_layer, "upperdir", OPT_UPPERDIR, 0, NULL),
 	__fsparam(lfs_param_is_layer, "workdir", OPT_WORKDIR, 0, NULL),
 	fsparam_string("layer",			OPT_LAYER),
+	fsparam_enum("nameindex", OPT_NAMEINDEX, lfs_param_onoff),
 	{}
 };
 
@@ -413,6 +421,12 @@ static int lfs_parse_upper_work(struct fs_context *fc,
 	return 0;
 }
 
+/* The superblock info is allocated with the context (lfs_init_fs_context). */
+static struct lfs_fs *LFS_FS_FC(struct fs_context *fc)
+{
+	return fc->s_fs_info;
+}
+
 static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct fs_parse_result result;
@@ -440,6 +454,9 @@ static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return lfs_parse_upper_work(fc, param, opt);
 	case OPT_LAYER:
 		return lfs_parse_layer(fc, param->string);
+	case OPT_NAMEINDEX:
+		LFS_FS_FC(fc)->config.nameindex_off = !result.uint_32;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -525,5 +542,7 @@ int lfs_show_options(struct seq_file *m, struct dentry *dentry)
 		seq_show_option(m, "upperdir", ofs->config.upperdir);
 		seq_show_option(m, "workdir", ofs->config.workdir);
 	}
+	if (ofs->config.nameindex_off)
+		seq_puts(m, ",nameindex=off");
 	return 0;
 }

@@ -170,6 +170,11 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_OPAQUE_DIRS,	/* opaque dirs created */
 	LAYERFS_STATS_A_EXDEV,		/* EXDEV returned by rename */
 	LAYERFS_STATS_A_OPEN_FILES,	/* open regular files now */
+	LAYERFS_STATS_A_NAMEIDX_BUILDS,	/* real dir name indexes built */
+	LAYERFS_STATS_A_NAMEIDX_HITS,	/* lookups that skipped a layer */
+	LAYERFS_STATS_A_NAMEIDX_SKIPS,	/* layers skipped by lookups */
+	LAYERFS_STATS_A_NAMEIDX_FALLBACKS, /* real dirs not indexed */
+	LAYERFS_STATS_A_NAMEIDX_BYTES,	/* bytes held by indexes now */
 	__LAYERFS_STATS_A_MAX
 };
 
