@@ -365,8 +365,9 @@ int lfs_dir_read_names(const struct path *path, struct list_head *list);
 extern const struct file_operations lfs_dir_operations;
 
 /* nameidx.c */
+u32 lfs_nameidx_hash(const struct qstr *name);
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
-			  const struct qstr *name);
+			  const struct qstr *name, u32 hash);
 void lfs_nameidx_evict(struct inode *inode);
 int lfs_nameidx_init(void);
 void lfs_nameidx_exit(void);

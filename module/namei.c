@@ -27,6 +27,7 @@ struct lfs_lookup_ctx {
 	bool stop;			/* do not descend further */
 	bool opaque;			/* first hit is an opaque dir */
 	bool nameidx;			/* ask the name index first */
+	u32 hash;			/* of @name, for the name index */
 };
 
 /* Look the name up in one real directory; *ret is NULL on a miss. */
@@ -149,7 +150,8 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 		const struct lfs_path *parent = &poe->lowerstack[i];
 
 		/* Not in this layer: no real lookup, no negative dentry. */
-		if (c->nameidx && !lfs_nameidx_may_hold(dir, i, c->name)) {
+		if (c->nameidx &&
+		    !lfs_nameidx_may_hold(dir, i, c->name, c->hash)) {
 			c->skipped++;
 			continue;
 		}
@@ -238,6 +240,8 @@ struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 	 * from several lower layers are indexed.
 	 */
 	c.nameidx = numlower > 1 && !LFS_FS(c.sb)->config.nameindex_off;
+	if (c.nameidx)
+		c.hash = lfs_nameidx_hash(c.name);
 	if (numlower) {
 		c.stack = kvcalloc(numlower, sizeof(*c.stack), GFP_KERNEL);
 		if (!c.stack)

@@ -165,15 +165,16 @@ static int lfs_nameidx_read(struct lfs_nameidx_reader *rd,
 	return err;
 }
 
-static u32 lfs_nameidx_hash(const char *name, unsigned int len, u32 hmask)
+/* Unsalted: one hash of a name serves the indexes of every layer. */
+u32 lfs_nameidx_hash(const struct qstr *name)
 {
-	return full_name_hash(NULL, name, len) & hmask;
+	return full_name_hash(NULL, name->name, name->len);
 }
 
 static void lfs_nameidx_insert(struct lfs_nameidx *idx, u32 off)
 {
 	const char *rec = idx->names + off;
-	u32 hash = lfs_nameidx_hash(rec + 1, (u8)rec[0], idx->hmask);
+	u32 hash = full_name_hash(NULL, rec + 1, (u8)rec[0]) & idx->hmask;
 	u32 i = hash & idx->mask;
 
 	while (idx->tab[i].off)
@@ -182,13 +183,16 @@ static void lfs_nameidx_insert(struct lfs_nameidx *idx, u32 off)
 	idx->tab[i].off = off + 1;
 }
 
-/* Does the index hold @name? The table is at most half full. */
+/*
+ * Does the index hold @name (@hash: lfs_nameidx_hash())? The table is at
+ * most half full.
+ */
 static bool lfs_nameidx_find(const struct lfs_nameidx *idx,
-			     const struct qstr *name)
+			     const struct qstr *name, u32 hash)
 {
-	u32 hash = lfs_nameidx_hash(name->name, name->len, idx->hmask);
 	u32 i;
 
+	hash &= idx->hmask;
 	if (name->len > LFS_NAMEIDX_NAME_MAX)
 		return false;
 	for (i = hash & idx->mask; idx->tab[i].off; i = (i + 1) & idx->mask) {
@@ -355,13 +359,14 @@ static void lfs_nameidx_install(struct inode *dir, unsigned int i,
 }
 
 /*
- * May lower layer @i of directory @dir hold @name? false only when a
- * valid index of that real directory says it does not, so that the
- * caller can skip the real lookup. The caller holds the mounter's
- * credentials and @dir's i_rwsem (shared at least).
+ * May lower layer @i of directory @dir hold @name (@hash:
+ * lfs_nameidx_hash())? false only when a valid index of that real
+ * directory says it does not, so that the caller can skip the real
+ * lookup. The caller holds the mounter's credentials and @dir's i_rwsem
+ * (shared at least).
  */
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
-			  const struct qstr *name)
+			  const struct qstr *name, u32 hash)
 {
 	struct lfs_inode *oi = LFS_I(dir);
 	struct lfs_nameidx __rcu **slots;
@@ -374,7 +379,7 @@ bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
 	idx = slots ? rcu_dereference(slots[i]) : NULL;
 	if (idx && lfs_stamp_valid(&idx->stamp)) {
 		valid = true;
-		hold = idx->noindex || lfs_nameidx_find(idx, name);
+		hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
 	}
 	rcu_read_unlock();
 	if (valid)
@@ -383,7 +388,7 @@ bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
 	idx = lfs_nameidx_build(LFS_FS(dir->i_sb), &oi->oe->lowerstack[i]);
 	if (IS_ERR(idx))
 		return true;
-	hold = idx->noindex || lfs_nameidx_find(idx, name);
+	hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
 	lfs_nameidx_install(dir, i, idx);
 	return hold;
 }

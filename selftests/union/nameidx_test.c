@@ -568,6 +568,14 @@ TEST_F(nameidx, missing_names_leave_no_negative_dentries)
 		EXPECT_LE(MISSES * DEEP / 2, after - before);
 	}
 
+	/* a name added offline to a middle ext4 layer afterwards shows */
+	snprintf(path, sizeof(path), "%s/l%d/d/late", base, DEEP / 2);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/d/late", mnt);
+	EXPECT_EQ(0, stat(path, &st));
+
 	EXPECT_EQ(0, umount2(mnt, MNT_DETACH));
 	for (i = 0; i < DEEP; i++)
 		free(layers[i]);
