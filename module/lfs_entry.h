@@ -71,7 +71,7 @@ struct lfs_dir_stamp {
 	u64 iversion;
 };
 
-struct lfs_nameidx;
+struct lfs_nameidx_slot;
 
 struct lfs_config {
 	char *upperdir;
@@ -155,7 +155,7 @@ struct lfs_inode {
 	spinlock_t cache_lock;		/* protects cache pointer */
 	struct lfs_dir_cache *cache;	/* merged readdir cache, dirs */
 	/* Per lower layer name indexes of a dir, see nameidx.c. */
-	struct lfs_nameidx __rcu **nameidx;
+	struct lfs_nameidx_slot *nameidx;
 	struct mutex lock;		/* serializes copy-up */
 };
 

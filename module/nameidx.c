@@ -8,9 +8,10 @@
  * dentry left in that layer. The name index answers "this real directory
  * does not hold the name" without a real lookup.
  *
- * One index per (layerfs directory inode, lower layer), built on the
- * first lookup that reaches that layer, by reading the real directory
- * once with the mounter's credentials. It is an exact set: an open
+ * One index per (layerfs directory inode, lower layer), built by a
+ * lookup that reaches that layer after enough real lookups went there
+ * (lfs_nameidx_build_after()), by reading the real directory once with
+ * the mounter's credentials. It is an exact set: an open
  * addressing hash table of (hash, offset) pairs over a packed copy of the
  * names. A name found in the index still gets the real lookup (which
  * decides whiteout, opaque, type); only absent names skip the layer, so
@@ -30,9 +31,10 @@
  * a stacked filesystem, are never indexed.
  *
  * Locking and lifetime:
- * - lfs_inode.nameidx is an array of one RCU-protected pointer per lower
- *   layer of the directory, allocated on first use (published with
- *   cmpxchg) and freed with the inode (lfs_nameidx_evict()).
+ * - lfs_inode.nameidx is an array of one slot per lower layer of the
+ *   directory (an RCU-protected index pointer and a lookup counter),
+ *   allocated on first use (published with cmpxchg) and freed with the
+ *   inode (lfs_nameidx_evict()).
  * - Lookups (parent locked shared, so concurrent) read a slot under
  *   rcu_read_lock() and never write it except through install.
  * - Every installed index is on a global LRU list; installing, replacing
@@ -52,6 +54,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
+#include <linux/sched/signal.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
@@ -61,6 +64,11 @@ static unsigned int nameidx_max_names = 65536;
 module_param(nameidx_max_names, uint, 0644);
 MODULE_PARM_DESC(nameidx_max_names,
 		 "Directories with more names are not indexed (default 65536)");
+
+static unsigned int nameidx_build_after = 1;
+module_param(nameidx_build_after, uint, 0644);
+MODULE_PARM_DESC(nameidx_build_after,
+		 "Real lookups in a layer directory before it is indexed, per KiB of directory + 1 (default 1; 0: at once)");
 
 /* Testing only: keep this many low bits of the name hash (0: all). */
 static unsigned int nameidx_hash_bits;
@@ -91,6 +99,12 @@ struct lfs_nameidx {
 	u32 nr;				/* names */
 	char *names;			/* after tab[] */
 	struct lfs_nameidx_ent tab[];
+};
+
+/* One per lower layer of a layerfs directory: lfs_inode.nameidx[]. */
+struct lfs_nameidx_slot {
+	struct lfs_nameidx __rcu *idx;
+	atomic_t lookups;		/* real lookups before the first build */
 };
 
 static DEFINE_SPINLOCK(lfs_nameidx_lock);
@@ -246,7 +260,8 @@ static bool lfs_nameidx_indexable(struct dentry *realdir)
 /*
  * Build the index of one real directory. Runs with the mounter's
  * credentials and no layerfs locks but the parent's (shared) i_rwsem.
- * Returns a marker index (noindex) when the directory is not indexed.
+ * Returns a marker index (noindex) when the directory is not indexed
+ * (too big, not indexable, or reading it failed for good).
  */
 static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 					     const struct lfs_path *lp)
@@ -271,9 +286,10 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 
 	if (err || rd.toobig) {
 		kvfree(rd.buf);
+		/* Transient: no marker, the next lookup tries again. */
+		if (err == -ENOMEM || err == -EINTR || fatal_signal_pending(current))
+			return ERR_PTR(err ?: -EINTR);
 		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_FALLBACKS);
-		if (err == -ENOMEM)
-			return ERR_PTR(err);
 		idx = lfs_nameidx_alloc(1, 0);
 		if (!idx)
 			return ERR_PTR(-ENOMEM);
@@ -310,10 +326,10 @@ static void lfs_nameidx_unlist(struct lfs_nameidx *idx)
 }
 
 /* The slot array of @dir, allocated on first use. */
-static struct lfs_nameidx __rcu **lfs_nameidx_slots(struct inode *dir)
+static struct lfs_nameidx_slot *lfs_nameidx_slots(struct inode *dir)
 {
 	struct lfs_inode *oi = LFS_I(dir);
-	struct lfs_nameidx __rcu **slots, **old;
+	struct lfs_nameidx_slot *slots, *old;
 
 	/* Pairs with cmpxchg_release() below: the array is zeroed. */
 	slots = smp_load_acquire(&oi->nameidx);
@@ -331,31 +347,42 @@ static struct lfs_nameidx __rcu **lfs_nameidx_slots(struct inode *dir)
 	return slots;
 }
 
-/* Install @idx as the index of lower layer @i of @dir (or drop it). */
-static void lfs_nameidx_install(struct inode *dir, unsigned int i,
+/* Install @idx as the index of @slot of @dir. */
+static void lfs_nameidx_install(struct inode *dir,
+				struct lfs_nameidx_slot *slot,
 				struct lfs_nameidx *idx)
 {
-	struct lfs_nameidx __rcu **slots = lfs_nameidx_slots(dir);
 	struct lfs_nameidx *old;
 
-	if (!slots) {
-		kvfree(idx);
-		return;
-	}
 	idx->ofs = LFS_FS(dir->i_sb);
-	idx->slot = &slots[i];
+	idx->slot = &slot->idx;
 	spin_lock(&lfs_nameidx_lock);
-	old = rcu_dereference_protected(slots[i],
+	old = rcu_dereference_protected(slot->idx,
 					lockdep_is_held(&lfs_nameidx_lock));
 	if (old)
 		lfs_nameidx_unlist(old);
 	list_add_tail(&idx->lru, &lfs_nameidx_lru);
 	lfs_nameidx_count++;
 	atomic_long_add(idx->bytes, &idx->ofs->nameidx_bytes);
-	rcu_assign_pointer(slots[i], idx);
+	rcu_assign_pointer(slot->idx, idx);
 	spin_unlock(&lfs_nameidx_lock);
 	if (old)
 		kvfree_rcu(old, rcu);
+}
+
+/*
+ * Real lookups a layer directory gets before it is indexed: reading a
+ * directory costs about as much as a few real lookups plus a fraction of
+ * one per name, so the bigger the directory (i_size, in KiB, as a rough
+ * measure of its names on any filesystem) the more lookups it must have
+ * had for the index to pay. 0 (nameidx_build_after=0) indexes at once.
+ */
+static unsigned int lfs_nameidx_build_after(struct dentry *realdir)
+{
+	unsigned int after = READ_ONCE(nameidx_build_after);
+	loff_t kib = i_size_read(d_inode(realdir)) >> 10;
+
+	return after * (1 + min_t(loff_t, kib, 1U << 20));
 }
 
 /*
@@ -364,32 +391,50 @@ static void lfs_nameidx_install(struct inode *dir, unsigned int i,
  * directory says it does not, so that the caller can skip the real
  * lookup. The caller holds the mounter's credentials and @dir's i_rwsem
  * (shared at least).
+ *
+ * Building an index costs a few real lookups (an open, a read and a
+ * close of the real directory) and more for big directories, so a layer
+ * directory is only indexed once enough real lookups went to it
+ * (lfs_nameidx_build_after()): a directory looked into once costs what
+ * it costs without the index. A stale or shrunk index is rebuilt at once.
  */
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
 			  const struct qstr *name, u32 hash)
 {
-	struct lfs_inode *oi = LFS_I(dir);
-	struct lfs_nameidx __rcu **slots;
+	struct lfs_nameidx_slot *slots, *slot;
 	struct lfs_nameidx *idx;
 	bool hold = true, valid = false;
 
-	rcu_read_lock();
 	/* Pairs with cmpxchg_release() in lfs_nameidx_slots(). */
-	slots = smp_load_acquire(&oi->nameidx);
-	idx = slots ? rcu_dereference(slots[i]) : NULL;
-	if (idx && lfs_stamp_valid(&idx->stamp)) {
-		valid = true;
-		hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
+	slots = smp_load_acquire(&LFS_I(dir)->nameidx);
+	if (slots) {
+		rcu_read_lock();
+		idx = rcu_dereference(slots[i].idx);
+		if (idx && lfs_stamp_valid(&idx->stamp)) {
+			valid = true;
+			hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
+		}
+		rcu_read_unlock();
+		if (valid)
+			return hold;
+	} else {
+		slots = lfs_nameidx_slots(dir);
+		if (!slots)
+			return true;
 	}
-	rcu_read_unlock();
-	if (valid)
-		return hold;
+	slot = &slots[i];
+	if (atomic_read(&slot->lookups) <
+	    lfs_nameidx_build_after(LFS_I(dir)->oe->lowerstack[i].dentry)) {
+		atomic_inc(&slot->lookups);
+		return true;
+	}
 
-	idx = lfs_nameidx_build(LFS_FS(dir->i_sb), &oi->oe->lowerstack[i]);
+	idx = lfs_nameidx_build(LFS_FS(dir->i_sb),
+				&LFS_I(dir)->oe->lowerstack[i]);
 	if (IS_ERR(idx))
 		return true;
 	hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
-	lfs_nameidx_install(dir, i, idx);
+	lfs_nameidx_install(dir, slot, idx);
 	return hold;
 }
 
@@ -397,7 +442,7 @@ bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
 void lfs_nameidx_evict(struct inode *inode)
 {
 	struct lfs_inode *oi = LFS_I(inode);
-	struct lfs_nameidx __rcu **slots = oi->nameidx;
+	struct lfs_nameidx_slot *slots = oi->nameidx;
 	struct lfs_nameidx *idx;
 	unsigned int i;
 
@@ -405,12 +450,12 @@ void lfs_nameidx_evict(struct inode *inode)
 		return;
 	spin_lock(&lfs_nameidx_lock);
 	for (i = 0; i < lfs_numlower(oi->oe); i++) {
-		idx = rcu_dereference_protected(slots[i],
+		idx = rcu_dereference_protected(slots[i].idx,
 						lockdep_is_held(&lfs_nameidx_lock));
 		if (!idx)
 			continue;
 		lfs_nameidx_unlist(idx);
-		RCU_INIT_POINTER(slots[i], NULL);
+		RCU_INIT_POINTER(slots[i].idx, NULL);
 		kvfree_rcu(idx, rcu);
 	}
 	spin_unlock(&lfs_nameidx_lock);
