@@ -469,18 +469,25 @@ static unsigned long lfs_nameidx_shrink_count(struct shrinker *shrink,
 	return READ_ONCE(lfs_nameidx_count) ?: SHRINK_EMPTY;
 }
 
-/* Drop the least recently built indexes; lookups rebuild on demand. */
+/*
+ * Drop the least recently built indexes; lookups rebuild them once
+ * enough real lookups went to the directory again.
+ */
 static unsigned long lfs_nameidx_shrink_scan(struct shrinker *shrink,
 					     struct shrink_control *sc)
 {
+	struct lfs_nameidx_slot *slot;
 	unsigned long freed = 0;
 	struct lfs_nameidx *idx;
 
 	spin_lock(&lfs_nameidx_lock);
 	while (freed < sc->nr_to_scan && !list_empty(&lfs_nameidx_lru)) {
 		idx = list_first_entry(&lfs_nameidx_lru, typeof(*idx), lru);
+		slot = container_of(idx->slot, struct lfs_nameidx_slot, idx);
 		lfs_nameidx_unlist(idx);
-		RCU_INIT_POINTER(*idx->slot, NULL);
+		RCU_INIT_POINTER(slot->idx, NULL);
+		/* Under pressure: count lookups again before a rebuild. */
+		atomic_set(&slot->lookups, 0);
 		kvfree_rcu(idx, rcu);
 		freed++;
 	}
