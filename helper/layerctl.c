@@ -643,6 +643,8 @@ static const char *const stat_keys[] = {
 	"readdir_builds", "readdir_hits", "copy_ups", "copy_up_bytes",
 	"copy_up_ns", "copy_up_ns_max", "whiteouts", "opaque_dirs", "exdev",
 	"open_files", "readdir_caches", "readdir_cache_bytes",
+	"nameidx_builds", "nameidx_hits", "nameidx_skips",
+	"nameidx_fallbacks", "nameidx_bytes",
 };
 
 #define NSTAT_KEYS ARRAY_SIZE(stat_keys)

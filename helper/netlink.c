@@ -70,6 +70,11 @@ static const struct attr_desc stats_attrs[LAYERFS_STATS_A_MAX + 1] = {
 	[LAYERFS_STATS_A_OPEN_FILES]	= { "open_files", K_U64 },
 	[LAYERFS_STATS_A_READDIR_CACHES] = { "readdir_caches", K_U64 },
 	[LAYERFS_STATS_A_READDIR_CACHE_BYTES] = { "readdir_cache_bytes", K_U64 },
+	[LAYERFS_STATS_A_NAMEIDX_BUILDS] = { "nameidx_builds", K_U64 },
+	[LAYERFS_STATS_A_NAMEIDX_HITS]	= { "nameidx_hits", K_U64 },
+	[LAYERFS_STATS_A_NAMEIDX_SKIPS]	= { "nameidx_skips", K_U64 },
+	[LAYERFS_STATS_A_NAMEIDX_FALLBACKS] = { "nameidx_fallbacks", K_U64 },
+	[LAYERFS_STATS_A_NAMEIDX_BYTES]	= { "nameidx_bytes", K_U64 },
 };
 
 static const struct attr_desc event_attrs[LAYERFS_EVENT_A_MAX + 1] = {

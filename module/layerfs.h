@@ -409,9 +409,19 @@ struct lfs_name {
 void lfs_dir_cache_free(struct inode *inode);
 int lfs_readdir_init(void);
 void lfs_readdir_exit(void);
+void lfs_stamp(struct lfs_dir_stamp *st, struct inode *inode);
+bool lfs_stamp_valid(const struct lfs_dir_stamp *st);
 int lfs_check_empty_dir(struct dentry *dentry);
 int lfs_dir_read_names(const struct path *path, struct list_head *list);
 extern const struct file_operations lfs_dir_operations;
+
+/* nameidx.c */
+u32 lfs_nameidx_hash(const struct qstr *name);
+bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
+			  const struct qstr *name, u32 hash);
+void lfs_nameidx_evict(struct inode *inode);
+int lfs_nameidx_init(void);
+void lfs_nameidx_exit(void);
 
 /* file.c */
 extern const struct file_operations lfs_file_operations;

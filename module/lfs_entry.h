@@ -32,6 +32,10 @@ enum lfs_stat {
 	LFS_STAT_WHITEOUTS,
 	LFS_STAT_OPAQUE_DIRS,
 	LFS_STAT_EXDEV,
+	LFS_STAT_NAMEIDX_BUILDS,	/* name indexes built (nameidx.c) */
+	LFS_STAT_NAMEIDX_HITS,		/* lookups that skipped a layer */
+	LFS_STAT_NAMEIDX_SKIPS,		/* layers skipped by lookups */
+	LFS_STAT_NAMEIDX_FALLBACKS,	/* real dirs not indexed */
 	LFS_STAT_NR,
 };
 
@@ -66,6 +70,17 @@ enum lfs_fsync_mode {
 	LFS_FSYNC_VOLATILE,	/* never; a crash makes the upper unusable */
 };
 
+/* What a real directory looked like (readdir.c, nameidx.c). */
+struct lfs_dir_stamp {
+	struct inode *inode;
+	struct timespec64 mtime;
+	struct timespec64 ctime;
+	loff_t size;
+	u64 iversion;
+};
+
+struct lfs_nameidx_slot;
+
 struct lfs_config {
 	enum lfs_fsync_mode fsync_mode;	/* fsync= or volatile */
 	char *upperdir;
@@ -73,6 +88,7 @@ struct lfs_config {
 	char *lowerdir_all;		/* legacy lowerdir= value as given */
 	char **lowerdirs;		/* per layer names, for lowerdir+ */
 	char *layer;			/* layer=NAME of a registry mount */
+	bool nameindex_off;		/* nameindex=off */
 };
 
 /*
@@ -116,6 +132,7 @@ struct lfs_fs {
 	atomic_long_t open_files;
 	atomic_long_t readdir_caches;	/* merged listings in memory */
 	atomic64_t readdir_cache_bytes;	/* ... and what they take */
+	atomic_long_t nameidx_bytes;	/* held by name indexes */
 };
 
 static inline void lfs_stat_add(struct lfs_fs *ofs, enum lfs_stat stat, u64 v)
@@ -153,6 +170,8 @@ struct lfs_inode {
 	u64 version;			/* bumped on changes in a dir */
 	spinlock_t cache_lock;		/* protects cache pointer */
 	struct lfs_dir_cache *cache;	/* merged readdir cache, dirs */
+	/* Per lower layer name indexes of a dir, see nameidx.c. */
+	struct lfs_nameidx_slot *nameidx;
 	struct mutex lock;		/* serializes copy-up */
 };
 

@@ -18,6 +18,7 @@ struct lfs_lookup_ctx {
 	struct super_block *sb;
 	unsigned int whiteouts_hit;	/* statistics */
 	unsigned int opaque_stops;
+	unsigned int skipped;		/* layers the name index skipped */
 	const struct qstr *name;
 	struct dentry *upper;		/* hit in the upper layer */
 	struct lfs_path *stack;		/* hits in lower layers */
@@ -25,6 +26,8 @@ struct lfs_lookup_ctx {
 	bool is_dir;			/* first hit is a directory */
 	bool stop;			/* do not descend further */
 	bool opaque;			/* first hit is an opaque dir */
+	bool nameidx;			/* ask the name index first */
+	u32 hash;			/* of @name, for the name index */
 };
 
 /* Look the name up in one real directory; *ret is NULL on a miss. */
@@ -152,6 +155,12 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 	for (i = 0; !c->stop && i < lfs_numlower(poe); i++) {
 		const struct lfs_path *parent = &poe->lowerstack[i];
 
+		/* Not in this layer: no real lookup, no negative dentry. */
+		if (c->nameidx &&
+		    !lfs_nameidx_may_hold(dir, i, c->name, c->hash)) {
+			c->skipped++;
+			continue;
+		}
 		err = lfs_lookup_single(c, parent->layer, parent->dentry,
 					&this);
 		if (err)
@@ -205,6 +214,10 @@ static void lfs_lookup_count(struct lfs_lookup_ctx *c, struct inode *inode)
 		lfs_stat_add(ofs, LFS_STAT_WHITEOUTS_HIT, c->whiteouts_hit);
 	if (c->opaque_stops)
 		lfs_stat_add(ofs, LFS_STAT_OPAQUE_STOPS, c->opaque_stops);
+	if (c->skipped) {
+		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_HITS);
+		lfs_stat_add(ofs, LFS_STAT_NAMEIDX_SKIPS, c->skipped);
+	}
 	if (IS_ERR_OR_NULL(inode)) {
 		lfs_stat_inc(ofs, LFS_STAT_NEGATIVE);
 		return;
@@ -228,6 +241,13 @@ struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 
 	if (dentry->d_name.len > LFS_FS(dentry->d_sb)->namelen)
 		return ERR_PTR(-ENAMETOOLONG);
+	/*
+	 * One real lookup is as cheap as an index: only directories merged
+	 * from several lower layers are indexed.
+	 */
+	c.nameidx = numlower > 1 && !LFS_FS(c.sb)->config.nameindex_off;
+	if (c.nameidx)
+		c.hash = lfs_nameidx_hash(c.name);
 	if (numlower) {
 		c.stack = kvcalloc(numlower, sizeof(*c.stack), GFP_KERNEL);
 		if (!c.stack)

@@ -412,6 +412,10 @@ static const u16 lfs_stat_attr[LFS_STAT_NR] = {
 	[LFS_STAT_WHITEOUTS]		= LAYERFS_STATS_A_WHITEOUTS,
 	[LFS_STAT_OPAQUE_DIRS]		= LAYERFS_STATS_A_OPAQUE_DIRS,
 	[LFS_STAT_EXDEV]		= LAYERFS_STATS_A_EXDEV,
+	[LFS_STAT_NAMEIDX_BUILDS]	= LAYERFS_STATS_A_NAMEIDX_BUILDS,
+	[LFS_STAT_NAMEIDX_HITS]		= LAYERFS_STATS_A_NAMEIDX_HITS,
+	[LFS_STAT_NAMEIDX_SKIPS]	= LAYERFS_STATS_A_NAMEIDX_SKIPS,
+	[LFS_STAT_NAMEIDX_FALLBACKS]	= LAYERFS_STATS_A_NAMEIDX_FALLBACKS,
 };
 
 static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
@@ -436,6 +440,8 @@ static int lfs_fill_stats(struct sk_buff *skb, struct lfs_fs *ofs)
 			  atomic_long_read(&ofs->readdir_caches)) ||
 	      lfs_put_u64(skb, LAYERFS_STATS_A_READDIR_CACHE_BYTES,
 			  atomic64_read(&ofs->readdir_cache_bytes)) ||
+	      lfs_put_u64(skb, LAYERFS_STATS_A_NAMEIDX_BYTES,
+			  atomic_long_read(&ofs->nameidx_bytes)) ||
 	      lfs_fill_depth(skb, ofs);
 	if (err)
 		return -EMSGSIZE;

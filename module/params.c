@@ -52,6 +52,7 @@ enum lfs_opt {
 	/* Durability, lfs_parse_sync(): */
 	OPT_FSYNC,
 	OPT_VOLATILE,
+	OPT_NAMEINDEX,
 };
 
 /* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
@@ -82,6 +83,12 @@ static const struct constant_table lfs_parameter_fsync[] = {
 	{}
 };
 
+static const struct constant_table lfs_param_onoff[] = {
+	{ "on",		true },
+	{ "off",	false },
+	{}
+};
+
 const struct fs_parameter_spec lfs_parameter_spec[] = {
 	fsparam_string_empty("lowerdir",	OPT_LOWERDIR),
 	__fsparam(lfs_param_is_layer, "lowerdir+", OPT_LOWERDIR_ADD, 0, NULL),
@@ -91,6 +98,7 @@ const struct fs_parameter_spec lfs_parameter_spec[] = {
 	/* Durability: */
 	fsparam_enum("fsync",			OPT_FSYNC, lfs_parameter_fsync),
 	fsparam_flag("volatile",		OPT_VOLATILE),
+	fsparam_enum("nameindex", OPT_NAMEINDEX, lfs_param_onoff),
 	{}
 };
 
@@ -465,6 +473,12 @@ static int lfs_parse_upper_work(struct fs_context *fc,
 	return 0;
 }
 
+/* The superblock info is allocated with the context (lfs_init_fs_context). */
+static struct lfs_fs *LFS_FS_FC(struct fs_context *fc)
+{
+	return fc->s_fs_info;
+}
+
 /*
  * fsync= and volatile: the last one given wins, as on overlayfs. The
  * mode goes straight into the lfs_fs that fill_super will use.
@@ -472,7 +486,7 @@ static int lfs_parse_upper_work(struct fs_context *fc,
 static int lfs_parse_sync(struct fs_context *fc, int opt,
 			  const struct fs_parse_result *result)
 {
-	struct lfs_fs *ofs = fc->s_fs_info;
+	struct lfs_fs *ofs = LFS_FS_FC(fc);
 
 	ofs->config.fsync_mode = opt == OPT_VOLATILE ? LFS_FSYNC_VOLATILE :
 				 result->uint_32;
@@ -509,6 +523,9 @@ static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case OPT_FSYNC:
 	case OPT_VOLATILE:
 		return lfs_parse_sync(fc, opt, &result);
+	case OPT_NAMEINDEX:
+		LFS_FS_FC(fc)->config.nameindex_off = !result.uint_32;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -618,5 +635,7 @@ int lfs_show_options(struct seq_file *m, struct dentry *dentry)
 		seq_show_option(m, "workdir", ofs->config.workdir);
 	}
 	lfs_show_sync_options(m, ofs);
+	if (ofs->config.nameindex_off)
+		seq_puts(m, ",nameindex=off");
 	return 0;
 }

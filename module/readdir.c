@@ -50,15 +50,6 @@ struct lfs_cache_entry {
 	char name[];
 };
 
-/* What a real directory looked like when the cache was built. */
-struct lfs_dir_stamp {
-	struct inode *inode;
-	struct timespec64 mtime;
-	struct timespec64 ctime;
-	loff_t size;
-	u64 iversion;
-};
-
 struct lfs_dir_cache {
 	refcount_t ref;
 	struct list_head lru;		/* on lfs_dcache_lru while installed */
@@ -236,7 +227,7 @@ static void lfs_check_entries(struct lfs_readdir_data *rdd,
 	rdd->checks = NULL;
 }
 
-static void lfs_stamp(struct lfs_dir_stamp *st, struct inode *inode)
+void lfs_stamp(struct lfs_dir_stamp *st, struct inode *inode)
 {
 	st->inode = inode;
 	st->mtime = inode_get_mtime(inode);
@@ -245,7 +236,7 @@ static void lfs_stamp(struct lfs_dir_stamp *st, struct inode *inode)
 	st->iversion = IS_I_VERSION(inode) ? inode_query_iversion(inode) : 0;
 }
 
-static bool lfs_stamp_valid(const struct lfs_dir_stamp *st)
+bool lfs_stamp_valid(const struct lfs_dir_stamp *st)
 {
 	struct inode *inode = st->inode;
 	struct timespec64 mtime = inode_get_mtime(inode);

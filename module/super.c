@@ -31,6 +31,7 @@ static struct inode *lfs_alloc_inode(struct super_block *sb)
 	oi->flags = 0;
 	oi->version = 0;
 	oi->cache = NULL;
+	oi->nameidx = NULL;
 	return &oi->vfs_inode;
 }
 
@@ -48,6 +49,7 @@ static void lfs_destroy_inode(struct inode *inode)
 	struct lfs_inode *oi = LFS_I(inode);
 
 	dput(oi->__upperdentry);
+	lfs_nameidx_evict(inode);
 	lfs_put_entry(oi->oe);
 	if (S_ISDIR(inode->i_mode))
 		lfs_dir_cache_free(inode);
@@ -907,9 +909,12 @@ static int __init layerfs_init(void)
 	err = lfs_readdir_init();
 	if (err)
 		goto out_cache;
-	err = lfs_genl_init();
+	err = lfs_nameidx_init();
 	if (err)
 		goto out_readdir;
+	err = lfs_genl_init();
+	if (err)
+		goto out_nameidx;
 	err = lfs_ctl_init();
 	if (err)
 		goto out_genl;
@@ -922,6 +927,8 @@ out_ctl:
 	lfs_ctl_exit();
 out_genl:
 	lfs_genl_exit();
+out_nameidx:
+	lfs_nameidx_exit();
 out_readdir:
 	lfs_readdir_exit();
 out_cache:
@@ -935,6 +942,7 @@ static void __exit layerfs_exit(void)
 	lfs_ctl_exit();
 	lfs_reg_exit();
 	lfs_genl_exit();
+	lfs_nameidx_exit();
 	/* Wait for delayed inode frees (lfs_free_inode via RCU). */
 	rcu_barrier();
 	lfs_readdir_exit();

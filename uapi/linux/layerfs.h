@@ -172,6 +172,11 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_OPEN_FILES,	/* open regular files now */
 	LAYERFS_STATS_A_READDIR_CACHES,	/* merged listings in memory now */
 	LAYERFS_STATS_A_READDIR_CACHE_BYTES, /* ... bytes they take now */
+	LAYERFS_STATS_A_NAMEIDX_BUILDS,	/* real dir name indexes built */
+	LAYERFS_STATS_A_NAMEIDX_HITS,	/* lookups that skipped a layer */
+	LAYERFS_STATS_A_NAMEIDX_SKIPS,	/* layers skipped by lookups */
+	LAYERFS_STATS_A_NAMEIDX_FALLBACKS, /* real dirs not indexed */
+	LAYERFS_STATS_A_NAMEIDX_BYTES,	/* bytes held by indexes now */
 	__LAYERFS_STATS_A_MAX
 };
 
