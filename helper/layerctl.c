@@ -100,8 +100,8 @@ static void store_or_die(struct ctl *ctl)
 }
 
 /*
- * A resolved chain holds two descriptors per layer (see store.h), and
- * a chain may be STORE_MAX_DEPTH deep: allow what the hard limit allows.
+ * A resolved chain holds a descriptor per layer (see store.h), and a
+ * chain may be STORE_MAX_DEPTH deep: allow what the hard limit allows.
  */
 static void raise_nofile(void)
 {
