@@ -329,18 +329,20 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	struct kern_mount m = { .upper_fd = -1, .work_fd = -1 };
 	char short_id[16];
 	struct store_chain c;
-	int ret, tfd;
+	int ret;
 
 	if (argc != 2)
 		usage_error("mount takes an IMAGE or CONTAINER and a mount point");
 	if (!ctl->upper != !ctl->work)
 		usage_error("--upper and --work go together");
-	/* Fail on a bad mount point before the kernel is touched. */
+	/*
+	 * Fail on a bad mount point before the kernel is touched; the
+	 * mount goes on this very directory (move_mount() to the fd).
+	 */
 	m.target = argv[1];
-	tfd = open(m.target, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0)
+	m.target_fd = open(m.target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m.target_fd < 0)
 		err(EXIT_USAGE, "%s", m.target);
-	close(tfd);
 	resolve_or_die(ctl, argv[0], &c);
 	if (c.kind == STORE_CONTAINER && ctl->upper)
 		usage_error("%s is a container: it has its own upper layer",
@@ -374,6 +376,7 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 		close(m.upper_fd);
 		close(m.work_fd);
 	}
+	close(m.target_fd);
 	store_chain_free(&c);
 	return ret;
 }
