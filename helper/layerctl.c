@@ -1027,6 +1027,15 @@ static int prune_cmp(const void *a, const void *b)
 	return (x->depth < y->depth) - (x->depth > y->depth);
 }
 
+/* ROOT/overlay2/<cache>/diff, for messages. */
+static const char *store_path(struct ctl *ctl, const struct store_layer *l)
+{
+	static char path[PATH_MAX];
+
+	store_layer_path(&ctl->st, l, path, sizeof(path));
+	return path;
+}
+
 /*
  * Is the registered layer @info this store's layer @l? Short names are
  * only unique within a store (a copied data root has the same ones), so
@@ -1034,10 +1043,12 @@ static int prune_cmp(const void *a, const void *b)
  * the kernel holds (its path in the registry dump, @reg) must be the
  * store's overlay2/<cache>/diff: the same device and inode. A path the
  * kernel cannot show us (another mount namespace) is not ours.
+ * 1 ours, 0 not ours, -1 cannot tell: a directory cannot be opened or
+ * no longer exists (said, naming the file, even without --verbose).
  */
-static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
-				  const struct store_layer *l,
-				  const struct layerfs_layer_info *info)
+static int registered_from_store(struct ctl *ctl, struct json_object *reg,
+				 const struct store_layer *l,
+				 const struct layerfs_layer_info *info)
 {
 	struct stat ours, theirs;
 	const char *path = NULL;
@@ -1047,7 +1058,7 @@ static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
 
 	if (strcmp((char *)info->parent, l->parent) ||
 	    strcmp((char *)info->chain_id, l->chain_id))
-		return false;
+		return 0;
 	for (i = 0; !path && i < json_object_array_length(reg); i++) {
 		struct json_object *o = json_object_array_get_idx(reg, i);
 		const char *name = jstr(o, "name");
@@ -1055,28 +1066,26 @@ static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
 		if (name && !strcmp(name, l->name))
 			path = jstr(o, "path");
 	}
-	if (!path || path[0] != '/' ||
-	    fstatat(AT_FDCWD, path, &theirs, AT_SYMLINK_NOFOLLOW))
-		return false;
+	if (!path || path[0] != '/')
+		return 0;
+	/* Kept, but not silently: whoever prunes learns why. */
+	if (fstatat(AT_FDCWD, path, &theirs, AT_SYMLINK_NOFOLLOW)) {
+		warn("kept %s: %s", l->name, path);
+		return -1;
+	}
 	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
 	fd = store_open_dir(&ctl->st, rel, true);
-	if (fd < 0)
-		return false;
+	if (fd < 0) {
+		warnx("kept %s: %s", l->name, ctl->st.err);
+		return -1;
+	}
 	if (fstat(fd, &ours)) {
+		warn("kept %s: %s", l->name, store_path(ctl, l));
 		close(fd);
-		return false;
+		return -1;
 	}
 	close(fd);
 	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
-}
-
-/* ROOT/overlay2/<cache>/diff, for messages. */
-static const char *store_path(struct ctl *ctl, const struct store_layer *l)
-{
-	static char path[PATH_MAX];
-
-	store_layer_path(&ctl->st, l, path, sizeof(path));
-	return path;
 }
 
 static int cmd_prune(struct ctl *ctl, int argc, char **argv)
@@ -1087,7 +1096,7 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	struct json_object *reg;
 	size_t nr, n = 0, i, removed = 0;
 	struct nl nl;
-	int e;
+	int e, ours;
 
 	if (argc)
 		usage_error("prune takes no arguments");
@@ -1111,7 +1120,10 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 		if (e)
 			errx(EXIT_KERNEL, "layer %s: %s", layers[i].name,
 			     strerror(e));
-		if (!registered_from_store(ctl, reg, &layers[i], &info)) {
+		ours = registered_from_store(ctl, reg, &layers[i], &info);
+		if (ours < 0)
+			continue;
+		if (!ours) {
 			if (ctl->verbose)
 				warnx("kept %s: registered from another directory than %s",
 				      layers[i].name, store_path(ctl, &layers[i]));

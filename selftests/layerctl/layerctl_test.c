@@ -1339,6 +1339,31 @@ TEST_F(store, prune_keeps_layers_registered_from_another_store)
 }
 
 /*
+ * The store's top layer directory is replaced by a copy after it was
+ * registered: the kernel holds the old one, "<path> (deleted)", which
+ * prune cannot stat. It keeps the layer and says why, naming the file,
+ * without -v. (layerctl before the fix kept it silently.)
+ */
+TEST_F(store, prune_says_why_it_keeps_a_layer_it_cannot_check)
+{
+	char top[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, umount2(self->a, 0));
+	P(top, "%s/overlay2/%s", self->root, self->l[NLAYERS - 1].cache);
+	ASSERT_EQ(0, RUN(self->out, "cp -a %s %s.new && rm -rf %s && mv %s.new %s",
+			 top, top, top, top, top)) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, LAYERCTL("prune")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->l[NLAYERS - 1].name))
+		TH_LOG("prune kept the layer silently: '%s'", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "(deleted)")) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, LAYERCTL("rm %s %s %s", self->l[2].name, self->l[1].name,
+			      self->l[0].name)) TH_LOG("%s", self->out);
+}
+
+/*
  * layerctl runs as root: a module file named in its environment is no
  * reason to insert it. Only --module FILE is.
  */
