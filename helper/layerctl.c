@@ -1174,7 +1174,9 @@ static const struct cmd cmds[] = {
 	{ "mount", "CONTAINER MNT",
 	  "register and mount a container on its read-write layer",
 	  0, cmd_mount },
-	{ "umount", "MNT", "unmount a layerfs mount", 0, cmd_umount },
+	{ "umount", "MNT",
+	  "unmount a layerfs mount, lazily (MNT_DETACH): a busy one goes\n"
+	  "        with its last open file", 0, cmd_umount },
 	{ "layers", "[--json] [IMAGE|CONTAINER]",
 	  "show the store's registered layers, or a chain's", OPT_JSON | OPT_ALL,
 	  cmd_layers },
