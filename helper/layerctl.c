@@ -1212,7 +1212,7 @@ static noreturn void usage(void)
 	       DEFAULT_ROOT);
 	printf(" -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n");
 	printf("                       (default: the installed module, alias fs-layerfs)\n");
-	printf(" -j, --json            JSON output\n");
+	printf(" -j, --json            JSON output, for programs (not escaped for a terminal)\n");
 	printf(" -u, --upper <dir>     upper directory of an image mount\n");
 	printf(" -w, --work <dir>      work directory of an image mount\n");
 	printf(" -a, --all             layers: the kernel's whole registry\n");
