@@ -278,8 +278,9 @@ int kern_mount(const struct kern_mount *m)
 		goto out_fail;
 	kern_print_log(fsfd);
 	close(fsfd);
-	if (move_mount(mfd, "", AT_FDCWD, m->target,
-		       MOVE_MOUNT_F_EMPTY_PATH)) {
+	/* On the directory checked, not on whatever the name is now. */
+	if (move_mount(mfd, "", m->target_fd, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) {
 		warn("%s", m->target);
 		close(mfd);
 		return -1;

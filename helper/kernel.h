@@ -28,7 +28,8 @@ struct kern_mount {
 	const char *layer;	/* top layer name */
 	int upper_fd;		/* O_RDONLY directory, or -1: read-only */
 	int work_fd;
-	const char *target;
+	int target_fd;		/* O_PATH of the checked mount point */
+	const char *target;	/* its name, for messages */
 };
 
 int kern_mount(const struct kern_mount *m);

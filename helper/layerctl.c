@@ -100,8 +100,8 @@ static void store_or_die(struct ctl *ctl)
 }
 
 /*
- * A resolved chain holds two descriptors per layer (see store.h), and
- * a chain may be STORE_MAX_DEPTH deep: allow what the hard limit allows.
+ * A resolved chain holds a descriptor per layer (see store.h), and a
+ * chain may be STORE_MAX_DEPTH deep: allow what the hard limit allows.
  */
 static void raise_nofile(void)
 {
@@ -329,18 +329,20 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	struct kern_mount m = { .upper_fd = -1, .work_fd = -1 };
 	char short_id[16];
 	struct store_chain c;
-	int ret, tfd;
+	int ret;
 
 	if (argc != 2)
 		usage_error("mount takes an IMAGE or CONTAINER and a mount point");
 	if (!ctl->upper != !ctl->work)
 		usage_error("--upper and --work go together");
-	/* Fail on a bad mount point before the kernel is touched. */
+	/*
+	 * Fail on a bad mount point before the kernel is touched; the
+	 * mount goes on this very directory (move_mount() to the fd).
+	 */
 	m.target = argv[1];
-	tfd = open(m.target, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0)
+	m.target_fd = open(m.target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m.target_fd < 0)
 		err(EXIT_USAGE, "%s", m.target);
-	close(tfd);
 	resolve_or_die(ctl, argv[0], &c);
 	if (c.kind == STORE_CONTAINER && ctl->upper)
 		usage_error("%s is a container: it has its own upper layer",
@@ -374,6 +376,7 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 		close(m.upper_fd);
 		close(m.work_fd);
 	}
+	close(m.target_fd);
 	store_chain_free(&c);
 	return ret;
 }
@@ -1026,6 +1029,15 @@ static int prune_cmp(const void *a, const void *b)
 	return (x->depth < y->depth) - (x->depth > y->depth);
 }
 
+/* ROOT/overlay2/<cache>/diff, for messages. */
+static const char *store_path(struct ctl *ctl, const struct store_layer *l)
+{
+	static char path[PATH_MAX];
+
+	store_layer_path(&ctl->st, l, path, sizeof(path));
+	return path;
+}
+
 /*
  * Is the registered layer @info this store's layer @l? Short names are
  * only unique within a store (a copied data root has the same ones), so
@@ -1033,10 +1045,12 @@ static int prune_cmp(const void *a, const void *b)
  * the kernel holds (its path in the registry dump, @reg) must be the
  * store's overlay2/<cache>/diff: the same device and inode. A path the
  * kernel cannot show us (another mount namespace) is not ours.
+ * 1 ours, 0 not ours, -1 cannot tell: a directory cannot be opened or
+ * no longer exists (said, naming the file, even without --verbose).
  */
-static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
-				  const struct store_layer *l,
-				  const struct layerfs_layer_info *info)
+static int registered_from_store(struct ctl *ctl, struct json_object *reg,
+				 const struct store_layer *l,
+				 const struct layerfs_layer_info *info)
 {
 	struct stat ours, theirs;
 	const char *path = NULL;
@@ -1046,7 +1060,7 @@ static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
 
 	if (strcmp((char *)info->parent, l->parent) ||
 	    strcmp((char *)info->chain_id, l->chain_id))
-		return false;
+		return 0;
 	for (i = 0; !path && i < json_object_array_length(reg); i++) {
 		struct json_object *o = json_object_array_get_idx(reg, i);
 		const char *name = jstr(o, "name");
@@ -1054,28 +1068,26 @@ static bool registered_from_store(struct ctl *ctl, struct json_object *reg,
 		if (name && !strcmp(name, l->name))
 			path = jstr(o, "path");
 	}
-	if (!path || path[0] != '/' ||
-	    fstatat(AT_FDCWD, path, &theirs, AT_SYMLINK_NOFOLLOW))
-		return false;
+	if (!path || path[0] != '/')
+		return 0;
+	/* Kept, but not silently: whoever prunes learns why. */
+	if (fstatat(AT_FDCWD, path, &theirs, AT_SYMLINK_NOFOLLOW)) {
+		warn("kept %s: %s", l->name, path);
+		return -1;
+	}
 	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
 	fd = store_open_dir(&ctl->st, rel, true);
-	if (fd < 0)
-		return false;
+	if (fd < 0) {
+		warnx("kept %s: %s", l->name, ctl->st.err);
+		return -1;
+	}
 	if (fstat(fd, &ours)) {
+		warn("kept %s: %s", l->name, store_path(ctl, l));
 		close(fd);
-		return false;
+		return -1;
 	}
 	close(fd);
 	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
-}
-
-/* ROOT/overlay2/<cache>/diff, for messages. */
-static const char *store_path(struct ctl *ctl, const struct store_layer *l)
-{
-	static char path[PATH_MAX];
-
-	store_layer_path(&ctl->st, l, path, sizeof(path));
-	return path;
 }
 
 static int cmd_prune(struct ctl *ctl, int argc, char **argv)
@@ -1086,7 +1098,7 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	struct json_object *reg;
 	size_t nr, n = 0, i, removed = 0;
 	struct nl nl;
-	int e;
+	int e, ours;
 
 	if (argc)
 		usage_error("prune takes no arguments");
@@ -1110,7 +1122,10 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 		if (e)
 			errx(EXIT_KERNEL, "layer %s: %s", layers[i].name,
 			     strerror(e));
-		if (!registered_from_store(ctl, reg, &layers[i], &info)) {
+		ours = registered_from_store(ctl, reg, &layers[i], &info);
+		if (ours < 0)
+			continue;
+		if (!ours) {
 			if (ctl->verbose)
 				warnx("kept %s: registered from another directory than %s",
 				      layers[i].name, store_path(ctl, &layers[i]));
@@ -1161,7 +1176,9 @@ static const struct cmd cmds[] = {
 	{ "mount", "CONTAINER MNT",
 	  "register and mount a container on its read-write layer",
 	  0, cmd_mount },
-	{ "umount", "MNT", "unmount a layerfs mount", 0, cmd_umount },
+	{ "umount", "MNT",
+	  "unmount a layerfs mount, lazily (MNT_DETACH): a busy one goes\n"
+	  "        with its last open file", 0, cmd_umount },
 	{ "layers", "[--json] [IMAGE|CONTAINER]",
 	  "show the store's registered layers, or a chain's", OPT_JSON | OPT_ALL,
 	  cmd_layers },
@@ -1197,7 +1214,7 @@ static noreturn void usage(void)
 	       DEFAULT_ROOT);
 	printf(" -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n");
 	printf("                       (default: the installed module, alias fs-layerfs)\n");
-	printf(" -j, --json            JSON output\n");
+	printf(" -j, --json            JSON output, for programs (not escaped for a terminal)\n");
 	printf(" -u, --upper <dir>     upper directory of an image mount\n");
 	printf(" -w, --work <dir>      work directory of an image mount\n");
 	printf(" -a, --all             layers: the kernel's whole registry\n");

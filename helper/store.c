@@ -567,9 +567,10 @@ out_free:
  * Read layerdb/sha256/<chain_hex>. @want_diff and @want_parent, when
  * given, are what the image config says; "" means no parent.
  */
-static int store_read_layerdb(struct store *st, const char *chain_hex,
-			      const char *want_diff, const char *want_parent,
-			      struct store_layer *l)
+static int store_read_layerdb_meta(struct store *st, const char *chain_hex,
+				   const char *want_diff,
+				   const char *want_parent,
+				   struct store_layer *l)
 {
 	char dir[DIR_SIZE], rel[REL_SIZE], computed[STORE_ID_SIZE];
 
@@ -616,39 +617,52 @@ static int store_read_layerdb(struct store *st, const char *chain_hex,
 	if (store_read_hex(st, rel, l->cache_id))
 		return -1;
 	snprintf(rel, sizeof(rel), "%s/size", dir);
-	if (store_read_size(st, rel, &l->size))
+	return store_read_size(st, rel, &l->size);
+}
+
+/* The layerdb entry and the overlay2 directory it names. */
+static int store_read_layerdb(struct store *st, const char *chain_hex,
+			      const char *want_diff, const char *want_parent,
+			      struct store_layer *l)
+{
+	if (store_read_layerdb_meta(st, chain_hex, want_diff, want_parent, l))
 		return -1;
 	return store_check_cache(st, l->cache_id, l->name, &l->dirfd,
 				 &l->diff_fd);
 }
 
-/* Parent names, and every short name used once in the chain. */
-static int store_link_chain(struct store *st, struct store_layer *layers,
-			    size_t nr)
+/*
+ * Layer @i of a chain whose layers below are linked: its overlay2
+ * directory, its parent name, a short name used once in the chain, its
+ * lower file. Only the diff directory stays open (for the kernel): with
+ * two descriptors per layer a deep chain ran into RLIMIT_NOFILE.
+ */
+static int store_link_layer(struct store *st, struct store_layer *layers,
+			    size_t i)
 {
+	struct store_layer *l = &layers[i];
 	char rel[REL_SIZE];
-	size_t i, j;
+	size_t j;
+	int ret;
 
-	for (i = 0; i < nr; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(layers[i].name, layers[j].name))
-				continue;
-			snprintf(rel, sizeof(rel), "overlay2/%s/link",
-				 layers[i].cache_id);
-			return store_fail(st, rel,
-					  "short name %s is also used by overlay2/%s",
-					  layers[i].name, layers[j].cache_id);
-		}
-		if (i)
-			memcpy(layers[i].parent, layers[i - 1].name,
-			       sizeof(layers[i].parent));
-		layers[i].depth = i + 1;
+	if (store_check_cache(st, l->cache_id, l->name, &l->dirfd,
+			      &l->diff_fd))
+		return -1;
+	for (j = 0; j < i; j++) {
+		if (strcmp(l->name, layers[j].name))
+			continue;
+		snprintf(rel, sizeof(rel), "overlay2/%s/link", l->cache_id);
+		return store_fail(st, rel,
+				  "short name %s is also used by overlay2/%s",
+				  l->name, layers[j].cache_id);
 	}
-	for (i = 0; i < nr; i++)
-		if (store_check_lower(st, layers[i].cache_id, layers[i].dirfd,
-				      layers, i))
-			return -1;
-	return 0;
+	if (i)
+		memcpy(l->parent, layers[i - 1].name, sizeof(l->parent));
+	l->depth = i + 1;
+	ret = store_check_lower(st, l->cache_id, l->dirfd, layers, i);
+	close(l->dirfd);
+	l->dirfd = -1;
+	return ret;
 }
 
 static struct json_object *store_parse_json(struct store *st,
@@ -843,12 +857,14 @@ static int store_image_layers(struct store *st, const char *rel,
 		diff = json_object_get_string(json_object_array_get_idx(ids, i));
 		memcpy(parent, chain, sizeof(parent));
 		store_chain_id(parent, diff, chain);
-		if (store_read_layerdb(st, chain + 7, diff, parent,
-				       &c->layers[i]))
+		if (store_read_layerdb_meta(st, chain + 7, diff, parent,
+					    &c->layers[i]))
 			goto out_put;
 		c->nr = i + 1;
+		if (store_link_layer(st, c->layers, i))
+			goto out_put;
 	}
-	ret = store_link_chain(st, c->layers, c->nr);
+	ret = 0;
 out_put:
 	json_object_put(cfg);
 	return ret;
@@ -896,7 +912,8 @@ static int store_container_layers(struct store *st, const char *dir,
 				   STORE_MAX_DEPTH);
 			goto out_free;
 		}
-		if (store_read_layerdb(st, chain + 7, NULL, NULL, &tmp[nr]))
+		if (store_read_layerdb_meta(st, chain + 7, NULL, NULL,
+					    &tmp[nr]))
 			goto out_free;
 		memcpy(chain, tmp[nr].parent_chain, sizeof(chain));
 		nr++;
@@ -920,10 +937,9 @@ static int store_container_layers(struct store *st, const char *dir,
 	init->init = true;
 	c->nr = nr + 1;
 	nr = 0;
-	if (store_check_cache(st, init->cache_id, init->name, &init->dirfd,
-			      &init->diff_fd) ||
-	    store_link_chain(st, c->layers, c->nr))
-		goto out_free;
+	for (i = 0; i < c->nr; i++)
+		if (store_link_layer(st, c->layers, i))
+			goto out_free;
 
 	/* The read-write layer: diff and work, its link, its lower file. */
 	if (store_check_cache(st, c->mount_id, rw_name, &c->rw_dirfd,

@@ -47,7 +47,9 @@ struct store_layer {
 	bool init;				/* a container's init layer */
 	/*
 	 * What was verified, held open for its use (see store.c):
-	 * O_PATH of overlay2/<cache_id> and of its diff directory, or -1.
+	 * O_PATH of overlay2/<cache_id> while it is checked, -1 in a
+	 * resolved chain (one descriptor per layer stays open), and
+	 * O_PATH of its diff directory, or -1.
 	 */
 	int dirfd;
 	int diff_fd;

@@ -76,6 +76,10 @@ check "help goes to stdout and exits 0" 0 --out "Usage:" -- \
 	"$LAYERCTL" --help
 check "help after a command" 0 --out "Commands:" -- \
 	"$LAYERCTL" inspect --help
+check "help says umount detaches lazily" 0 --out "lazily (MNT_DETACH)" -- \
+	"$LAYERCTL" --help
+check "help says --json is for programs" 0 --out "for programs" -- \
+	"$LAYERCTL" --help
 check "version" 0 --out "layerctl " -- "$LAYERCTL" --version
 check "no command says how to get help" 1 --err "Try 'layerctl --help'" -- \
 	"$LAYERCTL"

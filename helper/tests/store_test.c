@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/evp.h>
@@ -606,6 +607,72 @@ TEST_F(store, freed_chains_and_listings_leave_no_descriptor_open)
 	rm_rel(self->root, cachef(self, 2, "lower", rel));
 	ASSERT_EQ(-1, store_resolve(&self->st, self->cid, &self->c));
 	EXPECT_EQ(before, open_fds());
+}
+
+#define DEEP_LAYERS	300
+
+/*
+ * A container whose image is @n layers deep, built on the fixture's
+ * store. Short names are the layer index in base 32 (A-Z, 2-7).
+ */
+static void build_deep_container(const char *root, int n, char *cid)
+{
+	static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	struct fx_layer *l = calloc(n, sizeof(*l));
+	size_t lower_size = (size_t)(n + 1) * (STORE_SHORT_LEN + 3) + 1;
+	char *lower = malloc(lower_size);
+	char rel[PATH_MAX], mid[STORE_HEX_LEN + 1], tag[32];
+	int i, j, len;
+
+	if (!l || !lower)
+		abort();
+	for (i = 0; i < n; i++) {
+		snprintf(tag, sizeof(tag), "deep-%d", i);
+		make_layer(l, i, tag);
+		for (j = 0; j < STORE_SHORT_LEN; j++)
+			l[i].name[j] = j < 4 ? b32[(i >> (5 * j)) & 31] : 'Q';
+		put_layerdb(root, l, i);
+		put_cache(root, l[i].cache, l[i].name, lower_of(l, i, lower));
+	}
+	sha256_hex("deep container", 14, cid);
+	sha256_hex("deep mount", 10, mid);
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/mount-id", cid);
+	put(root, rel, mid, STORE_HEX_LEN);
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/init-id", cid);
+	putf(root, rel, "%s-init", mid);
+	fpath(rel, "image/overlay2/layerdb/mounts/%s/parent", cid);
+	put(root, rel, l[n - 1].chain, strlen(l[n - 1].chain));
+	fpath(rel, "%s-init", mid);
+	put_cache(root, rel, "INITINITINITINITINITDEEP22", lower_of(l, n, lower));
+	len = snprintf(lower, lower_size, "l/INITINITINITINITINITDEEP22:");
+	lower_of(l, n, lower + len);
+	put_cache(root, mid, "RWRWRWRWRWRWRWRWRWRWRWDEEP", lower);
+	free(lower);
+	free(l);
+}
+
+/*
+ * RLIMIT_NOFILE is often a hard 4096 in containers, as deep as a chain
+ * may go: a resolved chain holds one descriptor per layer (its diff
+ * directory), not two. Here 300 layers under a limit of 400.
+ */
+TEST_F(store, deep_chain_holds_one_descriptor_per_layer)
+{
+	struct rlimit rl = { .rlim_cur = 400, .rlim_max = 400 };
+	char cid[STORE_HEX_LEN + 1];
+	size_t i;
+
+	build_deep_container(self->root, DEEP_LAYERS, cid);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, store_container_chain(&self->st, cid, &self->c))
+		TH_LOG("%s", self->st.err);
+	ASSERT_EQ(DEEP_LAYERS + 1, self->c.nr);
+	for (i = 0; i < self->c.nr; i++) {
+		EXPECT_EQ(-1, self->c.layers[i].dirfd);
+		EXPECT_LE(0, self->c.layers[i].diff_fd);
+		EXPECT_EQ(i + 1, self->c.layers[i].depth);
+	}
+	EXPECT_GT(DEEP_LAYERS + 16, open_fds());
 }
 
 TEST_F(store, container_by_prefix)

@@ -1207,6 +1207,38 @@ TEST_F(store, mount_uses_the_verified_layer_not_one_swapped_in_after_the_check)
 }
 
 /*
+ * x and y are exchanged after layerctl mount has checked the mount point
+ * x/m and before it mounts: the mount lands on the directory checked
+ * (now at y/m), not on the one the name x/m stands for by then.
+ * (layerctl before the fix mounted on the path again.)
+ */
+TEST_F(store, mount_lands_on_the_checked_mount_point_not_one_swapped_in)
+{
+	char so[PATH_MAX], x[PATH_MAX], y[PATH_MAX], xm[PATH_MAX + 4];
+	char ym[PATH_MAX + 4], p[PATH_MAX + 16];
+
+	if (build_shim(self, so, sizeof(so)))
+		SKIP(return, "cannot build the LD_PRELOAD shim: %.200s", self->out);
+	ASSERT_EQ(0, mkdir(P(x, "%s/x", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(y, "%s/y", self->dir), 0755));
+	ASSERT_EQ(0, mkdir(P(xm, "%s/m", x), 0755));
+	ASSERT_EQ(0, mkdir(P(ym, "%s/m", y), 0755));
+
+	EXPECT_EQ(0, LAYERCTL_SWAPPED(so, "open-ctl", x, y, "mount demo %s", xm))
+		TH_LOG("%s", self->out);
+	ASSERT_NE(NULL, strstr(self->out, "swap_shim: open-ctl: swapped"))
+		TH_LOG("the swap did not happen: %s", self->out);
+	EXPECT_EQ(LAYERFS_MAGIC, fs_type(ym))
+		TH_LOG("the checked directory (now y/m) is not the mount");
+	EXPECT_NE(LAYERFS_MAGIC, fs_type(xm))
+		TH_LOG("the directory swapped in after the check was mounted on");
+	EXPECT_EQ(0, access(P(p, "%s/usr/local/bin/hello", ym), X_OK));
+
+	umount2(xm, MNT_DETACH);
+	umount2(ym, MNT_DETACH);
+}
+
+/*
  * x/m is a layerfs mount, y/m an overlayfs one; x and y are exchanged
  * after layerctl umount has checked x/m and before it unmounts: the
  * layerfs mount goes, the overlayfs one stays. (layerctl before the fix
@@ -1304,6 +1336,31 @@ TEST_F(store, prune_keeps_layers_registered_from_another_store)
 
 	EXPECT_EQ(0, RUN(self->out, "%s --root %s -v prune", layerctl, copy));
 	EXPECT_NE(NULL, strstr(self->out, "3 layer(s) removed")) TH_LOG("%s", self->out);
+}
+
+/*
+ * The store's top layer directory is replaced by a copy after it was
+ * registered: the kernel holds the old one, "<path> (deleted)", which
+ * prune cannot stat. It keeps the layer and says why, naming the file,
+ * without -v. (layerctl before the fix kept it silently.)
+ */
+TEST_F(store, prune_says_why_it_keeps_a_layer_it_cannot_check)
+{
+	char top[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("mount demo %s", self->a)) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, umount2(self->a, 0));
+	P(top, "%s/overlay2/%s", self->root, self->l[NLAYERS - 1].cache);
+	ASSERT_EQ(0, RUN(self->out, "cp -a %s %s.new && rm -rf %s && mv %s.new %s",
+			 top, top, top, top, top)) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, LAYERCTL("prune")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->l[NLAYERS - 1].name))
+		TH_LOG("prune kept the layer silently: '%s'", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "(deleted)")) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(0, LAYERCTL("rm %s %s %s", self->l[2].name, self->l[1].name,
+			      self->l[0].name)) TH_LOG("%s", self->out);
 }
 
 /*
