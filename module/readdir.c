@@ -670,6 +670,10 @@ static int lfs_dir_fsync(struct file *file, loff_t start, loff_t end,
 	/* Only the upper directory can have unsynced changes. */
 	if (!upper)
 		return 0;
+	/* volatile: no sync, only the upper fs's writeback error if any. */
+	err = lfs_sync_status(LFS_FS(inode->i_sb));
+	if (err <= 0)
+		return err;
 	path.mnt = lfs_upper_mnt(LFS_FS(inode->i_sb));
 	path.dentry = upper;
 	old_cred = lfs_override_creds(inode->i_sb);
