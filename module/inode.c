@@ -791,9 +791,19 @@ int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 		struct posix_acl *acl, int type)
 {
 	struct inode *inode = d_inode(dentry);
+	struct dentry *workdir = LFS_FS(dentry->d_sb)->workdir;
+	struct inode *realinode;
 	int err;
 
-	if (!IS_POSIXACL(d_inode(lfs_dentry_real(dentry))))
+	/*
+	 * As overlayfs: the ACL goes on the upper fs, which must take ACLs
+	 * (checked before any copy-up), and the real object must have a
+	 * set_acl at all; a lower fs without ACL support does not matter.
+	 */
+	if (!workdir || !IS_POSIXACL(d_inode(workdir)))
+		return -EOPNOTSUPP;
+	realinode = lfs_inode_real(inode);
+	if (!realinode || !realinode->i_op->set_acl)
 		return -EOPNOTSUPP;
 	if (type == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
 		return acl ? -EACCES : 0;
