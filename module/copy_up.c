@@ -49,6 +49,9 @@ static int lfs_copy_acl(struct lfs_fs *ofs, const struct path *path,
 	int err;
 
 	acl = vfs_get_acl(mnt_idmap(path->mnt), path->dentry, acl_name);
+	/* No ACL, or none possible there: nothing to copy (ovl_copy_acl). */
+	if (acl == ERR_PTR(-ENODATA) || acl == ERR_PTR(-EOPNOTSUPP))
+		return 0;
 	if (IS_ERR_OR_NULL(acl))
 		return PTR_ERR_OR_ZERO(acl);
 	err = vfs_set_acl(lfs_upper_idmap(ofs), dentry, acl_name, acl);

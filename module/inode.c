@@ -10,6 +10,7 @@
 #include <linux/posix_acl_xattr.h>
 #include <linux/ratelimit.h>
 #include <linux/fileattr.h>
+#include <linux/security.h>
 #include "layerfs.h"
 
 void lfs_inode_init_once(void *foo)
@@ -131,12 +132,53 @@ static int lfs_set_protattr(struct inode *inode, struct dentry *upper,
 	return 0;
 }
 
+/*
+ * vfs_fileattr_get/set() skip the LSM's ioctl check, which the ioctl on
+ * the real file would run: run it on a file of the real path, with the
+ * mounter's credentials, as overlayfs's ovl_security_fileattr().
+ */
+static int lfs_security_fileattr(const struct path *realpath,
+				 struct fileattr *fa, bool set)
+{
+	unsigned int flags = O_RDONLY;
+	struct file *file;
+	unsigned int cmd;
+	int err;
+
+	if (force_o_largefile())
+		flags |= O_LARGEFILE;
+	file = dentry_open(realpath, flags, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	if (set)
+		cmd = fa->fsx_valid ? FS_IOC_FSSETXATTR : FS_IOC_SETFLAGS;
+	else
+		cmd = fa->fsx_valid ? FS_IOC_FSGETXATTR : FS_IOC_GETFLAGS;
+	err = security_file_ioctl(file, cmd, 0);
+	fput(file);
+	return err;
+}
+
 static int lfs_real_fileattr_get(const struct path *realpath,
 				 struct fileattr *fa)
 {
-	int err = vfs_fileattr_get(realpath->dentry, fa);
+	int err = lfs_security_fileattr(realpath, fa, false);
 
+	if (err)
+		return err;
+	err = vfs_fileattr_get(realpath->dentry, fa);
 	return err == -ENOIOCTLCMD ? -ENOTTY : err;
+}
+
+static int lfs_real_fileattr_set(const struct path *realpath,
+				 struct fileattr *fa)
+{
+	int err = lfs_security_fileattr(realpath, fa, true);
+
+	if (err)
+		return err;
+	return vfs_fileattr_set(mnt_idmap(realpath->mnt), realpath->dentry,
+				fa);
 }
 
 /*
@@ -173,7 +215,7 @@ int lfs_copy_fileattr(struct inode *inode, const struct path *old,
 	newfa.flags |= oldfa.flags & LFS_COPY_FS_FLAGS;
 	newfa.fsx_xflags &= ~LFS_COPY_FSX_FLAGS;
 	newfa.fsx_xflags |= oldfa.fsx_xflags & LFS_COPY_FSX_FLAGS;
-	return vfs_fileattr_set(lfs_upper_idmap(ofs), new, &newfa);
+	return lfs_real_fileattr_set(&newpath, &newfa);
 }
 
 int lfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
@@ -206,6 +248,7 @@ int lfs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
 	struct inode *inode = d_inode(dentry);
 	struct lfs_fs *ofs = LFS_FS(inode->i_sb);
 	const struct cred *old_cred;
+	struct path upperpath;
 	struct dentry *upper;
 	unsigned int flags;
 	int err;
@@ -217,10 +260,12 @@ int lfs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
 	if (err)
 		return err;
 	upper = lfs_i_upper(inode);
+	upperpath.mnt = lfs_upper_mnt(ofs);
+	upperpath.dentry = upper;
 	old_cred = lfs_override_creds(inode->i_sb);
 	err = lfs_set_protattr(inode, upper, fa);
 	if (!err)
-		err = vfs_fileattr_set(lfs_upper_idmap(ofs), upper, fa);
+		err = lfs_real_fileattr_set(&upperpath, fa);
 	revert_creds(old_cred);
 	lfs_drop_write(inode->i_sb);
 
@@ -791,9 +836,19 @@ int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 		struct posix_acl *acl, int type)
 {
 	struct inode *inode = d_inode(dentry);
+	struct dentry *workdir = LFS_FS(dentry->d_sb)->workdir;
+	struct inode *realinode;
 	int err;
 
-	if (!IS_POSIXACL(d_inode(lfs_dentry_real(dentry))))
+	/*
+	 * As overlayfs: the ACL goes on the upper fs, which must take ACLs
+	 * (checked before any copy-up), and the real object must have a
+	 * set_acl at all; a lower fs without ACL support does not matter.
+	 */
+	if (!workdir || !IS_POSIXACL(d_inode(workdir)))
+		return -EOPNOTSUPP;
+	realinode = lfs_inode_real(inode);
+	if (!realinode || !realinode->i_op->set_acl)
 		return -EOPNOTSUPP;
 	if (type == ACL_TYPE_DEFAULT && !S_ISDIR(inode->i_mode))
 		return acl ? -EACCES : 0;

@@ -424,8 +424,13 @@ int lfs_resolve_layer(struct fs_context *fc)
 
 	chain = lfs_reg_get_chain(ctx->layer);
 	if (IS_ERR(chain)) {
-		errorfc(fc, "layer: %s is not registered", ctx->layer);
-		return PTR_ERR(chain);
+		err = PTR_ERR(chain);
+		if (err == -ENOENT)
+			errorfc(fc, "layer: %s is not registered", ctx->layer);
+		else
+			errorfc(fc, "layer: cannot resolve %s: %d",
+				ctx->layer, err);
+		return err;
 	}
 	ctx->chain = chain;
 
@@ -434,10 +439,21 @@ int lfs_resolve_layer(struct fs_context *fc)
 		char *lname = kstrdup(lfs_reg_layer_name(chain->layers[i]),
 				      GFP_KERNEL_ACCOUNT);
 
-		if (!lname)
-			return -ENOMEM;
+		if (!lname) {
+			err = -ENOMEM;
+			break;
+		}
 		path_get(&path);
 		err = lfs_add_lower(fc, &path, lname);
+	}
+	/*
+	 * A failed create keeps the context until its fd is closed: do not
+	 * pin the chain (DEL_LAYER would be EBUSY) nor its layers meanwhile.
+	 */
+	if (err) {
+		lfs_ctx_reset_lower(ctx);
+		ctx->chain = NULL;
+		lfs_reg_put_chain(chain);
 	}
 	return err;
 }

@@ -53,7 +53,7 @@ struct lfs_cache_entry {
 struct lfs_dir_cache {
 	refcount_t ref;
 	struct list_head lru;		/* on lfs_dcache_lru while installed */
-	struct inode *inode;		/* the dir it is (was) installed on */
+	struct inode *inode;		/* the dir it is installed on */
 	struct lfs_fs *ofs;		/* counted in its statistics if set */
 	size_t bytes;			/* allocated for it, for statistics */
 	u64 version;			/* lfs_inode.version at build */
@@ -86,6 +86,16 @@ struct lfs_dir_file {
 	struct lfs_dir_cache *cache;
 };
 
+/* Take @cache out of its mount's statistics (once). */
+static void lfs_cache_uncount(struct lfs_dir_cache *cache)
+{
+	if (!cache->ofs)
+		return;
+	atomic_long_dec(&cache->ofs->readdir_caches);
+	atomic64_sub(cache->bytes, &cache->ofs->readdir_cache_bytes);
+	cache->ofs = NULL;
+}
+
 static void lfs_cache_put(struct lfs_dir_cache *cache)
 {
 	struct lfs_cache_entry *e, *tmp;
@@ -93,10 +103,7 @@ static void lfs_cache_put(struct lfs_dir_cache *cache)
 	if (!cache || !refcount_dec_and_test(&cache->ref))
 		return;
 	WARN_ON_ONCE(!list_empty(&cache->lru));
-	if (cache->ofs) {
-		atomic_long_dec(&cache->ofs->readdir_caches);
-		atomic64_sub(cache->bytes, &cache->ofs->readdir_cache_bytes);
-	}
+	lfs_cache_uncount(cache);
 	list_for_each_entry_safe(e, tmp, &cache->list, list)
 		kfree(e);
 	kvfree(cache->entries);
@@ -470,6 +477,12 @@ static enum lru_status lfs_dcache_isolate(struct list_head *item,
 		return LRU_ROTATE;
 	}
 	oi->cache = NULL;
+	/*
+	 * Uncount it now: on the dispose list it pins neither the inode nor
+	 * the superblock, and umount may free both before the scan puts it.
+	 */
+	lfs_cache_uncount(cache);
+	cache->inode = NULL;
 	list_lru_isolate_move(list, item, dispose);
 	spin_unlock(&oi->cache_lock);
 	return LRU_REMOVED;
@@ -648,6 +661,10 @@ static int lfs_dir_fsync(struct file *file, loff_t start, loff_t end,
 	/* Only the upper directory can have unsynced changes. */
 	if (!upper)
 		return 0;
+	/* volatile: no sync, only the upper fs's writeback error if any. */
+	err = lfs_sync_status(LFS_FS(inode->i_sb));
+	if (err <= 0)
+		return err;
 	path.mnt = lfs_upper_mnt(LFS_FS(inode->i_sb));
 	path.dentry = upper;
 	old_cred = lfs_override_creds(inode->i_sb);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -534,6 +535,116 @@ TEST_F(acl, truncate_of_a_running_executable_is_etxtbsy)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	/* and works again once it has stopped */
 	EXPECT_EQ(0, truncate(lu_mpath(s, "sleep"), 0));
+}
+
+/*
+ * A layer on a filesystem without POSIX ACLs (ramfs): whether an ACL can
+ * be set depends on the upper fs and on the real inode having set_acl,
+ * as in overlayfs's ovl_set_acl(). An upper without ACLs refuses before
+ * any copy-up; a lower object whose fs cannot hold ACLs is refused too
+ * (ramfs has no set_acl; a lower fs with set_acl but mounted without ACL
+ * support, btrfs -o noacl, would be copied up and get the ACL: not
+ * available in the guest).
+ */
+FIXTURE(noacl) {
+	struct lu_scratch s;
+	struct lu_rw rw;	/* on tmpfs */
+	char ram[LU_PATH_MAX];	/* ramfs */
+	bool ram_mounted;
+};
+
+FIXTURE_VARIANT(noacl) {
+	const char *fstype;
+};
+
+FIXTURE_VARIANT_ADD(noacl, layerfs) {
+	.fstype = "layerfs",
+};
+
+FIXTURE_VARIANT_ADD(noacl, overlay) {
+	.fstype = "overlay",
+};
+
+FIXTURE_SETUP(noacl)
+{
+	int ret = lu_fs_available(variant->fstype);
+
+	if (ret == -ENODEV)
+		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
+		     variant->fstype);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 1));
+	ASSERT_EQ(0, lu_rw_init(&self->rw, &self->s, NULL));
+	snprintf(self->ram, sizeof(self->ram), "%s", lu_path(&self->s, "ram"));
+	ASSERT_EQ(0, mkdir(self->ram, 0755));
+	ASSERT_EQ(0, mount("ramfs", self->ram, "ramfs", 0, "mode=0755"));
+	self->ram_mounted = true;
+	umask(022);
+}
+
+FIXTURE_TEARDOWN(noacl)
+{
+	lu_scratch_fini(&self->s);
+	if (self->ram_mounted)
+		umount2(self->ram, MNT_DETACH);
+	lu_rw_fini(&self->rw);
+}
+
+static int mount_layers(FIXTURE_DATA(noacl) *self, const char *lower,
+			const char *upper, const char *work)
+{
+	char data[4 * LU_PATH_MAX];
+	int ret;
+
+	snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s",
+		 lower, upper, work);
+	ret = lu_mount_data(self->s.fstype, self->s.mnt, 0, data);
+	if (!ret)
+		self->s.mounted = true;
+	return ret;
+}
+
+TEST_F(noacl, acl_refused_by_an_upper_without_acls_copies_nothing_up)
+{
+	char upper[LU_PATH_MAX + 8], work[LU_PATH_MAX + 8];
+	char path[LU_PATH_MAX + 16];
+	int ret;
+
+	snprintf(upper, sizeof(upper), "%s/u", self->ram);
+	snprintf(work, sizeof(work), "%s/w", self->ram);
+	ASSERT_EQ(0, mkdir(upper, 0755));
+	ASSERT_EQ(0, mkdir(work, 0755));
+	ASSERT_EQ(0, lu_file(&self->s, 0, "f", 0644, "f"));
+	ret = mount_layers(self, lu_lpath(&self->s, 0, NULL), upper, work);
+	if (ret == -EOPNOTSUPP && variant->fstype[0] == 'l')
+		SKIP(return, "layerfs needs xattrs on the upper fs, ramfs has none");
+	ASSERT_EQ(0, ret);
+
+	EXPECT_EQ(-EOPNOTSUPP,
+		  lu_set_acl_user_read(lu_mpath(&self->s, "f"), 1000));
+	snprintf(path, sizeof(path), "%s/f", upper);
+	EXPECT_EQ(-1, access(path, F_OK));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(noacl, acl_on_an_object_of_a_lower_without_set_acl_is_refused)
+{
+	char path[LU_PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/f", self->ram);
+	ASSERT_EQ(0, lu_write_file(path, 0644, "f", 1));
+	ASSERT_EQ(0, mount_layers(self, self->ram, self->rw.upper,
+				  self->rw.work));
+
+	EXPECT_EQ(-EOPNOTSUPP,
+		  lu_set_acl_user_read(lu_mpath(&self->s, "f"), 1000));
+	snprintf(path, sizeof(path), "%s/f", self->rw.upper);
+	EXPECT_EQ(-1, access(path, F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	/* Once copied up (a write), the copy takes ACLs. */
+	EXPECT_EQ(0, truncate(lu_mpath(&self->s, "f"), 0));
+	EXPECT_EQ(0, lu_set_acl_user_read(lu_mpath(&self->s, "f"), 1000));
+	EXPECT_EQ(4, acl_user_perm(path, ACL_ACCESS, 1000));
 }
 
 LU_HARNESS_MAIN
