@@ -10,6 +10,7 @@
 #                          then the power-cut test (scripts/vm-powercut,
 #                          two more boots; T=durability/powercut_test)
 #   make check KERNEL=debug  the same on the debug kernel (scripts/debug-kernel)
+#   make check SLOW=1      the same with CPU hogs beside the guest (either kernel)
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
 #   make demo              scripts/setup, build, the guided tour in a VM
 #   make stress            stress-ng, fsx, races, fuzzer in a VM (~45 min)
@@ -36,11 +37,34 @@ VM_KERNEL := --kernel $(DEBUG_KDIR)/bzImage
 # KASAN and lockdep under TCG: several times slower (the whole suite takes
 # about 80 min on 2 idle cores, fault_test alone ~50 min; every harness timeout is
 # scaled by 10, selftests/lib/harness.h), and more memory for the shadow.
-VM_ARGS_DEBUG := --mem 3G --timeout 14400
-TEST_TIMEOUT_DEBUG := LAYERFS_TEST_TIMEOUT=7200 LAYERFS_TIMEOUT_SCALE=10
+VM_ARGS_DEBUG := --mem 3G
+TIME_SCALE := 10
+TEST_TIMEOUT := 7200
+VM_TIMEOUT := 14400
 else ifneq ($(KERNEL),)
 $(error KERNEL=$(KERNEL): only KERNEL=debug is known)
+else
+TIME_SCALE := 1
+TEST_TIMEOUT := 900
+VM_TIMEOUT := 1200
 endif
+
+# SLOW=1: a slow machine on purpose, to show that no test depends on the
+# machine's speed (no sleep stands in for a wait on a condition). One CPU
+# hog per host CPU runs beside the guest (scripts/vm-run --hog 0), which
+# then gets about half the CPU time; every bound - the harness's timeouts
+# and every wait of the tests (LAYERFS_TIMEOUT_SCALE), each binary's
+# (LAYERFS_TEST_TIMEOUT), the guest's - grows threefold to match.
+SLOW ?= 0
+ifeq ($(SLOW),1)
+TIME_SCALE := $(shell echo $$(($(TIME_SCALE) * 3)))
+TEST_TIMEOUT := $(shell echo $$(($(TEST_TIMEOUT) * 3)))
+VM_TIMEOUT := $(shell echo $$(($(VM_TIMEOUT) * 3)))
+VM_ARGS_SLOW := --hog 0
+else ifneq ($(SLOW),0)
+$(error SLOW=$(SLOW): 1 or 0)
+endif
+TEST_TIMEOUT_ENV := LAYERFS_TEST_TIMEOUT=$(TEST_TIMEOUT) LAYERFS_TIMEOUT_SCALE=$(TIME_SCALE)
 
 KVER ?= $(shell for d in /lib/modules/*6.12*-amd64/build; do \
 	[ -d "$$d" ] && basename "$$(dirname "$$d")"; done | sort -V | tail -n 1)
@@ -138,8 +162,8 @@ checkpatch: ksrc
 check: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all W=1
 	@$(MAKE) --no-print-directory lint
-	@$(TEST_TIMEOUT_DEBUG) scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) \
-		$(VM_ARGS_DEBUG) -- $(T)
+	@$(TEST_TIMEOUT_ENV) scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) \
+		$(VM_ARGS_DEBUG) $(VM_ARGS_SLOW) --timeout $(VM_TIMEOUT) -- $(T)
 
 # The guided tour (scripts/demo-guest): a busybox image store, layerctl
 # mounts of the image and a container, writes landing in the container's

@@ -159,6 +159,9 @@ static bool docker_up(void)
  */
 static int start_daemons(char *why, size_t len)
 {
+	/* Bounds on waits for the daemons, as slow as the harness. */
+	int ctrd_secs = 120 * lu_timeout_scale();
+	int dockerd_secs = 300 * lu_timeout_scale();
 	struct statfs sfs;
 	int i;
 
@@ -185,11 +188,12 @@ static int start_daemons(char *why, size_t len)
 		snprintf(why, len, "containerd: %s", out_buf);
 		return -1;
 	}
-	for (i = 0; i < 240 && access(CTRD_SOCK, F_OK); i++)
+	/* Poll for the socket: containerd has no readiness notification. */
+	for (i = 0; i < 2 * ctrd_secs && access(CTRD_SOCK, F_OK); i++)
 		usleep(500000);
 	if (access(CTRD_SOCK, F_OK)) {
 		RUN("tail -20 " E2E "/containerd.log");
-		snprintf(why, len, "containerd did not come up in 120 s: %s", out_buf);
+		snprintf(why, len, "containerd did not come up in %d s: %s", ctrd_secs, out_buf);
 		return -1;
 	}
 	if (RUN("setsid " DOCKERD " --containerd=" CTRD_SOCK " -H unix://" SOCK
@@ -199,21 +203,30 @@ static int start_daemons(char *why, size_t len)
 		snprintf(why, len, "dockerd: %s", out_buf);
 		return -1;
 	}
-	for (i = 0; i < 300 && !docker_up(); i++)
+	/* Poll until it answers on its API socket, as docker's own scripts do. */
+	for (i = 0; i < dockerd_secs && !docker_up(); i++)
 		sleep(1);
 	if (!docker_up()) {
 		RUN("tail -20 " E2E "/dockerd.log");
-		snprintf(why, len, "dockerd did not answer in 300 s: %s", out_buf);
+		snprintf(why, len, "dockerd did not answer in %d s: %s", dockerd_secs, out_buf);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * Stop both and wait (bounded, as slow as the harness) until they are
+ * gone: dockerd removes its pid file last, containerd's pid disappears.
+ */
 static void stop_daemons(void)
 {
+	int secs = 60 * lu_timeout_scale();
+
 	RUN("kill $(cat " E2E "/dockerd.pid) && "
-	    "for i in $(seq 60); do [ -e " E2E "/dockerd.pid ] || break; sleep 1; done; "
-	    "kill $(cat " E2E "/containerd.pid); sleep 1");
+	    "for i in $(seq %d); do [ -e " E2E "/dockerd.pid ] || break; sleep 1; done; "
+	    "pid=$(cat " E2E "/containerd.pid); kill $pid; "
+	    "for i in $(seq %d); do kill -0 $pid 2>/dev/null || break; sleep 1; done",
+	    secs, secs);
 }
 
 /* ---- the fixture --------------------------------------------------------- */

@@ -494,7 +494,7 @@ TEST_F_TIMEOUT(fuzz, netlink_messages, 3600)
 		 * long the kernel may take to answer, or whether it will.
 		 */
 		sentinel(nl, 0x80000000u | i);
-		while (poll(&pfd, 1, 5000) == 1) {
+		while (poll(&pfd, 1, 5000 * lu_timeout_scale()) == 1) {
 			const struct nlmsghdr *h;
 			bool done = false;
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 #include "union.h"
@@ -204,6 +205,85 @@ int lu_write_file(const char *path, mode_t mode, const void *data, size_t len)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int lu_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		ret = -errno;
+	else if (n != (ssize_t)strlen(s))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+int lu_userns_fd(const char *map)
+{
+	int ready[2], hold[2], fd;
+	char path[64], c = 'e';
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -errno;
+	if (pipe2(hold, O_CLOEXEC)) {
+		fd = -errno;
+		goto out_close_ready;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fd = -errno;
+		goto out_close_hold;
+	}
+	if (!pid) {
+		close(ready[0]);
+		close(hold[1]);
+		c = unshare(CLONE_NEWUSER) ? 'e' : 'u';
+		(void)!write(ready[1], &c, 1);
+		/* stay in it until the parent has opened it (closes hold[1]) */
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	ready[1] = -1;
+	do
+		n = read(ready[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	fd = -EPERM;
+	if (n != 1 || c != 'u')
+		goto out_reap;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	fd = lu_write_str(path, map);
+	if (fd)
+		goto out_reap;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	fd = lu_write_str(path, map);
+	if (fd)
+		goto out_reap;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+out_reap:
+	close(hold[1]);
+	hold[1] = -1;
+	waitpid(pid, NULL, 0);
+out_close_hold:
+	close(hold[0]);
+	if (hold[1] >= 0)
+		close(hold[1]);
+out_close_ready:
+	close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	return fd;
 }
 
 int lu_copy_file(const char *src, const char *dst, mode_t mode)

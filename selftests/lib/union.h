@@ -114,6 +114,15 @@ int lu_copy(const struct lu_scratch *s, int layer, const char *rel,
 int lu_mkdir_p(const char *path, mode_t mode);
 int lu_write_file(const char *path, mode_t mode, const void *data, size_t len);
 int lu_copy_file(const char *src, const char *dst, mode_t mode);
+/* One write(2) of the string @s to the existing file @path (proc, sysfs, cgroupfs). */
+int lu_write_str(const char *path, const char *s);
+
+/*
+ * An fd of a new user namespace whose uid and gid @map ("0 10000 1000")
+ * the caller writes: a child unshares it and says so through a pipe (no
+ * polling), the maps are written and the namespace opened. -errno.
+ */
+int lu_userns_fd(const char *map);
 
 /*
  * A POSIX access ACL, written as the raw system.posix_acl_access xattr

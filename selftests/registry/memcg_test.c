@@ -35,18 +35,6 @@ FIXTURE(regcg) {
 	bool cg_made;
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
 /* "slab" of memory.stat of @cg, in bytes, or -1. */
 static long long cg_slab(const char *cg)
 {
@@ -105,7 +93,7 @@ FIXTURE_SETUP(regcg)
 	ASSERT_EQ(0, lu_mkdir_p(root, 0755));
 	if (mount("none", root, "cgroup2", 0, NULL))
 		SKIP(return, "no cgroup2: %s", strerror(errno));
-	if (write_str(lu_path(&self->s, "cg/cgroup.subtree_control"), "+memory"))
+	if (lu_write_str(lu_path(&self->s, "cg/cgroup.subtree_control"), "+memory"))
 		SKIP(return, "no memory controller: %s", strerror(errno));
 	snprintf(self->cg, sizeof(self->cg), "%s/lfs-reg-%d", root, getpid());
 	ASSERT_EQ(0, mkdir(self->cg, 0755));
@@ -142,7 +130,7 @@ TEST_F(regcg, layers_are_charged_to_the_registering_cgroup)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (write_str(procs, "0"))
+		if (lu_write_str(procs, "0"))
 			_exit(2);
 		for (i = 0; i < NREG; i++) {
 			snprintf(name, sizeof(name), "%s%d", self->prefix, i);

@@ -497,7 +497,8 @@ TEST_F(acl, truncate_of_a_running_executable_is_etxtbsy)
 {
 	struct lu_scratch *s = &self->s;
 	char exe[LU_PATH_MAX * 2];
-	int status, i;
+	int status, ready[2], e = 0;
+	ssize_t n;
 	pid_t pid;
 
 	ASSERT_EQ(0, lu_copy(s, 0, "sleep", "/bin/sleep", 0755));
@@ -506,27 +507,27 @@ TEST_F(acl, truncate_of_a_running_executable_is_etxtbsy)
 	ASSERT_EQ(0, chmod(lu_mpath(s, "sleep"), 0750));
 	snprintf(exe, sizeof(exe), "%s", upath(self, "sleep"));
 
+	/*
+	 * Know when the exec is done, without polling: the child's end of a
+	 * close-on-exec pipe closes at the exec (end of file here), or the
+	 * child writes errno through it if the exec failed.
+	 */
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		execl(exe, "sleep", "30", (char *)NULL);
+		close(ready[0]);
+		execl(exe, "sleep", "infinity", (char *)NULL);
+		e = errno;
+		(void)!write(ready[1], &e, sizeof(e));
 		_exit(127);
 	}
-	/* wait until the exec is done: /proc/pid/exe is the upper file */
-	for (i = 0; i < 500; i++) {
-		char link[LU_PATH_MAX * 2], proc[64];
-		ssize_t n;
-
-		snprintf(proc, sizeof(proc), "/proc/%d/exe", pid);
-		n = readlink(proc, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = '\0';
-			if (!strcmp(link, exe))
-				break;
-		}
-		usleep(10000);
-	}
-	EXPECT_GT(500, i);
+	close(ready[1]);
+	do
+		n = read(ready[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	EXPECT_EQ(0, n) TH_LOG("exec %s: %s", exe, n > 0 ? strerror(e) : "read failed");
 	EXPECT_EQ(-1, truncate(lu_mpath(s, "sleep"), 0));
 	EXPECT_EQ(ETXTBSY, errno);
 	EXPECT_EQ(-1, truncate(lu_mpath(s, "sleep"), 1));

@@ -48,69 +48,12 @@ FIXTURE_VARIANT_ADD(idmap, overlay) {
 	.fstype = "overlay", .layerfs = false,
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-/*
- * An fd of a user namespace mapping 0..999 to IDMAP_BASE: a child
- * unshares one and waits; we write its maps and open it.
- */
-static int userns_fd(void)
-{
-	char path[64], map[64];
-	int sync[2], fd = -1;
-	pid_t pid;
-	char c;
-
-	if (pipe2(sync, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		close(sync[1]);
-		c = unshare(CLONE_NEWUSER) ? 'e' : 'u';
-		/* wait until the parent is done (it closes the pipe) */
-		(void)!read(sync[0], &c, 1);
-		_exit(0);
-	}
-	close(sync[0]);
-	/* poll until the child has its namespace */
-	snprintf(map, sizeof(map), "0 %d 1000", IDMAP_BASE);
-	for (int i = 0; i < 1000; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-		if (!write_str(path, map))
-			break;
-		usleep(1000);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-	if (!write_str(path, map)) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	} else {
-		fd = -EPERM;
-	}
-	close(sync[1]);
-	waitpid(pid, NULL, 0);
-	return fd;
-}
-
 FIXTURE_SETUP(idmap)
 {
 	struct lu_scratch *s = &self->s;
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
 	int ret = lu_fs_available(variant->fstype);
+	char map[64];
 	int nsfd;
 
 	self->tree = -1;
@@ -126,7 +69,8 @@ FIXTURE_SETUP(idmap)
 	snprintf(self->idm, sizeof(self->idm), "%s", lu_path(s, "idm"));
 	ASSERT_EQ(0, mkdir(self->idm, 0755));
 
-	nsfd = userns_fd();
+	snprintf(map, sizeof(map), "0 %d 1000", IDMAP_BASE);
+	nsfd = lu_userns_fd(map);
 	ASSERT_LE(0, nsfd) {
 		TH_LOG("user namespace: %s", strerror(-nsfd));
 	}

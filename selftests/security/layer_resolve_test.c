@@ -27,58 +27,6 @@
 #include "harness.h"
 #include "union.h"
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-/* An fd of a user namespace mapping 0..999 to 10000 (as idmap_test). */
-static int userns_fd(void)
-{
-	char path[64];
-	int sync[2], fd = -1;
-	pid_t pid;
-	char c;
-
-	if (pipe2(sync, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		close(sync[1]);
-		c = unshare(CLONE_NEWUSER) ? 'e' : 'u';
-		(void)!read(sync[0], &c, 1);
-		_exit(0);
-	}
-	close(sync[0]);
-	for (int i = 0; i < 1000; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-		if (!write_str(path, "0 10000 1000"))
-			break;
-		usleep(1000);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-	if (!write_str(path, "0 10000 1000")) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	} else {
-		fd = -EPERM;
-	}
-	close(sync[1]);
-	waitpid(pid, NULL, 0);
-	return fd;
-}
-
 FIXTURE(resolve) {
 	struct lu_scratch s;
 	int dev;
@@ -104,7 +52,7 @@ FIXTURE_SETUP(resolve)
 	ASSERT_EQ(0, lu_mkdir_p(lu_path(s, "img"), 0755));
 	ASSERT_EQ(0, lu_write_file(lu_path(s, "img/f"), 0644, "f", 1));
 
-	nsfd = userns_fd();
+	nsfd = lu_userns_fd("0 10000 1000");	/* 0..999 -> 10000.. */
 	ASSERT_LE(0, nsfd);
 	self->tree = syscall(__NR_open_tree, AT_FDCWD, lu_path(s, "img"),
 			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);

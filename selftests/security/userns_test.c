@@ -91,18 +91,6 @@ FIXTURE_TEARDOWN(userns)
 	lu_scratch_fini(&self->s);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
 /* Become nobody, then root of a new user and mount namespace (unshare -Urm). */
 static int enter_userns(void)
 {
@@ -117,9 +105,9 @@ static int enter_userns(void)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
 		return -errno;
 	snprintf(map, sizeof(map), "0 %d 1", NOBODY);
-	if (write_str("/proc/self/setgroups", "deny") ||
-	    write_str("/proc/self/uid_map", map) ||
-	    write_str("/proc/self/gid_map", map))
+	if (lu_write_str("/proc/self/setgroups", "deny") ||
+	    lu_write_str("/proc/self/uid_map", map) ||
+	    lu_write_str("/proc/self/gid_map", map))
 		return -EPERM;
 	return 0;
 }

@@ -236,6 +236,7 @@ TEST_F_TIMEOUT(lower_change, readers_survive_lower_changes, 60)
 	for (i = 0; i < READERS; i++)
 		ASSERT_EQ(0, pthread_create(&readers[i], NULL, reader, r));
 	ASSERT_EQ(0, pthread_create(&mut, NULL, mutator, r));
+	/* Deliberate: how long readers and mutator race, not a wait. */
 	sleep(RUN_SECONDS);
 	atomic_store(&r->stop, true);
 	for (i = 0; i < READERS; i++)

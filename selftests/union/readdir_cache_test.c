@@ -361,7 +361,12 @@ static int list_loop(const char *d, int rounds)
 		fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return r;
-		/* Part, a pause for the shrinker to come by, the rest. */
+		/*
+		 * Part, a pause for the shrinker to come by, the rest. The
+		 * pause is deliberate: it widens the race window, nothing is
+		 * waited for (whether the shrinker ran or not, the listing
+		 * must be whole).
+		 */
 		if (read_some(fd, 5, seen) < 0)
 			return r;
 		if (r % 3 == 0)
@@ -484,18 +489,6 @@ FIXTURE(rdmemcg) {
 	bool cg_made;
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
 /* "slab" of memory.stat of @cg, in bytes, or -1. */
 static long long cg_slab(const char *cg)
 {
@@ -529,7 +522,7 @@ FIXTURE_SETUP(rdmemcg)
 	ASSERT_EQ(0, lu_mkdir_p(root, 0755));
 	if (mount("none", root, "cgroup2", 0, NULL))
 		SKIP(return, "no cgroup2: %s", strerror(errno));
-	if (write_str(lu_path(&self->s, "cg/cgroup.subtree_control"), "+memory"))
+	if (lu_write_str(lu_path(&self->s, "cg/cgroup.subtree_control"), "+memory"))
 		SKIP(return, "no memory controller: %s", strerror(errno));
 	snprintf(self->cg, sizeof(self->cg), "%s/lfs-rd-%d", root, getpid());
 	ASSERT_EQ(0, mkdir(self->cg, 0755));
@@ -567,7 +560,7 @@ TEST_F_TIMEOUT(rdmemcg, listing_is_charged_to_the_listers_cgroup, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (write_str(procs, "0"))
+		if (lu_write_str(procs, "0"))
 			_exit(2);
 		_exit(strncmp(lu_names(lu_mpath(&self->s, "big")), "a-", 2) ? 3 : 0);
 	}

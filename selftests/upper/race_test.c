@@ -222,6 +222,7 @@ TEST_F_TIMEOUT(race, rename_and_unlink_races, 600)
 		r[i] = (struct racer){ .dir = dir, .id = i, .seed = 1000 + i, .stop = &stop };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, rename_racer, &r[i]));
 	}
+	/* Deliberate: how long the racers run (LAYERFS_RACE_SECS), not a wait. */
 	sleep(self->secs);
 	atomic_store(&stop, 1);
 	for (i = 0; i < NTHREADS; i++) {
@@ -341,6 +342,7 @@ TEST_F_TIMEOUT(race, readdir_while_entries_change, 600)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, i < NREADERS ? dir_reader : dir_writer,
 					    &r[i]));
 	}
+	/* Deliberate: how long the racers run (LAYERFS_RACE_SECS), not a wait. */
 	sleep(self->secs);
 	atomic_store(&stop, 1);
 	for (i = 0; i < NREADERS + NWRITERS; i++) {

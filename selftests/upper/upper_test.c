@@ -809,6 +809,19 @@ TEST_F(upper, enospc_during_copy_up)
 }
 
 /*
+ * Has a copy-up begun writing data into the upper layer: has the upper
+ * filesystem fewer free blocks than @bfree0 (statvfs before the copy;
+ * tmpfs, ext4 and xfs count delayed allocations too)? overlay copies
+ * through an O_TMPFILE where the upper can, so no name shows it.
+ */
+static bool upper_lost_blocks(FIXTURE_DATA(upper) *self, fsblkcnt_t bfree0)
+{
+	struct statvfs sv;
+
+	return !statvfs(self->upper, &sv) && sv.f_bfree + 16 < bfree0;
+}
+
+/*
  * A copy-up killed half way leaves no partial file: either nothing in
  * the upper layer, or the whole file.
  */
@@ -816,9 +829,11 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 {
 	struct lu_scratch *s = &self->s;
 	const size_t chunk = 1 << 20, total = 256 << 20;
+	struct timespec deadline;
+	struct statvfs sv;
+	pid_t pid, reaped = 0;
 	struct stat st;
 	char *buf;
-	pid_t pid;
 	int fd, status;
 	size_t off;
 
@@ -834,6 +849,7 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 	}
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(0, mount_rw(_metadata, self, variant->fstype));
+	ASSERT_EQ(0, statvfs(self->upper, &sv));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -841,9 +857,21 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 		fd = open(lu_mpath(s, "huge"), O_WRONLY);
 		_exit(fd < 0 ? 1 : 0);
 	}
-	usleep(100 * 1000);
-	kill(pid, SIGKILL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/*
+	 * Kill it half way: once the copy has begun writing data into the
+	 * upper layer. Nothing says when that is: poll (0.1 ms) until the
+	 * upper has lost blocks, the child is done, or the bound is hit.
+	 */
+	deadline = lu_deadline(60);
+	while (!upper_lost_blocks(self, sv.f_bfree) && !lu_past(&deadline) &&
+	       !(reaped = waitpid(pid, &status, WNOHANG)))
+		usleep(100);
+	if (!reaped) {
+		if (!upper_lost_blocks(self, sv.f_bfree))
+			TH_LOG("no copy-up seen writing in the upper before the kill");
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	}
 
 	EXPECT_STREQ("", work_names(self));
 	if (!lstat(upath(self, "huge"), &st)) {
@@ -950,28 +978,35 @@ static void *copy_up_opener(void *p)
 
 /*
  * Start a copy-up of the lower file "big" by opening it for writing in a
- * thread, run @change on the union's name "big" while the copy runs (as
- * soon as its temp file shows in workdir; layerfs always makes one), and
- * return the opener's result. overlay copies up through O_TMPFILE where
- * the upper can: nothing shows, and @change runs after about 20 ms.
+ * thread, run @change on the union's name "big" while the copy runs, and
+ * return the opener's result. The copy runs once its temp file shows in
+ * workdir (layerfs always makes one) or the upper has lost blocks to it
+ * (overlay copies up through O_TMPFILE where the upper can: no name
+ * shows). Nothing says when that is: poll (0.1 ms) with a bound.
  */
 static void copy_up_while(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(upper) *self, bool layerfs, const char *what,
 			  int (*change)(FIXTURE_DATA(upper) *self),
 			  struct cu_open *a, int *change_ret)
 {
+	struct timespec deadline;
+	struct statvfs sv;
+	bool begun = false;
 	pthread_t t;
-	int i;
 
+	ASSERT_EQ(0, statvfs(self->upper, &sv));
 	*a = (struct cu_open){ .path = lu_mpath(&self->s, "big"), .fd = -1 };
 	ASSERT_EQ(0, pthread_create(&t, NULL, copy_up_opener, a));
-	for (i = 0; i < 2000 && !work_names(self)[0]; i++) {
-		if (!layerfs && i == 200)
+	deadline = lu_deadline(60);
+	for (;;) {
+		begun = (layerfs && work_names(self)[0]) ||
+			upper_lost_blocks(self, sv.f_bfree);
+		if (begun || atomic_load(&a->done) || lu_past(&deadline))
 			break;
 		usleep(100);
 	}
-	if (layerfs && !work_names(self)[0])
-		TH_LOG("%s: no copy-up temp seen in workdir", what);
+	if (!begun)
+		TH_LOG("%s: no copy-up seen in workdir or the upper", what);
 	if (atomic_load(&a->done))
 		TH_LOG("%s: the open had returned before it", what);
 	*change_ret = change(self) ? -errno : 0;
