@@ -8,6 +8,7 @@
  */
 
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +67,7 @@ struct ctl {
 	int ready_fd;		/* monitor --ready-fd, or -1 */
 	struct store st;
 	int fd;			/* /dev/layerfs, or -1 */
+	const struct cmd *cmd;	/* once known: -h shows its help */
 };
 
 struct cmd {
@@ -77,6 +79,7 @@ struct cmd {
 };
 
 static noreturn void usage(void);
+static noreturn void cmd_usage(const char *name);
 
 static noreturn void usage_hint(void)
 {
@@ -868,7 +871,8 @@ static int print_event(struct json_object *ev, void *data)
 	struct timespec ts;
 
 	if (m->ctl->json) {
-		printf("%s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		printf("%lld.%03ld ", (long long)ts.tv_sec,
@@ -1159,11 +1163,18 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+static const struct cmd *find_cmd(const char *name);
+
 static int cmd_help(struct ctl *ctl, int argc, char **argv)
 {
 	(void)ctl;
-	(void)argc;
-	(void)argv;
+	if (argc > 1)
+		usage_error("help takes at most one command");
+	if (argc == 1) {
+		if (!find_cmd(argv[0]))
+			usage_error("unknown command '%s'", argv[0]);
+		cmd_usage(argv[0]);
+	}
 	usage();
 }
 
@@ -1194,9 +1205,51 @@ static const struct cmd cmds[] = {
 	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
 	{ "prune", "", "unregister the store's layers that nothing uses", 0,
 	  cmd_prune },
-	{ "help", "", "display this help", 0, cmd_help },
+	{ "help", "[COMMAND]", "display this help, or a command's", 0, cmd_help },
 	{ NULL, NULL, NULL, 0, NULL }
 };
+
+/*
+ * The help rows of the options: @opts is the OPT_* bit of the commands
+ * that take it, 0 for the options of every command.
+ */
+static const struct {
+	unsigned int opts;
+	const char *row;
+} opt_help[] = {
+	{ 0, " -r, --root <dir>      Docker data root (default " DEFAULT_ROOT ")" },
+	{ 0, " -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n"
+	     "                       (default: the installed module, alias fs-layerfs)" },
+	{ OPT_JSON, " -j, --json            JSON output, for programs (not escaped\n"
+		    "                       for a terminal)" },
+	{ OPT_UPPER, " -u, --upper <dir>     upper directory of an image mount" },
+	{ OPT_UPPER, " -w, --work <dir>      work directory of an image mount" },
+	{ OPT_ALL, " -a, --all             layers: the kernel's whole registry" },
+	{ OPT_STATS, "     --reset           stats: zero the counters" },
+	{ OPT_STATS, "     --watch <secs>    stats: a line of changes every <secs> (1 to 86400)" },
+	{ OPT_COUNT, "     --count <n>       stats --watch, monitor: stop after <n> (at least 1)" },
+	{ OPT_READY, "     --ready-fd <fd>   monitor: write a newline to <fd> and close it\n"
+		     "                       once events are being received" },
+	{ 0, " -v, --verbose         say what is done" },
+	{ 0, " -h, --help            display this help" },
+	{ 0, " -V, --version         display version" },
+};
+
+static void print_options(unsigned int opts)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opt_help); i++)
+		if (!opt_help[i].opts || (opt_help[i].opts & opts))
+			printf("%s\n", opt_help[i].row);
+}
+
+static void print_operands(void)
+{
+	printf("\nIMAGE is name[:tag], name@digest, an image ID or a unique prefix of one;\n");
+	printf("CONTAINER is a container ID or a unique prefix of one.\n");
+	printf("\nFor more details see layerctl(8).\n");
+}
 
 static noreturn void usage(void)
 {
@@ -1210,25 +1263,31 @@ static noreturn void usage(void)
 		printf(" %s%s%s\n        %s\n", c->name, c->args[0] ? " " : "",
 		       c->args, c->help);
 	printf("\nOptions (before or after the command):\n");
-	printf(" -r, --root <dir>      Docker data root (default %s)\n",
-	       DEFAULT_ROOT);
-	printf(" -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n");
-	printf("                       (default: the installed module, alias fs-layerfs)\n");
-	printf(" -j, --json            JSON output, for programs (not escaped for a terminal)\n");
-	printf(" -u, --upper <dir>     upper directory of an image mount\n");
-	printf(" -w, --work <dir>      work directory of an image mount\n");
-	printf(" -a, --all             layers: the kernel's whole registry\n");
-	printf("     --reset           stats: zero the counters\n");
-	printf("     --watch <secs>    stats: a line of changes every <secs>\n");
-	printf("     --count <n>       stats --watch, monitor: stop after <n>\n");
-	printf("     --ready-fd <fd>   monitor: write a newline to <fd> and close it\n");
-	printf("                       once events are being received\n");
-	printf(" -v, --verbose         say what is done\n");
-	printf(" -h, --help            display this help\n");
-	printf(" -V, --version         display version\n");
-	printf("\nIMAGE is name[:tag], name@digest, an image ID or a unique prefix of one;\n");
-	printf("CONTAINER is a container ID or a unique prefix of one.\n");
-	printf("\nFor more details see layerctl(8).\n");
+	print_options(~0u);
+	printf("\n'%s <command> --help' shows one command.\n",
+	       program_invocation_short_name);
+	print_operands();
+	exit(EXIT_SUCCESS);
+}
+
+/* The help of command @name: its forms, what it does, its options. */
+static noreturn void cmd_usage(const char *name)
+{
+	unsigned int opts = 0;
+	const struct cmd *c;
+
+	printf("Usage:\n");
+	for (c = cmds; c->name; c++) {
+		if (strcmp(c->name, name))
+			continue;
+		printf(" %s [options] %s%s%s\n        %s\n",
+		       program_invocation_short_name, c->name,
+		       c->args[0] ? " " : "", c->args, c->help);
+		opts |= c->opts;
+	}
+	printf("\nOptions (before or after the command):\n");
+	print_options(opts);
+	print_operands();
 	exit(EXIT_SUCCESS);
 }
 
@@ -1249,19 +1308,42 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* A descriptor number that is open in this process. */
-static int parse_fd(const char *arg)
+/*
+ * The decimal number @arg of option @opt, from @min to @max: digits only
+ * (strtoul alone takes "2x" for 2 and "-1" for ULONG_MAX).
+ */
+static unsigned long parse_number(const char *opt, const char *arg,
+				  unsigned long min, unsigned long max)
 {
-	unsigned long fd;
+	unsigned long n;
 	char *end;
 
 	errno = 0;
-	fd = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || fd > INT_MAX)
-		usage_error("--ready-fd takes a file descriptor number");
-	if (fcntl((int)fd, F_GETFD) < 0)
-		err(EXIT_USAGE, "--ready-fd %lu", fd);
-	return (int)fd;
+	n = strtoul(arg, &end, 10);
+	if (!isdigit((unsigned char)arg[0]) || errno || *end || n < min || n > max)
+		usage_error("%s takes a number from %lu to %lu, not '%s'", opt,
+			    min, max, arg);
+	return n;
+}
+
+/* A descriptor number that is open in this process. */
+static int parse_fd(const char *arg)
+{
+	int fd = parse_number("--ready-fd", arg, 0, INT_MAX);
+
+	if (fcntl(fd, F_GETFD) < 0)
+		err(EXIT_USAGE, "--ready-fd %d", fd);
+	return fd;
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = cmds; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
 }
 
 /* Options may come before and after the command. */
@@ -1297,19 +1379,17 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 			ctl->reset = true;
 			break;
 		case 'W':
-			ctl->watch = strtoul(optarg, NULL, 10);
-			if (!ctl->watch)
-				usage_error("--watch takes a number of seconds");
+			ctl->watch = parse_number("--watch", optarg, 1, 86400);
 			break;
 		case 'C':
-			ctl->count = strtoul(optarg, NULL, 10);
-			if (!ctl->count)
-				usage_error("--count takes a positive number");
+			ctl->count = parse_number("--count", optarg, 1, LONG_MAX);
 			break;
 		case 'F':
 			ctl->ready_fd = parse_fd(optarg);
 			break;
 		case 'h':
+			if (ctl->cmd)
+				cmd_usage(ctl->cmd->name);
 			usage();
 		case 'V':
 			printf("%s %s\n", program_invocation_short_name,
@@ -1337,11 +1417,10 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		usage_error("no command given");
 	name = argv[optind];
-	for (c = cmds; c->name; c++)
-		if (c->name[0] && !strcmp(c->name, name))
-			break;
-	if (!c->name)
+	c = find_cmd(name);
+	if (!c)
 		usage_error("unknown command '%s'", name);
+	ctl.cmd = c;
 
 	/* The command's own arguments, options anywhere among them. */
 	argc -= optind;

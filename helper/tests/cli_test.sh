@@ -74,8 +74,33 @@ echo "TAP version 13"
 
 check "help goes to stdout and exits 0" 0 --out "Usage:" -- \
 	"$LAYERCTL" --help
-check "help after a command" 0 --out "Commands:" -- \
+check "help after a command is that command's" 0 --out "layerctl [options] inspect [--json]" -- \
 	"$LAYERCTL" inspect --help
+check "a command's help shows each of its forms" 0 --out "mount CONTAINER MNT" -- \
+	"$LAYERCTL" mount -h
+check "help COMMAND" 0 --out "layerctl [options] layers --all" -- \
+	"$LAYERCTL" help layers
+check "help of an unknown command" 1 --err "unknown command 'frob'" -- \
+	"$LAYERCTL" help frob
+check "the help lists how to get a command's" 0 --out "<command> --help' shows one command" -- \
+	"$LAYERCTL" --help
+# A command's help has its own options and the common ones, no other.
+if run 0 "$LAYERCTL" stats --help && grep -qF -- "--watch <secs>" "$TMP/out" &&
+   grep -qF -- "--root <dir>" "$TMP/out" && ! grep -qF -- "--upper" "$TMP/out" &&
+   ! grep -qF "Commands:" "$TMP/out"; then
+	ok "a command's help lists its options only"
+else
+	not_ok "a command's help lists its options only"
+fi
+check "--watch takes digits only" 1 --err "--watch takes a number from 1 to 86400, not '2x'" -- \
+	"$LAYERCTL" stats --watch 2x
+check "--watch 0 is refused" 1 --err "not '0'" -- "$LAYERCTL" stats --watch 0
+check "--count -1 is refused" 1 --err "--count takes a number from 1 to" -- \
+	"$LAYERCTL" monitor --count -1
+check "--count with a sign is refused" 1 --err "not '+3'" -- \
+	"$LAYERCTL" monitor --count +3
+check "--ready-fd takes a number" 1 --err "--ready-fd takes a number" -- \
+	"$LAYERCTL" monitor --ready-fd 3x
 check "help says umount detaches lazily" 0 --out "lazily (MNT_DETACH)" -- \
 	"$LAYERCTL" --help
 check "help says --json is for programs" 0 --out "for programs" -- \
