@@ -110,10 +110,27 @@ static void probabilities(const char *slab, const char *page)
 	put(DBG "/fail_page_alloc/probability", page);
 }
 
-/* Faults for this thread from now on (the task filter). */
-static void make_it_fail(bool on)
+/*
+ * Faults for this thread from now on (the task filter). The file is
+ * opened once, while no fault can hit: opening it with faults on can
+ * itself fail (it allocates), which left make-it-fail set and the
+ * faults going into the checks after the run. A write to it allocates
+ * nothing. 0, or -errno.
+ */
+static int make_it_fail(bool on)
 {
-	put("/proc/thread-self/make-it-fail", on ? "1" : "0");
+	static __thread int fd = -1;
+
+	if (fd < 0) {
+		if (on)
+			put("/proc/thread-self/make-it-fail", "0");
+		fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	if (pwrite(fd, on ? "1" : "0", 1, 0) != 1)
+		return -errno;
+	return 0;
 }
 
 /* ---- the fixture -------------------------------------------------------- */
@@ -444,8 +461,12 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 {
 	struct lu_tree before = { 0 }, after = { 0 };
 	char p[PATH_MAX], q[PATH_MAX], why[LU_PATH_MAX * 2 + 256];
-	int appended[NFILES] = { 0 }, exists[NFILES], i, k, ret, dev = -1;
-	long iters = 600, ok = 0, failed = 0;
+	static const char *const ops[] = {
+		"append", "unlink", "mknod", "rename", "setxattr", "mkdir", "registry"
+	};
+	static char hist[NFILES][2048];
+	int appended[NFILES] = { 0 }, exists[NFILES], i, j = 0, op, ret, dev = -1;
+	long iters = 600, ok = 0, failed = 0, k;
 	bool layerfs = !strcmp(variant->fstype, "layerfs");
 
 	rnd_state = 0x1234567;
@@ -463,8 +484,8 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 	for (k = 0; k < iters; k++) {
 		i = below(NFILES);
 		snprintf(p, sizeof(p), "%s/f%d", self->s.mnt, i);
-		make_it_fail(true);
-		switch (below(7)) {
+		ASSERT_EQ(0, make_it_fail(true));
+		switch (op = below(7)) {
 		case 0: {	/* copy-up by append */
 			int fd = open(p, O_WRONLY | O_APPEND);
 
@@ -488,8 +509,7 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 			}
 			break;
 		case 3: {	/* rename onto another one */
-			int j = below(NFILES);
-
+			j = below(NFILES);
 			snprintf(q, sizeof(q), "%s/f%d", self->s.mnt, j);
 			ret = rename(p, q) ? -errno : 0;
 			if (!ret && i != j) {
@@ -528,12 +548,23 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 			}
 			break;
 		}
-		make_it_fail(false);
+		ASSERT_EQ(0, make_it_fail(false));
 		ASSERT_TRUE(ret <= 0);
 		if (ret)
 			failed++;
 		else
 			ok++;
+		/* what was done to each file, for the message below */
+		if (op == 3)
+			snprintf(hist[i] + strlen(hist[i]), sizeof(hist[i]) - strlen(hist[i]),
+				 " %ld:rename>f%d=%d", k, j, ret);
+		else
+			snprintf(hist[i] + strlen(hist[i]), sizeof(hist[i]) - strlen(hist[i]),
+				 " %ld:%s=%d", k, ops[op], ret);
+		if (op == 3 && j != i)
+			snprintf(hist[j] + strlen(hist[j]),
+				 sizeof(hist[j]) - strlen(hist[j]),
+				 " %ld:from-f%d=%d", k, i, ret);
 	}
 	probabilities("0", "0");
 	TH_LOG("%ld calls: %ld succeeded, %ld failed with an errno", iters, ok, failed);
@@ -545,7 +576,8 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 
 		snprintf(p, sizeof(p), "%s/f%d", self->s.mnt, i);
 		if (!exists[i]) {
-			EXPECT_NE(0, lstat(p, &st)) TH_LOG("f%d should be gone", i);
+			EXPECT_NE(0, lstat(p, &st))
+				TH_LOG("f%d should be gone; its calls:%s", i, hist[i]);
 			continue;
 		}
 		if (exists[i] == 2)
@@ -553,7 +585,7 @@ TEST_F_TIMEOUT(fault, random_faults_leave_what_the_successful_calls_made, 1800)
 		memset(want + strlen(want), 'x', appended[i]);
 		want[(exists[i] == 1) + appended[i]] = '\0';
 		EXPECT_EQ(1, file_is(p, want, strlen(want)))
-			TH_LOG("f%d: want %zu bytes", i, strlen(want));
+			TH_LOG("f%d: want %zu bytes; its calls:%s", i, strlen(want), hist[i]);
 	}
 	if (layerfs) {
 		for (i = 0; i < NFILES; i++) {
