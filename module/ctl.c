@@ -14,8 +14,7 @@
 #define LAYERFS_MINOR	249
 
 /* Read a size-first struct: at least @min bytes, any zero tail. */
-static int lfs_copy_req(void *dst, size_t ksize, size_t min,
-			void __user *uarg)
+int lfs_copy_req(void *dst, size_t ksize, size_t min, void __user *uarg)
 {
 	u32 usize;
 	int err;

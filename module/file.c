@@ -540,4 +540,6 @@ const struct file_operations lfs_file_operations = {
 	.fallocate	= lfs_fallocate,
 	.copy_file_range = lfs_copy_file_range,
 	.remap_file_range = lfs_remap_file_range,
+	.unlocked_ioctl	= lfs_explain_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -381,6 +381,7 @@ int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap);
 void lfs_reg_put_chain(struct lfs_reg_chain *chain);
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l);
 const char *lfs_reg_layer_name(const struct lfs_reg_layer *l);
+const char *lfs_reg_layer_chain_id(const struct lfs_reg_layer *l);
 void lfs_reg_exit(void);
 
 /* netlink.c */
@@ -395,6 +396,7 @@ void lfs_event_copy_up(struct lfs_fs *ofs, struct dentry *dentry, u64 bytes,
 		       u64 ns);
 
 /* ctl.c */
+int lfs_copy_req(void *dst, size_t ksize, size_t min, void __user *uarg);
 int lfs_ctl_init(void);
 void lfs_ctl_exit(void);
 
@@ -425,5 +427,8 @@ void lfs_nameidx_exit(void);
 
 /* file.c */
 extern const struct file_operations lfs_file_operations;
+
+/* explain.c */
+long lfs_explain_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 #endif /* _LAYERFS_H */

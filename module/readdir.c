@@ -730,4 +730,6 @@ const struct file_operations lfs_dir_operations = {
 	.llseek		= lfs_dir_llseek,
 	.fsync		= lfs_dir_fsync,
 	.release	= lfs_dir_release,
+	.unlocked_ioctl	= lfs_explain_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };

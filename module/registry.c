@@ -411,6 +411,11 @@ const char *lfs_reg_layer_name(const struct lfs_reg_layer *l)
 	return l->name;
 }
 
+const char *lfs_reg_layer_chain_id(const struct lfs_reg_layer *l)
+{
+	return l->chain_id;
+}
+
 /* Module exit: no mount is left, so nothing is pinned. */
 void lfs_reg_exit(void)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * layerfs userspace API: the layer registry on /dev/layerfs.
+ * layerfs userspace API: the layer registry on /dev/layerfs, the explain
+ * query on the files of a mount.
  *
  * Every request struct starts with its own size, so that later versions
  * can grow it: the kernel accepts a larger struct whose extra bytes are
@@ -76,12 +77,93 @@ struct layerfs_layer_info {
 
 #define LAYERFS_LAYER_INFO_SIZE_VER0	312
 
+/*
+ * LAYERFS_IOC_EXPLAIN, on a descriptor of a file or directory of a
+ * layerfs mount (not on /dev/layerfs; O_PATH descriptors take no
+ * ioctls): where an object comes from.
+ *
+ * @name "" explains the descriptor's own object; a name (no '/', not "."
+ * or "..") explains that entry of the descriptor's directory, looked up
+ * with the caller's permissions, and need not exist in the union: a name
+ * a whiteout hides has no union object but may have hidden copies.
+ *
+ * With LAYERFS_EXPLAIN_LAYERS the same path is walked in every layer of
+ * the mount, past the layer the union takes it from, and one struct
+ * layerfs_explain_layer per finding is written to @layers (at most
+ * @layers_room of them; @layers_total says how many there are): each
+ * layer's own object at that path, and the whiteouts, opaque directories
+ * and non-directories at the path or above it where the merge stops. This
+ * tells what the union hides, so it needs CAP_SYS_ADMIN in the user
+ * namespace of the mount (-EPERM); the rest of the answer needs no
+ * privilege. No path of a real filesystem is ever returned.
+ */
+#define LAYERFS_EXPLAIN_LAYERS		0x00000001U	/* fill @layers */
+#define LAYERFS_EXPLAIN_VALID_FLAGS	(LAYERFS_EXPLAIN_LAYERS)
+
+/* struct layerfs_explain @result bits */
+#define LAYERFS_EXPLAIN_R_POSITIVE	0x00000001U	/* the union has it */
+#define LAYERFS_EXPLAIN_R_UPPER		0x00000002U	/* it is in the upper layer */
+#define LAYERFS_EXPLAIN_R_COPIED_UP	0x00000004U	/* from lower layer @origin */
+#define LAYERFS_EXPLAIN_R_DIR		0x00000008U	/* a directory */
+#define LAYERFS_EXPLAIN_R_MERGED	0x00000010U	/* dir of several layers */
+#define LAYERFS_EXPLAIN_R_OPAQUE	0x00000020U	/* its top dir is opaque */
+#define LAYERFS_EXPLAIN_R_REGISTRY	0x00000040U	/* a layer=NAME mount */
+
+/* struct layerfs_explain_layer @kind: what the layer holds there */
+#define LAYERFS_KIND_OBJECT		1	/* a non-directory */
+#define LAYERFS_KIND_DIR		2
+#define LAYERFS_KIND_OPAQUE_DIR		3	/* trusted.overlay.opaque=y */
+#define LAYERFS_KIND_WHITEOUT		4	/* 0/0 device or xattr whiteout */
+
+/* struct layerfs_explain_layer @role: what the union makes of it */
+#define LAYERFS_ROLE_SHOWN		1	/* the union's object comes from it */
+#define LAYERFS_ROLE_MERGED		2	/* a directory merged below the shown one */
+#define LAYERFS_ROLE_HIDDEN		3	/* not shown: hidden by a layer above */
+#define LAYERFS_ROLE_HIDES		4	/* stops the merge at @depth */
+
+/*
+ * One finding. @depth is the number of path components walked in that
+ * layer: the whole path's (struct layerfs_explain @depth) for the layer's
+ * own object, fewer for a whiteout, opaque dir or non-directory above it.
+ */
+struct layerfs_explain_layer {
+	__u32 layer;			/* 0 upper, 1.. lower layers, top first */
+	__u32 kind;			/* LAYERFS_KIND_* */
+	__u32 role;			/* LAYERFS_ROLE_* */
+	__u32 depth;
+	__u32 mode;			/* st_mode of the real object */
+	__u32 nlink;
+	__u64 size;
+	__u8 layer_name[LAYERFS_NAME_SIZE]; /* registered name, or "" */
+};
+
+struct layerfs_explain {
+	__u32 size;			/* sizeof(struct layerfs_explain) */
+	__u32 flags;			/* LAYERFS_EXPLAIN_* */
+	__u8 name[256];			/* in: "" or an entry of the directory */
+	__u64 layers;			/* in: struct layerfs_explain_layer[] */
+	__u32 layers_room;		/* in: entries at @layers */
+	__u32 layers_total;		/* out: entries of the answer */
+	__u32 numlayer;			/* out: upper slot + lower layers */
+	__u32 result;			/* out: LAYERFS_EXPLAIN_R_* */
+	__u32 layer;			/* out: layer of the object, 0 upper */
+	__u32 origin;			/* out: R_COPIED_UP: lower layer */
+	__u32 mode;			/* out: st_mode in the union */
+	__u32 depth;			/* out: path components from the root */
+	__u8 layer_name[LAYERFS_NAME_SIZE]; /* out: @layer's registered name */
+	__u8 chain_id[LAYERFS_ID_SIZE];	/* out: ... and its chain ID, or "" */
+};
+
+#define LAYERFS_EXPLAIN_SIZE_VER0	448
+
 /* Free in Documentation/userspace-api/ioctl/ioctl-number.rst (6.12). */
 #define LAYERFS_IOC_MAGIC	0xB9
 
 #define LAYERFS_IOC_ADD_LAYER	_IOW(LAYERFS_IOC_MAGIC, 1, struct layerfs_layer_add)
 #define LAYERFS_IOC_DEL_LAYER	_IOW(LAYERFS_IOC_MAGIC, 2, struct layerfs_layer_del)
 #define LAYERFS_IOC_GET_LAYER	_IOWR(LAYERFS_IOC_MAGIC, 3, struct layerfs_layer_info)
+/* On a file or directory of a mount, not on /dev/layerfs. */
+#define LAYERFS_IOC_EXPLAIN	_IOWR(LAYERFS_IOC_MAGIC, 4, struct layerfs_explain)
 
 /*
  * Generic netlink family "layerfs", version 1: dumps of the registry and
