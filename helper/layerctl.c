@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1163,6 +1164,638 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* ---- images, ps --------------------------------------------------------- */
+
+static long long chain_size(const struct store_chain *c)
+{
+	long long sum = 0;
+	size_t i;
+
+	for (i = 0; i < c->nr; i++) {
+		if (c->layers[i].size < 0)
+			return -1;
+		sum += c->layers[i].size;
+	}
+	return sum;
+}
+
+static int cmd_images(struct ctl *ctl, int argc, char **argv)
+{
+	struct store_id *ids;
+	char refs[4096], created[64], id[STORE_ID_SIZE];
+	struct json_object *arr = NULL, *o;
+	struct store_chain c;
+	size_t nr, i;
+	long long size;
+
+	(void)argv;
+	if (argc)
+		usage_error("images takes no arguments");
+	store_or_die(ctl);
+	raise_nofile();
+	if (store_list_images(&ctl->st, &ids, &nr))
+		errx(EXIT_STORE, "%s", ctl->st.err);
+	if (ctl->json)
+		arr = json_object_new_array();
+	else
+		printf("%-12s  %-40s  %6s  %10s  %s\n", "IMAGE ID", "REFERENCES",
+		       "LAYERS", "SIZE", "CREATED");
+	for (i = 0; i < nr; i++) {
+		snprintf(id, sizeof(id), "sha256:%s", ids[i].hex);
+		/* every image is verified as inspect verifies it */
+		if (store_image_chain(&ctl->st, ids[i].hex, &c) ||
+		    store_image_refs(&ctl->st, id, refs, sizeof(refs)) ||
+		    store_image_created(&ctl->st, ids[i].hex, created,
+					sizeof(created)))
+			errx(EXIT_STORE, "%s", ctl->st.err);
+		size = chain_size(&c);
+		if (arr) {
+			o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(id));
+			json_object_object_add(o, "references", json_str_or_null(refs));
+			json_object_object_add(o, "layers",
+					       json_object_new_int64(c.nr));
+			json_object_object_add(o, "size", size < 0 ? NULL :
+					       json_object_new_int64(size));
+			json_object_object_add(o, "created",
+					       json_str_or_null(created));
+			json_object_object_add(o, "top_layer",
+					       json_object_new_string(c.layers[c.nr - 1].name));
+			json_object_array_add(arr, o);
+		} else {
+			char sz[32];
+
+			snprintf(sz, sizeof(sz), "%lld", size);
+			printf("%-12.12s  %-40s  %6zu  %10s  %s\n", ids[i].hex,
+			       refs[0] ? refs : "<none>", c.nr,
+			       size < 0 ? "-" : sz, or_dash(created));
+		}
+		store_chain_free(&c);
+	}
+	free(ids);
+	if (arr) {
+		json_print(arr);
+		json_object_put(arr);
+	}
+	return EXIT_SUCCESS;
+}
+
+static int cmd_ps(struct ctl *ctl, int argc, char **argv)
+{
+	struct store_id *ids;
+	struct json_object *arr = NULL, *o;
+	struct store_container m;
+	struct store_chain c;
+	const char *image;
+	size_t nr, i;
+	int ret = EXIT_SUCCESS, have;
+
+	(void)argv;
+	if (argc)
+		usage_error("ps takes no arguments");
+	store_or_die(ctl);
+	raise_nofile();
+	if (store_list_containers(&ctl->st, &ids, &nr))
+		errx(EXIT_STORE, "%s", ctl->st.err);
+	if (ctl->json)
+		arr = json_object_new_array();
+	else
+		printf("%-12s  %-24s  %-24s  %-12s  %-26s  %s\n", "CONTAINER ID",
+		       "NAME", "IMAGE", "STATE", "INIT LAYER", "MOUNT ID");
+	for (i = 0; i < nr; i++) {
+		if (store_container_chain(&ctl->st, ids[i].hex, &c))
+			errx(EXIT_STORE, "%s", ctl->st.err);
+		have = store_container_meta(&ctl->st, ids[i].hex, &m);
+		if (have < 0) {
+			/* the layers are fine: list it, and say what is not */
+			warnx("%s", ctl->st.err);
+			ret = EXIT_STORE;
+		}
+		image = m.image_ref[0] ? m.image_ref : m.image;
+		if (arr) {
+			o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(ids[i].hex));
+			json_object_object_add(o, "name", json_str_or_null(m.name));
+			json_object_object_add(o, "image", json_str_or_null(m.image));
+			json_object_object_add(o, "image_ref",
+					       json_str_or_null(m.image_ref));
+			json_object_object_add(o, "state", json_str_or_null(m.state));
+			json_object_object_add(o, "created",
+					       json_str_or_null(m.created));
+			json_object_object_add(o, "mount_id",
+					       json_object_new_string(c.mount_id));
+			json_object_object_add(o, "init_layer",
+					       json_object_new_string(c.layers[c.nr - 1].name));
+			json_object_object_add(o, "layers",
+					       json_object_new_int64(c.nr));
+			json_object_array_add(arr, o);
+		} else {
+			printf("%-12.12s  %-24s  %-24.24s  %-12s  %-26s  %.12s\n",
+			       ids[i].hex, or_dash(m.name), or_dash(image),
+			       or_dash(m.state), c.layers[c.nr - 1].name,
+			       c.mount_id);
+		}
+		store_chain_free(&c);
+	}
+	free(ids);
+	if (arr) {
+		json_print(arr);
+		json_object_put(arr);
+	}
+	return ret;
+}
+
+/* ---- explain ----------------------------------------------------------- */
+
+/* One path's answer (LAYERFS_IOC_EXPLAIN) and what the store adds. */
+struct explain {
+	const char *arg;		/* as given */
+	struct layerfs_explain e;
+	struct layerfs_explain_layer *l;	/* NULL: not permitted */
+	__u32 nl;
+	int fd;				/* the object, or its directory */
+	char mnt[PATH_MAX];		/* mount point, "" if unseen */
+	char rel[PATH_MAX];		/* path in the mount, "" if unknown */
+	char why[PATH_MAX + 64];	/* the failure */
+};
+
+/* The store's layers, listed once, to name the layers of a registry mount. */
+struct explain_store {
+	bool tried;
+	struct store_layer *layers;
+	size_t nr;
+};
+
+static const struct store_layer *explain_store_layer(struct ctl *ctl,
+						     struct explain_store *es,
+						     const char *name)
+{
+	size_t i;
+
+	if (!name[0])
+		return NULL;
+	if (!es->tried) {
+		es->tried = true;
+		if (!ctl->st.root && store_open(&ctl->st, ctl->root)) {
+			if (ctl->verbose)
+				warnx("no store to name layers: %s", ctl->st.err);
+			return NULL;
+		}
+		if (store_list_layers(&ctl->st, &es->layers, &es->nr)) {
+			if (ctl->verbose)
+				warnx("%s", ctl->st.err);
+			es->nr = 0;
+		}
+	}
+	for (i = 0; i < es->nr; i++)
+		if (!strcmp(es->layers[i].name, name))
+			return &es->layers[i];
+	return NULL;
+}
+
+static const char *explain_type(__u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return "file";
+	case S_IFDIR:	return "directory";
+	case S_IFLNK:	return "symbolic link";
+	case S_IFCHR:	return "character device";
+	case S_IFBLK:	return "block device";
+	case S_IFIFO:	return "fifo";
+	case S_IFSOCK:	return "socket";
+	}
+	return "object";
+}
+
+static const char *explain_kind(const struct layerfs_explain_layer *l)
+{
+	switch (l->kind) {
+	case LAYERFS_KIND_OBJECT:	return explain_type(l->mode);
+	case LAYERFS_KIND_DIR:		return "directory";
+	case LAYERFS_KIND_OPAQUE_DIR:	return "opaque directory";
+	case LAYERFS_KIND_WHITEOUT:	return "whiteout";
+	}
+	return "?";
+}
+
+static const char *explain_role(__u32 role)
+{
+	switch (role) {
+	case LAYERFS_ROLE_SHOWN:	return "shown";
+	case LAYERFS_ROLE_MERGED:	return "merged";
+	case LAYERFS_ROLE_HIDDEN:	return "hidden";
+	case LAYERFS_ROLE_HIDES:	return "hides";
+	}
+	return "?";
+}
+
+/* The first @depth components of the path in the mount, "." for none. */
+static const char *explain_at(const struct explain *x, __u32 depth, char *buf,
+			      size_t size)
+{
+	const char *p = x->rel;
+
+	if (!x->rel[0] && x->e.depth)
+		return NULL;
+	if (!depth)
+		return ".";
+	while (*p && depth--) {
+		p = strchrnul(p, '/');
+		if (depth && *p)
+			p++;
+	}
+	snprintf(buf, size, "%.*s", (int)(p - x->rel), x->rel);
+	return buf;
+}
+
+/* The ioctl, with every layer's findings if we may; -errno. */
+static int explain_ioctl(struct explain *x, const char *name)
+{
+	struct layerfs_explain_layer *l;
+	__u32 room = 64;
+
+	l = calloc(room, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	for (;;) {
+		memset(&x->e, 0, sizeof(x->e));
+		x->e.size = sizeof(x->e);
+		x->e.flags = LAYERFS_EXPLAIN_LAYERS;
+		snprintf((char *)x->e.name, sizeof(x->e.name), "%s", name);
+		x->e.layers = (uintptr_t)l;
+		x->e.layers_room = room;
+		if (ioctl(x->fd, LAYERFS_IOC_EXPLAIN, &x->e)) {
+			free(l);
+			if (errno != EPERM)
+				return -errno;
+			/* the union's own answer needs no privilege */
+			x->e.flags = 0;
+			x->e.layers = 0;
+			x->e.layers_room = 0;
+			return ioctl(x->fd, LAYERFS_IOC_EXPLAIN, &x->e) ? -errno : 0;
+		}
+		if (x->e.layers_total <= room)
+			break;
+		/* more than we had room for: again, with room for all */
+		free(l);
+		room = x->e.layers_total;
+		l = calloc(room, sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+	}
+	x->l = l;
+	x->nl = x->e.layers_total;
+	return 0;
+}
+
+/*
+ * Ask about @x->arg: the ioctl goes to its directory with the last
+ * component as the name (so that a symbolic link, a name the union does
+ * not have and a file we may not open can be explained), or to the path
+ * itself when it is the root of a mount. 0, or -1 with @x->why.
+ */
+static int explain_path(struct explain *x)
+{
+	char path[PATH_MAX], dir[PATH_MAX], full[PATH_MAX], *slash;
+	const char *name;
+	struct stat dst, st;
+	size_t len;
+	int ret;
+
+	x->fd = -1;
+	snprintf(path, sizeof(path), "%s", x->arg);
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	slash = strrchr(path, '/');
+	name = slash ? slash + 1 : path;
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(path, "/")) {
+		if (!realpath(path, full)) {
+			snprintf(x->why, sizeof(x->why), "%s", strerror(errno));
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s", full);
+		slash = strrchr(path, '/');
+		name = slash + 1;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+			 (int)(slash - path), path);
+
+	x->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->fd < 0 || fstat(x->fd, &dst)) {
+		snprintf(x->why, sizeof(x->why), "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* a mount root (or "/"): ask the directory itself */
+	if (!*name || (!fstatat(x->fd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+		       S_ISDIR(st.st_mode) && st.st_dev != dst.st_dev)) {
+		close(x->fd);
+		x->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (x->fd < 0 || fstat(x->fd, &dst)) {
+			snprintf(x->why, sizeof(x->why), "%s", strerror(errno));
+			return -1;
+		}
+		snprintf(dir, sizeof(dir), "%s", path);
+		name = "";
+	}
+	ret = explain_ioctl(x, name);
+	if (ret) {
+		snprintf(x->why, sizeof(x->why), "%s", ret == -ENOTTY ?
+			 "not on a layerfs mount" : strerror(-ret));
+		return -1;
+	}
+
+	/* the path in the mount, for the findings of each layer */
+	if (mountpoint_of(nl_encode_dev(major(dst.st_dev), minor(dst.st_dev)),
+			  x->mnt, sizeof(x->mnt)) && realpath(dir, full)) {
+		size_t mlen = strcmp(x->mnt, "/") ? strlen(x->mnt) : 0;
+
+		if (!strncmp(full, x->mnt, mlen) &&
+		    (full[mlen] == '/' || !full[mlen]))
+			snprintf(x->rel, sizeof(x->rel), "%s%s%s",
+				 full[mlen] ? full + mlen + 1 : "",
+				 full[mlen] && *name ? "/" : "", name);
+	}
+	return 0;
+}
+
+/* "layer N" in words: the upper layer, or lower layer N of M. */
+static const char *explain_layer_words(const struct explain *x, __u32 layer,
+				       char *buf, size_t size)
+{
+	if (!layer)
+		return "the upper layer";
+	snprintf(buf, size, "lower layer %u of %u", layer, x->e.numlayer - 1);
+	return buf;
+}
+
+/* What the store knows of a registered layer: " (NAME, diff ID ..., created by `...`)". */
+static void explain_layer_desc(struct ctl *ctl, struct explain_store *es,
+			       const char *name, char *buf, size_t size)
+{
+	const struct store_layer *sl = explain_store_layer(ctl, es, name);
+	char by[1024];
+	size_t o;
+
+	buf[0] = '\0';
+	if (!name[0])
+		return;
+	o = snprintf(buf, size, " (%s", name);
+	if (sl && sl->diff_id[0])
+		o += snprintf(buf + o, size - o, ", diff ID %s", sl->diff_id);
+	if (sl && sl->init)
+		o += snprintf(buf + o, size - o, ", the container's init layer");
+	if (sl && sl->chain_id[0] &&
+	    store_layer_created_by(&ctl->st, sl->chain_id, by, sizeof(by)) > 0)
+		o += snprintf(buf + o, size - o, ", created by `%s`", by);
+	snprintf(buf + o, size - o, ")");
+}
+
+/* sha256 of a finding's object, or NULL: the shown one through the union. */
+static const char *explain_hash(struct ctl *ctl, struct explain_store *es,
+				const struct explain *x,
+				const struct layerfs_explain_layer *l,
+				char out[STORE_HEX_LEN + 1])
+{
+	const struct store_layer *sl;
+	int fd;
+
+	if (l->kind != LAYERFS_KIND_OBJECT || !S_ISREG(l->mode) ||
+	    l->depth != x->e.depth)
+		return NULL;
+	if (l->role == LAYERFS_ROLE_SHOWN) {
+		const char *name = (const char *)x->e.name;
+		bool ok;
+
+		fd = openat(x->fd, name[0] ? name : ".", O_RDONLY | O_NOFOLLOW |
+			    O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		ok = !store_fd_sha256(fd, out);
+		close(fd);
+		return ok ? out : NULL;
+	}
+	sl = explain_store_layer(ctl, es, (const char *)l->layer_name);
+	if (!sl || !x->rel[0] ||
+	    store_layer_file_sha256(&ctl->st, sl, x->rel, out))
+		return NULL;
+	return out;
+}
+
+static void explain_flag(struct json_object *o, const char *key,
+			 const struct explain *x, __u32 bit)
+{
+	json_object_object_add(o, key,
+			       json_object_new_boolean(x->e.result & bit));
+}
+
+static struct json_object *explain_json(struct ctl *ctl,
+					struct explain_store *es,
+					const struct explain *x)
+{
+	struct json_object *o = json_object_new_object(), *arr, *f;
+	const struct store_layer *sl;
+	char at[PATH_MAX], hash[STORE_HEX_LEN + 1], by[1024];
+	const char *p;
+	bool pos = x->e.result & LAYERFS_EXPLAIN_R_POSITIVE;
+	__u32 i;
+
+	json_object_object_add(o, "path", json_object_new_string(x->arg));
+	json_object_object_add(o, "mountpoint", json_str_or_null(x->mnt));
+	json_object_object_add(o, "relpath", x->rel[0] || !x->e.depth ?
+			       json_object_new_string(x->rel) : NULL);
+	json_object_object_add(o, "in_union", json_object_new_boolean(pos));
+	json_object_object_add(o, "type", pos ?
+			       json_object_new_string(explain_type(x->e.mode)) :
+			       NULL);
+	json_object_object_add(o, "lower_layers",
+			       json_object_new_int64(x->e.numlayer - 1));
+	explain_flag(o, "registry", x, LAYERFS_EXPLAIN_R_REGISTRY);
+	json_object_object_add(o, "layer", pos ?
+			       json_object_new_int64(x->e.layer) : NULL);
+	explain_flag(o, "upper", x, LAYERFS_EXPLAIN_R_UPPER);
+	json_object_object_add(o, "copied_up_from",
+			       x->e.result & LAYERFS_EXPLAIN_R_COPIED_UP ?
+			       json_object_new_int64(x->e.origin) : NULL);
+	explain_flag(o, "merged", x, LAYERFS_EXPLAIN_R_MERGED);
+	explain_flag(o, "opaque", x, LAYERFS_EXPLAIN_R_OPAQUE);
+	json_object_object_add(o, "layer_name",
+			       json_str_or_null((const char *)x->e.layer_name));
+	json_object_object_add(o, "chain_id",
+			       json_str_or_null((const char *)x->e.chain_id));
+	sl = explain_store_layer(ctl, es, (const char *)x->e.layer_name);
+	json_object_object_add(o, "diff_id", sl ? json_str_or_null(sl->diff_id) :
+			       NULL);
+	json_object_object_add(o, "created_by", sl && sl->chain_id[0] &&
+			       store_layer_created_by(&ctl->st, sl->chain_id, by,
+						      sizeof(by)) > 0 ?
+			       json_object_new_string(by) : NULL);
+	if (!x->l) {
+		json_object_object_add(o, "layers", NULL);
+		return o;
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < x->nl; i++) {
+		const struct layerfs_explain_layer *l = &x->l[i];
+		char mode[8];
+
+		f = json_object_new_object();
+		snprintf(mode, sizeof(mode), "%04o", l->mode & 07777);
+		json_object_object_add(f, "layer", json_object_new_int64(l->layer));
+		json_object_object_add(f, "layer_name",
+				       json_str_or_null((const char *)l->layer_name));
+		json_object_object_add(f, "kind",
+				       json_object_new_string(explain_kind(l)));
+		json_object_object_add(f, "role",
+				       json_object_new_string(explain_role(l->role)));
+		json_object_object_add(f, "depth", json_object_new_int64(l->depth));
+		p = explain_at(x, l->depth, at, sizeof(at));
+		json_object_object_add(f, "at", p ? json_object_new_string(p) : NULL);
+		json_object_object_add(f, "mode", json_object_new_string(mode));
+		json_object_object_add(f, "size", json_object_new_int64(l->size));
+		if (ctl->all) {
+			p = explain_hash(ctl, es, x, l, hash);
+			json_object_object_add(f, "sha256", p ?
+					       json_object_new_string(p) : NULL);
+		}
+		json_object_array_add(arr, f);
+	}
+	json_object_object_add(o, "layers", arr);
+	return o;
+}
+
+/* The layers of findings with @role at the whole path, as "1, 3 and 4". */
+static void explain_list(const struct explain *x, __u32 role, char *buf,
+			 size_t size)
+{
+	__u32 i, n = 0, k = 0;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < x->nl; i++)
+		n += x->l[i].role == role && x->l[i].depth == x->e.depth;
+	for (i = 0; i < x->nl; i++) {
+		if (x->l[i].role != role || x->l[i].depth != x->e.depth)
+			continue;
+		o += snprintf(buf + o, size - o, "%s%u", !k ? "" :
+			      k == n - 1 ? " and " : ", ", x->l[i].layer);
+		k++;
+		if (o >= size)
+			break;
+	}
+}
+
+static void explain_text(struct ctl *ctl, struct explain_store *es,
+			 const struct explain *x)
+{
+	bool pos = x->e.result & LAYERFS_EXPLAIN_R_POSITIVE;
+	char words[64], desc[2048], list[1024], at[PATH_MAX], hash[STORE_HEX_LEN + 1];
+	const char *p;
+	__u32 i;
+
+	printf("%s: ", x->arg);
+	if (!pos) {
+		printf("not in the union\n");
+	} else if (x->e.result & LAYERFS_EXPLAIN_R_COPIED_UP) {
+		explain_layer_desc(ctl, es, "", desc, sizeof(desc));
+		for (i = 0; i < x->nl; i++)
+			if (x->l[i].layer == x->e.origin)
+				explain_layer_desc(ctl, es,
+						   (const char *)x->l[i].layer_name,
+						   desc, sizeof(desc));
+		printf("%s in the upper layer, copied up from %s%s\n",
+		       explain_type(x->e.mode),
+		       explain_layer_words(x, x->e.origin, words, sizeof(words)),
+		       desc);
+	} else if (x->e.result & LAYERFS_EXPLAIN_R_UPPER) {
+		printf("%s in the upper layer, made there\n",
+		       explain_type(x->e.mode));
+	} else {
+		explain_layer_desc(ctl, es, (const char *)x->e.layer_name,
+				   desc, sizeof(desc));
+		printf("%s from %s%s\n", explain_type(x->e.mode),
+		       explain_layer_words(x, x->e.layer, words, sizeof(words)),
+		       desc);
+	}
+	if (!x->l) {
+		if (x->e.result & LAYERFS_EXPLAIN_R_MERGED)
+			printf("  a merged directory\n");
+		printf("  (what the layers hide needs CAP_SYS_ADMIN)\n");
+		return;
+	}
+	explain_list(x, LAYERFS_ROLE_MERGED, list, sizeof(list));
+	if (list[0])
+		printf("  merged with lower layer%s %s\n",
+		       strchr(list, ' ') ? "s" : "", list);
+	for (i = 0; i < x->nl; i++) {
+		const struct layerfs_explain_layer *l = &x->l[i];
+
+		if (l->role != LAYERFS_ROLE_HIDES)
+			continue;
+		p = explain_at(x, l->depth, at, sizeof(at));
+		printf("  the %s %s%s%s in %s ends the merge there\n",
+		       explain_kind(l), p ? "'" : "", p ? p : "", p ? "'" : "",
+		       explain_layer_words(x, l->layer, words, sizeof(words)));
+	}
+	if (x->e.result & LAYERFS_EXPLAIN_R_OPAQUE)
+		printf("  opaque: the layers below add nothing to it\n");
+	explain_list(x, LAYERFS_ROLE_HIDDEN, list, sizeof(list));
+	if (list[0])
+		printf("  also in lower layer%s %s (hidden)\n",
+		       strchr(list, ' ') ? "s" : "", list);
+	if (!ctl->all)
+		return;
+	printf("  %-5s  %-6s  %-16s  %4s  %10s  %-64s  %s\n", "LAYER", "ROLE",
+	       "KIND", "MODE", "SIZE", "SHA256", "AT");
+	for (i = 0; i < x->nl; i++) {
+		const struct layerfs_explain_layer *l = &x->l[i];
+
+		snprintf(words, sizeof(words), "%u", l->layer);
+		p = explain_at(x, l->depth, at, sizeof(at));
+		printf("  %-5s  %-6s  %-16s  %04o  %10llu  %-64s  %s\n",
+		       l->layer ? words : "upper", explain_role(l->role),
+		       explain_kind(l), l->mode & 07777,
+		       (unsigned long long)l->size,
+		       or_dash(explain_hash(ctl, es, x, l, hash)), or_dash(p));
+	}
+}
+
+static int cmd_explain(struct ctl *ctl, int argc, char **argv)
+{
+	struct explain_store es = { 0 };
+	struct json_object *arr = NULL;
+	int i, ret = EXIT_SUCCESS;
+
+	if (!argc)
+		usage_error("explain needs a PATH");
+	if (ctl->json)
+		arr = json_object_new_array();
+	for (i = 0; i < argc; i++) {
+		struct explain x = { .arg = argv[i] };
+
+		if (explain_path(&x)) {
+			warnx("%s: %s", x.arg, x.why);
+			ret = EXIT_USAGE;
+		} else if (arr) {
+			json_object_array_add(arr, explain_json(ctl, &es, &x));
+		} else {
+			explain_text(ctl, &es, &x);
+		}
+		if (x.fd >= 0)
+			close(x.fd);
+		free(x.l);
+	}
+	if (arr) {
+		json_print(arr);
+		json_object_put(arr);
+	}
+	free(es.layers);
+	return ret;
+}
+
 static const struct cmd *find_cmd(const char *name);
 
 static int cmd_help(struct ctl *ctl, int argc, char **argv)
@@ -1179,6 +1812,11 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
+	{ "images", "[--json]", "list the store's images: references, layers, size",
+	  OPT_JSON, cmd_images },
+	{ "ps", "[--json]",
+	  "list the store's containers: name, image, state, init layer",
+	  OPT_JSON, cmd_ps },
 	{ "inspect", "[--json] IMAGE|CONTAINER",
 	  "show the verified layer chain", OPT_JSON, cmd_inspect },
 	{ "mount", "[--upper DIR --work DIR] IMAGE MNT",
@@ -1202,6 +1840,9 @@ static const struct cmd cmds[] = {
 	{ "monitor", "[--json] [--count N] [--ready-fd FD]",
 	  "print layer, mount and copy-up events as they happen",
 	  OPT_JSON | OPT_COUNT | OPT_READY, cmd_monitor },
+	{ "explain", "[--json] [--all] PATH...",
+	  "say which layer each path comes from, and what the layers hide",
+	  OPT_JSON | OPT_ALL, cmd_explain },
 	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
 	{ "prune", "", "unregister the store's layers that nothing uses", 0,
 	  cmd_prune },
@@ -1224,7 +1865,8 @@ static const struct {
 		    "                       for a terminal)" },
 	{ OPT_UPPER, " -u, --upper <dir>     upper directory of an image mount" },
 	{ OPT_UPPER, " -w, --work <dir>      work directory of an image mount" },
-	{ OPT_ALL, " -a, --all             layers: the kernel's whole registry" },
+	{ OPT_ALL, " -a, --all             layers: the kernel's whole registry;\n"
+		   "                       explain: every layer's version, with its hash" },
 	{ OPT_STATS, "     --reset           stats: zero the counters" },
 	{ OPT_STATS, "     --watch <secs>    stats: a line of changes every <secs> (1 to 86400)" },
 	{ OPT_COUNT, "     --count <n>       stats --watch, monitor: stop after <n> (at least 1)" },
@@ -1247,7 +1889,7 @@ static void print_options(unsigned int opts)
 static void print_operands(void)
 {
 	printf("\nIMAGE is name[:tag], name@digest, an image ID or a unique prefix of one;\n");
-	printf("CONTAINER is a container ID or a unique prefix of one.\n");
+	printf("CONTAINER is a container's name, its ID or a unique prefix of one.\n");
 	printf("\nFor more details see layerctl(8).\n");
 }
 
@@ -1431,9 +2073,9 @@ int main(int argc, char **argv)
 	if ((ctl.upper || ctl.work) && !(c->opts & OPT_UPPER))
 		usage_error("--upper and --work are options of mount");
 	if (ctl.json && !(c->opts & OPT_JSON))
-		usage_error("--json is an option of inspect, layers, mounts, stats and monitor");
+		usage_error("%s takes no --json", c->name);
 	if (ctl.all && !(c->opts & OPT_ALL))
-		usage_error("--all is an option of layers");
+		usage_error("--all is an option of layers and explain");
 	if ((ctl.reset || ctl.watch) && !(c->opts & OPT_STATS))
 		usage_error("--reset and --watch are options of stats");
 	if (ctl.count && !(c->opts & OPT_COUNT))

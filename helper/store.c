@@ -35,6 +35,7 @@
 #define LAYERDB		"image/overlay2/layerdb/sha256"
 #define MOUNTSDB	"image/overlay2/layerdb/mounts"
 #define REPOSITORIES	"image/overlay2/repositories.json"
+#define CONTAINERS	"containers"			/* <id>/config.v2.json */
 
 #define SMALL_MAX	4096			/* id, link and size files */
 #define LOWER_MAX	(STORE_MAX_DEPTH * 30)	/* "l/<short>:" per layer */
@@ -158,21 +159,30 @@ bool store_valid_short(const char *name)
 	return true;
 }
 
-static int store_sha256_hex(const void *data, size_t len,
-			    char out[STORE_HEX_LEN + 1])
+/* The 32 bytes of a SHA-256 digest as 64 lower-case hex digits. */
+static void store_hex_digest(const unsigned char *md,
+			     char out[STORE_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int i;
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen * 2 != STORE_HEX_LEN)
-		return -1;
-	for (i = 0; i < mdlen; i++) {
+	for (i = 0; i < STORE_HEX_LEN / 2; i++) {
 		out[2 * i] = digits[md[i] >> 4];
 		out[2 * i + 1] = digits[md[i] & 0xf];
 	}
 	out[STORE_HEX_LEN] = '\0';
+}
+
+static int store_sha256_hex(const void *data, size_t len,
+			    char out[STORE_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen * 2 != STORE_HEX_LEN)
+		return -1;
+	store_hex_digest(md, out);
 	return 0;
 }
 
@@ -1148,13 +1158,236 @@ out_put:
  * a unique prefix of one (layerdb/mounts). References are tried before
  * prefixes, as docker does.
  */
+static int store_id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * The IDs in @dir (IMAGEDB or MOUNTSDB): names of 64 hex digits, sorted;
+ * anything else there is not an ID and is skipped. *@ids is malloc()ed.
+ */
+static int store_list_ids(struct store *st, const char *dir,
+			  struct store_id **ids, size_t *nr)
+{
+	struct store_id *v = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *d;
+
+	*ids = NULL;
+	*nr = 0;
+	fd = store_openat2(st->rootfd, dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+			store_fail(st, dir, "%s", store_strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return store_fail(st, dir, "%s", strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!store_valid_hex(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			tmp = reallocarray(v, cap, sizeof(*v));
+			if (!tmp) {
+				ret = store_fail(st, dir, "%s", strerror(errno));
+				break;
+			}
+			v = tmp;
+		}
+		memcpy(v[n++].hex, de->d_name, STORE_HEX_LEN + 1);
+	}
+	if (!ret && errno)
+		ret = store_fail(st, dir, "%s", strerror(errno));
+	closedir(d);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	qsort(v, n, sizeof(*v), store_id_cmp);
+	*ids = v;
+	*nr = n;
+	return 0;
+}
+
+/* A string member of @obj into @out ("" if absent or not a string). */
+static void store_json_str(struct json_object *obj, const char *key,
+			   char *out, size_t size)
+{
+	struct json_object *v = store_json_get(obj, key, json_type_string);
+
+	snprintf(out, size, "%s", v ? json_object_get_string(v) : "");
+}
+
+/* docker ps's words for a State object of config.v2.json. */
+static void store_container_state(struct json_object *state, char *out,
+				  size_t size)
+{
+	static const char * const flags[] = {
+		"Restarting", "Paused", "Running", "Dead", NULL
+	};
+	struct json_object *v;
+	char started[64];
+	size_t i;
+
+	for (i = 0; flags[i]; i++) {
+		v = store_json_get(state, flags[i], json_type_boolean);
+		if (v && json_object_get_boolean(v)) {
+			snprintf(out, size, "%c%s", flags[i][0] - 'A' + 'a',
+				 flags[i] + 1);
+			return;
+		}
+	}
+	store_json_str(state, "StartedAt", started, sizeof(started));
+	if (!started[0] || !strncmp(started, "0001-01-01", 10)) {
+		snprintf(out, size, "created");
+		return;
+	}
+	v = store_json_get(state, "ExitCode", json_type_int);
+	snprintf(out, size, "exited (%d)", v ? json_object_get_int(v) : 0);
+}
+
+/*
+ * What dockerd says of container @hex in containers/<hex>/config.v2.json:
+ * name, image, state. 1 if read, 0 if the file is not there (a store of
+ * layers only, as mkstore's without --name), -1 with the file named.
+ */
+int store_container_meta(struct store *st, const char *hex,
+			 struct store_container *m)
+{
+	struct json_object *cfg, *v;
+	char rel[REL_SIZE];
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->id, sizeof(m->id), "%s", hex);
+	snprintf(rel, sizeof(rel), CONTAINERS "/%s/config.v2.json", hex);
+	cfg = store_read_json(st, rel);
+	if (!cfg)
+		return errno == ENOENT ? 0 : -1;
+	if (!json_object_is_type(cfg, json_type_object)) {
+		json_object_put(cfg);
+		return store_fail(st, rel, "not a JSON object");
+	}
+	store_json_str(cfg, "Name", m->name, sizeof(m->name));
+	if (m->name[0] == '/')
+		memmove(m->name, m->name + 1, strlen(m->name));
+	store_json_str(cfg, "Image", m->image, sizeof(m->image));
+	store_json_str(cfg, "Created", m->created, sizeof(m->created));
+	v = store_json_get(cfg, "Config", json_type_object);
+	if (v)
+		store_json_str(v, "Image", m->image_ref, sizeof(m->image_ref));
+	v = store_json_get(cfg, "State", json_type_object);
+	if (v)
+		store_container_state(v, m->state, sizeof(m->state));
+	json_object_put(cfg);
+	return 1;
+}
+
+/*
+ * The container of the layer store named @name (with or without docker's
+ * leading '/'). Containers whose config cannot be read are passed over:
+ * ps names the file. 1 and @hex, 0, -1.
+ */
+static int store_find_name(struct store *st, const char *name,
+			   char hex[STORE_HEX_LEN + 1])
+{
+	struct store_id *ids;
+	struct store_container m;
+	size_t nr, i;
+	int found = 0;
+
+	if (name[0] == '/')
+		name++;
+	if (!name[0] || store_list_ids(st, MOUNTSDB, &ids, &nr))
+		return name[0] ? -1 : 0;
+	for (i = 0; i < nr && !found; i++) {
+		if (store_container_meta(st, ids[i].hex, &m) > 0 &&
+		    !strcmp(m.name, name)) {
+			memcpy(hex, ids[i].hex, STORE_HEX_LEN + 1);
+			found = 1;
+		}
+	}
+	free(ids);
+	st->err[0] = '\0';
+	return found;
+}
+
+int store_list_containers(struct store *st, struct store_id **ids,
+			  size_t *nr)
+{
+	return store_list_ids(st, MOUNTSDB, ids, nr);
+}
+
+int store_list_images(struct store *st, struct store_id **ids,
+		      size_t *nr)
+{
+	return store_list_ids(st, IMAGEDB, ids, nr);
+}
+
+/*
+ * The name:tag and name@digest references of image @id ("sha256:...")
+ * in repositories.json, ", "-separated into @out ("" for none).
+ */
+int store_image_refs(struct store *st, const char *id, char *out, size_t size)
+{
+	struct json_object *root, *repos;
+	size_t o = 0;
+
+	out[0] = '\0';
+	root = store_read_json(st, REPOSITORIES);
+	if (!root)
+		return errno == ENOENT ? 0 : -1;
+	repos = json_object_is_type(root, json_type_object) ?
+		store_json_get(root, "Repositories", json_type_object) : NULL;
+	if (!repos) {
+		json_object_put(root);
+		return store_fail(st, REPOSITORIES, "no \"Repositories\" object");
+	}
+	json_object_object_foreach(repos, repo, tags) {
+		(void)repo;
+		if (!json_object_is_type(tags, json_type_object))
+			continue;
+		json_object_object_foreach(tags, key, val) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    strcmp(json_object_get_string(val), id) || o >= size)
+				continue;
+			o += snprintf(out + o, size - o, "%s%s", o ? ", " : "",
+				      key);
+		}
+	}
+	json_object_put(root);
+	return 0;
+}
+
+/* "created" of image @hex's config ("" if it has none). */
+int store_image_created(struct store *st, const char *hex, char *out,
+			size_t size)
+{
+	struct json_object *cfg;
+	char rel[REL_SIZE];
+
+	out[0] = '\0';
+	snprintf(rel, sizeof(rel), IMAGEDB "/%s", hex);
+	cfg = store_read_json(st, rel);
+	if (!cfg)
+		return -1;
+	if (json_object_is_type(cfg, json_type_object))
+		store_json_str(cfg, "created", out, size);
+	json_object_put(cfg);
+	return 0;
+}
+
 int store_resolve(struct store *st, const char *what, struct store_chain *c)
 {
 	char rel[REL_SIZE], ref[256], img[STORE_HEX_LEN + 1];
 	char ctr[STORE_HEX_LEN + 1];
 	const char *hex = what;
 	bool digest = false;
-	int ni = 0, nc = 0, ret;
+	int ni = 0, nc = 0, nn = 0, ret;
 
 	store_chain_init(c, STORE_IMAGE);
 	if (!strncmp(what, "sha256:", 7)) {
@@ -1176,10 +1409,20 @@ int store_resolve(struct store *st, const char *what, struct store_chain *c)
 		memcpy(ctr, hex, sizeof(ctr));
 		goto found;
 	}
+	/* a container's name, as docker ps shows it */
+	if (!digest) {
+		nn = store_find_name(st, what, ctr);
+		if (nn < 0)
+			return -1;
+	}
 	if (!digest && !store_normalize_ref(what, ref, sizeof(ref))) {
 		ret = store_lookup_ref(st, ref, img);
 		if (ret < 0)
 			return -1;
+		if (ret && nn)
+			return store_fail(st, NULL,
+					  "'%.80s' is ambiguous in %s: the image %s and the container named so",
+					  what, st->root, ref);
 		if (ret) {
 			ret = store_image_chain(st, img, c);
 			if (!ret)
@@ -1187,6 +1430,8 @@ int store_resolve(struct store *st, const char *what, struct store_chain *c)
 			return ret;
 		}
 	}
+	if (nn)
+		return store_container_chain(st, ctr, c);
 	if (hex[0] && strlen(hex) < STORE_HEX_LEN &&
 	    store_is_hex(hex, strlen(hex))) {
 		ni = store_find_prefix(st, IMAGEDB, hex, img);
@@ -1385,6 +1630,156 @@ int store_list_layers(struct store *st, struct store_layer **layers,
 out_free:
 	free(out);
 	return -1;
+}
+
+/* sha256 of what @fd reads to its end: 0, or -1 with errno. */
+int store_fd_sha256(int fd, char out[STORE_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int ret = -1;
+
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		errno = ENOMEM;
+		goto out_free;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (!EVP_DigestUpdate(ctx, buf, n))
+			goto out_free;
+	if (n < 0)
+		goto out_free;
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen * 2 != STORE_HEX_LEN) {
+		errno = EINVAL;
+		goto out_free;
+	}
+	store_hex_digest(md, out);
+	ret = 0;
+out_free:
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+/*
+ * sha256 of the regular file @rel inside layer @l's diff directory, for
+ * `layerctl explain --all`: beneath overlay2/<cache-id>/diff, through no
+ * symbolic link and no mount, read-only.
+ */
+int store_layer_file_sha256(struct store *st, const struct store_layer *l,
+			    const char *rel, char out[STORE_HEX_LEN + 1])
+{
+	char path[REL_SIZE];
+	struct stat stbuf;
+	int fd, ret = -1;
+
+	if (snprintf(path, sizeof(path), "%s/diff/%s", l->cache_id, rel) >=
+	    (int)sizeof(path))
+		return store_fail(st, NULL, "overlay2/%s/diff/%s: path too long",
+				  l->cache_id, rel);
+	if (st->o2fd < 0) {
+		st->o2fd = store_open_dir(st, "overlay2", true);
+		if (st->o2fd < 0)
+			return -1;
+	}
+	fd = store_openat2_layer(st->o2fd, path, O_RDONLY | O_NOCTTY |
+				 O_NONBLOCK);
+	if (fd < 0)
+		return store_fail(st, NULL, "overlay2/%s: %s", path,
+				  store_strerror(errno));
+	if (fstat(fd, &stbuf) || !S_ISREG(stbuf.st_mode))
+		store_fail(st, NULL, "overlay2/%s: not a regular file", path);
+	else if (store_fd_sha256(fd, out))
+		store_fail(st, NULL, "overlay2/%s: %s", path, strerror(errno));
+	else
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* history[] entry @nth of those that made a layer (no "empty_layer"). */
+static const char *store_history_of(struct json_object *cfg, size_t nth)
+{
+	struct json_object *hist, *h, *v;
+	size_t i, n;
+
+	hist = store_json_get(cfg, "history", json_type_array);
+	if (!hist)
+		return NULL;
+	n = json_object_array_length(hist);
+	for (i = 0; i < n; i++) {
+		h = json_object_array_get_idx(hist, i);
+		if (!json_object_is_type(h, json_type_object))
+			return NULL;
+		v = store_json_get(h, "empty_layer", json_type_boolean);
+		if (v && json_object_get_boolean(v))
+			continue;
+		if (nth--)
+			continue;
+		v = store_json_get(h, "created_by", json_type_string);
+		return v ? json_object_get_string(v) : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * What made the layer with chain ID @chain_id: the "created_by" of its
+ * history entry in the config of an image that has it (history entries
+ * with "empty_layer" made none). 1 and @out set, 0 when no image says,
+ * -1 on an unreadable image database.
+ */
+int store_layer_created_by(struct store *st, const char *chain_id,
+			   char *out, size_t size)
+{
+	char rel[REL_SIZE], chain[STORE_ID_SIZE], parent[STORE_ID_SIZE];
+	struct json_object *cfg, *ids;
+	struct dirent *de;
+	const char *by;
+	int fd, found = 0;
+	size_t i, n;
+	DIR *d;
+
+	fd = store_openat2(st->rootfd, IMAGEDB, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return store_fail(st, IMAGEDB, "%s", store_strerror(errno));
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return store_fail(st, IMAGEDB, "%s", strerror(errno));
+	}
+	while (!found && (de = readdir(d))) {
+		if (!store_valid_hex(de->d_name))
+			continue;
+		snprintf(rel, sizeof(rel), IMAGEDB "/%s", de->d_name);
+		cfg = store_read_json(st, rel);
+		if (!cfg)
+			continue;	/* not ours to judge here: inspect does */
+		ids = store_config_diff_ids(st, rel, cfg);
+		n = ids ? json_object_array_length(ids) : 0;
+		chain[0] = '\0';
+		for (i = 0; i < n && !found; i++) {
+			struct json_object *id = json_object_array_get_idx(ids, i);
+
+			memcpy(parent, chain, sizeof(parent));
+			store_chain_id(parent, json_object_get_string(id), chain);
+			if (strcmp(chain, chain_id))
+				continue;
+			by = store_history_of(cfg, i);
+			if (by) {
+				snprintf(out, size, "%s", by);
+				found = 1;
+			}
+			break;
+		}
+		json_object_put(cfg);
+	}
+	closedir(d);
+	st->err[0] = '\0';
+	return found;
 }
 
 int store_open(struct store *st, const char *root)

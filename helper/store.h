@@ -74,6 +74,21 @@ struct store_chain {
 	int work_fd;			/* O_RDONLY directory, or -1 */
 };
 
+/* An image or container ID: 64 hex digits. */
+struct store_id {
+	char hex[STORE_HEX_LEN + 1];
+};
+
+/* A container as dockerd describes it (containers/<id>/config.v2.json). */
+struct store_container {
+	char id[STORE_HEX_LEN + 1];
+	char name[256];			/* without docker's '/', or "" */
+	char image[STORE_ID_SIZE];	/* the image ID, or "" */
+	char image_ref[256];		/* as it was created from, or "" */
+	char state[32];			/* running, exited (N), created, ... */
+	char created[64];
+};
+
 int store_open(struct store *st, const char *root);
 void store_close(struct store *st);
 
@@ -87,12 +102,27 @@ void store_layer_close(struct store_layer *l);
 
 int store_list_layers(struct store *st, struct store_layer **layers,
 		      size_t *nr);
+int store_list_images(struct store *st, struct store_id **ids,
+		      size_t *nr);
+int store_list_containers(struct store *st, struct store_id **ids,
+			  size_t *nr);
+int store_image_refs(struct store *st, const char *id, char *out, size_t size);
+int store_image_created(struct store *st, const char *hex, char *out,
+			size_t size);
+int store_container_meta(struct store *st, const char *hex,
+			 struct store_container *m);
 
 int store_open_dir(struct store *st, const char *rel, bool path_only);
 int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
 			 const char *sub, bool path_only);
 int store_layer_path(const struct store *st, const struct store_layer *l,
 		     char *buf, size_t size);
+
+int store_fd_sha256(int fd, char out[STORE_HEX_LEN + 1]);
+int store_layer_file_sha256(struct store *st, const struct store_layer *l,
+			    const char *rel, char out[STORE_HEX_LEN + 1]);
+int store_layer_created_by(struct store *st, const char *chain_id,
+			   char *out, size_t size);
 
 void store_chain_id(const char *parent_chain, const char *diff_id,
 		    char out[STORE_ID_SIZE]);

@@ -117,6 +117,16 @@ check "--upper without --work" 1 --err "go together" -- \
 	"$LAYERCTL" mount --upper /tmp demo /mnt
 check "--json is not an option of rm" 1 --err "--json" -- \
 	"$LAYERCTL" rm --json X
+check "explain needs a PATH" 1 --err "explain needs a PATH" -- \
+	"$LAYERCTL" explain
+check "explain of what is not layerfs says so" 1 \
+	--err "$TMP: not on a layerfs mount" -- "$LAYERCTL" explain "$TMP"
+check "explain of a missing directory names it" 1 \
+	--err "$TMP/nodir: No such file" -- "$LAYERCTL" explain "$TMP/nodir/x"
+check "explain --help shows --all" 0 --out "every layer's version" -- \
+	"$LAYERCTL" explain --help
+check "--reset is not an option of explain" 1 --err "--reset" -- \
+	"$LAYERCTL" explain --reset "$TMP"
 check "rm refuses an invalid name" 1 --err "not a layer name" -- \
 	"$LAYERCTL" rm ../x
 check "mount on a missing mount point fails before the kernel" 1 \
@@ -125,6 +135,61 @@ check "missing data root names it" 2 --err "$TMP/nope: No such file" -- \
 	"$LAYERCTL" --root "$TMP/nope" inspect demo
 check "umount of something that is not layerfs" 3 --err "not a layerfs mount" -- \
 	"$LAYERCTL" umount "$TMP"
+
+# layerctl(8) documents every command and option --help shows, and the
+# other way round: the COMMANDS entries and the SYNOPSIS options of each
+# command against `layerctl --help` and `layerctl CMD --help`.
+MAN=$(dirname "$MKSTORE")/../Documentation/layerctl.8
+for c in $("$LAYERCTL" --help | sed -n '/^Commands:/,/^Options/s/^ \([a-z]*\) .*/\1/p;/^Commands:/,/^Options/s/^ \([a-z]*\)$/\1/p' | sort -u); do
+	"$LAYERCTL" "$c" --help >"$TMP/help.$c" 2>&1
+done
+if python3 - "$MAN" "$TMP" <<'EOF' >"$TMP/out" 2>&1
+import glob, os, re, sys
+man = open(sys.argv[1]).read()
+tmp = sys.argv[2]
+def sect(name):
+    m = re.search(r'^\.SH %s\n(.*?)^\.SH ' % name, man, re.S | re.M)
+    return m.group(1)
+def opts(text):
+    return set(re.findall(r'--[a-z][a-z-]*', text.replace('\\-', '-')))
+# COMMANDS: the first word after each .TP
+documented = set()
+lines = sect('COMMANDS').splitlines()
+for i, l in enumerate(lines):
+    if l == '.TP' and i + 1 < len(lines):
+        w = re.sub(r'^\.B[IR]? ', '', lines[i + 1]).replace('"', ' ').split()
+        if w:
+            documented.add(w[0])
+# SYNOPSIS: the options of each command's forms
+syn = {}
+for block in sect('SYNOPSIS').split('.br\n'):
+    words = re.findall(r'^\.B (?:layerctl )?([a-z]+)', block, re.M)
+    words = [w for w in words if w != 'layerctl']
+    if words:
+        syn.setdefault(words[0], set()).update(opts(block))
+allopts = opts(sect('OPTIONS'))
+bad = []
+cmds = set()
+for f in glob.glob(os.path.join(tmp, 'help.*')):
+    c = f.rsplit('.', 1)[1]
+    cmds.add(c)
+    h = open(f).read()
+    usage = ''.join(l for l in h.splitlines(True) if l.startswith(' layerctl '))
+    want = opts(usage)
+    if c not in documented:
+        bad.append('%s: no entry in COMMANDS' % c)
+    if syn.get(c, set()) != want:
+        bad.append('%s: SYNOPSIS has %s, --help %s' % (c, sorted(syn.get(c, set())), sorted(want)))
+    rows = ''.join(l for l in h.splitlines(True) if re.match(r'^ +-', l))
+    for o in opts(rows) - allopts:
+        bad.append('%s --help: %s is not in OPTIONS' % (c, o))
+for c in documented - cmds:
+    bad.append('%s: in COMMANDS, not in --help' % c)
+print('\n'.join(bad))
+sys.exit(1 if bad else 0)
+EOF
+then ok "layerctl.8 and --help agree on every command and option"
+else not_ok "layerctl.8 and --help agree on every command and option"; fi
 
 if [ "$(id -u)" != 0 ]; then
 	skip "mkstore demo store" "mkstore needs root (mknod, trusted xattrs)"
@@ -185,6 +250,38 @@ assert c['top'] == sys.argv[2]
 assert c['upperdir'].endswith('/overlay2/%s/diff' % c['mount_id'])
 EOF
 then ok "inspect a container by ID prefix"; else not_ok "inspect a container by ID prefix"; fi
+
+check "inspect a container by its name" 0 --out "$INIT" -- \
+	"$LAYERCTL" --root "$R" inspect demo-container
+check "images lists the demo image with its reference" 0 \
+	--out "demo:latest" -- "$LAYERCTL" --root "$R" images
+check "ps lists the container by name" 0 --out "demo-container" -- \
+	"$LAYERCTL" --root "$R" ps
+"$LAYERCTL" --root "$R" images --json >"$TMP/images.json" 2>"$TMP/err"
+"$LAYERCTL" --root "$R" ps --json >"$TMP/ps.json" 2>"$TMP/err"
+if python3 - "$TMP/summary.json" "$TMP/images.json" "$TMP/ps.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+i = json.load(open(sys.argv[2]))
+p = json.load(open(sys.argv[3]))
+assert len(i) == 1 and i[0]['id'] == s['image'], i
+assert i[0]['references'] == 'demo:latest' and i[0]['layers'] == 3, i
+assert i[0]['top_layer'] == s['layers'][-1]['name'], i
+assert i[0]['size'] > 0 and i[0]['created'], i
+assert len(p) == 1 and p[0]['id'] == s['container'], p
+assert p[0]['name'] == 'demo-container' and p[0]['state'] == 'created', p
+assert p[0]['image'] == s['image'] and p[0]['image_ref'] == 'demo:latest', p
+assert p[0]['init_layer'] == s['init'] and p[0]['mount_id'] == s['mount_id'], p
+assert p[0]['layers'] == 4, p
+EOF
+then ok "images and ps --json agree with mkstore"; else not_ok "images and ps --json agree with mkstore"; fi
+
+R2=$TMP/store2
+"$MKSTORE" --root "$R2" --demo --container --name demo >/dev/null 2>"$TMP/err"
+check "a container named like an image is ambiguous" 2 --err "ambiguous" -- \
+	"$LAYERCTL" --root "$R2" inspect demo
+check "... unless the reference says more" 0 --out "demo:latest" -- \
+	"$LAYERCTL" --root "$R2" inspect demo:latest
 
 IMG=$(py "j['image'][7:]")
 check "inspect by image ID prefix" 0 --out "image      sha256:$IMG" -- \

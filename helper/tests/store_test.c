@@ -960,7 +960,8 @@ TEST_F(store, symlinked_store_directory_is_refused)
 	      self->root, OUTSIDE);
 	ASSERT_EQ(0, system(path));
 	symlink_rel(self->root, "image/overlay2/layerdb", OUTSIDE);
-	EXPECT_REFUSED("demo", "image/overlay2/layerdb/sha256");
+	/* the first use of it: the container names (layerdb/mounts) */
+	EXPECT_REFUSED("demo", "image/overlay2/layerdb/");
 	EXPECT_NE(NULL, strstr(self->st.err, "symbolic link"));
 	rm_rf(OUTSIDE);
 }

@@ -543,6 +543,56 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 	EXPECT_EQ(0, RUN(DOCKER " rmi layerfs-e2e:committed")) TH_LOG("%s", out_buf);
 }
 
+/* layerctl ps and images read what docker ps and docker images show. */
+TEST_F_TIMEOUT(docker, layerctl_ps_and_images_agree_with_docker, 600)
+{
+	struct json_object *da, *di, *lc, *c = NULL, *state;
+	char name[256], path[PATH_MAX * 2];
+	size_t i;
+
+	da = RUN_JSON(DOCKER " container inspect %s", self->cid);
+	ASSERT_NE(NULL, da) TH_LOG("%s", out_buf);
+	di = json_object_array_get_idx(da, 0);
+	ASSERT_TRUE(json_object_object_get_ex(di, "State", &state));
+	snprintf(name, sizeof(name), "%s", jstr(di, "Name") + 1); /* "/name" */
+
+	lc = RUN_JSON("%s --root " DATA " ps --json", layerctl_cmd());
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
+	for (i = 0; i < json_object_array_length(lc); i++)
+		if (!strcmp(jstr(json_object_array_get_idx(lc, i), "id"), self->cid))
+			c = json_object_array_get_idx(lc, i);
+	ASSERT_NE(NULL, c) TH_LOG("ps: %s", out_buf);
+	EXPECT_STREQ(name, jstr(c, "name"));
+	EXPECT_STREQ(jstr(state, "Status"), jstr(c, "state"));	/* created */
+	EXPECT_STREQ(jstr(di, "Image"), jstr(c, "image"));
+	EXPECT_STREQ(IMAGE, jstr(c, "image_ref"));
+	TH_LOG("container %s: %s, %s", name, jstr(c, "state"), jstr(c, "init_layer"));
+	json_object_put(lc);
+	json_object_put(da);
+
+	/* mounted by the name docker gave it */
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), name, self->a))
+		TH_LOG("%s", out_buf);
+	snprintf(path, sizeof(path), "%s/.dockerenv", self->a);
+	EXPECT_EQ(0, access(path, F_OK));
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a));
+
+	lc = RUN_JSON("%s --root " DATA " images --json", layerctl_cmd());
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
+	da = RUN_JSON(DOCKER " image inspect " IMAGE);
+	ASSERT_NE(NULL, da) TH_LOG("%s", out_buf);
+	di = json_object_array_get_idx(da, 0);
+	c = NULL;
+	for (i = 0; i < json_object_array_length(lc); i++)
+		if (!strcmp(jstr(json_object_array_get_idx(lc, i), "id"), jstr(di, "Id")))
+			c = json_object_array_get_idx(lc, i);
+	ASSERT_NE(NULL, c) TH_LOG("images: %s", out_buf);
+	EXPECT_NE(NULL, strstr(jstr(c, "references"), IMAGE));
+	EXPECT_EQ(3, json_object_get_int(json_object_object_get(c, "layers")));
+	json_object_put(lc);
+	json_object_put(da);
+}
+
 /* Last: dockerd still manages the store layerctl used, then it stops. */
 TEST_F_TIMEOUT(docker, dockerd_still_manages_the_store, 600)
 {

@@ -1385,4 +1385,169 @@ TEST_F(store, layerfs_ko_in_the_environment_is_not_loaded_without_module)
 	EXPECT_EQ(LAYERFS_MAGIC, fs_type(self->a));
 }
 
+/* ---- explain ------------------------------------------------------------ */
+
+static struct json_object *explain_json_of(struct __test_metadata *_metadata,
+					   struct _test_data_store *self,
+					   const char *opts, const char *rel)
+{
+	struct json_object *arr, *o;
+
+	if (LAYERCTL("explain --json %s %s/%s", opts, self->a, rel)) {
+		TH_LOG("explain %s: %s", rel, self->out);
+		return NULL;
+	}
+	arr = json_tokener_parse(self->out);
+	if (!arr || json_object_array_length(arr) != 1) {
+		TH_LOG("explain %s: not one answer: %s", rel, self->out);
+		json_object_put(arr);
+		return NULL;
+	}
+	o = json_object_get(json_object_array_get_idx(arr, 0));
+	json_object_put(arr);
+	return o;
+}
+
+static const char *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return "(missing)";
+	return v ? json_object_get_string(v) : "(null)";
+}
+
+/* "layer:kind:role" of every finding, with the hash for --all. */
+static const char *findings(struct json_object *o, char *buf, size_t size)
+{
+	struct json_object *arr, *f;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, "layers", &arr) || !arr)
+		return "(none)";
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		f = json_object_array_get_idx(arr, i);
+		n += snprintf(buf + n, size - n, "%s%s:%s:%s@%s", i ? " " : "",
+			      jget(f, "layer"), jget(f, "kind"), jget(f, "role"),
+			      jget(f, "at"));
+	}
+	return buf;
+}
+
+/*
+ * The demo container: lower layers, top first, are its init layer (1),
+ * the top (2), the update (3) and the base (4) layer of the image.
+ */
+TEST_F(store, explain_names_the_layer_of_each_path)
+{
+	char p[PATH_MAX], f[4096], want[PATH_MAX];
+	struct json_object *o, *arr, *base;
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->cid, self->a))
+		TH_LOG("%s", self->out);
+
+	o = explain_json_of(_metadata, self, "", "etc/os-release");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("true", jget(o, "in_union"));
+	EXPECT_STREQ("file", jget(o, "type"));
+	EXPECT_STREQ("3", jget(o, "layer"));
+	EXPECT_STREQ("4", jget(o, "lower_layers"));
+	EXPECT_STREQ("etc/os-release", jget(o, "relpath"));
+	EXPECT_STREQ(self->l[1].name, jget(o, "layer_name"));
+	EXPECT_STREQ("mkstore layer 1", jget(o, "created_by"));
+	EXPECT_EQ(0, strncmp("sha256:", jget(o, "diff_id"), 7));
+	EXPECT_STREQ("3:file:shown@etc/os-release 4:file:hidden@etc/os-release",
+		     findings(o, f, sizeof(f)));
+	json_object_put(o);
+
+	/* whited out by the update layer */
+	o = explain_json_of(_metadata, self, "", "etc/motd");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("false", jget(o, "in_union"));
+	EXPECT_STREQ("(null)", jget(o, "layer"));
+	EXPECT_STREQ("3:whiteout:hides@etc/motd 4:file:hidden@etc/motd",
+		     findings(o, f, sizeof(f)));
+	json_object_put(o);
+
+	/* below the opaque opt/old of the update layer */
+	o = explain_json_of(_metadata, self, "", "opt/old/a.txt");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("false", jget(o, "in_union"));
+	EXPECT_STREQ("3:opaque directory:hides@opt/old 4:file:hidden@opt/old/a.txt",
+		     findings(o, f, sizeof(f)));
+	json_object_put(o);
+	o = explain_json_of(_metadata, self, "", "opt/old");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("true", jget(o, "opaque"));
+	EXPECT_STREQ("false", jget(o, "merged"));
+	EXPECT_STREQ("3:opaque directory:shown@opt/old 4:directory:hidden@opt/old",
+		     findings(o, f, sizeof(f)));
+	json_object_put(o);
+
+	/* copy-up into the container's diff */
+	ASSERT_EQ(0, write_file(P(p, "%s/etc/os-release", self->a), "x\n",
+				O_APPEND));
+	o = explain_json_of(_metadata, self, "", "etc/os-release");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("true", jget(o, "upper"));
+	EXPECT_STREQ("0", jget(o, "layer"));
+	EXPECT_STREQ("3", jget(o, "copied_up_from"));
+	json_object_put(o);
+
+	/* --all: the hash of every version, the hidden base one from the store */
+	o = explain_json_of(_metadata, self, "--all", "etc/os-release");
+	ASSERT_NE(NULL, o);
+	ASSERT_TRUE(json_object_object_get_ex(o, "layers", &arr));
+	ASSERT_EQ(3, json_object_array_length(arr));
+	base = json_object_array_get_idx(arr, 2);
+	EXPECT_STREQ("4", jget(base, "layer"));
+	hash_file(P(p, "%s/overlay2/%s/diff/etc/os-release", self->root,
+		    self->l[0].cache), want);
+	EXPECT_STREQ(want, jget(base, "sha256"));
+	hash_file(P(p, "%s/etc/os-release", self->a), want);
+	EXPECT_STREQ(want, jget(json_object_array_get_idx(arr, 0), "sha256"));
+	json_object_put(o);
+
+	/* in words */
+	ASSERT_EQ(0, LAYERCTL("explain %s/etc/passwd %s/etc/motd", self->a,
+			      self->a)) TH_LOG("%s", self->out);
+	P(want, "%s/etc/passwd: file from lower layer 4 of 4 (%s, diff ID sha256:",
+	  self->a, self->l[0].name);
+	EXPECT_NE(NULL, strstr(self->out, want)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "created by `mkstore layer 0`"))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "etc/motd: not in the union\n"
+			       "  the whiteout 'etc/motd' in lower layer 3 of 4 ends the merge there\n"
+			       "  also in lower layer 4 (hidden)\n")) TH_LOG("%s", self->out);
+
+	/* what is not layerfs is refused with the reason */
+	EXPECT_EQ(1, LAYERCTL("explain %s", self->root));
+	EXPECT_NE(NULL, strstr(self->out, "not on a layerfs mount"))
+		TH_LOG("%s", self->out);
+}
+
+/* The store listings, and a container mounted by its name. */
+TEST_F(store, images_and_ps_list_the_store_and_names_mount_containers)
+{
+	char p[PATH_MAX];
+
+	ASSERT_EQ(0, LAYERCTL("images")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "demo:latest")) TH_LOG("%s", self->out);
+	/* the ID column: 12 hex digits of "sha256:<hex>" */
+	EXPECT_EQ(0, strncmp(strchr(self->out, '\n') + 1, self->image + 7, 12))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, LAYERCTL("ps")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "demo-container")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, self->init)) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "created")) TH_LOG("%s", self->out);
+
+	ASSERT_EQ(0, LAYERCTL("mount demo-container %s", self->a))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, access(P(p, "%s/.dockerenv", self->a), F_OK));
+	EXPECT_EQ(0, write_file(P(p, "%s/by-name", self->a), "x\n", 0));
+	EXPECT_STREQ("x\n", cat(P(p, "%s/overlay2/%s/diff/by-name", self->root,
+				  self->mid)));
+}
+
 LU_HARNESS_MAIN
