@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include "kernel.h"
@@ -53,6 +55,7 @@ enum {
 #define OPT_STATS	0x8
 #define OPT_COUNT	0x10
 #define OPT_READY	0x20
+#define OPT_LAYER	0x40
 
 struct ctl {
 	const char *root;
@@ -66,6 +69,7 @@ struct ctl {
 	unsigned int watch;	/* stats --watch SECS */
 	unsigned long count;	/* stats --watch, monitor: stop after */
 	int ready_fd;		/* monitor --ready-fd, or -1 */
+	long layer;		/* explain --layer N, or -1 */
 	struct store st;
 	int fd;			/* /dev/layerfs, or -1 */
 	const struct cmd *cmd;	/* once known: -h shows its help */
@@ -1763,12 +1767,586 @@ static void explain_text(struct ctl *ctl, struct explain_store *es,
 	}
 }
 
+/* ---- explain --layer: what one layer changes ------------------------- */
+
+/*
+ * The layers are read through LAYERFS_IOC_OPEN_LAYER descriptors of
+ * their roots, as they are on disk, and merged here with the union's
+ * rules (lfs_lookup(), the kernel's explain walk): at each level of a
+ * path, the layers of the parent's stack that hold a directory there, top
+ * down until one is opaque; a whiteout or a non-directory ends the stack,
+ * and a non-directory wins only if no directory came before it.
+ */
+
+enum ldiff_kind { LK_NONE, LK_WHITEOUT, LK_DIR, LK_OPAQUE, LK_OTHER };
+
+/* What layer root @fd holds at @path (no symbolic link followed). */
+static enum ldiff_kind ldiff_kind(int fd, const char *path, struct stat *st)
+{
+	char proc[PATH_MAX + 32], val[2];
+	ssize_t n;
+
+	if (fstatat(fd, path, st, AT_SYMLINK_NOFOLLOW))
+		return LK_NONE;
+	if (S_ISCHR(st->st_mode) && !st->st_rdev)
+		return LK_WHITEOUT;
+	if (!S_ISDIR(st->st_mode) && !(S_ISREG(st->st_mode) && !st->st_size))
+		return LK_OTHER;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", fd, path);
+	if (S_ISREG(st->st_mode))
+		/* an xattr whiteout (overlayfs 6.7+); its dir says "x" */
+		return lgetxattr(proc, "trusted.overlay.whiteout", NULL, 0) < 0 ?
+		       LK_OTHER : LK_WHITEOUT;
+	n = lgetxattr(proc, "trusted.overlay.opaque", val, sizeof(val));
+	return n == 1 && val[0] == 'y' ? LK_OPAQUE : LK_DIR;
+}
+
+/* What layers [@from, @to) make of @path, and of layer @want's copy. */
+struct ldiff_view {
+	int top;		/* layer of the union's object, -1: none */
+	struct stat st;		/* ... its stat */
+	int hidden_by;		/* @want's copy is hidden by this layer, or -1 */
+};
+
+static int ldiff_lookup(const int *fds, int from, int to, const char *path,
+			int want, struct ldiff_view *v)
+{
+	int *stack, *next, *mem, n = 0, nn, i, brk;
+	const char *p = path;
+	char pre[PATH_MAX];
+
+	mem = calloc(2 * (size_t)(to - from + 1), sizeof(*mem));
+	if (!mem)
+		return -ENOMEM;
+	stack = mem;
+	next = mem + (to - from + 1);
+	for (i = from; i < to; i++)
+		if (fds[i] >= 0)
+			stack[n++] = i;
+	v->top = -1;
+	v->hidden_by = -1;
+	while (n && *p) {
+		const char *end = strchrnul(p, '/');
+		bool last = !*end, nondir = false, in = false, reached = false;
+		enum ldiff_kind wk = LK_NONE;
+		struct stat st;
+		int *t;
+
+		snprintf(pre, sizeof(pre), "%.*s", (int)(end - path), path);
+		for (i = 0, nn = 0; i < n; i++) {
+			int l = stack[i];
+			enum ldiff_kind k = ldiff_kind(fds[l], pre, &st);
+
+			if (k == LK_NONE)
+				continue;
+			if (l == want) {
+				reached = true;
+				wk = k;
+			}
+			if (k == LK_WHITEOUT)
+				break;
+			if (k == LK_OTHER) {
+				if (!nn) {
+					v->st = st;
+					next[nn++] = l;
+					nondir = true;
+				}
+				break;
+			}
+			if (!nn)
+				v->st = st;
+			next[nn++] = l;
+			if (k == LK_OPAQUE)
+				break;
+		}
+		brk = i < n ? stack[i] : -1;
+		for (i = 0; i < n; i++)
+			in |= stack[i] == want;
+		/* ended above @want by a whiteout, opaque dir or non-dir */
+		if (in && !reached && v->hidden_by < 0)
+			v->hidden_by = brk;
+		/* @want's non-directory under the directory shown */
+		if (reached && wk == LK_OTHER && next[0] != want &&
+		    v->hidden_by < 0)
+			v->hidden_by = next[0];
+
+		t = stack;
+		stack = next;
+		next = t;
+		n = nondir && !last ? 0 : nn;
+		if (last && n)
+			v->top = stack[0];
+		p = last ? end : end + 1;
+	}
+	free(mem);
+	return 0;
+}
+
+/* One change of the layer, against what the layers below it show. */
+struct ldiff_entry {
+	char *path;			/* in the mount, no leading '/' */
+	char change;			/* 'A', 'C', 'D'; '-' a whiteout of nothing */
+	enum ldiff_kind kind;		/* the layer's object */
+	struct stat st;
+	bool below;			/* the layers below show an object */
+	struct stat below_st;		/* ... this one */
+	int hidden_by;			/* the union shows it (-1), or not */
+};
+
+struct ldiff {
+	const int *fds;			/* layer roots, -1: none (no upper) */
+	int nfds;
+	int layer;
+	struct ldiff_entry *e;
+	size_t nr, room;
+	unsigned long counts[3];	/* added, changed, deleted */
+	char why[PATH_MAX + 64];
+};
+
+static int ldiff_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names of directory @dir of the layer; -errno. */
+static int ldiff_names(struct ldiff *d, const char *dir, char ***out,
+		       size_t *nr)
+{
+	char **names = NULL, **grown;
+	size_t n = 0, room = 0;
+	struct dirent *de;
+	DIR *dh;
+	int fd;
+
+	fd = openat(d->fds[d->layer], *dir ? dir : ".",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dh = fd < 0 ? NULL : fdopendir(fd);
+	if (!dh) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		snprintf(d->why, sizeof(d->why), "%s: %s", *dir ? dir : ".",
+			 strerror(e));
+		return -e;
+	}
+	while ((errno = 0, de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == room) {
+			room = room ? 2 * room : 32;
+			grown = realloc(names, room * sizeof(*names));
+			if (!grown)
+				break;
+			names = grown;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			break;
+		n++;
+	}
+	if (errno) {
+		int e = errno;
+
+		snprintf(d->why, sizeof(d->why), "%s: %s", *dir ? dir : ".",
+			 strerror(e));
+		closedir(dh);
+		while (n)
+			free(names[--n]);
+		free(names);
+		return -e;
+	}
+	closedir(dh);
+	if (n)
+		qsort(names, n, sizeof(*names), ldiff_name_cmp);
+	*out = names;
+	*nr = n;
+	return 0;
+}
+
+static bool ldiff_same_dir(const struct stat *a, const struct stat *b)
+{
+	return a->st_mode == b->st_mode && a->st_uid == b->st_uid &&
+	       a->st_gid == b->st_gid;
+}
+
+static int ldiff_add(struct ldiff *d, char *path, char change,
+		     enum ldiff_kind kind, const struct stat *st,
+		     const struct ldiff_view *below)
+{
+	struct ldiff_entry *e;
+	struct ldiff_view vis;
+	int ret;
+
+	if (d->nr == d->room) {
+		size_t room = d->room ? 2 * d->room : 64;
+
+		e = realloc(d->e, room * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		d->e = e;
+		d->room = room;
+	}
+	/* what the layers above make of it */
+	ret = ldiff_lookup(d->fds, 0, d->layer + 1, path, d->layer, &vis);
+	if (ret)
+		return ret;
+	e = &d->e[d->nr++];
+	e->path = path;
+	e->change = change;
+	e->kind = kind;
+	e->st = *st;
+	e->below = below->top >= 0;
+	if (e->below)
+		e->below_st = below->st;
+	e->hidden_by = vis.hidden_by;
+	if (change == 'A')
+		d->counts[0]++;
+	else if (change == 'C')
+		d->counts[1]++;
+	else if (change == 'D')
+		d->counts[2]++;
+	return 0;
+}
+
+/*
+ * Every object of the layer below directory @dir ("" its root), against
+ * the layers below it; @cut: they add nothing there (an opaque directory,
+ * or a directory over a non-directory or over nothing).
+ */
+static int ldiff_walk(struct ldiff *d, const char *dir, bool cut)
+{
+	char **names = NULL, *path;
+	size_t nr = 0, i;
+	int ret;
+
+	ret = ldiff_names(d, dir, &names, &nr);
+	if (ret)
+		return ret;
+	for (i = 0; i < nr; i++) {
+		struct ldiff_view below = { .top = -1 };
+		enum ldiff_kind kind;
+		bool isdir, owned = false;
+		char change = 0;
+		struct stat st;
+
+		if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "",
+			     names[i]) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		kind = ldiff_kind(d->fds[d->layer], path, &st);
+		if (kind == LK_NONE) {
+			/* removed while we read: the layer is not quiet */
+			ret = -errno;
+			snprintf(d->why, sizeof(d->why), "%s: %s", path,
+				 strerror(errno));
+			free(path);
+			break;
+		}
+		if (!cut) {
+			ret = ldiff_lookup(d->fds, d->layer + 1, d->nfds, path,
+					   -1, &below);
+			if (ret) {
+				free(path);
+				break;
+			}
+		}
+		isdir = kind == LK_DIR || kind == LK_OPAQUE;
+		if (kind == LK_WHITEOUT)
+			change = below.top >= 0 ? 'D' : '-';
+		else if (below.top < 0)
+			change = 'A';
+		else if (kind != LK_DIR || !S_ISDIR(below.st.st_mode) ||
+			 !ldiff_same_dir(&st, &below.st))
+			change = 'C';
+		if (change) {
+			ret = ldiff_add(d, path, change, kind, &st, &below);
+			if (ret) {
+				free(path);
+				break;
+			}
+			owned = true;
+		}
+		if (isdir)
+			ret = ldiff_walk(d, path, cut || kind == LK_OPAQUE ||
+					 below.top < 0 ||
+					 !S_ISDIR(below.st.st_mode));
+		if (!owned)
+			free(path);
+		if (ret)
+			break;
+	}
+	for (i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+/*
+ * Where a walk below directory @dir of the mount starts: @cut -1 if the
+ * layer holds no directory there (nothing to list), else whether the
+ * layers below add nothing there (an opaque directory of the layer on the
+ * way, or no directory below). -errno.
+ */
+static int ldiff_start(struct ldiff *d, const char *dir, int *cut)
+{
+	struct ldiff_view below;
+	char pre[PATH_MAX];
+	const char *p = dir;
+	struct stat st;
+	int ret;
+
+	*cut = 0;
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		enum ldiff_kind k;
+
+		snprintf(pre, sizeof(pre), "%.*s", (int)(end - dir), dir);
+		k = ldiff_kind(d->fds[d->layer], pre, &st);
+		if (k != LK_DIR && k != LK_OPAQUE) {
+			*cut = -1;
+			return 0;
+		}
+		*cut |= k == LK_OPAQUE;
+		p = *end ? end + 1 : end;
+	}
+	if (*cut || !*dir)
+		return 0;
+	ret = ldiff_lookup(d->fds, d->layer + 1, d->nfds, dir, -1, &below);
+	if (!ret)
+		*cut = below.top < 0 || !S_ISDIR(below.st.st_mode);
+	return ret;
+}
+
+static void ldiff_free(struct ldiff *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr; i++)
+		free(d->e[i].path);
+	free(d->e);
+}
+
+static const char *ldiff_change_word(char change)
+{
+	switch (change) {
+	case 'A':	return "added";
+	case 'C':	return "changed";
+	case 'D':	return "deleted";
+	}
+	return "none";
+}
+
+static const char *ldiff_kind_word(const struct ldiff_entry *e)
+{
+	switch (e->kind) {
+	case LK_WHITEOUT:	return "whiteout";
+	case LK_OPAQUE:		return "opaque directory";
+	default:		return explain_type(e->st.st_mode);
+	}
+}
+
+static void ldiff_text(struct ctl *ctl, struct explain_store *es,
+		       const struct explain *x, const struct ldiff *d)
+{
+	char words[64], desc[2048];
+	size_t i;
+
+	desc[0] = '\0';
+	for (i = 0; i < x->nl; i++)
+		if ((int)x->l[i].layer == d->layer && !x->l[i].depth)
+			explain_layer_desc(ctl, es,
+					   (const char *)x->l[i].layer_name,
+					   desc, sizeof(desc));
+	printf("%s: %s%s\n", x->arg,
+	       explain_layer_words(x, d->layer, words, sizeof(words)), desc);
+	for (i = 0; i < d->nr; i++) {
+		const struct ldiff_entry *e = &d->e[i];
+		bool isdir = e->kind == LK_DIR || e->kind == LK_OPAQUE;
+
+		printf("%c /", e->change);
+		print_escaped(e->path);
+		printf("%s  (", isdir ? "/" : "");
+		if (e->change == 'D')
+			printf("deletes a %s", explain_type(e->below_st.st_mode));
+		else if (e->change == '-')
+			printf("a whiteout of nothing");
+		else if (S_ISREG(e->st.st_mode) && e->kind == LK_OTHER)
+			printf("file, %llu bytes", (unsigned long long)e->st.st_size);
+		else
+			printf("%s", ldiff_kind_word(e));
+		if (e->change == 'C' && e->kind == LK_OPAQUE)
+			printf(", hides what lower layers hold in it");
+		else if (e->change == 'C' && isdir &&
+			 S_ISDIR(e->below_st.st_mode))
+			printf(", mode or owner changed");
+		else if (e->change == 'C')
+			printf(", replaces a %s", explain_type(e->below_st.st_mode));
+		if (e->hidden_by >= 0)
+			printf("; hidden by %s",
+			       explain_layer_words(x, e->hidden_by, words,
+						   sizeof(words)));
+		printf(")\n");
+	}
+	printf("%lu added, %lu changed, %lu deleted\n", d->counts[0],
+	       d->counts[1], d->counts[2]);
+}
+
+static struct json_object *ldiff_json(struct ctl *ctl,
+				      struct explain_store *es,
+				      const struct explain *x,
+				      const struct ldiff *d)
+{
+	struct json_object *o = json_object_new_object(), *arr, *c;
+	const struct store_layer *sl = NULL;
+	const char *name = "";
+	size_t i;
+
+	for (i = 0; i < x->nl; i++)
+		if ((int)x->l[i].layer == d->layer && !x->l[i].depth)
+			name = (const char *)x->l[i].layer_name;
+	sl = explain_store_layer(ctl, es, name);
+	json_object_object_add(o, "path", json_object_new_string(x->arg));
+	json_object_object_add(o, "layer", json_object_new_int(d->layer));
+	json_object_object_add(o, "layers",
+			       json_object_new_int((int)x->e.numlayer - 1));
+	json_object_object_add(o, "name", json_str_or_null(name));
+	json_object_object_add(o, "diff_id", json_str_or_null(sl ? sl->diff_id : ""));
+	arr = json_object_new_array();
+	for (i = 0; i < d->nr; i++) {
+		const struct ldiff_entry *e = &d->e[i];
+
+		c = json_object_new_object();
+		json_object_object_add(c, "path", json_object_new_string(e->path));
+		json_object_object_add(c, "change",
+				       json_object_new_string(ldiff_change_word(e->change)));
+		json_object_object_add(c, "type",
+				       json_object_new_string(ldiff_kind_word(e)));
+		json_object_object_add(c, "mode",
+				       json_object_new_int(e->st.st_mode & 07777));
+		json_object_object_add(c, "size",
+				       json_object_new_uint64(e->st.st_size));
+		json_object_object_add(c, "replaces", e->below ?
+				       json_object_new_string(explain_type(e->below_st.st_mode)) :
+				       NULL);
+		json_object_object_add(c, "shown",
+				       json_object_new_boolean(e->hidden_by < 0));
+		json_object_object_add(c, "hidden_by", e->hidden_by >= 0 ?
+				       json_object_new_int(e->hidden_by) : NULL);
+		json_object_array_add(arr, c);
+	}
+	json_object_object_add(o, "changes", arr);
+	json_object_object_add(o, "added", json_object_new_uint64(d->counts[0]));
+	json_object_object_add(o, "changed", json_object_new_uint64(d->counts[1]));
+	json_object_object_add(o, "deleted", json_object_new_uint64(d->counts[2]));
+	return o;
+}
+
+/*
+ * explain --layer N MNT: the layer's objects below MNT (the mount root or
+ * a directory of the mount), read through LAYERFS_IOC_OPEN_LAYER.
+ */
+static int explain_layer(struct ctl *ctl, struct explain_store *es,
+			 const char *arg)
+{
+	struct explain x = { .arg = arg };
+	struct ldiff d = { .layer = (int)ctl->layer };
+	int *fds = NULL, ret = EXIT_USAGE, i, cut;
+
+	if (explain_path(&x)) {
+		warnx("%s: %s", arg, x.why);
+		goto out;
+	}
+	if (!x.l) {
+		warnx("%s: explain --layer reads the layers as they are: it needs CAP_SYS_ADMIN",
+		      arg);
+		goto out;
+	}
+	if (!S_ISDIR(x.e.mode) || !(x.e.result & LAYERFS_EXPLAIN_R_POSITIVE)) {
+		warnx("%s: not a directory of the union", arg);
+		goto out;
+	}
+	if (ctl->layer >= x.e.numlayer) {
+		warnx("%s: no layer %lu: the mount has %u lower layers", arg,
+		      ctl->layer, x.e.numlayer - 1);
+		goto out;
+	}
+	raise_nofile();
+	fds = malloc(x.e.numlayer * sizeof(*fds));
+	if (!fds)
+		err(EXIT_USAGE, "explain --layer");
+	for (i = 0; i < (int)x.e.numlayer; i++)
+		fds[i] = -1;
+	for (i = 0; i < (int)x.e.numlayer; i++) {
+		struct layerfs_open_layer ol = {
+			.size = sizeof(ol),
+			.layer = i,
+		};
+
+		fds[i] = ioctl(x.fd, LAYERFS_IOC_OPEN_LAYER, &ol);
+		if (fds[i] < 0 && !(errno == ENOENT && !i)) {
+			warn("%s: layer %d", arg, i);
+			goto out;
+		}
+	}
+	if (fds[d.layer] < 0) {
+		warnx("%s: the mount has no upper layer", arg);
+		goto out;
+	}
+	d.fds = fds;
+	d.nfds = x.e.numlayer;
+	/* x.rel: where MNT is in the mount; the layer may not hold it */
+	if (!x.rel[0] && x.e.depth) {
+		warnx("%s: its place in the mount is not visible here", arg);
+		goto out;
+	}
+	ret = ldiff_start(&d, x.rel, &cut);
+	if (!ret && cut >= 0)
+		ret = ldiff_walk(&d, x.rel, cut);
+	if (ret) {
+		warnx("%s: layer %d: %s", arg, d.layer, d.why[0] ? d.why :
+		      strerror(-ret));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (ctl->json) {
+		struct json_object *o = ldiff_json(ctl, es, &x, &d);
+
+		json_print(o);
+		json_object_put(o);
+	} else {
+		ldiff_text(ctl, es, &x, &d);
+	}
+	ret = EXIT_SUCCESS;
+out:
+	if (fds)
+		for (i = 0; i < (int)x.e.numlayer; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	free(fds);
+	ldiff_free(&d);
+	if (x.fd >= 0)
+		close(x.fd);
+	free(x.l);
+	return ret;
+}
+
 static int cmd_explain(struct ctl *ctl, int argc, char **argv)
 {
 	struct explain_store es = { 0 };
 	struct json_object *arr = NULL;
 	int i, ret = EXIT_SUCCESS;
 
+	if (ctl->layer >= 0) {
+		if (ctl->all)
+			usage_error("explain takes --layer or --all, not both");
+		if (argc != 1)
+			usage_error("explain --layer takes one mount point or directory");
+		ret = explain_layer(ctl, &es, argv[0]);
+		free(es.layers);
+		return ret;
+	}
 	if (!argc)
 		usage_error("explain needs a PATH");
 	if (ctl->json)
@@ -1842,7 +2420,11 @@ static const struct cmd cmds[] = {
 	  OPT_JSON | OPT_COUNT | OPT_READY, cmd_monitor },
 	{ "explain", "[--json] [--all] PATH...",
 	  "say which layer each path comes from, and what the layers hide",
-	  OPT_JSON | OPT_ALL, cmd_explain },
+	  OPT_JSON | OPT_ALL | OPT_LAYER, cmd_explain },
+	{ "explain", "--layer N [--json] MNT|DIR",
+	  "list what layer N of a mount (0: its upper layer) adds, changes\n"
+	  "        and deletes, below the mount's directory DIR if given",
+	  OPT_JSON, cmd_explain },
 	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
 	{ "prune", "", "unregister the store's layers that nothing uses", 0,
 	  cmd_prune },
@@ -1870,6 +2452,8 @@ static const struct {
 	{ OPT_STATS, "     --reset           stats: zero the counters" },
 	{ OPT_STATS, "     --watch <secs>    stats: a line of changes every <secs> (1 to 86400)" },
 	{ OPT_COUNT, "     --count <n>       stats --watch, monitor: stop after <n> (at least 1)" },
+	{ OPT_LAYER, " -l, --layer <n>       explain: what layer <n> changes (0 upper, 1.. lower,\n"
+		     "                       top first)" },
 	{ OPT_READY, "     --ready-fd <fd>   monitor: write a newline to <fd> and close it\n"
 		     "                       once events are being received" },
 	{ 0, " -v, --verbose         say what is done" },
@@ -1945,6 +2529,7 @@ static const struct option longopts[] = {
 	{ "watch",	required_argument,	NULL, 'W' },
 	{ "count",	required_argument,	NULL, 'C' },
 	{ "ready-fd",	required_argument,	NULL, 'F' },
+	{ "layer",	required_argument,	NULL, 'l' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -2029,6 +2614,9 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 		case 'F':
 			ctl->ready_fd = parse_fd(optarg);
 			break;
+		case 'l':
+			ctl->layer = parse_number("--layer", optarg, 0, 65535);
+			break;
 		case 'h':
 			if (ctl->cmd)
 				cmd_usage(ctl->cmd->name);
@@ -2049,13 +2637,14 @@ int main(int argc, char **argv)
 		.root = DEFAULT_ROOT,
 		.fd = -1,
 		.ready_fd = -1,
+		.layer = -1,
 	};
 	const struct cmd *c;
 	const char *name;
 	int ret;
 
 	ctl.st.rootfd = -1;
-	parse_options(&ctl, argc, argv, "+r:m:ju:w:vahV");
+	parse_options(&ctl, argc, argv, "+r:m:ju:w:vahl:V");
 	if (optind == argc)
 		usage_error("no command given");
 	name = argv[optind];
@@ -2069,7 +2658,7 @@ int main(int argc, char **argv)
 	argv += optind;
 	argv[0] = program_invocation_name;	/* for getopt's messages */
 	optind = 0;
-	parse_options(&ctl, argc, argv, "r:m:ju:w:vahV");
+	parse_options(&ctl, argc, argv, "r:m:ju:w:vahl:V");
 	if ((ctl.upper || ctl.work) && !(c->opts & OPT_UPPER))
 		usage_error("--upper and --work are options of mount");
 	if (ctl.json && !(c->opts & OPT_JSON))
@@ -2082,6 +2671,8 @@ int main(int argc, char **argv)
 		usage_error("--count is an option of stats --watch and monitor");
 	if (ctl.ready_fd >= 0 && !(c->opts & OPT_READY))
 		usage_error("--ready-fd is an option of monitor");
+	if (ctl.layer >= 0 && !(c->opts & OPT_LAYER))
+		usage_error("--layer is an option of explain");
 
 	ret = c->fn(&ctl, argc - optind, argv + optind);
 	if (ctl.fd >= 0)

@@ -14,9 +14,13 @@
  * too; that is why the walk needs CAP_SYS_ADMIN in the mount's user
  * namespace. The real lookups run with the mounter's credentials, as the
  * union's own; nothing is cached and no lock is held across levels.
+ *
+ * LAYERFS_IOC_OPEN_LAYER gives the same privileged caller a descriptor of
+ * one layer's root, to read the layer as it is.
  */
 
 #include <linux/bitmap.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
@@ -413,9 +417,68 @@ out_free:
 	return err;
 }
 
+/*
+ * LAYERFS_IOC_OPEN_LAYER: a new descriptor of a layer's root, for a walk
+ * of what that layer holds (layerctl explain --layer). It is opened on
+ * the mount's private clone of the layer (super.c), which stays valid for
+ * as long as the file holds it (the file pins the mount, not the
+ * superblock's layer array). The clone is an internal mount: open_tree()
+ * and move_mount() refuse it, so it cannot be attached anywhere, and ".."
+ * stops at its root, the layer's root. A lower layer's clone is read-only.
+ */
+static int lfs_ioc_open_layer(struct file *file, void __user *uarg)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+	struct lfs_fs *ofs = LFS_FS(sb);
+	struct layerfs_open_layer req;
+	struct file *realfile;
+	struct path path;
+	int err, fd;
+
+	BUILD_BUG_ON(sizeof(req) != LAYERFS_OPEN_LAYER_SIZE_VER0);
+
+	err = lfs_copy_req(&req, sizeof(req), LAYERFS_OPEN_LAYER_SIZE_VER0,
+			   uarg);
+	if (err)
+		return err;
+	if (req.flags)
+		return -EINVAL;
+	if (!ns_capable(sb->s_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	req.numlayer = ofs->numlayer;
+	if (copy_to_user(uarg, &req, min_t(u32, req.size, sizeof(req))))
+		return -EFAULT;
+	if (req.layer >= ofs->numlayer || !ofs->layers[req.layer].mnt)
+		return -ENOENT;
+
+	path.mnt = ofs->layers[req.layer].mnt;
+	path.dentry = path.mnt->mnt_root;
+	/* dentry_open() checks no permission: the caller's own, here */
+	err = inode_permission(mnt_idmap(path.mnt), d_inode(path.dentry),
+			       MAY_READ | MAY_EXEC);
+	if (err)
+		return err;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	realfile = dentry_open(&path, O_RDONLY | O_DIRECTORY | O_LARGEFILE,
+			       current_cred());
+	if (IS_ERR(realfile)) {
+		put_unused_fd(fd);
+		return PTR_ERR(realfile);
+	}
+	fd_install(fd, realfile);
+	return fd;
+}
+
 long lfs_explain_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	if (cmd != LAYERFS_IOC_EXPLAIN)
-		return -ENOTTY;
-	return lfs_ioc_explain(file, (void __user *)arg);
+	switch (cmd) {
+	case LAYERFS_IOC_EXPLAIN:
+		return lfs_ioc_explain(file, (void __user *)arg);
+	case LAYERFS_IOC_OPEN_LAYER:
+		return lfs_ioc_open_layer(file, (void __user *)arg);
+	}
+	return -ENOTTY;
 }

@@ -1527,6 +1527,344 @@ TEST_F(store, explain_names_the_layer_of_each_path)
 		TH_LOG("%s", self->out);
 }
 
+/* ---- explain --layer ---------------------------------------------------- */
+
+/* explain --layer N --json: the answer object, or NULL (logged). */
+static struct json_object *ldiff_of(struct __test_metadata *_metadata,
+				    struct _test_data_store *self, int layer,
+				    const char *mnt)
+{
+	struct json_object *o;
+
+	if (LAYERCTL("explain --layer %d --json %s", layer, mnt)) {
+		TH_LOG("explain --layer %d %s: %s", layer, mnt, self->out);
+		return NULL;
+	}
+	o = json_tokener_parse(self->out);
+	if (!o)
+		TH_LOG("explain --layer %d %s: no JSON: %s", layer, mnt,
+		       self->out);
+	return o;
+}
+
+/* "path:change:type:hidden_by" of every change, space separated. */
+static const char *changes(struct json_object *o, char *buf, size_t size)
+{
+	struct json_object *arr, *c;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, "changes", &arr) || !arr)
+		return "(none)";
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		c = json_object_array_get_idx(arr, i);
+		n += snprintf(buf + n, size - n, "%s%s:%s:%s:%s", i ? " " : "",
+			      jget(c, "path"), jget(c, "change"),
+			      jget(c, "type"), jget(c, "hidden_by"));
+		if (n >= size)
+			break;
+	}
+	return buf;
+}
+
+/* Is "./@path" (or an ancestor of it) a change of @o other than "none"? */
+static bool ldiff_covers(struct json_object *o, const char *path)
+{
+	struct json_object *arr, *c;
+	size_t i, len;
+
+	if (!json_object_object_get_ex(o, "changes", &arr) || !arr)
+		return false;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		const char *p;
+
+		c = json_object_array_get_idx(arr, i);
+		p = jget(c, "path");
+		len = strlen(p);
+		if (strcmp(jget(c, "change"), "none") &&
+		    !strncmp(path + 2, p, len) &&
+		    (!path[2 + len] || path[2 + len] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static const struct node *tree_find(const struct tree *t, const char *path)
+{
+	struct node key;
+
+	snprintf(key.path, sizeof(key.path), "%s", path);
+	return bsearch(&key, t->v, t->n, sizeof(*t->v), node_cmp);
+}
+
+/*
+ * The oracle: overlayfs merges layers @n.. and @n+1.. of @dirs (top
+ * first, @m of them) at two mount points; what tells the two views apart
+ * must be what explain --layer @n lists for the layerfs mount @mnt of the
+ * same layers: each "added" path is only in the first view, each
+ * "deleted" only in the second, each "changed" in both, and every path
+ * the views disagree about (there or not, type, content) is at or below a
+ * listed change. 0, or 1 with the first disagreement in @why.
+ */
+static int ldiff_check(struct __test_metadata *_metadata,
+		       struct _test_data_store *self, const char *mnt,
+		       char dirs[][PATH_MAX], int m, int n, char *why,
+		       size_t size)
+{
+	char x[PATH_MAX], y[PATH_MAX], opts[8192], p[PATH_MAX];
+	struct json_object *o, *arr, *c;
+	struct tree tx, ty;
+	size_t i, len;
+	int ret = 1, k;
+
+	o = ldiff_of(_metadata, self, n, mnt);
+	if (!o) {
+		snprintf(why, size, "layer %d: %.4000s", n, self->out);
+		return 1;
+	}
+	P(x, "%s/oracle-x", self->dir);
+	P(y, "%s/oracle-y", self->dir);
+	P(p, "%s/oracle-empty", self->dir);
+	mkdir(x, 0755);
+	mkdir(y, 0755);
+	mkdir(p, 0755);
+	for (k = 0; k < 2; k++) {
+		if (n + k > m)
+			continue;
+		/* an empty bottom layer: overlayfs takes no single lowerdir */
+		len = snprintf(opts, sizeof(opts), "lowerdir=");
+		for (i = n + k - 1; i < (size_t)m; i++)
+			len += snprintf(opts + len, sizeof(opts) - len, "%s:",
+					dirs[i]);
+		snprintf(opts + len, sizeof(opts) - len, "%s", p);
+		if (mount("overlay", k ? y : x, "overlay", MS_RDONLY, opts)) {
+			snprintf(why, size, "overlay %.4000s: %s", opts,
+				 strerror(errno));
+			goto out;
+		}
+	}
+	if (snapshot(x, &tx) || snapshot(y, &ty)) {
+		snprintf(why, size, "snapshot: %s", strerror(errno));
+		goto out_umount;
+	}
+	json_object_object_get_ex(o, "changes", &arr);
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		const char *ch;
+		bool inx, iny;
+
+		c = json_object_array_get_idx(arr, i);
+		ch = jget(c, "change");
+		P(p, "./%s", jget(c, "path"));
+		inx = tree_find(&tx, p);
+		iny = tree_find(&ty, p);
+		if ((!strcmp(ch, "added") && (!inx || iny)) ||
+		    (!strcmp(ch, "deleted") && (inx || !iny)) ||
+		    (!strcmp(ch, "changed") && (!inx || !iny)) ||
+		    (!strcmp(ch, "none") && (inx || iny))) {
+			snprintf(why, size, "layer %d: %s %s, but in %s", n,
+				 ch, p, inx && iny ? "both views" :
+				 inx ? "the layer's view only" :
+				 iny ? "the view below only" : "neither view");
+			goto out_free;
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		const struct tree *a = k ? &ty : &tx, *b = k ? &tx : &ty;
+
+		for (i = 1; i < a->n; i++) {
+			const struct node *na = &a->v[i];
+			const struct node *nb = tree_find(b, na->path);
+
+			if (nb && (na->mode & S_IFMT) == (nb->mode & S_IFMT) &&
+			    !strcmp(na->data, nb->data))
+				continue;
+			if (ldiff_covers(o, na->path))
+				continue;
+			snprintf(why, size, "layer %d: %s differs (%s), no change lists it: %s",
+				 n, na->path, nb ? "type or content" :
+				 k ? "only below" : "only in the layer's view",
+				 changes(o, self->out, sizeof(self->out)));
+			goto out_free;
+		}
+	}
+	ret = 0;
+out_free:
+	free(tx.v);
+	free(ty.v);
+out_umount:
+	umount2(x, 0);
+	umount2(y, 0);
+out:
+	json_object_put(o);
+	return ret;
+}
+
+static void mkdir_mode(struct __test_metadata *_metadata, const char *path,
+		       mode_t mode)
+{
+	ASSERT_EQ(0, mkdir(path, mode)) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, chmod(path, mode));
+}
+
+/*
+ * Three lower layers with every kind of change, an upper written through
+ * the mount: explain --layer of each against a hand-made answer and
+ * against the overlayfs oracle above.
+ */
+TEST_F(store, explain_layer_lists_what_each_layer_adds_changes_deletes)
+{
+	char d[4][PATH_MAX], p[PATH_MAX], opts[4 * PATH_MAX], why[8192];
+	char buf[4096], up[PATH_MAX], work[PATH_MAX];
+	struct json_object *o;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		P(d[i], "%s/ll%d", self->dir, i + 1);
+		mkdir_mode(_metadata, d[i], 0755);
+	}
+	P(up, "%s/llu", self->dir);
+	P(work, "%s/llw", self->dir);
+	mkdir_mode(_metadata, up, 0755);
+	mkdir_mode(_metadata, work, 0755);
+	/* lower layer 3, the bottom one */
+	mkdir_mode(_metadata, P(p, "%s/a", d[2]), 0755);
+	ASSERT_EQ(0, write_file(P(p, "%s/a/f1", d[2]), "1\n", 0));
+	ASSERT_EQ(0, write_file(P(p, "%s/a/f2", d[2]), "2\n", 0));
+	mkdir_mode(_metadata, P(p, "%s/b", d[2]), 0755);
+	ASSERT_EQ(0, write_file(P(p, "%s/b/x", d[2]), "x\n", 0));
+	ASSERT_EQ(0, write_file(P(p, "%s/c", d[2]), "c\n", 0));
+	mkdir_mode(_metadata, P(p, "%s/d", d[2]), 0755);
+	mkdir_mode(_metadata, P(p, "%s/e", d[2]), 0755);
+	mkdir_mode(_metadata, P(p, "%s/e/sub", d[2]), 0755);
+	ASSERT_EQ(0, write_file(P(p, "%s/e/sub/deep", d[2]), "deep\n", 0));
+	/* lower layer 2 */
+	mkdir_mode(_metadata, P(p, "%s/a", d[1]), 0755);
+	ASSERT_EQ(0, write_file(P(p, "%s/a/f1", d[1]), "22\n", 0));
+	ASSERT_EQ(0, write_file(P(p, "%s/a/new", d[1]), "new\n", 0));
+	ASSERT_EQ(0, mknod(P(p, "%s/b", d[1]), S_IFCHR | 0000, 0));
+	mkdir_mode(_metadata, P(p, "%s/c", d[1]), 0755);
+	ASSERT_EQ(0, write_file(P(p, "%s/c/in", d[1]), "in\n", 0));
+	mkdir_mode(_metadata, P(p, "%s/d", d[1]), 0700);
+	mkdir_mode(_metadata, P(p, "%s/e", d[1]), 0755);
+	ASSERT_EQ(0, setxattr(p, "trusted.overlay.opaque", "y", 1, 0));
+	ASSERT_EQ(0, write_file(P(p, "%s/e/only", d[1]), "only\n", 0));
+	ASSERT_EQ(0, mknod(P(p, "%s/ghost", d[1]), S_IFCHR | 0000, 0));
+	ASSERT_EQ(0, write_file(P(p, "%s/h", d[1]), "h\n", 0));
+	/* lower layer 1, the top one */
+	mkdir_mode(_metadata, P(p, "%s/a", d[0]), 0755);
+	ASSERT_EQ(0, write_file(P(p, "%s/a/f1", d[0]), "111\n", 0));
+	ASSERT_EQ(0, mknod(P(p, "%s/h", d[0]), S_IFCHR | 0000, 0));
+
+	ASSERT_EQ(0, RUN(self->out, "grep -qw layerfs /proc/filesystems || insmod %s",
+			 getenv("LAYERFS_KO") ? getenv("LAYERFS_KO") : "/nonexistent"))
+		TH_LOG("%s", self->out);
+	P(opts, "lowerdir=%s:%s:%s,upperdir=%s,workdir=%s", d[0], d[1], d[2],
+	  up, work);
+	ASSERT_EQ(0, mount("layerfs", self->b, "layerfs", 0, opts))
+		TH_LOG("%s: %s", opts, strerror(errno));
+	/* the upper layer: a copy-up, a whiteout, a new directory */
+	ASSERT_EQ(0, write_file(P(p, "%s/a/f1", self->b), "0\n", O_APPEND));
+	ASSERT_EQ(0, unlink(P(p, "%s/a/new", self->b)));
+	mkdir_mode(_metadata, P(p, "%s/newdir", self->b), 0755);
+
+	o = ldiff_of(_metadata, self, 2, self->b);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("2", jget(o, "layer"));
+	EXPECT_STREQ("3", jget(o, "layers"));
+	EXPECT_STREQ("(null)", jget(o, "name"));
+	EXPECT_STREQ("a/f1:changed:file:0 a/new:added:file:0 "
+		     "b:deleted:whiteout:(null) c:changed:directory:(null) "
+		     "c/in:added:file:(null) d:changed:directory:(null) "
+		     "e:changed:opaque directory:(null) e/only:added:file:(null) "
+		     "ghost:none:whiteout:(null) h:added:file:1",
+		     changes(o, buf, sizeof(buf)));
+	EXPECT_STREQ("4", jget(o, "added"));
+	EXPECT_STREQ("4", jget(o, "changed"));
+	EXPECT_STREQ("1", jget(o, "deleted"));
+	json_object_put(o);
+
+	o = ldiff_of(_metadata, self, 1, self->b);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("a/f1:changed:file:0 h:deleted:whiteout:(null)",
+		     changes(o, buf, sizeof(buf)));
+	json_object_put(o);
+	o = ldiff_of(_metadata, self, 3, self->b);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("10", jget(o, "added")) TH_LOG("%s", changes(o, buf, sizeof(buf)));
+	json_object_put(o);
+	/* the upper layer: what docker diff shows of a container */
+	o = ldiff_of(_metadata, self, 0, self->b);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("a/f1:changed:file:(null) a/new:deleted:whiteout:(null) "
+		     "newdir:added:directory:(null)", changes(o, buf, sizeof(buf)));
+	json_object_put(o);
+
+	/* below a directory of the mount only */
+	P(p, "%s/c", self->b);
+	o = ldiff_of(_metadata, self, 2, p);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("c/in:added:file:(null)", changes(o, buf, sizeof(buf)));
+	json_object_put(o);
+
+	/* in words */
+	ASSERT_EQ(0, LAYERCTL("explain --layer 2 %s", self->b)) TH_LOG("%s", self->out);
+	P(p, "%s: lower layer 2 of 3\n", self->b);
+	EXPECT_EQ(0, strncmp(self->out, p, strlen(p))) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out,
+			       "C /a/f1  (file, 3 bytes, replaces a file; hidden by the upper layer)\n"
+			       "A /a/new  (file, 4 bytes; hidden by the upper layer)\n"
+			       "D /b  (deletes a directory)\n"
+			       "C /c/  (directory, replaces a file)\n"
+			       "A /c/in  (file, 3 bytes)\n"
+			       "C /d/  (directory, mode or owner changed)\n"
+			       "C /e/  (opaque directory, hides what lower layers hold in it)\n"
+			       "A /e/only  (file, 5 bytes)\n"
+			       "- /ghost  (a whiteout of nothing)\n"
+			       "A /h  (file, 2 bytes; hidden by lower layer 1 of 3)\n"
+			       "4 added, 4 changed, 1 deleted\n"))
+		TH_LOG("%s", self->out);
+
+	/* the oracle, for each lower layer */
+	for (i = 1; i <= 3; i++)
+		EXPECT_EQ(0, ldiff_check(_metadata, self, self->b, d, 3, i, why,
+					 sizeof(why))) TH_LOG("%s", why);
+
+	/* refusals, with the reason */
+	EXPECT_EQ(1, LAYERCTL("explain --layer 4 %s", self->b));
+	EXPECT_NE(NULL, strstr(self->out, "no layer 4: the mount has 3 lower layers"))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(1, LAYERCTL("explain --layer 1 --all %s", self->b));
+	EXPECT_EQ(1, LAYERCTL("explain --layer 1 %s %s", self->b, self->b));
+	EXPECT_EQ(1, LAYERCTL("explain --layer 1 %s", self->root));
+	EXPECT_NE(NULL, strstr(self->out, "not on a layerfs mount"))
+		TH_LOG("%s", self->out);
+	P(opts, "lowerdir=%s:%s", d[0], d[1]);
+	ASSERT_EQ(0, mount("layerfs", self->c, "layerfs", MS_RDONLY, opts))
+		TH_LOG("%s: %s", opts, strerror(errno));
+	EXPECT_EQ(1, LAYERCTL("explain --layer 0 %s", self->c));
+	EXPECT_NE(NULL, strstr(self->out, "the mount has no upper layer"))
+		TH_LOG("%s", self->out);
+}
+
+/* The demo image and container: every layer against the oracle. */
+TEST_F(store, explain_layer_of_the_demo_store_agrees_with_overlayfs)
+{
+	char d[NLAYERS + 1][PATH_MAX], why[8192];
+	int i;
+
+	ASSERT_EQ(0, LAYERCTL("mount %s %s", self->image, self->a))
+		TH_LOG("%s", self->out);
+	for (i = 0; i < NLAYERS; i++)
+		P(d[i], "%s/overlay2/%s/diff", self->root,
+		  self->l[NLAYERS - 1 - i].cache);
+	for (i = 1; i <= NLAYERS; i++)
+		EXPECT_EQ(0, ldiff_check(_metadata, self, self->a, d, NLAYERS,
+					 i, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, LAYERCTL("explain --layer 1 %s", self->a));
+	EXPECT_NE(NULL, strstr(self->out, self->l[NLAYERS - 1].name))
+		TH_LOG("%s", self->out);
+}
+
 /* The store listings, and a container mounted by its name. */
 TEST_F(store, images_and_ps_list_the_store_and_names_mount_containers)
 {

@@ -156,6 +156,29 @@ struct layerfs_explain {
 
 #define LAYERFS_EXPLAIN_SIZE_VER0	448
 
+/*
+ * LAYERFS_IOC_OPEN_LAYER, on a descriptor of a file or directory of a
+ * layerfs mount: opens the root of one of the mount's layers, @layer
+ * numbered as in struct layerfs_explain_layer (0 the upper layer, 1.. the
+ * lower layers, top first), and returns the new descriptor (read-only,
+ * O_DIRECTORY, close-on-exec). It is a descriptor of the mount's private
+ * clone of the layer (read-only for a lower layer), so a layer can be
+ * read as it is (whiteouts, opaque directories and all) even where no
+ * path of the caller's mount namespace reaches it. Like
+ * LAYERFS_EXPLAIN_LAYERS it shows what the union hides: CAP_SYS_ADMIN in
+ * the user namespace of the mount (-EPERM), and the caller's read and
+ * search permission on the layer's root. -ENOENT: no such layer (or no
+ * upper layer for 0); @numlayer is written back in any case but -EFAULT.
+ */
+struct layerfs_open_layer {
+	__u32 size;			/* sizeof(struct layerfs_open_layer) */
+	__u32 flags;			/* none defined, must be 0 */
+	__u32 layer;			/* in: 0 upper, 1.. lower, top first */
+	__u32 numlayer;			/* out: upper slot + lower layers */
+};
+
+#define LAYERFS_OPEN_LAYER_SIZE_VER0	16
+
 /* Free in Documentation/userspace-api/ioctl/ioctl-number.rst (6.12). */
 #define LAYERFS_IOC_MAGIC	0xB9
 
@@ -164,6 +187,7 @@ struct layerfs_explain {
 #define LAYERFS_IOC_GET_LAYER	_IOWR(LAYERFS_IOC_MAGIC, 3, struct layerfs_layer_info)
 /* On a file or directory of a mount, not on /dev/layerfs. */
 #define LAYERFS_IOC_EXPLAIN	_IOWR(LAYERFS_IOC_MAGIC, 4, struct layerfs_explain)
+#define LAYERFS_IOC_OPEN_LAYER	_IOWR(LAYERFS_IOC_MAGIC, 5, struct layerfs_open_layer)
 
 /*
  * Generic netlink family "layerfs", version 1: dumps of the registry and
