@@ -37,17 +37,7 @@ FIXTURE(lsm) {
 	struct lu_rw rw;
 };
 
-FIXTURE_VARIANT(lsm) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(lsm, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(lsm, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(lsm);
 
 /* Is @name one of the active LSMs? The test runs in its own mount ns. */
 static bool lsm_active(const char *name)
@@ -71,13 +61,8 @@ static bool lsm_active(const char *name)
 
 FIXTURE_SETUP(lsm)
 {
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 1));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, 1))
+		return;
 	ASSERT_EQ(0, lu_file(&self->s, 0, "f", 0644, "lower f"));
 	ASSERT_EQ(0, lu_rw_init(&self->rw, &self->s, NULL));
 	ASSERT_EQ(0, lu_mount_rw(&self->s, &self->rw));

@@ -32,30 +32,12 @@ FIXTURE(options) {
 	struct lu_rw rw;
 };
 
-FIXTURE_VARIANT(options) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(options, layerfs) {
-	.fstype = "layerfs",
-	.layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(options, overlay) {
-	.fstype = "overlay",
-	.layerfs = false,
-};
+LU_UNION_VARIANTS(options);
 
 FIXTURE_SETUP(options)
 {
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 2));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, 2))
+		return;
 	ASSERT_EQ(0, lu_file(&self->s, 0, "f", 0644, "lower f"));
 	ASSERT_EQ(0, lu_file(&self->s, 0, "d/g", 0640, "lower g"));
 	ASSERT_EQ(0, lu_setxattr(&self->s, 0, "f", "user.kept", "yes"));
@@ -294,17 +276,7 @@ FIXTURE(ondisk) {
 	char stat[64];
 };
 
-FIXTURE_VARIANT(ondisk) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(ondisk, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(ondisk, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(ondisk);
 
 FIXTURE_SETUP(ondisk)
 {

@@ -1210,3 +1210,20 @@ int lu_drop_caches(int what)
 	close(fd);
 	return ret;
 }
+
+long long lu_cg_slab(const char *cg)
+{
+	char path[LU_PATH_MAX + 64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "slab %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}

@@ -287,4 +287,107 @@ uint64_t lu_fnv1a(uint64_t h, const void *data, size_t len);
 /* echo @what > /proc/sys/vm/drop_caches */
 int lu_drop_caches(int what);
 
+/* "slab" of memory.stat of the cgroup directory @cg, in bytes, or -1. */
+long long lu_cg_slab(const char *cg);
+
+/*
+ * Fixtures. Most union tests want a scratch area with a few layers, once
+ * on layerfs and once on overlay: the harness runs each test of the
+ * fixture for both variants, as <fixture>.layerfs.<test> and
+ * <fixture>.overlay.<test>.
+ *
+ *	LU_UNION_FIXTURE(lookup, 3)
+ *
+ *	TEST_F(lookup, highest_layer_wins)
+ *	{
+ *		struct lu_scratch *s = &self->s;
+ *
+ * gives self->s with layers l0 .. l2, variant->fstype ("layerfs" or
+ * "overlay") and variant->layerfs. The setup SKIPs a variant whose
+ * filesystem is not there.
+ *
+ * A fixture with more members or more setup spells out FIXTURE(),
+ * FIXTURE_SETUP() and FIXTURE_TEARDOWN(), takes its variants from
+ * LU_UNION_VARIANTS() and its scratch area from lu_union_setup():
+ *
+ *	FIXTURE(options) {
+ *		struct lu_scratch s;
+ *		struct lu_rw rw;
+ *	};
+ *
+ *	LU_UNION_VARIANTS(options);
+ *
+ *	FIXTURE_SETUP(options)
+ *	{
+ *		if (!lu_union_setup(_metadata, &self->s, variant->fstype, 2))
+ *			return;
+ *		ASSERT_EQ(0, lu_rw_init(&self->rw, &self->s, NULL));
+ *	}
+ *
+ * A test that applies to one of the two does not SKIP the other: it
+ * belongs to a fixture of its own without variants (explain_lfs in
+ * union/explain_test.c), whose setup names the filesystem.
+ *
+ * This part needs kselftest_harness.h, included before this header.
+ */
+#ifdef __KSELFTEST_HARNESS_H
+
+/*
+ * lu_scratch_init() of @s for @fstype, after lu_fs_available(): SKIPs
+ * if @fstype is not there, ASSERTs that the rest works. False if the
+ * test is skipped; the fixture setup returns then.
+ */
+static inline bool lu_union_setup(struct __test_metadata *_metadata,
+				  struct lu_scratch *s, const char *fstype,
+				  int nlayers)
+{
+	int ret = lu_fs_available(fstype);
+
+	if (ret == -ENODEV)
+		SKIP(return false, "%s is not available (layerfs: set LAYERFS_KO)",
+		     fstype);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, lu_scratch_init(s, fstype, nlayers));
+	return true;
+}
+
+/*
+ * The variants "layerfs" and "overlay" of fixture @name: variant->fstype
+ * and variant->layerfs.
+ */
+#define LU_UNION_VARIANTS(name)						\
+	FIXTURE_VARIANT(name) {						\
+		const char *fstype;					\
+		bool layerfs;						\
+	};								\
+	FIXTURE_VARIANT_ADD(name, layerfs) {				\
+		.fstype = "layerfs",					\
+		.layerfs = true,					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, overlay) {				\
+		.fstype = "overlay",					\
+		.layerfs = false,					\
+	}
+
+/*
+ * Fixture @name: self->s with @nlayers layers, for the variants
+ * "layerfs" and "overlay". It defines functions: no semicolon after it.
+ */
+#define LU_UNION_FIXTURE(name, nlayers)					\
+	FIXTURE(name) {							\
+		struct lu_scratch s;					\
+	};								\
+	LU_UNION_VARIANTS(name);					\
+	FIXTURE_SETUP(name)						\
+	{								\
+		lu_union_setup(_metadata, &self->s, variant->fstype,	\
+			       (nlayers));				\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		lu_scratch_fini(&self->s);				\
+	}
+
+#endif /* __KSELFTEST_HARNESS_H */
+
 #endif /* LAYERFS_SELFTESTS_UNION_H */

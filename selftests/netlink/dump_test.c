@@ -19,24 +19,17 @@
 #include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <linux/layerfs.h>
 
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
 #define NLAYERS_REG	2000
 #define NLAYERS_DEEP	1500
-
-struct fam {
-	struct mnl_socket *sock;
-	unsigned int portid, seq;
-	int id;
-};
 
 /* What a dump brought: its messages go to @msg_cb, its end here. */
 struct dump {
@@ -45,47 +38,6 @@ struct dump {
 	int done_err;		/* the errno in NLMSG_DONE, negative */
 	bool done;
 };
-
-static int fam_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct fam *f = data;
-	const struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-			f->id = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int fam_open(struct fam *f)
-{
-	char buf[8192];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-	int ret;
-
-	memset(f, 0, sizeof(*f));
-	f->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!f->sock || mnl_socket_bind(f->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
-	f->portid = mnl_socket_get_portid(f->sock);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++f->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LAYERFS_GENL_NAME);
-	if (mnl_socket_sendto(f->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ret = mnl_socket_recvfrom(f->sock, buf, sizeof(buf));
-		if (ret < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, ret, f->seq, f->portid, fam_cb, f);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
-}
 
 static int done_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -116,18 +68,13 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Start dump @cmd: the request only, the answer comes with dump_recv(). */
-static int dump_start(struct fam *f, int cmd)
+static int dump_start(struct lfs_genl *f, int cmd)
 {
-	char buf[8192];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
+	char buf[LFS_GENL_MSG_SIZE];
+	struct nlmsghdr *nlh;
 
-	nlh->nlmsg_type = f->id;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++f->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = LAYERFS_GENL_VERSION;
+	nlh = lfs_genl_msg(f, buf, f->id, cmd, LAYERFS_GENL_VERSION,
+			   NLM_F_DUMP);
 	return mnl_socket_sendto(f->sock, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
 }
 
@@ -135,7 +82,7 @@ static int dump_start(struct fam *f, int cmd)
  * One recv() of at most @size bytes (one part of the dump), its messages
  * run through d->msg_cb. 0, or -errno of the socket.
  */
-static int dump_recv(struct fam *f, struct dump *d, size_t size)
+static int dump_recv(struct lfs_genl *f, struct dump *d, size_t size)
 {
 	static char buf[1 << 16];
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -153,7 +100,7 @@ static int dump_recv(struct fam *f, struct dump *d, size_t size)
 }
 
 /* A whole dump, read with a buffer of @size; the DONE errno in d. */
-static int dump_all(struct fam *f, int cmd, struct dump *d, size_t size)
+static int dump_all(struct lfs_genl *f, int cmd, struct dump *d, size_t size)
 {
 	int ret = dump_start(f, cmd);
 
@@ -164,7 +111,7 @@ static int dump_all(struct fam *f, int cmd, struct dump *d, size_t size)
 
 FIXTURE(dump) {
 	struct lu_scratch s;
-	struct fam f;
+	struct lfs_genl f;
 	int dev;
 	char prefix[16];
 	unsigned char *seen;	/* per layer: times the dump sent it */
@@ -182,7 +129,7 @@ FIXTURE_SETUP(dump)
 	ASSERT_EQ(0, lu_scratch_init(&self->s, "layerfs", 1));
 	self->dev = open(LAYERFS_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, fam_open(&self->f));
+	ASSERT_EQ(0, lfs_genl_open(&self->f));
 	ASSERT_LT(0, self->f.id);
 	snprintf(self->prefix, sizeof(self->prefix), "dump%d-", getpid());
 	self->seen = calloc(NLAYERS_REG, 1);
@@ -194,33 +141,10 @@ FIXTURE_TEARDOWN(dump)
 {
 	free(self->seen);
 	free(self->gone);
-	if (self->f.sock)
-		mnl_socket_close(self->f.sock);
+	lfs_genl_close(&self->f);
 	if (self->dev >= 0)
 		close(self->dev);
 	lu_scratch_fini(&self->s);
-}
-
-static int add_layer(int dev, const char *name, const char *dir)
-{
-	struct layerfs_layer_add a = { .size = sizeof(a) };
-	int ret;
-
-	a.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (a.dirfd < 0)
-		return -errno;
-	snprintf((char *)a.name, sizeof(a.name), "%s", name);
-	ret = ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a) ? -errno : 0;
-	close(a.dirfd);
-	return ret;
-}
-
-static int del_layer(int dev, const char *name)
-{
-	struct layerfs_layer_del d = { .size = sizeof(d) };
-
-	snprintf((char *)d.name, sizeof(d.name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d) ? -errno : 0;
 }
 
 /* "<prefix><n>", zero-padded so that name order is index order */
@@ -272,8 +196,8 @@ TEST_F_TIMEOUT(dump, layers_deleted_during_dump_are_not_skipped_or_repeated, 120
 	int skipped = 0, repeated = 0, k;
 
 	for (i = 0; i < NLAYERS_REG; i++)
-		ASSERT_EQ(0, add_layer(self->dev, lname(self, i),
-				       lu_lpath(&self->s, 0, "")));
+		ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, i), NULL,
+					   lu_lpath(&self->s, 0, "")));
 
 	ASSERT_EQ(0, dump_start(&self->f, LAYERFS_CMD_GET_LAYERS));
 	while (!d.done) {
@@ -286,14 +210,14 @@ TEST_F_TIMEOUT(dump, layers_deleted_during_dump_are_not_skipped_or_repeated, 120
 				next_sent++;
 			if (next_sent == NLAYERS_REG)
 				break;
-			ASSERT_EQ(0, del_layer(self->dev, lname(self, next_sent)));
+			ASSERT_EQ(0, lfs_del_layer(self->dev, lname(self, next_sent)));
 			self->gone[next_sent] = 1;
 		}
 		/* ... and one from the end, not sent yet. */
 		while (last >= 0 && (self->seen[last] || self->gone[last]))
 			last--;
 		if (last >= 0) {
-			ASSERT_EQ(0, del_layer(self->dev, lname(self, last)));
+			ASSERT_EQ(0, lfs_del_layer(self->dev, lname(self, last)));
 			self->gone[last] = 1;
 		}
 	}
@@ -316,34 +240,7 @@ TEST_F_TIMEOUT(dump, layers_deleted_during_dump_are_not_skipped_or_repeated, 120
 	EXPECT_EQ(0, repeated);
 	for (i = 0; i < NLAYERS_REG; i++)
 		if (!self->gone[i])
-			EXPECT_EQ(0, del_layer(self->dev, lname(self, i)));
-}
-
-struct mount_find {
-	unsigned int dev;
-	uint64_t id;
-};
-
-static int mount_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct mount_find *m = data;
-	const struct nlattr *a, *l;
-	uint64_t id = 0;
-	unsigned int dev = ~0u;
-
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != LAYERFS_A_MOUNT)
-			continue;
-		mnl_attr_for_each_nested(l, a) {
-			if (mnl_attr_get_type(l) == LAYERFS_MOUNT_A_ID)
-				id = mnl_attr_get_u64(l);
-			else if (mnl_attr_get_type(l) == LAYERFS_MOUNT_A_DEV)
-				dev = mnl_attr_get_u32(l);
-		}
-	}
-	if (dev == m->dev)
-		m->id = id;
-	return MNL_CB_OK;
+			EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, i)));
 }
 
 struct stats_seen {
@@ -378,27 +275,17 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void put_mount_id(struct nlmsghdr *nlh, uint64_t id)
-{
-	mnl_attr_put_u64(nlh, LAYERFS_A_MOUNT_ID, id);
-}
-
 /* GET_STATS of one mount (a "do" request), its answer through @st. */
-static int get_stats(struct fam *f, uint64_t id, struct stats_seen *st)
+static int get_stats(struct lfs_genl *f, uint64_t id, struct stats_seen *st)
 {
 	struct dump d = { .msg_cb = stats_cb, .data = st };
-	static char buf[8192];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
+	char buf[LFS_GENL_MSG_SIZE];
+	struct nlmsghdr *nlh;
 	int ret = 0;
 
-	nlh->nlmsg_type = f->id;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++f->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = LAYERFS_CMD_GET_STATS;
-	g->version = LAYERFS_GENL_VERSION;
-	put_mount_id(nlh, id);
+	nlh = lfs_genl_msg(f, buf, f->id, LAYERFS_CMD_GET_STATS,
+			   LAYERFS_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_u64(nlh, LAYERFS_A_MOUNT_ID, id);
 	if (mnl_socket_sendto(f->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while (!ret && !d.done)
@@ -415,9 +302,9 @@ TEST_F_TIMEOUT(dump, stats_too_big_for_a_dump_part_is_an_error, 300)
 {
 	struct dump d = { .msg_cb = stats_cb };
 	struct stats_seen st = { 0 };
-	struct mount_find m = { 0 };
 	char name[LU_PATH_MAX + 16], dir[LU_PATH_MAX];
 	struct stat sb;
+	uint64_t id;
 	int fsfd, i;
 
 	/* Layers d0 .. d1499 next to the scratch's own, each with f<i>. */
@@ -438,17 +325,10 @@ TEST_F_TIMEOUT(dump, stats_too_big_for_a_dump_part_is_an_error, 300)
 		ASSERT_EQ(0, stat(name, &sb));
 	}
 
-	ASSERT_EQ(0, stat(self->s.mnt, &sb));
-	m.dev = (minor(sb.st_dev) & 0xff) | (major(sb.st_dev) << 8) |
-		((minor(sb.st_dev) & ~0xffu) << 12);
-	d.msg_cb = mount_cb;
-	d.data = &m;
-	ASSERT_EQ(0, dump_all(&self->f, LAYERFS_CMD_GET_MOUNTS, &d, 1 << 16));
-	ASSERT_EQ(0, d.done_err);
-	ASSERT_NE(0, m.id);
+	ASSERT_EQ(0, lfs_genl_mount_id(&self->f, self->s.mnt, &id));
 
 	/* The dump: an error, not a silent end without this mount. */
-	st.id = m.id;
+	st.id = id;
 	memset(&d, 0, sizeof(d));
 	d.msg_cb = stats_cb;
 	d.data = &st;
@@ -461,8 +341,8 @@ TEST_F_TIMEOUT(dump, stats_too_big_for_a_dump_part_is_an_error, 300)
 
 	/* This mount alone: a message sized for it, every depth in it. */
 	memset(&st, 0, sizeof(st));
-	st.id = m.id;
-	EXPECT_EQ(0, get_stats(&self->f, m.id, &st));
+	st.id = id;
+	EXPECT_EQ(0, get_stats(&self->f, id, &st));
 	EXPECT_TRUE(st.found);
 	EXPECT_EQ(NLAYERS_DEEP, st.depths);
 }

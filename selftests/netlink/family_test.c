@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <linux/capability.h>
-#include <linux/genetlink.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -29,74 +28,19 @@
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
-static char buf[65536];
-
-struct fam {
-	struct mnl_socket *sock;
-	unsigned int portid, seq;
-	int id;
-	unsigned int grp;
-};
-
-static int fam_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct fam *f = data;
-	const struct nlattr *a, *g, *ga;
-
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-			f->id = mnl_attr_get_u16(a);
-		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mnl_attr_for_each_nested(g, a)
-			mnl_attr_for_each_nested(ga, g)
-				if (mnl_attr_get_type(ga) == CTRL_ATTR_MCAST_GRP_ID)
-					f->grp = mnl_attr_get_u32(ga);
-	}
-	return MNL_CB_OK;
-}
-
-/* Send one request; 0 or -errno of the kernel's answer. */
-static int request(struct fam *f, int type, int cmd, int version,
+/* Send one request, @put adds its attributes; 0 or -errno of the answer. */
+static int request(struct lfs_genl *f, int type, int cmd, int version,
 		   void (*put)(struct nlmsghdr *nlh), mnl_cb_t cb, void *data)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-	int ret;
+	char buf[LFS_GENL_MSG_SIZE];
+	struct nlmsghdr *nlh;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++f->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = version;
+	nlh = lfs_genl_msg(f, buf, type, cmd, version, NLM_F_ACK);
 	if (put)
 		put(nlh);
-	if (mnl_socket_sendto(f->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ret = mnl_socket_recvfrom(f->sock, buf, sizeof(buf));
-		if (ret < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, ret, f->seq, f->portid, cb, data);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
-}
-
-static void put_name(struct nlmsghdr *nlh)
-{
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LAYERFS_GENL_NAME);
-}
-
-static int fam_open(struct fam *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!f->sock || mnl_socket_bind(f->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
-	f->portid = mnl_socket_get_portid(f->sock);
-	return request(f, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, put_name, fam_cb, f);
+	return lfs_genl_talk(f, nlh, cb, data);
 }
 
 static void put_unknown(struct nlmsghdr *nlh)
@@ -129,7 +73,7 @@ static void drop_sys_admin(void)
 
 FIXTURE(family) {
 	struct lu_scratch s;
-	struct fam f;
+	struct lfs_genl f;
 };
 
 FIXTURE_SETUP(family)
@@ -140,21 +84,20 @@ FIXTURE_SETUP(family)
 		SKIP(return, "layerfs is not available (set LAYERFS_KO)");
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, lu_scratch_init(&self->s, "layerfs", 2));
-	ASSERT_EQ(0, fam_open(&self->f));
+	ASSERT_EQ(0, lfs_genl_open(&self->f));
 	ASSERT_LT(0, self->f.id);
 	ASSERT_LT(0, self->f.grp);
 }
 
 FIXTURE_TEARDOWN(family)
 {
-	if (self->f.sock)
-		mnl_socket_close(self->f.sock);
+	lfs_genl_close(&self->f);
 	lu_scratch_fini(&self->s);
 }
 
 TEST_F(family, bad_attributes_are_refused)
 {
-	struct fam *f = &self->f;
+	struct lfs_genl *f = &self->f;
 
 	EXPECT_EQ(-EINVAL, request(f, f->id, LAYERFS_CMD_GET_STATS, 1, put_unknown, NULL, NULL));
 	EXPECT_EQ(-EINVAL, request(f, f->id, LAYERFS_CMD_GET_STATS, 1, put_bad_size, NULL, NULL));
@@ -170,7 +113,7 @@ TEST_F(family, bad_attributes_are_refused)
 
 TEST_F(family, reset_and_events_need_cap_sys_admin)
 {
-	struct fam *f = &self->f;
+	struct lfs_genl *f = &self->f;
 	pid_t pid = fork();
 	int status;
 

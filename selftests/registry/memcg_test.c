@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,6 +23,7 @@
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
 #define NREG 2000
 
@@ -34,46 +34,6 @@ FIXTURE(regcg) {
 	char cg[LU_PATH_MAX + 32];	/* the child cgroup */
 	bool cg_made;
 };
-
-/* "slab" of memory.stat of @cg, in bytes, or -1. */
-static long long cg_slab(const char *cg)
-{
-	char path[LU_PATH_MAX + 64], line[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/memory.stat", cg);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "slab %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
-static int add_layer(int dev, const char *name, const char *dir)
-{
-	struct layerfs_layer_add a = { .size = sizeof(a) };
-	int ret;
-
-	a.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (a.dirfd < 0)
-		return -errno;
-	snprintf((char *)a.name, sizeof(a.name), "%s", name);
-	ret = ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a) ? -errno : 0;
-	close(a.dirfd);
-	return ret;
-}
-
-static int del_layer(int dev, const char *name)
-{
-	struct layerfs_layer_del d = { .size = sizeof(d) };
-
-	snprintf((char *)d.name, sizeof(d.name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d) ? -errno : 0;
-}
 
 FIXTURE_SETUP(regcg)
 {
@@ -108,7 +68,7 @@ FIXTURE_TEARDOWN(regcg)
 	if (self->dev >= 0) {
 		for (i = 0; i < NREG; i++) {
 			snprintf(name, sizeof(name), "%s%d", self->prefix, i);
-			del_layer(self->dev, name);
+			lfs_del_layer(self->dev, name);
 		}
 		close(self->dev);
 	}
@@ -124,7 +84,7 @@ TEST_F(regcg, layers_are_charged_to_the_registering_cgroup)
 	int i, status;
 	pid_t pid;
 
-	slab0 = cg_slab(self->cg);
+	slab0 = lu_cg_slab(self->cg);
 	ASSERT_LE(0, slab0);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", self->cg);
 	pid = fork();
@@ -134,7 +94,7 @@ TEST_F(regcg, layers_are_charged_to_the_registering_cgroup)
 			_exit(2);
 		for (i = 0; i < NREG; i++) {
 			snprintf(name, sizeof(name), "%s%d", self->prefix, i);
-			if (add_layer(self->dev, name, lu_lpath(&self->s, 0, "")))
+			if (lfs_add_layer(self->dev, name, NULL, lu_lpath(&self->s, 0, "")))
 				_exit(3);
 		}
 		_exit(0);
@@ -142,7 +102,7 @@ TEST_F(regcg, layers_are_charged_to_the_registering_cgroup)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	slab1 = cg_slab(self->cg);
+	slab1 = lu_cg_slab(self->cg);
 	TH_LOG("%d layers: cgroup slab %lld -> %lld", NREG, slab0, slab1);
 	/* An entry holds a name and two ids of 72 bytes each, and more. */
 	EXPECT_LE(NREG * 3 * 72LL, slab1 - slab0);

@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 
 #include <linux/layerfs.h>
 
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
 FIXTURE(names) {
 	struct lu_scratch s;
@@ -52,38 +52,6 @@ FIXTURE_TEARDOWN(names)
 		close(self->dev);
 }
 
-static int add_layer(int dev, const char *name, const char *parent,
-		     const char *dir)
-{
-	struct layerfs_layer_add a = { .size = sizeof(a) };
-	int ret;
-
-	a.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (a.dirfd < 0)
-		return -errno;
-	snprintf((char *)a.name, sizeof(a.name), "%s", name);
-	snprintf((char *)a.parent, sizeof(a.parent), "%s", parent ? parent : "");
-	ret = ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a) ? -errno : 0;
-	close(a.dirfd);
-	return ret;
-}
-
-static int del_layer(int dev, const char *name)
-{
-	struct layerfs_layer_del d = { .size = sizeof(d) };
-
-	snprintf((char *)d.name, sizeof(d.name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d) ? -errno : 0;
-}
-
-static int get_layer(int dev, const char *name)
-{
-	struct layerfs_layer_info info = { .size = sizeof(info) };
-
-	snprintf((char *)info.name, sizeof(info.name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_GET_LAYER, &info) ? -errno : 0;
-}
-
 /* "<prefix>" + @c + "x": a name that is valid unless @c is not */
 static const char *name_with(FIXTURE_DATA(names) *self, unsigned int c)
 {
@@ -106,13 +74,13 @@ TEST_F(names, latin1_letters_are_refused)
 	/* 0xc0-0xff: the bytes Latin-1 isalnum() takes (but 0xd7, 0xf7). */
 	for (c = 0xc0; c <= 0xff; c++) {
 		const char *n = name_with(self, c);
-		int ret = add_layer(self->dev, n, NULL, lu_lpath(&self->s, 0, ""));
+		int ret = lfs_add_layer(self->dev, n, NULL, lu_lpath(&self->s, 0, ""));
 
 		EXPECT_EQ(-EINVAL, ret) {
 			TH_LOG("name with byte 0x%02x: %s", c, strerror(-ret));
 		}
 		if (!ret)
-			del_layer(self->dev, n);
+			lfs_del_layer(self->dev, n);
 	}
 }
 
@@ -122,24 +90,24 @@ TEST_F(names, every_byte_outside_the_set_is_refused)
 	unsigned int c;
 
 	snprintf(ok, sizeof(ok), "%s-base", self->prefix);
-	ASSERT_EQ(0, add_layer(self->dev, ok, NULL, lu_lpath(&self->s, 0, "")));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, ok, NULL, lu_lpath(&self->s, 0, "")));
 	for (c = 1; c <= 0xff; c++) {
 		const char *n = name_with(self, c);
 		int want = ascii_name_char(c) ? 0 : -EINVAL;
-		int ret = add_layer(self->dev, n, NULL, lu_lpath(&self->s, 0, ""));
+		int ret = lfs_add_layer(self->dev, n, NULL, lu_lpath(&self->s, 0, ""));
 
 		EXPECT_EQ(want, ret) {
 			TH_LOG("name with byte 0x%02x: %s", c, strerror(-ret));
 		}
 		if (!ret)
-			EXPECT_EQ(0, del_layer(self->dev, n));
+			EXPECT_EQ(0, lfs_del_layer(self->dev, n));
 		if (want)
 			continue;
 		/* A valid name as a parent: the layer registers on top. */
-		ASSERT_EQ(0, add_layer(self->dev, n, ok, lu_lpath(&self->s, 0, "")));
-		EXPECT_EQ(0, del_layer(self->dev, n));
+		ASSERT_EQ(0, lfs_add_layer(self->dev, n, ok, lu_lpath(&self->s, 0, "")));
+		EXPECT_EQ(0, lfs_del_layer(self->dev, n));
 	}
-	EXPECT_EQ(0, del_layer(self->dev, ok));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, ok));
 }
 
 TEST_F(names, latin1_parent_get_and_del_are_refused)
@@ -151,18 +119,18 @@ TEST_F(names, latin1_parent_get_and_del_are_refused)
 	for (c = 0xc0; c <= 0xff; c++) {
 		const char *n = name_with(self, c);
 
-		EXPECT_EQ(-EINVAL, add_layer(self->dev, ok, n,
-					     lu_lpath(&self->s, 0, ""))) {
+		EXPECT_EQ(-EINVAL, lfs_add_layer(self->dev, ok, n,
+						 lu_lpath(&self->s, 0, ""))) {
 			TH_LOG("parent with byte 0x%02x", c);
 		}
-		EXPECT_EQ(-EINVAL, get_layer(self->dev, n)) {
+		EXPECT_EQ(-EINVAL, lfs_get_layer(self->dev, n, NULL)) {
 			TH_LOG("GET_LAYER of a name with byte 0x%02x", c);
 		}
-		EXPECT_EQ(-EINVAL, del_layer(self->dev, n)) {
+		EXPECT_EQ(-EINVAL, lfs_del_layer(self->dev, n)) {
 			TH_LOG("DEL_LAYER of a name with byte 0x%02x", c);
 		}
 	}
-	EXPECT_EQ(-ENOENT, get_layer(self->dev, ok));
+	EXPECT_EQ(-ENOENT, lfs_get_layer(self->dev, ok, NULL));
 }
 
 LU_HARNESS_MAIN

@@ -30,6 +30,7 @@
 #include "harness.h"
 #include "union.h"
 #include "util.h"
+#include "ctl.h"
 
 /* DOCKER-FORMAT.md's vectors: parent chainID + diffID -> chainID */
 #define V1_PARENT "sha256:5dacd731af1b0386ead06c8b1feff9f65d9e0bdfec032d2cd0bc03690698feda"
@@ -60,54 +61,11 @@ FIXTURE_SETUP(reg)
 	snprintf(self->prefix, sizeof(self->prefix), "t%d", getpid());
 }
 
-static int del_layer(int dev, const char *name);
-
 FIXTURE_TEARDOWN(reg)
 {
 	lu_scratch_fini(&self->s);
 	if (self->dev >= 0)
 		close(self->dev);
-}
-
-static int add_layer_ex(int dev, const char *name, const char *parent,
-			const char *dir, const char *diff, const char *chain,
-			unsigned int flags)
-{
-	struct layerfs_layer_add a = { .size = sizeof(a), .flags = flags };
-	int ret;
-
-	a.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (a.dirfd < 0)
-		return -errno;
-	snprintf((char *)a.name, sizeof(a.name), "%s", name);
-	snprintf((char *)a.parent, sizeof(a.parent), "%s", parent ? parent : "");
-	snprintf((char *)a.diff_id, sizeof(a.diff_id), "%s", diff ? diff : "");
-	snprintf((char *)a.chain_id, sizeof(a.chain_id), "%s", chain ? chain : "");
-	ret = ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a) ? -errno : 0;
-	close(a.dirfd);
-	return ret;
-}
-
-static int add_layer(int dev, const char *name, const char *parent,
-		     const char *dir)
-{
-	return add_layer_ex(dev, name, parent, dir, NULL, NULL, 0);
-}
-
-static int del_layer(int dev, const char *name)
-{
-	struct layerfs_layer_del d = { .size = sizeof(d) };
-
-	snprintf((char *)d.name, sizeof(d.name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d) ? -errno : 0;
-}
-
-static int get_layer(int dev, const char *name, struct layerfs_layer_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	snprintf((char *)info->name, sizeof(info->name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_GET_LAYER, info) ? -errno : 0;
 }
 
 /* "<prefix>-<n>" in a rotating buffer */
@@ -253,7 +211,7 @@ TEST_F(reg, add_layer_abi)
 			char name[LAYERFS_NAME_SIZE];
 
 			snprintf(name, sizeof(name), "%s-abi%u", self->prefix, i);
-			EXPECT_EQ(0, del_layer(self->dev, name));
+			EXPECT_EQ(0, lfs_del_layer(self->dev, name));
 		}
 	}
 	/* nothing half-registered */
@@ -262,7 +220,7 @@ TEST_F(reg, add_layer_abi)
 		char name[LAYERFS_NAME_SIZE];
 
 		snprintf(name, sizeof(name), "%s-abi%u", self->prefix, i);
-		EXPECT_EQ(-ENOENT, get_layer(self->dev, name, &info));
+		EXPECT_EQ(-ENOENT, lfs_get_layer(self->dev, name, &info));
 	}
 	/* an unknown ioctl number */
 	EXPECT_EQ(-1, ioctl(self->dev, _IOW(LAYERFS_IOC_MAGIC, 99, int), &ret));
@@ -281,7 +239,7 @@ TEST_F(reg, del_and_get_abi)
 	struct layerfs_layer_del d = { .size = sizeof(d) };
 	struct layerfs_layer_info info;
 
-	EXPECT_EQ(-ENOENT, del_layer(self->dev, "no-such-layer"));
+	EXPECT_EQ(-ENOENT, lfs_del_layer(self->dev, "no-such-layer"));
 	d.size = 4;
 	EXPECT_EQ(-1, ioctl(self->dev, LAYERFS_IOC_DEL_LAYER, &d));
 	EXPECT_EQ(EINVAL, errno);
@@ -295,7 +253,7 @@ TEST_F(reg, del_and_get_abi)
 	EXPECT_EQ(-1, ioctl(self->dev, LAYERFS_IOC_DEL_LAYER, &d));
 	EXPECT_EQ(EINVAL, errno);
 
-	EXPECT_EQ(-ENOENT, get_layer(self->dev, "no-such-layer", &info));
+	EXPECT_EQ(-ENOENT, lfs_get_layer(self->dev, "no-such-layer", &info));
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	info.__reserved = 1;
@@ -323,10 +281,10 @@ TEST_F(reg, unprivileged_caller_gets_eperm)
 		c[0].permitted &= ~(1u << CAP_SYS_ADMIN);
 		if (syscall(SYS_capset, &h, c))
 			_exit(10);
-		if (add_layer(self->dev, lname(self, 0), NULL,
-			      lu_lpath(&self->s, 0, NULL)) != -EPERM)
+		if (lfs_add_layer(self->dev, lname(self, 0), NULL,
+				  lu_lpath(&self->s, 0, NULL)) != -EPERM)
 			_exit(1);
-		if (del_layer(self->dev, "x") != -EPERM)
+		if (lfs_del_layer(self->dev, "x") != -EPERM)
 			_exit(2);
 		_exit(0);
 	}
@@ -340,34 +298,34 @@ TEST_F(reg, chain_verification_with_docker_vectors)
 	const char *d = lu_lpath(&self->s, 0, NULL);
 
 	/* a base layer: chainID = diffID, computed when not given */
-	ASSERT_EQ(0, add_layer_ex(self->dev, lname(self, 1), NULL, d, V1_PARENT,
-				  NULL, LAYERFS_ADD_VERIFY_CHAIN));
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 1), &info));
+	ASSERT_EQ(0, lfs_add_layer_ex(self->dev, lname(self, 1), NULL, d, V1_PARENT,
+				      NULL, LAYERFS_ADD_VERIFY_CHAIN));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 1), &info));
 	EXPECT_STREQ(V1_PARENT, (char *)info.chain_id);
 	/* the vector: accepted with the right chainID ... */
-	ASSERT_EQ(0, add_layer_ex(self->dev, lname(self, 2), lname(self, 1), d,
-				  V1_DIFF, V1_CHAIN, LAYERFS_ADD_VERIFY_CHAIN));
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 2), &info));
+	ASSERT_EQ(0, lfs_add_layer_ex(self->dev, lname(self, 2), lname(self, 1), d,
+				      V1_DIFF, V1_CHAIN, LAYERFS_ADD_VERIFY_CHAIN));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 2), &info));
 	EXPECT_STREQ(V1_CHAIN, (char *)info.chain_id);
 	EXPECT_STREQ(V1_DIFF, (char *)info.diff_id);
 	EXPECT_STREQ(lname(self, 1), (char *)info.parent);
 	EXPECT_EQ(2, info.depth);
 	/* ... refused with another (the second vector's) */
-	EXPECT_EQ(-EBADMSG, add_layer_ex(self->dev, lname(self, 3), lname(self, 1), d,
-					 V1_DIFF, V2_CHAIN, LAYERFS_ADD_VERIFY_CHAIN));
-	EXPECT_EQ(-ENOENT, get_layer(self->dev, lname(self, 3), &info));
+	EXPECT_EQ(-EBADMSG, lfs_add_layer_ex(self->dev, lname(self, 3), lname(self, 1), d,
+					     V1_DIFF, V2_CHAIN, LAYERFS_ADD_VERIFY_CHAIN));
+	EXPECT_EQ(-ENOENT, lfs_get_layer(self->dev, lname(self, 3), &info));
 	/* computed when not given */
-	ASSERT_EQ(0, add_layer_ex(self->dev, lname(self, 4), NULL, d, V2_PARENT,
-				  NULL, LAYERFS_ADD_VERIFY_CHAIN));
-	ASSERT_EQ(0, add_layer_ex(self->dev, lname(self, 5), lname(self, 4), d,
-				  V2_DIFF, NULL, LAYERFS_ADD_VERIFY_CHAIN));
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 5), &info));
+	ASSERT_EQ(0, lfs_add_layer_ex(self->dev, lname(self, 4), NULL, d, V2_PARENT,
+				      NULL, LAYERFS_ADD_VERIFY_CHAIN));
+	ASSERT_EQ(0, lfs_add_layer_ex(self->dev, lname(self, 5), lname(self, 4), d,
+				      V2_DIFF, NULL, LAYERFS_ADD_VERIFY_CHAIN));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 5), &info));
 	EXPECT_STREQ(V2_CHAIN, (char *)info.chain_id);
 
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 5)));
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 4)));
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 2)));
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 1)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 5)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 4)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 2)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 1)));
 }
 
 TEST_F(reg, idempotent_add_eexist_and_delete_rules)
@@ -378,35 +336,36 @@ TEST_F(reg, idempotent_add_eexist_and_delete_rules)
 
 	ASSERT_EQ(0, lu_file(s, 1, "base", 0644, "base"));
 	ASSERT_EQ(0, lu_file(s, 0, "top", 0644, "top"));
-	ASSERT_EQ(0, add_layer(self->dev, lname(self, 1), NULL, lu_lpath(s, 1, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 1), NULL, lu_lpath(s, 1, NULL)));
 	/* the same again: a no-op */
-	ASSERT_EQ(0, add_layer(self->dev, lname(self, 1), NULL, lu_lpath(s, 1, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 1), NULL, lu_lpath(s, 1, NULL)));
 	/* the name with another directory, or another parent */
-	EXPECT_EQ(-EEXIST, add_layer(self->dev, lname(self, 1), NULL, lu_lpath(s, 0, NULL)));
-	ASSERT_EQ(0, add_layer(self->dev, lname(self, 2), lname(self, 1), lu_lpath(s, 0, NULL)));
-	EXPECT_EQ(-EEXIST, add_layer(self->dev, lname(self, 2), NULL, lu_lpath(s, 0, NULL)));
+	EXPECT_EQ(-EEXIST, lfs_add_layer(self->dev, lname(self, 1), NULL, lu_lpath(s, 0, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 2), lname(self, 1),
+				   lu_lpath(s, 0, NULL)));
+	EXPECT_EQ(-EEXIST, lfs_add_layer(self->dev, lname(self, 2), NULL, lu_lpath(s, 0, NULL)));
 
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 1), &info));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 1), &info));
 	EXPECT_EQ(1, info.children);
 	EXPECT_EQ(0, info.mounts);
 	EXPECT_EQ(1, info.depth);
 	EXPECT_STREQ("", (char *)info.parent);
 
 	/* a parent with a child stays */
-	EXPECT_EQ(-EBUSY, del_layer(self->dev, lname(self, 1)));
+	EXPECT_EQ(-EBUSY, lfs_del_layer(self->dev, lname(self, 1)));
 	/* a mounted layer stays */
 	snprintf(data, sizeof(data), "layer=%s", lname(self, 2));
 	ASSERT_EQ(0, lu_mount_data("layerfs", s->mnt, 0, data));
 	EXPECT_STREQ("base top", lu_names(s->mnt));
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 1), &info));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 1), &info));
 	EXPECT_EQ(1, info.mounts);
-	EXPECT_EQ(-EBUSY, del_layer(self->dev, lname(self, 2)));
+	EXPECT_EQ(-EBUSY, lfs_del_layer(self->dev, lname(self, 2)));
 	ASSERT_EQ(0, umount(s->mnt));
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 2), &info));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 2), &info));
 	EXPECT_EQ(0, info.mounts);
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 2)));
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 1)));
-	EXPECT_EQ(-ENOENT, del_layer(self->dev, lname(self, 1)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 2)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 1)));
+	EXPECT_EQ(-ENOENT, lfs_del_layer(self->dev, lname(self, 1)));
 }
 
 TEST_F(reg, mount_by_layer_name)
@@ -421,8 +380,9 @@ TEST_F(reg, mount_by_layer_name)
 		snprintf(rel, sizeof(rel), "only%d", i);
 		ASSERT_EQ(0, lu_file(s, 3 - i, rel, 0644, rel));
 		ASSERT_EQ(0, lu_file(s, 3 - i, "shadow", 0644, rel));
-		ASSERT_EQ(0, add_layer(self->dev, lname(self, i), i ? lname(self, i - 1) : NULL,
-				       lu_lpath(s, 3 - i, NULL)));
+		ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, i),
+					   i ? lname(self, i - 1) : NULL,
+					   lu_lpath(s, 3 - i, NULL)));
 	}
 	/* mount(2), read-only */
 	snprintf(data, sizeof(data), "layer=%s", lname(self, 3));
@@ -479,7 +439,7 @@ TEST_F(reg, mount_by_layer_name)
 	EXPECT_EQ(-EINVAL, lu_mount_data("layerfs", s->mnt, 0, data));
 
 	for (i = 3; i >= 0; i--)
-		EXPECT_EQ(0, del_layer(self->dev, lname(self, i)));
+		EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, i)));
 }
 
 /* Two images sharing their bottom three layers, mounted at once. */
@@ -497,10 +457,13 @@ TEST_F(reg, images_share_layers)
 	ASSERT_EQ(0, mkdir(lu_path(s, "img2"), 0755));
 	ASSERT_EQ(0, lu_write_file(lu_path(s, "img2/img2"), 0644, "2", 1));
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(0, add_layer(self->dev, lname(self, i), i ? lname(self, i - 1) : NULL,
-				       lu_lpath(s, 3 - i, NULL)));
-	ASSERT_EQ(0, add_layer(self->dev, lname(self, 10), lname(self, 2), lu_lpath(s, 0, NULL)));
-	ASSERT_EQ(0, add_layer(self->dev, lname(self, 20), lname(self, 2), lu_path(s, "img2")));
+		ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, i),
+					   i ? lname(self, i - 1) : NULL,
+					   lu_lpath(s, 3 - i, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 10), lname(self, 2),
+				   lu_lpath(s, 0, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 20), lname(self, 2),
+				   lu_path(s, "img2")));
 
 	snprintf(mnt2, sizeof(mnt2), "%s", lu_path(s, "mnt2"));
 	ASSERT_EQ(0, mkdir(mnt2, 0755));
@@ -510,22 +473,22 @@ TEST_F(reg, images_share_layers)
 	ASSERT_EQ(0, lu_mount_data("layerfs", mnt2, 0, data));
 	EXPECT_STREQ("a b c img1", lu_names(s->mnt));
 	EXPECT_STREQ("a b c img2", lu_names(mnt2));
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 0), &info));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 0), &info));
 	EXPECT_EQ(2, info.mounts);
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, 2), &info));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, 2), &info));
 	EXPECT_EQ(2, info.children);
 
 	/* the top of one image can go only once unmounted; shared ones stay */
-	EXPECT_EQ(-EBUSY, del_layer(self->dev, lname(self, 10)));
+	EXPECT_EQ(-EBUSY, lfs_del_layer(self->dev, lname(self, 10)));
 	ASSERT_EQ(0, umount(s->mnt));
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 10)));
-	EXPECT_EQ(-EBUSY, del_layer(self->dev, lname(self, 2)));
-	EXPECT_EQ(-EBUSY, del_layer(self->dev, lname(self, 0)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 10)));
+	EXPECT_EQ(-EBUSY, lfs_del_layer(self->dev, lname(self, 2)));
+	EXPECT_EQ(-EBUSY, lfs_del_layer(self->dev, lname(self, 0)));
 	EXPECT_STREQ("a b c img2", lu_names(mnt2));
 	ASSERT_EQ(0, umount(mnt2));
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 20)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 20)));
 	for (i = 2; i >= 0; i--)
-		EXPECT_EQ(0, del_layer(self->dev, lname(self, i)));
+		EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, i)));
 }
 
 TEST_F_TIMEOUT(reg, chain_of_1024_layers, 300)
@@ -544,9 +507,10 @@ TEST_F_TIMEOUT(reg, chain_of_1024_layers, 300)
 			snprintf(file, sizeof(file), "%s/f%d", dir, i);
 			ASSERT_EQ(0, lu_write_file(file, 0644, "x", 1));
 		}
-		ASSERT_EQ(0, add_layer(self->dev, lname(self, i), i ? lname(self, i - 1) : NULL, dir));
+		ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, i),
+					   i ? lname(self, i - 1) : NULL, dir));
 	}
-	ASSERT_EQ(0, get_layer(self->dev, lname(self, N - 1), &info));
+	ASSERT_EQ(0, lfs_get_layer(self->dev, lname(self, N - 1), &info));
 	EXPECT_EQ(N, info.depth);
 	snprintf(data, sizeof(data), "layer=%s", lname(self, N - 1));
 	ASSERT_EQ(0, lu_mount_data("layerfs", s->mnt, 0, data));
@@ -561,7 +525,7 @@ TEST_F_TIMEOUT(reg, chain_of_1024_layers, 300)
 	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "missing")));
 	ASSERT_EQ(0, umount(s->mnt));
 	for (i = N - 1; i >= 0; i--)
-		ASSERT_EQ(0, del_layer(self->dev, lname(self, i)));
+		ASSERT_EQ(0, lfs_del_layer(self->dev, lname(self, i)));
 }
 
 struct race_arg {
@@ -590,8 +554,9 @@ static void *racer(void *p)
 	for (i = 0; i < a->iterations; i++) {
 		for (k = 0; k < 3; k++) {
 			snprintf(name[k], sizeof(name[k]), "%s-r%d-%d", self->prefix, a->id, k);
-			ret = add_layer(self->dev, name[k], k ? name[k - 1] : lname(self, 999),
-					lu_lpath(&self->s, k, NULL));
+			ret = lfs_add_layer(self->dev, name[k],
+					    k ? name[k - 1] : lname(self, 999),
+					    lu_lpath(&self->s, k, NULL));
 			if (ret && ret != -ENOENT) {
 				snprintf(a->why, sizeof(a->why), "add %s: %d", name[k], ret);
 				a->unexpected++;
@@ -604,7 +569,7 @@ static void *racer(void *p)
 				snprintf(a->why, sizeof(a->why), "base not visible");
 				a->unexpected++;
 			}
-			if (del_layer(self->dev, name[0]) != -EBUSY) {
+			if (lfs_del_layer(self->dev, name[0]) != -EBUSY) {
 				snprintf(a->why, sizeof(a->why), "del of a mounted layer");
 				a->unexpected++;
 			}
@@ -613,15 +578,15 @@ static void *racer(void *p)
 			snprintf(a->why, sizeof(a->why), "mount: %d", ret);
 			a->unexpected++;
 		}
-		if (del_layer(self->dev, lname(self, 999)) != -EBUSY) {
+		if (lfs_del_layer(self->dev, lname(self, 999)) != -EBUSY) {
 			snprintf(a->why, sizeof(a->why), "del of the shared base");
 			a->unexpected++;
 		}
 		/* somebody else's */
 		snprintf(data, sizeof(data), "%s-r%d-2", self->prefix, (a->id + 1) % 4);
-		del_layer(self->dev, data);
+		lfs_del_layer(self->dev, data);
 		for (k = 2; k >= 0; k--) {
-			ret = del_layer(self->dev, name[k]);
+			ret = lfs_del_layer(self->dev, name[k]);
 			if (ret && ret != -ENOENT) {
 				snprintf(a->why, sizeof(a->why), "del %s: %d", name[k], ret);
 				a->unexpected++;
@@ -643,7 +608,7 @@ TEST_F_TIMEOUT(reg, concurrent_add_del_mount_umount_then_rmmod, 300)
 	int i;
 
 	ASSERT_EQ(0, lu_file(s, 3, "base", 0644, "base"));
-	ASSERT_EQ(0, add_layer(self->dev, lname(self, 999), NULL, lu_lpath(s, 3, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 999), NULL, lu_lpath(s, 3, NULL)));
 	for (i = 0; i < NT; i++) {
 		a[i] = (struct race_arg){ .self = self, .id = i, .iterations = iters };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, racer, &a[i]));
@@ -654,7 +619,7 @@ TEST_F_TIMEOUT(reg, concurrent_add_del_mount_umount_then_rmmod, 300)
 			TH_LOG("thread %d: %s", i, a[i].why);
 		}
 	}
-	EXPECT_EQ(0, del_layer(self->dev, lname(self, 999)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 999)));
 
 	/* nothing left pinned: the module unloads (dropping what is left) */
 	close(self->dev);
@@ -665,7 +630,7 @@ TEST_F_TIMEOUT(reg, concurrent_add_del_mount_umount_then_rmmod, 300)
 
 		ASSERT_LE(0, dev);
 		/* a layer left registered is dropped on unload */
-		ASSERT_EQ(0, add_layer(dev, "left-behind", NULL, "/tmp"));
+		ASSERT_EQ(0, lfs_add_layer(dev, "left-behind", NULL, "/tmp"));
 		close(dev);
 	}
 	EXPECT_EQ(0, lfs_unload_module());
@@ -673,7 +638,7 @@ TEST_F_TIMEOUT(reg, concurrent_add_del_mount_umount_then_rmmod, 300)
 	EXPECT_EQ(0, lfs_load_module());
 	self->dev = open(LAYERFS_DEVICE, O_RDWR);
 	ASSERT_LE(0, self->dev);
-	EXPECT_EQ(-ENOENT, del_layer(self->dev, "left-behind"));
+	EXPECT_EQ(-ENOENT, lfs_del_layer(self->dev, "left-behind"));
 	ASSERT_EQ(0, lu_scratch_init(s, "layerfs", 4));
 }
 

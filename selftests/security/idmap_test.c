@@ -35,33 +35,19 @@ FIXTURE(idmap) {
 	char idm[LU_PATH_MAX];	/* where it is attached */
 };
 
-FIXTURE_VARIANT(idmap) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(idmap, layerfs) {
-	.fstype = "layerfs", .layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(idmap, overlay) {
-	.fstype = "overlay", .layerfs = false,
-};
+LU_UNION_VARIANTS(idmap);
 
 FIXTURE_SETUP(idmap)
 {
 	struct lu_scratch *s = &self->s;
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
-	int ret = lu_fs_available(variant->fstype);
+	int ret;
 	char map[64];
 	int nsfd;
 
 	self->tree = -1;
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(s, variant->fstype, 2));
+	if (!lu_union_setup(_metadata, s, variant->fstype, 2))
+		return;
 	ASSERT_EQ(0, lu_file(s, 0, "f", 0644, "f"));
 	ASSERT_EQ(0, lu_file(s, 1, "g", 0644, "g"));
 	ASSERT_EQ(0, lu_mkdir(s, 0, "u", 0755));

@@ -31,28 +31,14 @@ FIXTURE(overlap) {
 	struct lu_scratch s;
 };
 
-FIXTURE_VARIANT(overlap) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(overlap, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(overlap, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(overlap);
 
 FIXTURE_SETUP(overlap)
 {
 	struct lu_scratch *s = &self->s;
-	int ret = lu_fs_available(variant->fstype);
 
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(s, variant->fstype, 0));
+	if (!lu_union_setup(_metadata, s, variant->fstype, 0))
+		return;
 	ASSERT_EQ(0, lu_mkdir_p(lu_path(s, "A"), 0755));
 	ASSERT_EQ(0, lu_mkdir_p(lu_path(s, "U/x"), 0755));
 	ASSERT_EQ(0, lu_mkdir_p(lu_path(s, "W/x"), 0755));

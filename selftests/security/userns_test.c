@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -30,6 +29,7 @@
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
 /* The unprivileged user the child becomes before its user namespace. */
 #define NOBODY		65534
@@ -40,28 +40,6 @@ FIXTURE(userns) {
 	char name[32];		/* a registered layer */
 	char unknown[32];	/* a valid name that is not registered */
 };
-
-static int add_layer(int dev, const char *name, const char *dir)
-{
-	struct layerfs_layer_add a = { .size = sizeof(a) };
-	int ret;
-
-	a.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (a.dirfd < 0)
-		return -errno;
-	snprintf((char *)a.name, sizeof(a.name), "%s", name);
-	ret = ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a) ? -errno : 0;
-	close(a.dirfd);
-	return ret;
-}
-
-static int del_layer(int dev, const char *name)
-{
-	struct layerfs_layer_del d = { .size = sizeof(d) };
-
-	snprintf((char *)d.name, sizeof(d.name), "%s", name);
-	return ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d) ? -errno : 0;
-}
 
 FIXTURE_SETUP(userns)
 {
@@ -79,13 +57,14 @@ FIXTURE_SETUP(userns)
 	}
 	snprintf(self->name, sizeof(self->name), "userns-%d", getpid());
 	snprintf(self->unknown, sizeof(self->unknown), "userns-%d-none", getpid());
-	ASSERT_EQ(0, add_layer(self->dev, self->name, lu_lpath(&self->s, 0, NULL)));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, self->name, NULL,
+				   lu_lpath(&self->s, 0, NULL)));
 }
 
 FIXTURE_TEARDOWN(userns)
 {
 	if (self->dev >= 0) {
-		del_layer(self->dev, self->name);
+		lfs_del_layer(self->dev, self->name);
 		close(self->dev);
 	}
 	lu_scratch_fini(&self->s);
@@ -201,7 +180,7 @@ TEST_F(userns, layer_option_in_a_userns_is_no_oracle_and_pins_nothing)
 	EXPECT_EQ(0, r.known);
 
 	/* the open contexts pin nothing: root can delete the layer */
-	EXPECT_EQ(0, del_layer(self->dev, self->name));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, self->name));
 
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	ASSERT_EQ(sizeof(r), read(report[0], &r, sizeof(r)));
@@ -240,9 +219,9 @@ TEST_F(userns, root_learns_an_unknown_layer_at_create)
 	EXPECT_EQ(0, lu_fsmount_at(fsfd, self->s.mnt));
 	close(fsfd);
 	EXPECT_STREQ("f", lu_names(self->s.mnt));
-	EXPECT_EQ(-EBUSY, del_layer(self->dev, self->name));
+	EXPECT_EQ(-EBUSY, lfs_del_layer(self->dev, self->name));
 	EXPECT_EQ(0, umount(self->s.mnt));
-	EXPECT_EQ(0, del_layer(self->dev, self->name));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, self->name));
 }
 
 LU_HARNESS_MAIN

@@ -27,40 +27,7 @@
 #include "harness.h"
 #include "union.h"
 
-FIXTURE(attr) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(attr) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(attr, layerfs) {
-	.fstype = "layerfs",
-	.layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(attr, overlay) {
-	.fstype = "overlay",
-	.layerfs = false,
-};
-
-FIXTURE_SETUP(attr)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
-}
-
-FIXTURE_TEARDOWN(attr)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(attr, 3)
 
 static void set_times(struct __test_metadata *_metadata, const char *path,
 		      time_t sec, long nsec)

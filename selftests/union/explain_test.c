@@ -45,17 +45,7 @@ FIXTURE(explain) {
 	bool layerfs;
 };
 
-FIXTURE_VARIANT(explain) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(explain, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(explain, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(explain);
 
 /*
  * The layers, l0 on top (explain layer 1):
@@ -92,14 +82,9 @@ static void build_layers(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(explain)
 {
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	self->layerfs = !strcmp(variant->fstype, "layerfs");
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, NLAYERS));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, NLAYERS))
+		return;
+	self->layerfs = variant->layerfs;
 	build_layers(_metadata, &self->s);
 }
 
@@ -387,8 +372,25 @@ TEST_F(explain, unlinked_file_has_no_path)
 	close(fd);
 }
 
+/* The same layers on layerfs only: overlay has no layer registry. */
+FIXTURE(explain_lfs) {
+	struct lu_scratch s;
+};
+
+FIXTURE_SETUP(explain_lfs)
+{
+	if (!lu_union_setup(_metadata, &self->s, "layerfs", NLAYERS))
+		return;
+	build_layers(_metadata, &self->s);
+}
+
+FIXTURE_TEARDOWN(explain_lfs)
+{
+	lu_scratch_fini(&self->s);
+}
+
 /* A layer=NAME mount names each layer and its chain ID. */
-TEST_F(explain, registry_layers_are_named)
+TEST_F(explain_lfs, registry_layers_are_named)
 {
 	struct lu_scratch *s = &self->s;
 	struct layerfs_layer_add a = { .size = sizeof(a) };
@@ -398,8 +400,6 @@ TEST_F(explain, registry_layers_are_named)
 	char base[32], top[32], opts[64], id[LAYERFS_ID_SIZE];
 	int dev, fd, ret;
 
-	if (!self->layerfs)
-		SKIP(return, "overlay has no layer registry");
 	dev = open(LAYERFS_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	snprintf(base, sizeof(base), "explain-%d-b", getpid());
@@ -616,17 +616,7 @@ FIXTURE(explain_model) {
 	int deep_hides;		/* paths hidden below the first level */
 };
 
-FIXTURE_VARIANT(explain_model) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(explain_model, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(explain_model, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(explain_model);
 
 static unsigned int mrand(unsigned int *seed)
 {
@@ -676,15 +666,11 @@ static int gen_tree(const struct lu_scratch *s, int layer, const char *rel,
 FIXTURE_SETUP(explain_model)
 {
 	unsigned int seed = 20261206;
-	int ret = lu_fs_available(variant->fstype);
 	int i;
 
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	self->layerfs = !strcmp(variant->fstype, "layerfs");
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, MLAYERS));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, MLAYERS))
+		return;
+	self->layerfs = variant->layerfs;
 	for (i = 0; i < MLAYERS; i++)
 		ASSERT_EQ(0, gen_tree(&self->s, i, "", 1, &seed));
 }

@@ -27,40 +27,7 @@
 #include "harness.h"
 #include "union.h"
 
-FIXTURE(inode) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(inode) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(inode, layerfs) {
-	.fstype = "layerfs",
-	.layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(inode, overlay) {
-	.fstype = "overlay",
-	.layerfs = false,
-};
-
-FIXTURE_SETUP(inode)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
-}
-
-FIXTURE_TEARDOWN(inode)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(inode, 3)
 
 /* Objects of every kind, in every layer, merged and not. */
 static void make_tree(struct __test_metadata *_metadata, struct lu_scratch *s)

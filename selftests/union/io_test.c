@@ -36,28 +36,14 @@ FIXTURE(io) {
 	unsigned char *data;	/* BIG_SIZE bytes, in l1/big */
 };
 
-FIXTURE_VARIANT(io) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(io, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(io, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(io);
 
 FIXTURE_SETUP(io)
 {
-	int ret = lu_fs_available(variant->fstype);
 	size_t i;
 
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, 3))
+		return;
 
 	self->data = malloc(BIG_SIZE);
 	ASSERT_NE(NULL, self->data);
@@ -467,17 +453,7 @@ FIXTURE(io_disk) {
 	char layers[3][LU_PATH_MAX + 8];
 };
 
-FIXTURE_VARIANT(io_disk) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(io_disk, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(io_disk, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(io_disk);
 
 FIXTURE_SETUP(io_disk)
 {

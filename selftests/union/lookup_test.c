@@ -22,37 +22,7 @@
 #include "harness.h"
 #include "union.h"
 
-FIXTURE(lookup) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(lookup) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(lookup, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(lookup, overlay) {
-	.fstype = "overlay",
-};
-
-FIXTURE_SETUP(lookup)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
-}
-
-FIXTURE_TEARDOWN(lookup)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(lookup, 3)
 
 TEST_F(lookup, highest_layer_wins)
 {

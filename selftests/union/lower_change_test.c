@@ -29,37 +29,7 @@
 #define RUN_SECONDS	3
 #define READERS		3
 
-FIXTURE(lower_change) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(lower_change) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(lower_change, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(lower_change, overlay) {
-	.fstype = "overlay",
-};
-
-FIXTURE_SETUP(lower_change)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
-}
-
-FIXTURE_TEARDOWN(lower_change)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(lower_change, 3)
 
 TEST_F(lower_change, new_lower_names_show_up)
 {

@@ -36,40 +36,7 @@
 static const char *const pool[] = { "a", "b", "c", "dd", "e.txt", "f" };
 #define POOL	(sizeof(pool) / sizeof(pool[0]))
 
-FIXTURE(model) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(model) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(model, layerfs) {
-	.fstype = "layerfs",
-	.layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(model, overlay) {
-	.fstype = "overlay",
-	.layerfs = false,
-};
-
-FIXTURE_SETUP(model)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, NLAYERS));
-}
-
-FIXTURE_TEARDOWN(model)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(model, NLAYERS)
 
 static unsigned int rnd(unsigned int *state, unsigned int n)
 {

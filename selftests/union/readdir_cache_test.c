@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -39,6 +38,7 @@
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
 #define NNAMES 300
 
@@ -48,53 +48,15 @@ struct rd_stats {
 	int64_t builds, hits;
 };
 
+/* The family, and the layerfs mount whose statistics rd_stats() gets. */
 struct nlq {
-	struct mnl_socket *sock;
-	unsigned int portid, seq;
-	int family;
-	unsigned int dev;		/* new_encode_dev() of the mount */
+	struct lfs_genl nl;
 	uint64_t mount_id;
-	struct rd_stats *st;
 };
-
-static char nlbuf[1 << 16];
-
-static int fam_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nlq *q = data;
-	const struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-			q->family = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int mount_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nlq *q = data;
-	const struct nlattr *a, *l;
-	unsigned int dev = ~0u;
-	uint64_t id = 0;
-
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != LAYERFS_A_MOUNT)
-			continue;
-		mnl_attr_for_each_nested(l, a) {
-			if (mnl_attr_get_type(l) == LAYERFS_MOUNT_A_ID)
-				id = mnl_attr_get_u64(l);
-			else if (mnl_attr_get_type(l) == LAYERFS_MOUNT_A_DEV)
-				dev = mnl_attr_get_u32(l);
-		}
-	}
-	if (dev == q->dev)
-		q->mount_id = id;
-	return MNL_CB_OK;
-}
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nlq *q = data;
+	struct rd_stats *st = data;
 	const struct nlattr *a, *l;
 
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
@@ -103,16 +65,16 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 		mnl_attr_for_each_nested(l, a) {
 			switch (mnl_attr_get_type(l)) {
 			case LAYERFS_STATS_A_READDIR_CACHES:
-				q->st->caches = mnl_attr_get_u64(l);
+				st->caches = mnl_attr_get_u64(l);
 				break;
 			case LAYERFS_STATS_A_READDIR_CACHE_BYTES:
-				q->st->bytes = mnl_attr_get_u64(l);
+				st->bytes = mnl_attr_get_u64(l);
 				break;
 			case LAYERFS_STATS_A_READDIR_BUILDS:
-				q->st->builds = mnl_attr_get_u64(l);
+				st->builds = mnl_attr_get_u64(l);
 				break;
 			case LAYERFS_STATS_A_READDIR_HITS:
-				q->st->hits = mnl_attr_get_u64(l);
+				st->hits = mnl_attr_get_u64(l);
 				break;
 			}
 		}
@@ -120,66 +82,24 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One request, its answer through @cb; 0 or -errno. */
-static int nl_request(struct nlq *q, int type, int cmd, int version,
-		      bool dump, mnl_cb_t cb)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nlbuf);
-	struct genlmsghdr *g;
-	int ret;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
-	nlh->nlmsg_seq = ++q->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = version;
-	if (type == GENL_ID_CTRL)
-		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LAYERFS_GENL_NAME);
-	else if (!dump)
-		mnl_attr_put_u64(nlh, LAYERFS_A_MOUNT_ID, q->mount_id);
-	if (mnl_socket_sendto(q->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ret = mnl_socket_recvfrom(q->sock, nlbuf, sizeof(nlbuf));
-		if (ret < 0)
-			return -errno;
-		ret = mnl_cb_run(nlbuf, ret, q->seq, q->portid, cb, q);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
-}
-
 /* The layerfs mount on @mnt, for rd_stats(). */
 static int nlq_open(struct nlq *q, const char *mnt)
 {
-	struct stat st;
-	int ret;
+	int ret = lfs_genl_open(&q->nl);
 
-	memset(q, 0, sizeof(*q));
-	if (stat(mnt, &st))
-		return -errno;
-	q->dev = (minor(st.st_dev) & 0xff) | (major(st.st_dev) << 8) |
-		 ((minor(st.st_dev) & ~0xffu) << 12);
-	q->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!q->sock || mnl_socket_bind(q->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
-	q->portid = mnl_socket_get_portid(q->sock);
-	ret = nl_request(q, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, false, fam_cb);
-	if (ret)
-		return ret;
-	ret = nl_request(q, q->family, LAYERFS_CMD_GET_MOUNTS,
-			 LAYERFS_GENL_VERSION, true, mount_cb);
-	if (ret)
-		return ret;
-	return q->mount_id ? 0 : -ENOENT;
+	return ret ?: lfs_genl_mount_id(&q->nl, mnt, &q->mount_id);
 }
 
 static int rd_stats(struct nlq *q, struct rd_stats *st)
 {
+	char buf[LFS_GENL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
 	memset(st, 0xff, sizeof(*st));
-	q->st = st;
-	return nl_request(q, q->family, LAYERFS_CMD_GET_STATS,
-			  LAYERFS_GENL_VERSION, false, stats_cb);
+	nlh = lfs_genl_msg(&q->nl, buf, q->nl.id, LAYERFS_CMD_GET_STATS,
+			   LAYERFS_GENL_VERSION, NLM_F_ACK);
+	mnl_attr_put_u64(nlh, LAYERFS_A_MOUNT_ID, q->mount_id);
+	return lfs_genl_talk(&q->nl, nlh, stats_cb, st);
 }
 
 FIXTURE(rdcache) {
@@ -187,32 +107,15 @@ FIXTURE(rdcache) {
 	struct nlq q;
 };
 
-FIXTURE_VARIANT(rdcache) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(rdcache, layerfs) {
-	.fstype = "layerfs",
-	.layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(rdcache, overlay) {
-	.fstype = "overlay",
-	.layerfs = false,
-};
+LU_UNION_VARIANTS(rdcache);
 
 FIXTURE_SETUP(rdcache)
 {
-	int ret = lu_fs_available(variant->fstype);
 	char name[32];
 	int i;
 
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, 3))
+		return;
 	/* d: NNAMES names spread over the layers; the root: a few more. */
 	for (i = 0; i < NNAMES; i++) {
 		snprintf(name, sizeof(name), "d/name-%03d", i);
@@ -229,8 +132,7 @@ FIXTURE_SETUP(rdcache)
 
 FIXTURE_TEARDOWN(rdcache)
 {
-	if (self->q.sock)
-		mnl_socket_close(self->q.sock);
+	lfs_genl_close(&self->q.nl);
 	lu_scratch_fini(&self->s);
 }
 
@@ -436,10 +338,7 @@ TEST_F_TIMEOUT(rdcache, umount_races_the_shrinker, 120)
 	char name[32];
 	pid_t pid;
 
-	if (self->q.sock) {
-		mnl_socket_close(self->q.sock);
-		self->q.sock = NULL;
-	}
+	lfs_genl_close(&self->q.nl);
 	ASSERT_EQ(0, lu_umount(&self->s));
 	for (i = 0; i < ndirs; i++) {
 		snprintf(name, sizeof(name), "m/%03d/a", i);
@@ -489,24 +388,6 @@ FIXTURE(rdmemcg) {
 	bool cg_made;
 };
 
-/* "slab" of memory.stat of @cg, in bytes, or -1. */
-static long long cg_slab(const char *cg)
-{
-	char path[LU_PATH_MAX + 16], line[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/memory.stat", cg);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "slab %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 FIXTURE_SETUP(rdmemcg)
 {
 	int ret = lu_fs_available("layerfs");
@@ -539,8 +420,7 @@ FIXTURE_SETUP(rdmemcg)
 
 FIXTURE_TEARDOWN(rdmemcg)
 {
-	if (self->q.sock)
-		mnl_socket_close(self->q.sock);
+	lfs_genl_close(&self->q.nl);
 	if (self->cg_made)
 		rmdir(self->cg);
 	lu_scratch_fini(&self->s);
@@ -554,7 +434,7 @@ TEST_F_TIMEOUT(rdmemcg, listing_is_charged_to_the_listers_cgroup, 120)
 	int status;
 	pid_t pid;
 
-	slab0 = cg_slab(self->cg);
+	slab0 = lu_cg_slab(self->cg);
 	ASSERT_LE(0, slab0);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", self->cg);
 	pid = fork();
@@ -568,7 +448,7 @@ TEST_F_TIMEOUT(rdmemcg, listing_is_charged_to_the_listers_cgroup, 120)
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 
-	slab1 = cg_slab(self->cg);
+	slab1 = lu_cg_slab(self->cg);
 	ASSERT_EQ(0, rd_stats(&self->q, &st));
 	TH_LOG("cache %lld bytes; cgroup slab %lld -> %lld", (long long)st.bytes,
 	       slab0, slab1);

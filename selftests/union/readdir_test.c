@@ -26,40 +26,7 @@
 #include "harness.h"
 #include "union.h"
 
-FIXTURE(readdir) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(readdir) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(readdir, layerfs) {
-	.fstype = "layerfs",
-	.layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(readdir, overlay) {
-	.fstype = "overlay",
-	.layerfs = false,
-};
-
-FIXTURE_SETUP(readdir)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 3));
-}
-
-FIXTURE_TEARDOWN(readdir)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(readdir, 3)
 
 static int dent_cmp(const void *a, const void *b)
 {
@@ -488,37 +455,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-FIXTURE(bigdir) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(bigdir) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(bigdir, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(bigdir, overlay) {
-	.fstype = "overlay",
-};
-
-FIXTURE_SETUP(bigdir)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, BIG_LAYERS));
-}
-
-FIXTURE_TEARDOWN(bigdir)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(bigdir, BIG_LAYERS)
 
 TEST_F_TIMEOUT(bigdir, hundred_thousand_entries_over_64_layers, 300)
 {

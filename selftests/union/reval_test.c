@@ -198,28 +198,13 @@ FIXTURE(reval) {
 	const char *src;	/* the repository, on the guest's 9p root */
 };
 
-FIXTURE_VARIANT(reval) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(reval, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(reval, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(reval);
 
 FIXTURE_SETUP(reval)
 {
-	int ret = lu_fs_available(variant->fstype);
-
 	memset(&self->p, 0, sizeof(self->p));
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, NLAYERS));
+	if (!lu_union_setup(_metadata, &self->s, variant->fstype, NLAYERS))
+		return;
 	self->src = getenv("LAYERFS_SRC");
 }
 

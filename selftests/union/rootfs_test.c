@@ -39,17 +39,7 @@ FIXTURE(rootfs) {
 	struct lu_scratch s;
 };
 
-FIXTURE_VARIANT(rootfs) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(rootfs, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(rootfs, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(rootfs);
 
 /*
  * Puts the image into the layers, and, if @flat is not NULL, what the

@@ -8,8 +8,9 @@
  *
  * Every test runs on layerfs and on overlay with the same expectations,
  * with the upper layer on tmpfs, ext4 and xfs (the scratch disks of
- * scripts/vm-run --disk ext4 --disk xfs; skipped without them). Lower
- * layers are on the scratch tmpfs.
+ * scripts/vm-run --disk ext4 --disk xfs; skipped without them), but
+ * ENOSPC and the killed copy-up, which run with the upper on tmpfs only
+ * (upper_tmpfs). Lower layers are on the scratch tmpfs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -97,22 +98,25 @@ static int rm_rf(const char *path)
 	return system(cmd);
 }
 
-FIXTURE_SETUP(upper)
+/* @upperfs: NULL for tmpfs, or the scratch disk's env var. */
+static void upper_init(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(upper) *self, const char *fstype,
+		       const char *upperfs)
 {
-	int ret = lu_fs_available(variant->fstype);
+	int ret = lu_fs_available(fstype);
 	const char *disk = NULL;
 
 	if (ret == -ENODEV)
 		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
+		     fstype);
 	ASSERT_EQ(0, ret);
-	if (variant->upperfs) {
-		disk = getenv(variant->upperfs);
+	if (upperfs) {
+		disk = getenv(upperfs);
 		if (!disk || !*disk)
 			SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
-			     variant->upperfs);
+			     upperfs);
 	}
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, NLOWER));
+	ASSERT_EQ(0, lu_scratch_init(&self->s, fstype, NLOWER));
 	if (disk) {
 		snprintf(self->base, sizeof(self->base), "%s/upper.XXXXXX", disk);
 		ASSERT_NE(NULL, mkdtemp(self->base));
@@ -127,11 +131,21 @@ FIXTURE_SETUP(upper)
 	ASSERT_EQ(0, mkdir(self->work, 0755));
 }
 
-FIXTURE_TEARDOWN(upper)
+static void upper_fini(FIXTURE_DATA(upper) *self)
 {
 	lu_scratch_fini(&self->s);
 	if (self->on_disk)
 		rm_rf(self->base);
+}
+
+FIXTURE_SETUP(upper)
+{
+	upper_init(_metadata, self, variant->fstype, variant->upperfs);
+}
+
+FIXTURE_TEARDOWN(upper)
+{
+	upper_fini(self);
 }
 
 /* Mount the lower layers l0:l1:l2 with the fixture's upper and work. */
@@ -756,19 +770,39 @@ TEST_F(upper, xattrs_and_acls_through_the_union)
 }
 
 /*
+ * What does not depend on the upper filesystem runs once on each of
+ * layerfs and overlay, with the upper on the scratch tmpfs: upper_tmpfs
+ * is upper (in self->d) without the scratch disk variants.
+ */
+FIXTURE(upper_tmpfs) {
+	FIXTURE_DATA(upper) d;
+};
+
+LU_UNION_VARIANTS(upper_tmpfs);
+
+FIXTURE_SETUP(upper_tmpfs)
+{
+	upper_init(_metadata, &self->d, variant->fstype, NULL);
+}
+
+FIXTURE_TEARDOWN(upper_tmpfs)
+{
+	upper_fini(&self->d);
+}
+
+/*
  * ENOSPC during copy-up: the operation fails, no partial file is left in
  * the upper layer or in work/, and once there is room it works.
  */
-TEST_F(upper, enospc_during_copy_up)
+TEST_F(upper_tmpfs, enospc_during_copy_up)
 {
-	struct lu_scratch *s = &self->s;
+	FIXTURE_DATA(upper) *d = &self->d;
+	struct lu_scratch *s = &d->s;
 	char small[PATHLEN], data[PATHLEN * 4];
 	static char big[160 << 10];
 	struct stat st;
 	int fd;
 
-	if (variant->upperfs)
-		SKIP(return, "runs once, with a small tmpfs upper");
 	memset(big, 'b', sizeof(big));
 	ASSERT_EQ(0, lu_file_data(s, 1, "big", 0644, big, sizeof(big)));
 	snprintf(small, sizeof(small), "%s", lu_path(s, "small"));
@@ -776,10 +810,10 @@ TEST_F(upper, enospc_during_copy_up)
 	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "size=256k"));
 	ASSERT_EQ(0, mkdir(lu_path(s, "small/upper"), 0755));
 	ASSERT_EQ(0, mkdir(lu_path(s, "small/work"), 0755));
-	snprintf(self->upper, sizeof(self->upper), "%s/upper", small);
-	snprintf(self->work, sizeof(self->work), "%s/work", small);
+	snprintf(d->upper, sizeof(d->upper), "%s/upper", small);
+	snprintf(d->work, sizeof(d->work), "%s/work", small);
 	snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s",
-		 lu_lpath(s, 1, NULL), self->upper, self->work);
+		 lu_lpath(s, 1, NULL), d->upper, d->work);
 	ASSERT_EQ(0, lu_mount_data(variant->fstype, s->mnt, 0, data));
 	s->mounted = true;
 
@@ -791,19 +825,19 @@ TEST_F(upper, enospc_during_copy_up)
 
 	EXPECT_EQ(-1, open(lu_mpath(s, "big"), O_WRONLY | O_APPEND));
 	EXPECT_EQ(ENOSPC, errno);
-	EXPECT_EQ(-ENOENT, lu_ftype(upath(self, "big")));
-	EXPECT_STREQ("", work_names(self));
+	EXPECT_EQ(-ENOENT, lu_ftype(upath(d, "big")));
+	EXPECT_STREQ("", work_names(d));
 	ASSERT_EQ(0, stat(lu_mpath(s, "big"), &st));
 	EXPECT_EQ(sizeof(big), st.st_size);
 
 	/* room again: the copy-up works */
 	ASSERT_EQ(0, unlink(lu_mpath(s, "filler")));
 	ASSERT_EQ(0, write_str(lu_mpath(s, "big"), O_APPEND, "!"));
-	fd = open(upath(self, "big"), O_RDONLY);
+	fd = open(upath(d, "big"), O_RDONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(sizeof(big) + 1, lseek(fd, 0, SEEK_END));
 	close(fd);
-	EXPECT_STREQ("", work_names(self));
+	EXPECT_STREQ("", work_names(d));
 	ASSERT_EQ(0, lu_umount(s));
 	ASSERT_EQ(0, umount(small));
 }
@@ -825,9 +859,10 @@ static bool upper_lost_blocks(FIXTURE_DATA(upper) *self, fsblkcnt_t bfree0)
  * A copy-up killed half way leaves no partial file: either nothing in
  * the upper layer, or the whole file.
  */
-TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
+TEST_F_TIMEOUT(upper_tmpfs, killed_copy_up_leaves_no_partial_file, 120)
 {
-	struct lu_scratch *s = &self->s;
+	FIXTURE_DATA(upper) *d = &self->d;
+	struct lu_scratch *s = &d->s;
 	const size_t chunk = 1 << 20, total = 256 << 20;
 	struct timespec deadline;
 	struct statvfs sv;
@@ -837,8 +872,6 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 	int fd, status;
 	size_t off;
 
-	if (variant->upperfs)
-		SKIP(return, "runs once, with the tmpfs upper");
 	buf = malloc(chunk);
 	ASSERT_NE(NULL, buf);
 	fd = open(lu_lpath(s, 1, "huge"), O_CREAT | O_WRONLY, 0644);
@@ -848,8 +881,8 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 		ASSERT_EQ(chunk, write(fd, buf, chunk));
 	}
 	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(0, mount_rw(_metadata, self, variant->fstype));
-	ASSERT_EQ(0, statvfs(self->upper, &sv));
+	ASSERT_EQ(0, mount_rw(_metadata, d, variant->fstype));
+	ASSERT_EQ(0, statvfs(d->upper, &sv));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -863,18 +896,18 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 	 * upper has lost blocks, the child is done, or the bound is hit.
 	 */
 	deadline = lu_deadline(60);
-	while (!upper_lost_blocks(self, sv.f_bfree) && !lu_past(&deadline) &&
+	while (!upper_lost_blocks(d, sv.f_bfree) && !lu_past(&deadline) &&
 	       !(reaped = waitpid(pid, &status, WNOHANG)))
 		usleep(100);
 	if (!reaped) {
-		if (!upper_lost_blocks(self, sv.f_bfree))
+		if (!upper_lost_blocks(d, sv.f_bfree))
 			TH_LOG("no copy-up seen writing in the upper before the kill");
 		kill(pid, SIGKILL);
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	}
 
-	EXPECT_STREQ("", work_names(self));
-	if (!lstat(upath(self, "huge"), &st)) {
+	EXPECT_STREQ("", work_names(d));
+	if (!lstat(upath(d, "huge"), &st)) {
 		TH_LOG("the copy-up finished before the kill");
 		EXPECT_EQ(total, st.st_size);
 	} else {
@@ -884,7 +917,7 @@ TEST_F_TIMEOUT(upper, killed_copy_up_leaves_no_partial_file, 120)
 	ASSERT_EQ(0, stat(lu_lpath(s, 1, "huge"), &st));
 	EXPECT_EQ(total, st.st_size);
 	ASSERT_EQ(0, truncate(lu_mpath(s, "huge"), chunk));
-	fd = open(upath(self, "huge"), O_RDONLY);
+	fd = open(upath(d, "huge"), O_RDONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(chunk, read(fd, buf, chunk));
 	EXPECT_EQ('a', buf[0]);
@@ -1153,38 +1186,7 @@ TEST_F(upper, upper_layer_is_compatible_both_ways)
 }
 
 /* Bad upper and work directories. */
-FIXTURE(upper_errors) {
-	struct lu_scratch s;
-};
-
-FIXTURE_VARIANT(upper_errors) {
-	const char *fstype;
-	bool layerfs;
-};
-
-FIXTURE_VARIANT_ADD(upper_errors, layerfs) {
-	.fstype = "layerfs", .layerfs = true,
-};
-
-FIXTURE_VARIANT_ADD(upper_errors, overlay) {
-	.fstype = "overlay", .layerfs = false,
-};
-
-FIXTURE_SETUP(upper_errors)
-{
-	int ret = lu_fs_available(variant->fstype);
-
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     variant->fstype);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, lu_scratch_init(&self->s, variant->fstype, 1));
-}
-
-FIXTURE_TEARDOWN(upper_errors)
-{
-	lu_scratch_fini(&self->s);
-}
+LU_UNION_FIXTURE(upper_errors, 1)
 
 static int mount_upper(struct lu_scratch *s, const char *fstype,
 		       const char *mnt, const char *upper, const char *work)
