@@ -81,6 +81,9 @@ static int lfs_genl_family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int lfs_genl_talk_size(struct lfs_genl *nl, struct nlmsghdr *nlh,
+			      mnl_cb_t cb, void *data, size_t size);
+
 int lfs_genl_open(struct lfs_genl *nl)
 {
 	char buf[LFS_GENL_MSG_SIZE];
@@ -94,7 +97,9 @@ int lfs_genl_open(struct lfs_genl *nl)
 	nlh = lfs_genl_msg(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
 			   NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, LAYERFS_GENL_NAME);
-	return lfs_genl_talk(nl, nlh, lfs_genl_family_cb, nl);
+	/* small: netlink/dump_test reads dumps in parts of 8 KiB */
+	return lfs_genl_talk_size(nl, nlh, lfs_genl_family_cb, nl,
+				  LFS_GENL_MSG_SIZE);
 }
 
 void lfs_genl_close(struct lfs_genl *nl)
@@ -146,8 +151,14 @@ static int lfs_genl_done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
-int lfs_genl_talk(struct lfs_genl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
-		  void *data)
+/*
+ * Send @nlh and run the answer through @cb, reading with recv() calls of
+ * at most @size bytes. The kernel sizes the parts of later dumps on this
+ * socket by the largest recv() it has seen (netlink's max_recvmsg_len, up
+ * to 32 KiB), so what reads small parts must not have read big ones.
+ */
+static int lfs_genl_talk_size(struct lfs_genl *nl, struct nlmsghdr *nlh,
+			      mnl_cb_t cb, void *data, size_t size)
 {
 	static char buf[1 << 16];
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -156,16 +167,24 @@ int lfs_genl_talk(struct lfs_genl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	};
 	int ret;
 
+	if (size > sizeof(buf))
+		size = sizeof(buf);
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		ret = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		ret = mnl_socket_recvfrom(nl->sock, buf, size);
 		if (ret < 0)
 			return -errno;
 		ret = mnl_cb_run2(buf, ret, nl->seq, nl->portid, cb, data,
 				  ctl, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
 	return ret < 0 ? -errno : 0;
+}
+
+int lfs_genl_talk(struct lfs_genl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+		  void *data)
+{
+	return lfs_genl_talk_size(nl, nlh, cb, data, 1 << 16);
 }
 
 struct lfs_mount_find {
