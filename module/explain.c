@@ -23,6 +23,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/namei.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "layerfs.h"
@@ -239,6 +240,10 @@ static int lfs_explain_layers(struct super_block *sb, const char *path,
 		if (!len)
 			continue;
 		err = lfs_explain_level(&c, name, len, ++level);
+		/* thousands of layers times a deep path: stay killable */
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+		cond_resched();
 	}
 	revert_creds(old_cred);
 
@@ -326,6 +331,18 @@ static char *lfs_explain_path(struct dentry *dentry, const char *name,
 	return p;
 }
 
+/*
+ * What the union hides, and the layers themselves, are for CAP_SYS_ADMIN
+ * in the initial user namespace. layerfs is not FS_USERNS_MOUNT, but a
+ * superblock whose context was made in a user namespace (fsopen() there,
+ * committed by a privileged process) has that namespace as s_user_ns:
+ * its root must not gain this.
+ */
+static bool lfs_explain_capable(void)
+{
+	return capable(CAP_SYS_ADMIN);
+}
+
 static int lfs_ioc_explain(struct file *file, void __user *uarg)
 {
 	struct dentry *dentry = file->f_path.dentry;
@@ -352,8 +369,7 @@ static int lfs_ioc_explain(struct file *file, void __user *uarg)
 	    (req->layers || req->layers_room))
 		goto out_free;
 	err = -EPERM;
-	if (req->flags & LAYERFS_EXPLAIN_LAYERS &&
-	    !ns_capable(dentry->d_sb->s_user_ns, CAP_SYS_ADMIN))
+	if (req->flags & LAYERFS_EXPLAIN_LAYERS && !lfs_explain_capable())
 		goto out_free;
 	/* Everything after @layers_room is an answer. */
 	req->layers_total = 0;
@@ -386,16 +402,21 @@ static int lfs_ioc_explain(struct file *file, void __user *uarg)
 	lfs_explain_object(dentry, req);
 
 	if (req->flags & LAYERFS_EXPLAIN_LAYERS) {
-		/* no path to walk from what was removed */
+		/*
+		 * The path of the directory the name was looked up in (the
+		 * file pins it), not of the child's d_parent, which a rename
+		 * may change under us; none for what was removed.
+		 */
+		struct dentry *dir = file->f_path.dentry;
+
 		err = -ENOENT;
-		if (d_unlinked(*name ? dentry->d_parent : dentry))
+		if (d_unlinked(dir))
 			goto out_dput;
 		err = -ENOMEM;
 		buf = __getname();
 		if (!buf)
 			goto out_dput;
-		path = lfs_explain_path(*name ? dentry->d_parent : dentry,
-					name, buf);
+		path = lfs_explain_path(dir, name, buf);
 		err = PTR_ERR(path);
 		if (IS_ERR(path))
 			goto out_dput;
@@ -419,20 +440,23 @@ out_free:
 
 /*
  * LAYERFS_IOC_OPEN_LAYER: a new descriptor of a layer's root, for a walk
- * of what that layer holds (layerctl explain --layer). It is opened on
- * the mount's private clone of the layer (super.c), which stays valid for
- * as long as the file holds it (the file pins the mount, not the
- * superblock's layer array). The clone is an internal mount: open_tree()
- * and move_mount() refuse it, so it cannot be attached anywhere, and ".."
- * stops at its root, the layer's root. A lower layer's clone is read-only.
+ * of what that layer holds (layerctl explain --layer). It is opened on a
+ * read-only clone of the layer: the mount's own for a lower layer, and
+ * for the upper layer a second, read-only clone made at mount time
+ * (super.c), so that nothing is written into the upper behind the union.
+ * A file holds its mount, so the descriptor stays valid after the union
+ * is unmounted (lfs_free_fs() kern_unmount()s the clones; the last fput()
+ * frees them). The clones are internal mounts: open_tree() and
+ * move_mount() refuse them, and ".." stops at their root.
  */
 static int lfs_ioc_open_layer(struct file *file, void __user *uarg)
 {
-	struct super_block *sb = file_inode(file)->i_sb;
-	struct lfs_fs *ofs = LFS_FS(sb);
+	struct lfs_fs *ofs = LFS_FS(file_inode(file)->i_sb);
 	struct layerfs_open_layer req;
 	struct file *realfile;
+	struct vfsmount *mnt;
 	struct path path;
+	unsigned int idx;
 	int err, fd;
 
 	BUILD_BUG_ON(sizeof(req) != LAYERFS_OPEN_LAYER_SIZE_VER0);
@@ -443,18 +467,22 @@ static int lfs_ioc_open_layer(struct file *file, void __user *uarg)
 		return err;
 	if (req.flags)
 		return -EINVAL;
-	if (!ns_capable(sb->s_user_ns, CAP_SYS_ADMIN))
+	if (!lfs_explain_capable())
 		return -EPERM;
 	req.numlayer = ofs->numlayer;
 	if (copy_to_user(uarg, &req, min_t(u32, req.size, sizeof(req))))
 		return -EFAULT;
-	if (req.layer >= ofs->numlayer || !ofs->layers[req.layer].mnt)
+	if (req.layer >= ofs->numlayer)
+		return -ENOENT;
+	idx = array_index_nospec(req.layer, ofs->numlayer);
+	mnt = idx ? ofs->layers[idx].mnt : ofs->upper_ro;
+	if (!mnt)
 		return -ENOENT;
 
-	path.mnt = ofs->layers[req.layer].mnt;
-	path.dentry = path.mnt->mnt_root;
+	path.mnt = mnt;
+	path.dentry = mnt->mnt_root;
 	/* dentry_open() checks no permission: the caller's own, here */
-	err = inode_permission(mnt_idmap(path.mnt), d_inode(path.dentry),
+	err = inode_permission(mnt_idmap(mnt), d_inode(path.dentry),
 			       MAY_READ | MAY_EXEC);
 	if (err)
 		return err;

@@ -113,6 +113,8 @@ struct lfs_fs {
 	errseq_t errseq;		/* volatile: upper's s_wb_err at mount */
 	long namelen;			/* longest name any layer takes */
 	struct lfs_reg_chain *chain;	/* registry layers this mount pins */
+	/* Read-only clone of the upper root, for LAYERFS_IOC_OPEN_LAYER */
+	struct vfsmount *upper_ro;
 	/* Real inodes of layer roots, upper, work dirs; sorted (super.c) */
 	unsigned long *traps;
 	unsigned int nr_traps;

@@ -68,12 +68,18 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	if (ofs->upperdir_locked)
 		lfs_inuse_unlock(ofs->layers[0].mnt->mnt_root);
 
-	/* Reuse the layer array: one RCU grace period for all layers. */
+	/*
+	 * Reuse the layer array, with room for one more pointer (struct
+	 * lfs_layer is larger than two): one RCU grace period for all.
+	 */
+	BUILD_BUG_ON(sizeof(struct lfs_layer) < 2 * sizeof(*mounts));
 	mounts = (struct vfsmount **)ofs->layers;
 	for (i = 0; i < ofs->numlayer; i++)
 		mounts[i] = ofs->layers[i].mnt;
-	if (mounts)
-		kern_unmount_array(mounts, ofs->numlayer);
+	if (mounts) {
+		mounts[ofs->numlayer] = ofs->upper_ro;
+		kern_unmount_array(mounts, ofs->numlayer + 1);
+	}
 	kvfree(ofs->layers);
 	kvfree(ofs->traps);
 	kfree(ofs->fs_sb);
@@ -589,6 +595,15 @@ static int lfs_get_upper(struct super_block *sb, struct fs_context *fc,
 	mnt->mnt_flags &= ~(MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME);
 	ofs->layers[0].mnt = mnt;
 	ofs->upperdir_locked = true;
+	/* explain.c hands this one out: nothing written behind the union */
+	mnt = clone_private_mount(&ctx->upper);
+	if (IS_ERR(mnt)) {
+		errorfc(fc, "failed to clone upperdir");
+		return PTR_ERR(mnt);
+	}
+	mnt->mnt_flags |= MNT_READONLY | MNT_NOATIME;
+	ofs->upper_ro = mnt;
+	mnt = ofs->layers[0].mnt;
 	/* Then every dentry keeps d_revalidate (lfs_dentry_init_flags). */
 	ofs->upper_reval = lfs_path_revalidates(&ctx->upper);
 	ofs->layers[0].fsid = lfs_get_fsid(ofs, mnt->mnt_sb);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +42,7 @@ FIXTURE(open_layer) {
 	struct ol_data d;
 };
 
-FIXTURE_VARIANT(open_layer) {
-	const char *fstype;
-};
-
-FIXTURE_VARIANT_ADD(open_layer, layerfs) {
-	.fstype = "layerfs",
-};
-
-FIXTURE_VARIANT_ADD(open_layer, overlay) {
-	.fstype = "overlay",
-};
+LU_UNION_VARIANTS(open_layer);
 
 FIXTURE(open_layer_lfs) {
 	struct ol_data d;
@@ -60,14 +51,11 @@ FIXTURE(open_layer_lfs) {
 static void ol_setup(struct __test_metadata *_metadata, struct ol_data *d,
 		     const char *fstype)
 {
-	int ret = lu_fs_available(fstype), i;
+	int i;
 
-	if (ret == -ENODEV)
-		SKIP(return, "%s is not available (layerfs: set LAYERFS_KO)",
-		     fstype);
-	ASSERT_EQ(0, ret);
+	if (!lu_union_setup(_metadata, &d->s, fstype, NLAYERS))
+		return;
 	d->layerfs = !strcmp(fstype, "layerfs");
-	ASSERT_EQ(0, lu_scratch_init(&d->s, fstype, NLAYERS));
 	ASSERT_EQ(0, lu_rw_init(&d->rw, &d->s, NULL));
 	d->rw_made = true;
 	/* every layer holds a file that names it */
@@ -154,6 +142,16 @@ TEST_F(open_layer, opens_each_layer_root)
 	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
 	EXPECT_EQ(O_RDONLY, fcntl(fd, F_GETFL) & O_ACCMODE);
 	EXPECT_EQ(0, faccessat(fd, "U", F_OK, AT_SYMLINK_NOFOLLOW));
+	/* a read-only clone: nothing is written behind the union */
+	EXPECT_EQ(-1, openat(fd, "behind", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	EXPECT_EQ(EROFS, errno);
+	EXPECT_EQ(-1, mkdirat(fd, "behind", 0755));
+	EXPECT_EQ(EROFS, errno);
+	EXPECT_EQ(-1, unlinkat(fd, "U", 0));
+	EXPECT_EQ(EROFS, errno);
+	/* while the union's upper is written as ever */
+	EXPECT_EQ(0, lu_write_file(lu_mpath(&self->d.s, "U2"), 0644, "U", 1));
+	EXPECT_EQ(0, faccessat(fd, "U2", F_OK, AT_SYMLINK_NOFOLLOW));
 	close(fd);
 
 	for (i = 1; i <= NLAYERS; i++) {
@@ -223,26 +221,54 @@ TEST_F(open_layer_lfs, refuses_bad_requests)
 	close(ro);
 }
 
-/* What the union hides is for CAP_SYS_ADMIN in the mount's namespace. */
+/*
+ * What the union hides is for CAP_SYS_ADMIN in the initial user
+ * namespace: not for nobody, nor for the root of a user namespace.
+ */
 TEST_F(open_layer_lfs, needs_cap_sys_admin)
 {
-	int mfd, status;
+	int mfd, status, how;
 	pid_t pid;
 
 	mfd = open(self->d.s.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, mfd);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		if (setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY))
-			_exit(2);
-		_exit(open_layer(mfd, 1, 0, NULL) == -EPERM ? 0 : 1);
+	for (how = 0; how < 2; how++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			if (how == 0 && (setresgid(NOBODY, NOBODY, NOBODY) ||
+					 setresuid(NOBODY, NOBODY, NOBODY)))
+				_exit(2);
+			if (how == 1 && unshare(CLONE_NEWUSER))
+				_exit(3);
+			_exit(open_layer(mfd, 1, 0, NULL) == -EPERM ? 0 : 1);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("%s", how ?
+			"root of a new user namespace" : "nobody");
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
 	close(mfd);
+}
+
+/* The descriptor outlives the union: the layer stays readable, then goes. */
+TEST_F(open_layer_lfs, descriptor_outlives_the_union)
+{
+	int mfd, fd, f;
+
+	mfd = open(self->d.s.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, mfd);
+	fd = open_layer(mfd, 1, 0, NULL);
+	ASSERT_LE(0, fd);
+	close(mfd);
+	ASSERT_EQ(0, lu_umount(&self->d.s));
+	f = openat(fd, "L1", O_RDONLY | O_CLOEXEC);
+	EXPECT_LE(0, f);
+	if (f >= 0)
+		close(f);
+	close(fd);
+	/* and the union mounts again on the same layers */
+	ASSERT_EQ(0, lu_mount_rw(&self->d.s, &self->d.rw));
 }
 
 TEST_HARNESS_MAIN

@@ -93,9 +93,9 @@ struct layerfs_layer_info {
  * @layers_room of them; @layers_total says how many there are): each
  * layer's own object at that path, and the whiteouts, opaque directories
  * and non-directories at the path or above it where the merge stops. This
- * tells what the union hides, so it needs CAP_SYS_ADMIN in the user
- * namespace of the mount (-EPERM); the rest of the answer needs no
- * privilege. No path of a real filesystem is ever returned.
+ * tells what the union hides, so it needs CAP_SYS_ADMIN in the initial
+ * user namespace (-EPERM); the rest of the answer needs no privilege. No
+ * path of a real filesystem is ever returned.
  */
 #define LAYERFS_EXPLAIN_LAYERS		0x00000001U	/* fill @layers */
 #define LAYERFS_EXPLAIN_VALID_FLAGS	(LAYERFS_EXPLAIN_LAYERS)
@@ -161,14 +161,13 @@ struct layerfs_explain {
  * layerfs mount: opens the root of one of the mount's layers, @layer
  * numbered as in struct layerfs_explain_layer (0 the upper layer, 1.. the
  * lower layers, top first), and returns the new descriptor (read-only,
- * O_DIRECTORY, close-on-exec). It is a descriptor of the mount's private
- * clone of the layer (read-only for a lower layer), so a layer can be
- * read as it is (whiteouts, opaque directories and all) even where no
- * path of the caller's mount namespace reaches it. Like
+ * O_DIRECTORY, close-on-exec) on a read-only private clone of the layer,
+ * so that the layer can be read as it is (whiteouts, opaque directories
+ * and all) and nothing is written into it behind the union. Like
  * LAYERFS_EXPLAIN_LAYERS it shows what the union hides: CAP_SYS_ADMIN in
- * the user namespace of the mount (-EPERM), and the caller's read and
- * search permission on the layer's root. -ENOENT: no such layer (or no
- * upper layer for 0); @numlayer is written back in any case but -EFAULT.
+ * the initial user namespace (-EPERM), and the caller's read and search
+ * permission on the layer's root. -ENOENT: no such layer (or no upper
+ * layer for 0). @numlayer is written back on success and on -ENOENT.
  */
 struct layerfs_open_layer {
 	__u32 size;			/* sizeof(struct layerfs_open_layer) */
