@@ -71,23 +71,62 @@ KVER ?= $(shell for d in /lib/modules/*6.12*-amd64/build; do \
 KDIR ?= /lib/modules/$(KVER)/build
 
 # Kernel tree files used at build time, extracted from the Debian kernel
-# source package once into build/ksrc/ (never copied into the repository).
+# source package once into build/ksrc/ (never copied into the repository)
+# for all of the tree: the kselftest harness for selftests/ and for the
+# helper's host tests (helper/Makefile and selftests/Makefile call
+# `make -C .. ksrc`), checkpatch.pl and the two files it reads beside it
+# for `make checkpatch`. KSRC_DIR=<kernel tree> copies them from a tree
+# instead. The stamp records the source and the list: a change of either
+# extracts again.
 KSRC_TAR ?= /usr/src/linux-source-6.12.tar.xz
+KSRC_DIR ?=
 KSRC := $(CURDIR)/build/ksrc
 KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 	tools/testing/selftests/kselftest.h \
 	scripts/checkpatch.pl scripts/spelling.txt \
 	scripts/const_structs.checkpatch
+KSRC_STAMP := $(or $(KSRC_DIR),$(KSRC_TAR)): $(KSRC_FILES)
 
-# checkpatch.pl --strict --no-tree -f over these; every ERROR, WARNING and
-# CHECK fails `make lint`. --no-tree because there is no kernel tree
+# checkpatch.pl --strict --no-tree -f over the module, the uapi header,
+# the helper with its host tests and the selftests, in one run (`make
+# lint`; `make -C helper checkpatch` is this one too); every ERROR,
+# WARNING and CHECK fails. --no-tree because there is no kernel tree
 # around the files (spelling.txt and const_structs.checkpatch sit next to
-# checkpatch.pl in build/ksrc/scripts/). One type is ignored, as it makes
-# no sense outside the kernel tree:
+# checkpatch.pl in build/ksrc/scripts/). One type is ignored everywhere,
+# as it makes no sense outside the kernel tree:
 #   FILE_PATH_CHANGES  "does MAINTAINERS need updating?" (there is none)
-# Everything else stays on, SPDX_LICENSE_TAG included.
+# Everything else stays on, SPDX_LICENSE_TAG included. The helper is
+# userspace C, but it is clean under the module's rules and keeps them.
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
-CHECKPATCH_FILES = $(wildcard module/*.[ch] uapi/linux/*.h helper/*.[ch])
+CHECKPATCH_FILES = $(wildcard module/*.[ch] uapi/linux/*.h helper/*.[ch] helper/tests/*.c)
+# The selftests have a pass of their own, for what sets them apart: four
+# types of advice that only holds inside the kernel are off,
+#   PREFER_KERNEL_TYPES  u32 for uint32_t: no such types in userspace
+#   STRCPY               strscpy(): kernel only
+#   BIT_MACRO            BIT(): kernel only (<linux/bits.h>)
+#   PREFER_DEFINED_ATTRIBUTE_MACRO  __aligned(), __printf(): kernel only
+#                        (<linux/compiler_attributes.h>)
+# and one false finding dropped from the output: "spaces preferred
+# around that '*'" on FIXTURE_DATA(x) *self and FIXTURE_VARIANT(x)
+# *variant, which checkpatch reads as a multiplication (it cannot know
+# that the harness's macro names a type); SPACING stays on elsewhere.
+CHECKPATCH_SELFTESTS = $(wildcard selftests/*/*.[ch])
+CHECKPATCH_IGNORE_SELFTESTS := $(CHECKPATCH_IGNORE) PREFER_KERNEL_TYPES STRCPY \
+	BIT_MACRO PREFER_DEFINED_ATTRIBUTE_MACRO
+CHECKPATCH_HARNESS_FILTER := perl -00 -ne 'print unless \
+	/^CHECK:SPACING: spaces preferred around that .\*. \(ctx:WxV\)\n.*\n\+.*\bFIXTURE_(DATA|VARIANT)\(\w+\) \*/'
+# TODO (issue 22): the selftests were not under checkpatch before, and
+# these types still have findings there (`make checkpatch
+# CHECKPATCH_SELFTESTS_TODO=` lists them). They are ignored in the
+# selftests only, until fixed; drop each type once its findings are gone.
+CHECKPATCH_SELFTESTS_TODO := ARRAY_SIZE ASSIGN_IN_IF BLOCK_COMMENT_STYLE \
+	BRACES DEEP_INDENTATION EMBEDDED_FUNCTION_NAME \
+	FUNCTION_ARGUMENTS INITIALISED_STATIC LINE_SPACING LONG_LINE \
+	LONG_LINE_STRING MACRO_ARG_REUSE MACRO_ARG_UNUSED \
+	MACRO_WITH_FLOW_CONTROL MULTIPLE_ASSIGNMENTS \
+	MULTISTATEMENT_MACRO_USE_DO_WHILE OPEN_ENDED_LINE PARENTHESIS_ALIGNMENT \
+	PREFER_FALLTHROUGH REPEATED_WORD SPLIT_STRING STATIC_CONST_CHAR_ARRAY \
+	UNNECESSARY_ELSE VOLATILE
 
 # Selftests to run in `make check` (substring of <dir>/<name>_test).
 T ?=
@@ -112,15 +151,30 @@ helper:
 selftests: ksrc
 	$(MAKE) -C selftests
 
-ksrc: $(KSRC)/.stamp
-
-$(KSRC)/.stamp:
-	@test -r $(KSRC_TAR) || { echo "$(KSRC_TAR) is missing; run scripts/setup" >&2; exit 1; }
-	@echo "  EXTRACT $(notdir $(KSRC_TAR)) -> build/ksrc"
-	@rm -rf $(KSRC) && mkdir -p $(KSRC)
-	@tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 \
-		--wildcards $(addprefix '*/',$(KSRC_FILES))
-	@touch $@
+# Into a fresh directory beside build/ksrc/ and then in its place, so
+# that a reader never sees half a tree.
+ksrc:
+	@if [ "$$(cat $(KSRC)/.stamp 2>/dev/null)" != "$(KSRC_STAMP)" ]; then \
+		mkdir -p $(dir $(KSRC)) && tmp=$$(mktemp -d $(KSRC).XXXXXX) || exit 1; \
+		if [ -n "$(KSRC_DIR)" ]; then \
+			echo "  COPY    $(KSRC_DIR) -> build/ksrc"; \
+			for f in $(KSRC_FILES); do \
+				install -D -m 0644 "$(KSRC_DIR)/$$f" "$$tmp/$$f" || \
+					{ rm -rf "$$tmp"; exit 1; }; \
+			done; \
+		else \
+			test -r $(KSRC_TAR) || { rm -rf "$$tmp"; \
+				echo "$(KSRC_TAR) is missing; run scripts/setup" >&2; exit 1; }; \
+			echo "  EXTRACT $(notdir $(KSRC_TAR)) -> build/ksrc"; \
+			tar -xJf $(KSRC_TAR) -C "$$tmp" --strip-components=1 \
+				--wildcards $(addprefix '*/',$(KSRC_FILES)) || \
+				{ rm -rf "$$tmp"; exit 1; }; \
+		fi; \
+		echo "$(KSRC_STAMP)" > "$$tmp/.stamp"; \
+		chmod 755 "$$tmp"; rm -rf $(KSRC); \
+		mv -T "$$tmp" $(KSRC) 2>/dev/null || \
+			{ rm -rf "$$tmp"; test -f $(KSRC)/.stamp; }; \
+	fi
 
 lint: sparse checkpatch uapi-check
 
@@ -145,18 +199,24 @@ sparse:
 	fi
 	@echo "sparse/W=1: clean"
 
+CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --strict --no-tree --no-summary \
+	--quiet --show-types
+
 checkpatch: ksrc
-	@set -o pipefail; \
-	perl $(KSRC)/scripts/checkpatch.pl --strict --no-tree --no-summary --quiet \
-		--show-types --ignore $(CHECKPATCH_IGNORE) -f $(CHECKPATCH_FILES) \
-		2>&1 | tee build/checkpatch.log || true
+	@set -o pipefail; { \
+		$(CHECKPATCH) $(addprefix --ignore ,$(CHECKPATCH_IGNORE)) \
+			-f $(CHECKPATCH_FILES); \
+		$(CHECKPATCH) $(addprefix --ignore ,$(CHECKPATCH_IGNORE_SELFTESTS) \
+			$(CHECKPATCH_SELFTESTS_TODO)) -f $(CHECKPATCH_SELFTESTS) | \
+			$(CHECKPATCH_HARNESS_FILTER); \
+	} 2>&1 | tee build/checkpatch.log || true
 	@if grep -E '^(ERROR|WARNING|CHECK):' build/checkpatch.log > build/checkpatch.findings; then \
 		echo "checkpatch: $$(grep -c '^ERROR' build/checkpatch.findings) error(s)," \
 			"$$(grep -c '^WARNING' build/checkpatch.findings) warning(s)," \
 			"$$(grep -c '^CHECK' build/checkpatch.findings) check(s)"; \
 		exit 1; \
 	fi
-	@echo "checkpatch: clean ($(words $(CHECKPATCH_FILES)) files)"
+	@echo "checkpatch: clean ($(words $(CHECKPATCH_FILES) $(CHECKPATCH_SELFTESTS)) files)"
 
 # The whole test run: what CI runs (.ci/run).
 check: setup
@@ -200,7 +260,7 @@ setup:
 clean:
 	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(if $(wildcard helper/Makefile),$(MAKE) -C helper clean)
-	rm -rf build
+	rm -rf build .checkpatch-camelcase.*
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
 	check-docker bench \
