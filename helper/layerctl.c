@@ -8,6 +8,7 @@
  */
 
 #define _GNU_SOURCE
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <err.h>
@@ -23,9 +24,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <linux/openat2.h>
+#include <libmount.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -75,12 +79,11 @@ struct ctl {
 	const struct cmd *cmd;	/* once known: -h shows its help */
 };
 
+/* A command: what runs it and the options (OPT_*) it takes. */
 struct cmd {
 	const char *name;
-	const char *args;
-	const char *help;
-	unsigned int opts;
 	int (*fn)(struct ctl *ctl, int argc, char **argv);
+	unsigned int opts;
 };
 
 static noreturn void usage(void);
@@ -189,12 +192,10 @@ static void inspect_json(struct ctl *ctl, const struct store_chain *c)
 	if (ctr) {
 		json_object_object_add(o, "mount_id",
 				       json_object_new_string(c->mount_id));
-		snprintf(path, sizeof(path), "%s/overlay2/%s/diff",
-			 ctl->st.root, c->mount_id);
+		store_upper_path(&ctl->st, c, path, sizeof(path));
 		json_object_object_add(o, "upperdir",
 				       json_object_new_string(path));
-		snprintf(path, sizeof(path), "%s/overlay2/%s/work",
-			 ctl->st.root, c->mount_id);
+		store_work_path(&ctl->st, c, path, sizeof(path));
 		json_object_object_add(o, "workdir",
 				       json_object_new_string(path));
 	}
@@ -210,16 +211,16 @@ static void inspect_json(struct ctl *ctl, const struct store_chain *c)
 static void inspect_text(struct ctl *ctl, const struct store_chain *c)
 {
 	const struct store_layer *l;
-	char size[32];
+	char size[32], path[PATH_MAX];
 	size_t i;
 
 	if (c->kind == STORE_CONTAINER) {
 		printf("container  %s\n", c->id);
 		printf("mount id   %s\n", c->mount_id);
-		printf("upper      %s/overlay2/%s/diff\n", ctl->st.root,
-		       c->mount_id);
-		printf("work       %s/overlay2/%s/work\n", ctl->st.root,
-		       c->mount_id);
+		store_upper_path(&ctl->st, c, path, sizeof(path));
+		printf("upper      %s\n", path);
+		store_work_path(&ctl->st, c, path, sizeof(path));
+		printf("work       %s\n", path);
 	} else {
 		printf("image      %s\n", c->id);
 		if (c->ref[0])
@@ -466,153 +467,224 @@ static noreturn void nl_fail(struct nl *nl, const char *what, int err)
 	     nl->ext_msg[0] ? ": " : "", nl->ext_msg);
 }
 
-static const char *jstr(struct json_object *o, const char *key)
+/* /proc/self/mountinfo, or NULL if it cannot be read (no mount points). */
+static struct libmnt_table *read_mountinfo(void)
 {
-	struct json_object *v;
+	return mnt_new_table_from_file("/proc/self/mountinfo");
+}
 
-	if (!json_object_object_get_ex(o, key, &v))
+/*
+ * The mount point of the first layerfs mount of @tb with st_dev @dev
+ * (new_encode_dev(), as netlink has it), or NULL; valid as long as @tb.
+ */
+static const char *mountpoint_of(struct libmnt_table *tb, __u32 dev)
+{
+	struct libmnt_iter *itr;
+	struct libmnt_fs *fs;
+	const char *mp = NULL, *type;
+	dev_t d;
+
+	if (!tb)
 		return NULL;
-	return json_object_get_string(v);
-}
+	itr = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!itr)
+		return NULL;
+	while (!mp && !mnt_table_next_fs(tb, itr, &fs)) {
+		const char *root = mnt_fs_get_root(fs);
 
-static __u64 ju64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return 0;
-	return json_object_get_uint64(v);
-}
-
-/* Undo the octal escapes of /proc/self/mountinfo ("\040" for a space). */
-static void unescape_mountinfo(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (s[1] - '0') * 64 + (s[2] - '0') * 8 + s[3] - '0';
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
+		type = mnt_fs_get_fstype(fs);
+		d = mnt_fs_get_devno(fs);
+		/* not a bind mount of a directory of the union */
+		if (type && !strcmp(type, LAYERFS_FSTYPE) &&
+		    nl_encode_dev(major(d), minor(d)) == dev &&
+		    root && !strcmp(root, "/"))
+			mp = mnt_fs_get_target(fs);
 	}
-	*d = '\0';
+	mnt_free_iter(itr);
+	return mp;
 }
 
-/* The mount point of the layerfs mount with st_dev @dev in our namespace. */
-static bool mountpoint_of(__u32 dev, char *buf, size_t len)
+/*
+ * The entry of @tb for the mount that descriptor @fd is on (by mount ID),
+ * or NULL; valid as long as @tb.
+ */
+static struct libmnt_fs *mount_of_fd(struct libmnt_table *tb, int fd)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, mp[PATH_MAX], fstype[64];
-	unsigned int maj, min;
-	size_t n = 0;
-	bool found = false;
+	struct libmnt_fs *fs, *found = NULL;
+	struct libmnt_iter *itr;
+	struct statx stx;
 
-	if (!f)
-		return false;
-	while (!found && getline(&line, &n, f) > 0) {
-		char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3 ||
-		    sscanf(sep + 3, "%63s", fstype) != 1)
-			continue;
-		if (strcmp(fstype, LAYERFS_FSTYPE) || nl_encode_dev(maj, min) != dev)
-			continue;
-		unescape_mountinfo(mp);
-		snprintf(buf, len, "%s", mp);
-		found = true;
-	}
-	free(line);
-	fclose(f);
+	if (!tb || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return NULL;
+	itr = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!itr)
+		return NULL;
+	while (!found && !mnt_table_next_fs(tb, itr, &fs))
+		if ((__u64)mnt_fs_get_id(fs) == stx.stx_mnt_id)
+			found = fs;
+	mnt_free_iter(itr);
 	return found;
 }
 
-/* Mounts with their mount points added ("mountpoint", null if unseen). */
-static struct json_object *get_mounts(struct nl *nl)
+/* The layerfs mounts and where each is in our mount namespace. */
+struct mounts {
+	struct nl_mount *m;
+	size_t nr;
+	const char **mp;		/* NULL: not seen here */
+	struct libmnt_table *tb;	/* what @mp points into */
+};
+
+static void get_mounts(struct nl *nl, struct mounts *ms)
 {
-	struct json_object *arr, *m;
-	char mp[PATH_MAX];
 	size_t i;
 	int e;
 
-	e = nl_get_mounts(nl, &arr);
+	e = nl_get_mounts(nl, &ms->m, &ms->nr);
 	if (e)
 		nl_fail(nl, "mounts", e);
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		m = json_object_array_get_idx(arr, i);
-		json_object_object_add(m, "mountpoint",
-				       mountpoint_of(ju64(m, "dev"), mp, sizeof(mp)) ?
-				       json_object_new_string(mp) : NULL);
-	}
-	return arr;
+	ms->mp = calloc(ms->nr ? ms->nr : 1, sizeof(*ms->mp));
+	if (!ms->mp)
+		err(EXIT_USAGE, "cannot allocate memory");
+	ms->tb = read_mountinfo();
+	for (i = 0; i < ms->nr; i++)
+		ms->mp[i] = mountpoint_of(ms->tb, ms->m[i].dev);
+}
+
+static void mounts_free(struct mounts *ms)
+{
+	nl_mounts_free(ms->m, ms->nr);
+	free(ms->mp);
+	mnt_unref_table(ms->tb);
 }
 
 /* The netlink mount id of the layerfs mount on @path. */
 static __u64 mount_id_of(struct nl *nl, const char *path)
 {
-	struct json_object *arr, *m;
+	struct nl_mount *m;
 	__u64 id = 0;
 	struct stat st;
+	size_t nr, i;
 	__u32 dev;
-	size_t i;
 	int e;
 
 	/* By device: no need for the mount points of get_mounts(). */
-	e = nl_get_mounts(nl, &arr);
+	e = nl_get_mounts(nl, &m, &nr);
 	if (e)
 		nl_fail(nl, "mounts", e);
 	if (stat(path, &st))
 		err(EXIT_USAGE, "%s", path);
 	dev = nl_encode_dev(major(st.st_dev), minor(st.st_dev));
-	for (i = 0; !id && i < json_object_array_length(arr); i++) {
-		m = json_object_array_get_idx(arr, i);
-		if (ju64(m, "dev") == dev)
-			id = ju64(m, "id");
-	}
-	json_object_put(arr);
+	for (i = 0; !id && i < nr; i++)
+		if (m[i].dev == dev)
+			id = m[i].id;
+	nl_mounts_free(m, nr);
 	if (!id)
 		errx(EXIT_USAGE, "%s: not a layerfs mount", path);
 	return id;
 }
 
+/*
+ * Members of the JSON objects made from netlink replies: an attribute
+ * the kernel did not send is no member (not null).
+ */
+static void jadd_str(struct json_object *o, const char *key, const char *s)
+{
+	if (s)
+		json_object_object_add(o, key, json_object_new_string(s));
+}
+
+static void jadd_u32(struct json_object *o, const char *key, bool has,
+		     __u32 v)
+{
+	if (has)
+		json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static void jadd_u64(struct json_object *o, const char *key, bool has,
+		     __u64 v)
+{
+	if (has)
+		json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+/* layers --all --json: one registered layer. */
+static struct json_object *nl_layer_json(const struct nl_layer *l)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd_str(o, "name", l->name);
+	jadd_str(o, "parent", l->parent);
+	jadd_u32(o, "depth", nl_has(l, LAYERFS_LAYER_A_DEPTH), l->depth);
+	jadd_str(o, "diff_id", l->diff_id);
+	jadd_str(o, "chain_id", l->chain_id);
+	jadd_u32(o, "children", nl_has(l, LAYERFS_LAYER_A_CHILDREN),
+		 l->children);
+	jadd_u32(o, "mounts", nl_has(l, LAYERFS_LAYER_A_MOUNTS), l->mounts);
+	jadd_str(o, "path", l->path);
+	return o;
+}
+
 /* layers --all: the kernel's whole registry. */
 static int registry_layers(struct ctl *ctl)
 {
-	struct json_object *arr, *l;
+	struct json_object *arr;
+	struct nl_layer *reg, *l;
 	struct nl nl;
-	size_t i;
+	size_t nr, i;
 	int e;
 
 	nl_or_die(&nl);
-	e = nl_get_layers(&nl, &arr);
+	e = nl_get_layers(&nl, &reg, &nr);
 	if (e)
 		nl_fail(&nl, "layers", e);
 	nl_close(&nl);
 	if (ctl->json) {
+		arr = json_object_new_array();
+		for (i = 0; i < nr; i++)
+			json_object_array_add(arr, nl_layer_json(&reg[i]));
 		json_print(arr);
 		json_object_put(arr);
+		nl_layers_free(reg, nr);
 		return EXIT_SUCCESS;
 	}
 	printf("%-26s  %-26s  %5s  %8s  %6s  %s\n", "NAME", "PARENT", "DEPTH",
 	       "CHILDREN", "MOUNTS", "PATH");
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		l = json_object_array_get_idx(arr, i);
-		printf("%-26s  %-26s  %5llu  %8llu  %6llu  %s\n", jstr(l, "name"),
-		       or_dash(jstr(l, "parent")),
-		       (unsigned long long)ju64(l, "depth"),
-		       (unsigned long long)ju64(l, "children"),
-		       (unsigned long long)ju64(l, "mounts"),
-		       or_dash(jstr(l, "path")));
+	for (i = 0; i < nr; i++) {
+		l = &reg[i];
+		printf("%-26s  %-26s  %5u  %8u  %6u  %s\n", l->name,
+		       or_dash(l->parent), l->depth, l->children, l->mounts,
+		       or_dash(l->path));
 	}
-	json_object_put(arr);
+	nl_layers_free(reg, nr);
 	return EXIT_SUCCESS;
+}
+
+/* mounts --json: one mount, "mountpoint" null where it is not seen. */
+static struct json_object *nl_mount_json(const struct nl_mount *m,
+					 const char *mp)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd_u64(o, "id", nl_has(m, LAYERFS_MOUNT_A_ID), m->id);
+	jadd_u32(o, "dev", nl_has(m, LAYERFS_MOUNT_A_DEV), m->dev);
+	jadd_str(o, "layer", m->layer);
+	jadd_str(o, "lowerdir", m->lowerdir);
+	jadd_str(o, "top_lower", m->top_lower);
+	jadd_str(o, "upperdir", m->upperdir);
+	jadd_str(o, "workdir", m->workdir);
+	jadd_u32(o, "layer_count", nl_has(m, LAYERFS_MOUNT_A_LAYER_COUNT),
+		 m->layer_count);
+	json_object_object_add(o, "mountpoint",
+			       mp ? json_object_new_string(mp) : NULL);
+	return o;
 }
 
 static int cmd_mounts(struct ctl *ctl, int argc, char **argv)
 {
-	struct json_object *arr, *m;
+	struct json_object *arr;
+	const struct nl_mount *m;
+	struct mounts ms;
 	struct nl nl;
 	size_t i;
 
@@ -620,61 +692,98 @@ static int cmd_mounts(struct ctl *ctl, int argc, char **argv)
 	if (argc)
 		usage_error("mounts takes no arguments");
 	nl_or_die(&nl);
-	arr = get_mounts(&nl);
+	get_mounts(&nl, &ms);
 	nl_close(&nl);
 	if (ctl->json) {
+		arr = json_object_new_array();
+		for (i = 0; i < ms.nr; i++)
+			json_object_array_add(arr, nl_mount_json(&ms.m[i],
+								 ms.mp[i]));
 		json_print(arr);
 		json_object_put(arr);
+		mounts_free(&ms);
 		return EXIT_SUCCESS;
 	}
 	printf("%4s  %-7s  %-30s  %6s  %-26s  %s\n", "ID", "DEVICE", "MOUNTPOINT",
 	       "LAYERS", "TOP", "UPPER");
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		__u64 dev;
+	for (i = 0; i < ms.nr; i++) {
 		char devs[32];
 
-		m = json_object_array_get_idx(arr, i);
-		dev = ju64(m, "dev");
-		snprintf(devs, sizeof(devs), "%llu:%llu",
-			 (unsigned long long)((dev & 0xfff00) >> 8),
-			 (unsigned long long)((dev & 0xff) | ((dev >> 12) & 0xfff00)));
-		printf("%4llu  %-7s  %-30s  %6llu  %-26s  %s\n",
-		       (unsigned long long)ju64(m, "id"), devs,
-		       or_dash(jstr(m, "mountpoint")),
-		       (unsigned long long)ju64(m, "layer_count"),
-		       jstr(m, "layer") ? jstr(m, "layer") : or_dash(jstr(m, "top_lower")),
-		       or_dash(jstr(m, "upperdir")));
+		m = &ms.m[i];
+		snprintf(devs, sizeof(devs), "%u:%u", (m->dev & 0xfff00) >> 8,
+			 (m->dev & 0xff) | ((m->dev >> 12) & 0xfff00));
+		printf("%4llu  %-7s  %-30s  %6u  %-26s  %s\n",
+		       (unsigned long long)m->id, devs, or_dash(ms.mp[i]),
+		       m->layer_count, m->layer ? m->layer : or_dash(m->top_lower),
+		       or_dash(m->upperdir));
 	}
-	json_object_put(arr);
+	mounts_free(&ms);
 	return EXIT_SUCCESS;
 }
 
-static const char *const stat_keys[] = {
-	"lookups", "negative", "whiteouts_hit", "opaque_stops",
-	"readdir_builds", "readdir_hits", "copy_ups", "copy_up_bytes",
-	"copy_up_ns", "copy_up_ns_max", "whiteouts", "opaque_dirs", "exdev",
-	"open_files", "readdir_caches", "readdir_cache_bytes",
-	"nameidx_builds", "nameidx_hits", "nameidx_skips",
-	"nameidx_fallbacks", "nameidx_bytes",
+/*
+ * stats --json has the counters in the order the kernel sends them
+ * (module/netlink.c, lfs_fill_stats()), which is not the uapi's: the
+ * order they always had there. Text follows the uapi (enum nl_stat).
+ */
+static const enum nl_stat stats_json_order[] = {
+	NL_STAT_LOOKUPS, NL_STAT_NEGATIVE, NL_STAT_WHITEOUTS_HIT,
+	NL_STAT_OPAQUE_STOPS, NL_STAT_READDIR_BUILDS, NL_STAT_READDIR_HITS,
+	NL_STAT_COPY_UPS, NL_STAT_COPY_UP_BYTES, NL_STAT_COPY_UP_NS,
+	NL_STAT_WHITEOUTS, NL_STAT_OPAQUE_DIRS, NL_STAT_EXDEV,
+	NL_STAT_NAMEIDX_BUILDS, NL_STAT_NAMEIDX_HITS, NL_STAT_NAMEIDX_SKIPS,
+	NL_STAT_NAMEIDX_FALLBACKS, NL_STAT_COPY_UP_NS_MAX, NL_STAT_OPEN_FILES,
+	NL_STAT_READDIR_CACHES, NL_STAT_READDIR_CACHE_BYTES,
+	NL_STAT_NAMEIDX_BYTES,
 };
 
-#define NSTAT_KEYS ARRAY_SIZE(stat_keys)
+static_assert(ARRAY_SIZE(stats_json_order) == NL_STAT_NR,
+	      "stats_json_order lists every counter");
 
-static void print_stats(struct json_object *s, const char *mp)
+/* stats --json: one mount's statistics, "mountpoint" only where seen. */
+static struct json_object *nl_stats_json(const struct nl_stats *s,
+					 const char *mp)
 {
-	struct json_object *depth;
+	struct json_object *o = json_object_new_object(), *depth;
+	const struct nl_stat_desc *d;
+	char key[16];
 	size_t i;
 
-	printf("mount %llu%s%s\n", (unsigned long long)ju64(s, "mount_id"),
+	jadd_u64(o, "mount_id", nl_has(s, LAYERFS_STATS_A_MOUNT_ID),
+		 s->mount_id);
+	for (i = 0; i < ARRAY_SIZE(stats_json_order); i++) {
+		d = &nl_stat_desc[stats_json_order[i]];
+		jadd_u64(o, d->name, nl_has(s, d->attr),
+			 s->v[stats_json_order[i]]);
+	}
+	if (nl_has(s, LAYERFS_STATS_A_DEPTH)) {
+		/* the histogram: {"<depth>": count, ...} */
+		depth = json_object_new_object();
+		for (i = 0; i < s->nr_depth; i++) {
+			snprintf(key, sizeof(key), "%u", s->depth[i].depth);
+			json_object_object_add(depth, key,
+					       json_object_new_int64(s->depth[i].count));
+		}
+		json_object_object_add(o, "depth", depth);
+	}
+	jadd_str(o, "mountpoint", mp);
+	return o;
+}
+
+static void print_stats(const struct nl_stats *s, const char *mp)
+{
+	size_t i;
+
+	printf("mount %llu%s%s\n", (unsigned long long)s->mount_id,
 	       mp ? " on " : "", mp ? mp : "");
-	for (i = 0; i < NSTAT_KEYS; i++)
-		printf("  %-16s %llu\n", stat_keys[i],
-		       (unsigned long long)ju64(s, stat_keys[i]));
-	if (json_object_object_get_ex(s, "depth", &depth)) {
+	for (i = 0; i < NL_STAT_NR; i++)
+		printf("  %-16s %llu\n", nl_stat_desc[i].name,
+		       (unsigned long long)s->v[i]);
+	if (nl_has(s, LAYERFS_STATS_A_DEPTH)) {
 		printf("  %-16s", "lookup depth");
-		json_object_object_foreach(depth, k, v)
-			printf(" %s:%llu", k,
-			       (unsigned long long)json_object_get_uint64(v));
+		for (i = 0; i < s->nr_depth; i++)
+			printf(" %u:%llu", s->depth[i].depth,
+			       (unsigned long long)s->depth[i].count);
 		printf("\n");
 	}
 }
@@ -682,25 +791,30 @@ static void print_stats(struct json_object *s, const char *mp)
 /* The statistics of @id (0: the sum over all mounts), as counters. */
 static void stats_sum(struct nl *nl, __u64 id, __u64 *v)
 {
-	struct json_object *arr;
-	size_t i, k;
+	struct nl_stats *s;
+	size_t nr, i, k;
 	int e;
 
-	e = id ? nl_get_stats(nl, id, &arr) : nl_dump_stats(nl, &arr);
+	e = id ? nl_get_stats(nl, id, &s, &nr) : nl_dump_stats(nl, &s, &nr);
 	if (e)
 		nl_fail(nl, "stats", e);
-	memset(v, 0, NSTAT_KEYS * sizeof(*v));
-	for (i = 0; i < json_object_array_length(arr); i++)
-		for (k = 0; k < NSTAT_KEYS; k++)
-			v[k] += ju64(json_object_array_get_idx(arr, i), stat_keys[k]);
-	json_object_put(arr);
+	memset(v, 0, NL_STAT_NR * sizeof(*v));
+	for (i = 0; i < nr; i++)
+		for (k = 0; k < NL_STAT_NR; k++)
+			v[k] += s[i].v[k];
+	nl_stats_free(s, nr);
 }
 
 /* stats --watch SECS: one line per interval, like vmstat. */
 static int stats_watch(struct ctl *ctl, struct nl *nl, __u64 id)
 {
-	__u64 prev[NSTAT_KEYS] = { 0 }, cur[NSTAT_KEYS];
-	static const unsigned int cols[] = { 0, 1, 2, 3, 4, 5, 6, 7, 10, 12, 13 };
+	__u64 prev[NL_STAT_NR] = { 0 }, cur[NL_STAT_NR];
+	static const enum nl_stat cols[] = {
+		NL_STAT_LOOKUPS, NL_STAT_NEGATIVE, NL_STAT_WHITEOUTS_HIT,
+		NL_STAT_OPAQUE_STOPS, NL_STAT_READDIR_BUILDS,
+		NL_STAT_READDIR_HITS, NL_STAT_COPY_UPS, NL_STAT_COPY_UP_BYTES,
+		NL_STAT_WHITEOUTS, NL_STAT_EXDEV, NL_STAT_OPEN_FILES,
+	};
 	unsigned long n;
 	size_t k;
 
@@ -714,9 +828,10 @@ static int stats_watch(struct ctl *ctl, struct nl *nl, __u64 id)
 			       "whiteouts", "exdev", "open");
 		stats_sum(nl, id, cur);
 		for (k = 0; k < ARRAY_SIZE(cols); k++) {
-			unsigned int c = cols[k];
+			enum nl_stat c = cols[k];
 			/* open files is a gauge, the rest count up */
-			__u64 v = c == 13 ? cur[c] : cur[c] - prev[c];
+			__u64 v = c == NL_STAT_OPEN_FILES ? cur[c] :
+				  cur[c] - prev[c];
 
 			printf(k == 7 ? " %11llu" : " %9llu" + !k,
 			       (unsigned long long)v);
@@ -728,13 +843,28 @@ static int stats_watch(struct ctl *ctl, struct nl *nl, __u64 id)
 	return EXIT_SUCCESS;
 }
 
+/* Where the mount of @s is in our namespace, or NULL. */
+static const char *stats_mountpoint(const struct mounts *ms,
+				    const struct nl_stats *s)
+{
+	const char *mp = NULL;
+	size_t m;
+
+	for (m = 0; m < ms->nr; m++)
+		if (ms->m[m].id == s->mount_id && ms->mp[m])
+			mp = ms->mp[m];
+	return mp;
+}
+
 static int cmd_stats(struct ctl *ctl, int argc, char **argv)
 {
-	struct json_object *arr, *s, *mounts;
-	char mp[PATH_MAX];
+	struct json_object *arr;
+	const char *mp;
+	struct nl_stats *s;
+	struct mounts ms;
 	__u64 id = 0;
 	struct nl nl;
-	size_t i;
+	size_t nr, i;
 	int e;
 
 	if (argc > 1)
@@ -756,36 +886,33 @@ static int cmd_stats(struct ctl *ctl, int argc, char **argv)
 		nl_close(&nl);
 		return e;
 	}
-	e = id ? nl_get_stats(&nl, id, &arr) : nl_dump_stats(&nl, &arr);
+	e = id ? nl_get_stats(&nl, id, &s, &nr) : nl_dump_stats(&nl, &s, &nr);
 	if (e)
 		nl_fail(&nl, "stats", e);
-	mounts = get_mounts(&nl);
+	get_mounts(&nl, &ms);
 	nl_close(&nl);
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		size_t m;
-
-		s = json_object_array_get_idx(arr, i);
-		for (m = 0; m < json_object_array_length(mounts); m++) {
-			struct json_object *mo = json_object_array_get_idx(mounts, m);
-
-			const char *mp_of = jstr(mo, "mountpoint");
-
-			if (ju64(mo, "id") == ju64(s, "mount_id") && mp_of)
-				json_object_object_add(s, "mountpoint",
-						       json_object_new_string(mp_of));
+	if (ctl->json && id) {
+		/* one mount: its object, not an array */
+		mp = nr ? stats_mountpoint(&ms, &s[0]) : NULL;
+		arr = nr ? nl_stats_json(&s[0], mp) : NULL;
+		json_print(arr);
+		json_object_put(arr);
+	} else if (ctl->json) {
+		arr = json_object_new_array();
+		for (i = 0; i < nr; i++) {
+			mp = stats_mountpoint(&ms, &s[i]);
+			json_object_array_add(arr, nl_stats_json(&s[i], mp));
 		}
-	}
-	json_object_put(mounts);
-	if (ctl->json) {
-		json_print(id ? json_object_array_get_idx(arr, 0) : arr);
+		json_print(arr);
+		json_object_put(arr);
 	} else {
-		for (i = 0; i < json_object_array_length(arr); i++) {
-			s = json_object_array_get_idx(arr, i);
-			snprintf(mp, sizeof(mp), "%s", or_dash(jstr(s, "mountpoint")));
-			print_stats(s, mp);
+		for (i = 0; i < nr; i++) {
+			mp = stats_mountpoint(&ms, &s[i]);
+			print_stats(&s[i], or_dash(mp));
 		}
 	}
-	json_object_put(arr);
+	mounts_free(&ms);
+	nl_stats_free(s, nr);
 	return EXIT_SUCCESS;
 }
 
@@ -870,28 +997,83 @@ static void print_escaped(const char *str)
 	}
 }
 
-static int print_event(struct json_object *ev, void *data)
+/* monitor --json: one event. */
+static struct json_object *nl_event_json(const struct nl_event *ev)
+{
+	struct json_object *o = json_object_new_object();
+	const char *name = nl_event_name(ev->type);
+
+	if (nl_has(ev, LAYERFS_EVENT_A_TYPE))
+		json_object_object_add(o, "type", name ?
+				       json_object_new_string(name) :
+				       json_object_new_int64(ev->type));
+	jadd_str(o, "layer", ev->layer);
+	jadd_u64(o, "mount_id", nl_has(ev, LAYERFS_EVENT_A_MOUNT_ID),
+		 ev->mount_id);
+	jadd_str(o, "path", ev->path);
+	jadd_u64(o, "bytes", nl_has(ev, LAYERFS_EVENT_A_BYTES), ev->bytes);
+	jadd_u64(o, "ns", nl_has(ev, LAYERFS_EVENT_A_NS), ev->ns);
+	jadd_u32(o, "dropped", nl_has(ev, LAYERFS_EVENT_A_DROPPED),
+		 ev->dropped);
+	return o;
+}
+
+/* " key=value" of a text event line, both escaped for a terminal. */
+static void print_field(const char *key, const char *val)
+{
+	putchar(' ');
+	print_escaped(key);
+	putchar('=');
+	print_escaped(val);
+}
+
+static void print_u64_field(const char *key, bool has, __u64 v)
+{
+	char buf[32];
+
+	if (!has)
+		return;
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	print_field(key, buf);
+}
+
+/* monitor: "TIME TYPE key=value...", the fields as in nl_event_json(). */
+static void print_event_text(const struct nl_event *ev)
+{
+	const char *name = nl_event_name(ev->type);
+	struct timespec ts;
+	char type[16];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("%lld.%03ld ", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	snprintf(type, sizeof(type), "%u", ev->type);
+	print_escaped(!nl_has(ev, LAYERFS_EVENT_A_TYPE) ? "-" :
+		      name ? name : type);
+	if (ev->layer)
+		print_field("layer", ev->layer);
+	print_u64_field("mount_id", nl_has(ev, LAYERFS_EVENT_A_MOUNT_ID),
+			ev->mount_id);
+	if (ev->path)
+		print_field("path", ev->path);
+	print_u64_field("bytes", nl_has(ev, LAYERFS_EVENT_A_BYTES), ev->bytes);
+	print_u64_field("ns", nl_has(ev, LAYERFS_EVENT_A_NS), ev->ns);
+	print_u64_field("dropped", nl_has(ev, LAYERFS_EVENT_A_DROPPED),
+			ev->dropped);
+	printf("\n");
+}
+
+static int print_event(const struct nl_event *ev, void *data)
 {
 	struct monitor *m = data;
-	struct timespec ts;
+	struct json_object *o;
 
 	if (m->ctl->json) {
-		printf("%s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
+		o = nl_event_json(ev);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
 	} else {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		printf("%lld.%03ld ", (long long)ts.tv_sec,
-		       ts.tv_nsec / 1000000);
-		print_escaped(or_dash(jstr(ev, "type")));
-		json_object_object_foreach(ev, k, v) {
-			if (!strcmp(k, "type"))
-				continue;
-			putchar(' ');
-			print_escaped(k);
-			putchar('=');
-			print_escaped(json_object_get_string(v));
-		}
-		printf("\n");
+		print_event_text(ev);
 	}
 	fflush(stdout);
 	return m->ctl->count && ++m->seen >= m->ctl->count;
@@ -1038,45 +1220,30 @@ static int prune_cmp(const void *a, const void *b)
 	return (x->depth < y->depth) - (x->depth > y->depth);
 }
 
-/* ROOT/overlay2/<cache>/diff, for messages. */
-static const char *store_path(struct ctl *ctl, const struct store_layer *l)
-{
-	static char path[PATH_MAX];
-
-	store_layer_path(&ctl->st, l, path, sizeof(path));
-	return path;
-}
-
 /*
  * Is the registered layer @info this store's layer @l? Short names are
  * only unique within a store (a copied data root has the same ones), so
  * the parent and the chain ID must be the store's, and the directory
  * the kernel holds (its path in the registry dump, @reg) must be the
- * store's overlay2/<cache>/diff: the same device and inode. A path the
+ * store's directory of the layer: the same device and inode. A path the
  * kernel cannot show us (another mount namespace) is not ours.
  * 1 ours, 0 not ours, -1 cannot tell: a directory cannot be opened or
  * no longer exists (said, naming the file, even without --verbose).
  */
-static int registered_from_store(struct ctl *ctl, struct json_object *reg,
-				 const struct store_layer *l,
+static int registered_from_store(struct ctl *ctl, const struct nl_layer *reg,
+				 size_t nreg, const struct store_layer *l,
 				 const struct layerfs_layer_info *info)
 {
 	struct stat ours, theirs;
 	const char *path = NULL;
-	char rel[PATH_MAX];
 	size_t i;
-	int fd;
 
 	if (strcmp((char *)info->parent, l->parent) ||
 	    strcmp((char *)info->chain_id, l->chain_id))
 		return 0;
-	for (i = 0; !path && i < json_object_array_length(reg); i++) {
-		struct json_object *o = json_object_array_get_idx(reg, i);
-		const char *name = jstr(o, "name");
-
-		if (name && !strcmp(name, l->name))
-			path = jstr(o, "path");
-	}
+	for (i = 0; !path && i < nreg; i++)
+		if (reg[i].name && !strcmp(reg[i].name, l->name))
+			path = reg[i].path;
 	if (!path || path[0] != '/')
 		return 0;
 	/* Kept, but not silently: whoever prunes learns why. */
@@ -1084,18 +1251,10 @@ static int registered_from_store(struct ctl *ctl, struct json_object *reg,
 		warn("kept %s: %s", l->name, path);
 		return -1;
 	}
-	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
-	fd = store_open_dir(&ctl->st, rel, true);
-	if (fd < 0) {
+	if (store_layer_stat(&ctl->st, l, &ours)) {
 		warnx("kept %s: %s", l->name, ctl->st.err);
 		return -1;
 	}
-	if (fstat(fd, &ours)) {
-		warn("kept %s: %s", l->name, store_path(ctl, l));
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
 }
 
@@ -1104,8 +1263,9 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	struct layerfs_layer_info info;
 	struct store_layer *layers;
 	struct prune_item *items;
-	struct json_object *reg;
-	size_t nr, n = 0, i, removed = 0;
+	struct nl_layer *reg;
+	size_t nr, nreg, n = 0, i, removed = 0;
+	char path[PATH_MAX];
 	struct nl nl;
 	int e, ours;
 
@@ -1120,7 +1280,7 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	if (!items)
 		err(EXIT_USAGE, "cannot allocate memory");
 	nl_or_die(&nl);
-	e = nl_get_layers(&nl, &reg);
+	e = nl_get_layers(&nl, &reg, &nreg);
 	if (e)
 		nl_fail(&nl, "layers", e);
 	nl_close(&nl);
@@ -1131,13 +1291,14 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 		if (e)
 			errx(EXIT_KERNEL, "layer %s: %s", layers[i].name,
 			     strerror(e));
-		ours = registered_from_store(ctl, reg, &layers[i], &info);
+		ours = registered_from_store(ctl, reg, nreg, &layers[i], &info);
 		if (ours < 0)
 			continue;
 		if (!ours) {
+			store_layer_path(&ctl->st, &layers[i], path, sizeof(path));
 			if (ctl->verbose)
 				warnx("kept %s: registered from another directory than %s",
-				      layers[i].name, store_path(ctl, &layers[i]));
+				      layers[i].name, path);
 			continue;
 		}
 		items[n].name = layers[i].name;
@@ -1162,7 +1323,7 @@ static int cmd_prune(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->verbose)
 		warnx("%zu layer(s) removed", removed);
-	json_object_put(reg);
+	nl_layers_free(reg, nreg);
 	free(items);
 	free(layers);
 	return EXIT_SUCCESS;
@@ -1452,6 +1613,29 @@ static int explain_ioctl(struct explain *x, const char *name)
 	return 0;
 }
 
+/* Is directory @name of directory @dfd the root of another mount? */
+static bool is_mount_root(int dfd, const char *name)
+{
+	struct statx st, pst;
+
+	return !statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID,
+		      &st) && S_ISDIR(st.stx_mode) &&
+	       !statx(dfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &pst) &&
+	       st.stx_mnt_id != pst.stx_mnt_id;
+}
+
+/* Components of a relative path ("a/b": 2). */
+static __u32 explain_depth(const char *rel)
+{
+	const char *p;
+	__u32 n = 0;
+
+	for (p = rel; *p; p++)
+		if (*p != '/' && (p == rel || p[-1] == '/'))
+			n++;
+	return n;
+}
+
 /*
  * Ask about @x->arg: the ioctl goes to its directory with the last
  * component as the name (so that a symbolic link, a name the union does
@@ -1461,8 +1645,11 @@ static int explain_ioctl(struct explain *x, const char *name)
 static int explain_path(struct explain *x)
 {
 	char path[PATH_MAX], dir[PATH_MAX], full[PATH_MAX], *slash;
-	const char *name;
-	struct stat dst, st;
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs;
+	const char *name, *mp;
+	struct stat dst;
+	bool seen;
 	size_t len;
 	int ret;
 
@@ -1493,9 +1680,12 @@ static int explain_path(struct explain *x)
 		snprintf(x->why, sizeof(x->why), "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* a mount root (or "/"): ask the directory itself */
-	if (!*name || (!fstatat(x->fd, name, &st, AT_SYMLINK_NOFOLLOW) &&
-		       S_ISDIR(st.st_mode) && st.st_dev != dst.st_dev)) {
+	/*
+	 * A mount root (or "/"): ask the directory itself. By mount ID, not
+	 * st_dev: a bind mount of the union's own directory inside it has
+	 * the union's st_dev.
+	 */
+	if (!*name || is_mount_root(x->fd, name)) {
 		close(x->fd);
 		x->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (x->fd < 0 || fstat(x->fd, &dst)) {
@@ -1512,17 +1702,42 @@ static int explain_path(struct explain *x)
 		return -1;
 	}
 
-	/* the path in the mount, for the findings of each layer */
-	if (mountpoint_of(nl_encode_dev(major(dst.st_dev), minor(dst.st_dev)),
-			  x->mnt, sizeof(x->mnt)) && realpath(dir, full)) {
-		size_t mlen = strcmp(x->mnt, "/") ? strlen(x->mnt) : 0;
+	/*
+	 * The path in the union, for the findings of each layer: below the
+	 * mount point of the mount the path is on, after that mount's root
+	 * in the union ("/c" for a bind mount of the union's directory c).
+	 * @x->mnt: where the union's root is mounted.
+	 */
+	tb = read_mountinfo();
+	mp = mountpoint_of(tb, nl_encode_dev(major(dst.st_dev),
+					     minor(dst.st_dev)));
+	if (mp)
+		snprintf(x->mnt, sizeof(x->mnt), "%s", mp);
+	fs = mount_of_fd(tb, x->fd);
+	seen = fs && mnt_fs_get_target(fs) && mnt_fs_get_root(fs);
+	if (seen && realpath(dir, full)) {
+		const char *target = mnt_fs_get_target(fs);
+		const char *root = mnt_fs_get_root(fs);
+		size_t mlen = strcmp(target, "/") ? strlen(target) : 0;
 
-		if (!strncmp(full, x->mnt, mlen) &&
-		    (full[mlen] == '/' || !full[mlen]))
-			snprintf(x->rel, sizeof(x->rel), "%s%s%s",
-				 full[mlen] ? full + mlen + 1 : "",
-				 full[mlen] && *name ? "/" : "", name);
+		root += strspn(root, "/");
+		if (!strncmp(full, target, mlen) &&
+		    (full[mlen] == '/' || !full[mlen])) {
+			const char *below = full[mlen] ? full + mlen + 1 : "";
+
+			snprintf(x->rel, sizeof(x->rel), "%s%s%s%s%s", root,
+				 *root && *below ? "/" : "", below,
+				 (*root || *below) && *name ? "/" : "", name);
+		}
 	}
+	mnt_unref_table(tb);
+	/*
+	 * Only as deep as the kernel says the object is: a bind mount of a
+	 * directory of the union has a mount point but not the union's root
+	 * there, and its path is then not known.
+	 */
+	if (x->l && x->rel[0] && explain_depth(x->rel) != x->e.depth)
+		x->rel[0] = '\0';
 	return 0;
 }
 
@@ -1780,25 +1995,92 @@ static void explain_text(struct ctl *ctl, struct explain_store *es,
 
 enum ldiff_kind { LK_NONE, LK_WHITEOUT, LK_DIR, LK_OPAQUE, LK_OTHER };
 
-/* What layer root @fd holds at @path (no symbolic link followed). */
-static enum ldiff_kind ldiff_kind(int fd, const char *path, struct stat *st)
+/* What went wrong in the walk, with the layer and the file. */
+static char ldiff_err[PATH_MAX + 128];
+
+/*
+ * Open @path beneath layer root @fd, through no symbolic link or magic
+ * link and never above the root: a layer that changes while it is read
+ * (a running container's upper) cannot lead the walk out of it.
+ */
+static int ldiff_open(int fd, const char *path, int flags)
 {
-	char proc[PATH_MAX + 32], val[2];
+	struct open_how how = {
+		.flags = flags | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+
+	return syscall(SYS_openat2, fd, path, &how, sizeof(how));
+}
+
+/* An overlay xattr of the object open at @ofd: 1 with @val, 0 none, -errno. */
+static int ldiff_xattr(int ofd, const char *name, char *val, size_t size)
+{
+	char proc[64];
 	ssize_t n;
 
-	if (fstatat(fd, path, st, AT_SYMLINK_NOFOLLOW))
-		return LK_NONE;
-	if (S_ISCHR(st->st_mode) && !st->st_rdev)
-		return LK_WHITEOUT;
-	if (!S_ISDIR(st->st_mode) && !(S_ISREG(st->st_mode) && !st->st_size))
-		return LK_OTHER;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", fd, path);
-	if (S_ISREG(st->st_mode))
-		/* an xattr whiteout (overlayfs 6.7+); its dir says "x" */
-		return lgetxattr(proc, "trusted.overlay.whiteout", NULL, 0) < 0 ?
-		       LK_OTHER : LK_WHITEOUT;
-	n = lgetxattr(proc, "trusted.overlay.opaque", val, sizeof(val));
-	return n == 1 && val[0] == 'y' ? LK_OPAQUE : LK_DIR;
+	/* the O_PATH descriptor's own object: the magic link is followed */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ofd);
+	n = getxattr(proc, name, val, size);
+	if (n >= 0)
+		return 1;
+	if (errno == ENODATA || errno == EOPNOTSUPP || errno == ERANGE)
+		return errno == ERANGE;
+	return -errno;
+}
+
+/*
+ * What layer @layer (root @fd) holds at @path: @kind LK_NONE if nothing;
+ * 0, or -errno with ldiff_err.
+ */
+static int ldiff_kind(int fd, int layer, const char *path, struct stat *st,
+		      enum ldiff_kind *kind)
+{
+	char val[2] = "";
+	int ofd, ret = 0;
+
+	*kind = LK_NONE;
+	ofd = ldiff_open(fd, path, O_PATH);
+	if (ofd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;	/* gone, or under what is no dir now */
+		ret = -errno;
+		snprintf(ldiff_err, sizeof(ldiff_err), "layer %d, %s: %s%s",
+			 layer, path, strerror(errno), errno == ELOOP ?
+			 " (a symbolic link where a directory was: the layer changed)" :
+			 "");
+		return ret;
+	}
+	if (fstat(ofd, st)) {
+		ret = -errno;
+		goto out_err;
+	}
+	if (S_ISCHR(st->st_mode) && !st->st_rdev) {
+		*kind = LK_WHITEOUT;
+	} else if (S_ISREG(st->st_mode) && !st->st_size) {
+		/* an xattr whiteout (overlayfs 6.7+), as lookup takes it */
+		ret = ldiff_xattr(ofd, "trusted.overlay.whiteout", val,
+				  sizeof(val));
+		*kind = ret > 0 ? LK_WHITEOUT : LK_OTHER;
+	} else if (S_ISDIR(st->st_mode)) {
+		ret = ldiff_xattr(ofd, "trusted.overlay.opaque", val,
+				  sizeof(val));
+		*kind = ret > 0 && val[0] == 'y' ? LK_OPAQUE : LK_DIR;
+	} else {
+		*kind = LK_OTHER;
+	}
+	if (ret >= 0) {
+		close(ofd);
+		return 0;
+	}
+out_err:
+	snprintf(ldiff_err, sizeof(ldiff_err), "layer %d, %s: %s%s", layer,
+		 path, strerror(-ret), ret == -ENOENT ?
+		 " (its xattrs are read through /proc/self/fd: is /proc mounted?)" :
+		 "");
+	close(ofd);
+	return ret;
 }
 
 /* What layers [@from, @to) make of @path, and of layer @want's copy. */
@@ -1811,7 +2093,7 @@ struct ldiff_view {
 static int ldiff_lookup(const int *fds, int from, int to, const char *path,
 			int want, struct ldiff_view *v)
 {
-	int *stack, *next, *mem, n = 0, nn, i, brk;
+	int *stack, *next, *mem, n = 0, nn, i, brk, ret = 0;
 	const char *p = path;
 	char pre[PATH_MAX];
 
@@ -1835,8 +2117,11 @@ static int ldiff_lookup(const int *fds, int from, int to, const char *path,
 		snprintf(pre, sizeof(pre), "%.*s", (int)(end - path), path);
 		for (i = 0, nn = 0; i < n; i++) {
 			int l = stack[i];
-			enum ldiff_kind k = ldiff_kind(fds[l], pre, &st);
+			enum ldiff_kind k;
 
+			ret = ldiff_kind(fds[l], l, pre, &st, &k);
+			if (ret)
+				goto out;
 			if (k == LK_NONE)
 				continue;
 			if (l == want) {
@@ -1878,8 +2163,9 @@ static int ldiff_lookup(const int *fds, int from, int to, const char *path,
 			v->top = stack[0];
 		p = last ? end : end + 1;
 	}
+out:
 	free(mem);
-	return 0;
+	return ret;
 }
 
 /* One change of the layer, against what the layers below it show. */
@@ -1918,15 +2204,16 @@ static int ldiff_names(struct ldiff *d, const char *dir, char ***out,
 	DIR *dh;
 	int fd;
 
-	fd = openat(d->fds[d->layer], *dir ? dir : ".",
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = ldiff_open(d->fds[d->layer], *dir ? dir : ".",
+			O_RDONLY | O_DIRECTORY);
 	dh = fd < 0 ? NULL : fdopendir(fd);
 	if (!dh) {
 		int e = errno;
 
 		if (fd >= 0)
 			close(fd);
-		snprintf(d->why, sizeof(d->why), "%s: %s", *dir ? dir : ".",
+		snprintf(d->why, sizeof(d->why), "layer %d, %s: %s", d->layer,
+			 *dir ? dir : ".",
 			 strerror(e));
 		return -e;
 	}
@@ -1948,7 +2235,8 @@ static int ldiff_names(struct ldiff *d, const char *dir, char ***out,
 	if (errno) {
 		int e = errno;
 
-		snprintf(d->why, sizeof(d->why), "%s: %s", *dir ? dir : ".",
+		snprintf(d->why, sizeof(d->why), "layer %d, %s: %s", d->layer,
+			 *dir ? dir : ".",
 			 strerror(e));
 		closedir(dh);
 		while (n)
@@ -2035,14 +2323,16 @@ static int ldiff_walk(struct ldiff *d, const char *dir, bool cut)
 			ret = -ENOMEM;
 			break;
 		}
-		kind = ldiff_kind(d->fds[d->layer], path, &st);
-		if (kind == LK_NONE) {
-			/* removed while we read: the layer is not quiet */
-			ret = -errno;
-			snprintf(d->why, sizeof(d->why), "%s: %s", path,
-				 strerror(errno));
+		ret = ldiff_kind(d->fds[d->layer], d->layer, path, &st, &kind);
+		if (!ret && kind == LK_NONE)
+			/* removed while we read: a live upper */
+			warnx("layer %d: %s went away while it was read",
+			      d->layer, path);
+		if (ret || kind == LK_NONE) {
 			free(path);
-			break;
+			if (ret)
+				break;
+			continue;
 		}
 		if (!cut) {
 			ret = ldiff_lookup(d->fds, d->layer + 1, d->nfds, path,
@@ -2103,8 +2393,15 @@ static int ldiff_start(struct ldiff *d, const char *dir, int *cut)
 		enum ldiff_kind k;
 
 		snprintf(pre, sizeof(pre), "%.*s", (int)(end - dir), dir);
-		k = ldiff_kind(d->fds[d->layer], pre, &st);
+		ret = ldiff_kind(d->fds[d->layer], d->layer, pre, &st, &k);
+		if (ret)
+			return ret;
 		if (k != LK_DIR && k != LK_OPAQUE) {
+			/* the layer has nothing below @dir: say what it has */
+			if (k != LK_NONE)
+				warnx("layer %d holds %s at %s, no directory",
+				      d->layer, k == LK_WHITEOUT ?
+				      "a whiteout" : "a non-directory", pre);
 			*cut = -1;
 			return 0;
 		}
@@ -2148,17 +2445,13 @@ static const char *ldiff_kind_word(const struct ldiff_entry *e)
 }
 
 static void ldiff_text(struct ctl *ctl, struct explain_store *es,
-		       const struct explain *x, const struct ldiff *d)
+		       const struct explain *x, const struct ldiff *d,
+		       const char *name)
 {
 	char words[64], desc[2048];
 	size_t i;
 
-	desc[0] = '\0';
-	for (i = 0; i < x->nl; i++)
-		if ((int)x->l[i].layer == d->layer && !x->l[i].depth)
-			explain_layer_desc(ctl, es,
-					   (const char *)x->l[i].layer_name,
-					   desc, sizeof(desc));
+	explain_layer_desc(ctl, es, name, desc, sizeof(desc));
 	printf("%s: %s%s\n", x->arg,
 	       explain_layer_words(x, d->layer, words, sizeof(words)), desc);
 	for (i = 0; i < d->nr; i++) {
@@ -2196,16 +2489,12 @@ static void ldiff_text(struct ctl *ctl, struct explain_store *es,
 static struct json_object *ldiff_json(struct ctl *ctl,
 				      struct explain_store *es,
 				      const struct explain *x,
-				      const struct ldiff *d)
+				      const struct ldiff *d, const char *name)
 {
 	struct json_object *o = json_object_new_object(), *arr, *c;
-	const struct store_layer *sl = NULL;
-	const char *name = "";
+	const struct store_layer *sl;
 	size_t i;
 
-	for (i = 0; i < x->nl; i++)
-		if ((int)x->l[i].layer == d->layer && !x->l[i].depth)
-			name = (const char *)x->l[i].layer_name;
 	sl = explain_store_layer(ctl, es, name);
 	json_object_object_add(o, "path", json_object_new_string(x->arg));
 	json_object_object_add(o, "layer", json_object_new_int(d->layer));
@@ -2244,6 +2533,27 @@ static struct json_object *ldiff_json(struct ctl *ctl,
 }
 
 /*
+ * The registered name of layer @layer ("" if none): every layer's root is
+ * a finding of the mount root, so ask there if @x is below it.
+ */
+static void ldiff_layer_name(const struct explain *x, int layer, char *buf,
+			     size_t size)
+{
+	struct explain root = { .arg = x->mnt, .fd = -1 };
+	__u32 i;
+
+	buf[0] = '\0';
+	if (x->e.depth && x->mnt[0] && !explain_path(&root) && root.l)
+		x = &root;
+	for (i = 0; i < x->nl; i++)
+		if ((int)x->l[i].layer == layer && !x->l[i].depth)
+			snprintf(buf, size, "%s", (const char *)x->l[i].layer_name);
+	if (root.fd >= 0)
+		close(root.fd);
+	free(root.l);
+}
+
+/*
  * explain --layer N MNT: the layer's objects below MNT (the mount root or
  * a directory of the mount), read through LAYERFS_IOC_OPEN_LAYER.
  */
@@ -2253,6 +2563,7 @@ static int explain_layer(struct ctl *ctl, struct explain_store *es,
 	struct explain x = { .arg = arg };
 	struct ldiff d = { .layer = (int)ctl->layer };
 	int *fds = NULL, ret = EXIT_USAGE, i, cut;
+	char name[LAYERFS_NAME_SIZE];
 
 	if (explain_path(&x)) {
 		warnx("%s: %s", arg, x.why);
@@ -2305,18 +2616,19 @@ static int explain_layer(struct ctl *ctl, struct explain_store *es,
 	if (!ret && cut >= 0)
 		ret = ldiff_walk(&d, x.rel, cut);
 	if (ret) {
-		warnx("%s: layer %d: %s", arg, d.layer, d.why[0] ? d.why :
-		      strerror(-ret));
+		warnx("%s: %s", arg, ldiff_err[0] ? ldiff_err : d.why[0] ?
+		      d.why : strerror(-ret));
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	ldiff_layer_name(&x, d.layer, name, sizeof(name));
 	if (ctl->json) {
-		struct json_object *o = ldiff_json(ctl, es, &x, &d);
+		struct json_object *o = ldiff_json(ctl, es, &x, &d, name);
 
 		json_print(o);
 		json_object_put(o);
 	} else {
-		ldiff_text(ctl, es, &x, &d);
+		ldiff_text(ctl, es, &x, &d, name);
 	}
 	ret = EXIT_SUCCESS;
 out:
@@ -2390,46 +2702,59 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{ "images", "[--json]", "list the store's images: references, layers, size",
-	  OPT_JSON, cmd_images },
+	{ "images",	cmd_images,	OPT_JSON },
+	{ "ps",		cmd_ps,		OPT_JSON },
+	{ "inspect",	cmd_inspect,	OPT_JSON },
+	{ "mount",	cmd_mount,	OPT_UPPER },
+	{ "umount",	cmd_umount,	0 },
+	{ "layers",	cmd_layers,	OPT_JSON | OPT_ALL },
+	{ "mounts",	cmd_mounts,	OPT_JSON },
+	{ "stats",	cmd_stats,	OPT_JSON | OPT_STATS | OPT_COUNT },
+	{ "monitor",	cmd_monitor,	OPT_JSON | OPT_COUNT | OPT_READY },
+	{ "explain",	cmd_explain,	OPT_JSON | OPT_ALL | OPT_LAYER },
+	{ "rm",		cmd_rm,		0 },
+	{ "prune",	cmd_prune,	0 },
+	{ "help",	cmd_help,	0 },
+};
+
+/*
+ * The help rows of the commands, in the order --help lists them: each
+ * form of a command (its arguments) and what it does.
+ */
+static const struct {
+	const char *name;
+	const char *args;
+	const char *help;
+} cmd_help_rows[] = {
+	{ "images", "[--json]", "list the store's images: references, layers, size" },
 	{ "ps", "[--json]",
-	  "list the store's containers: name, image, state, init layer",
-	  OPT_JSON, cmd_ps },
+	  "list the store's containers: name, image, state, init layer" },
 	{ "inspect", "[--json] IMAGE|CONTAINER",
-	  "show the verified layer chain", OPT_JSON, cmd_inspect },
+	  "show the verified layer chain" },
 	{ "mount", "[--upper DIR --work DIR] IMAGE MNT",
-	  "register an image's layers and mount it (read-only without --upper)",
-	  OPT_UPPER, cmd_mount },
+	  "register an image's layers and mount it (read-only without --upper)" },
 	{ "mount", "CONTAINER MNT",
-	  "register and mount a container on its read-write layer",
-	  0, cmd_mount },
+	  "register and mount a container on its read-write layer" },
 	{ "umount", "MNT",
 	  "unmount a layerfs mount, lazily (MNT_DETACH): a busy one goes\n"
-	  "        with its last open file", 0, cmd_umount },
+	  "        with its last open file" },
 	{ "layers", "[--json] [IMAGE|CONTAINER]",
-	  "show the store's registered layers, or a chain's", OPT_JSON | OPT_ALL,
-	  cmd_layers },
+	  "show the store's registered layers, or a chain's" },
 	{ "layers", "--all [--json]",
-	  "show every layer registered with the kernel", 0, cmd_layers },
-	{ "mounts", "[--json]", "show the layerfs mounts", OPT_JSON, cmd_mounts },
+	  "show every layer registered with the kernel" },
+	{ "mounts", "[--json]", "show the layerfs mounts" },
 	{ "stats", "[--json] [--reset] [--watch SECS [--count N]] [MNT]",
-	  "show (or reset) the statistics of a mount, or of all",
-	  OPT_JSON | OPT_STATS | OPT_COUNT, cmd_stats },
+	  "show (or reset) the statistics of a mount, or of all" },
 	{ "monitor", "[--json] [--count N] [--ready-fd FD]",
-	  "print layer, mount and copy-up events as they happen",
-	  OPT_JSON | OPT_COUNT | OPT_READY, cmd_monitor },
+	  "print layer, mount and copy-up events as they happen" },
 	{ "explain", "[--json] [--all] PATH...",
-	  "say which layer each path comes from, and what the layers hide",
-	  OPT_JSON | OPT_ALL | OPT_LAYER, cmd_explain },
+	  "say which layer each path comes from, and what the layers hide" },
 	{ "explain", "--layer N [--json] MNT|DIR",
 	  "list what layer N of a mount (0: its upper layer) adds, changes\n"
-	  "        and deletes, below the mount's directory DIR if given",
-	  OPT_JSON, cmd_explain },
-	{ "rm", "NAME...", "unregister layers", 0, cmd_rm },
-	{ "prune", "", "unregister the store's layers that nothing uses", 0,
-	  cmd_prune },
-	{ "help", "[COMMAND]", "display this help, or a command's", 0, cmd_help },
-	{ NULL, NULL, NULL, 0, NULL }
+	  "        and deletes, below the mount's directory DIR if given" },
+	{ "rm", "NAME...", "unregister layers" },
+	{ "prune", "", "unregister the store's layers that nothing uses" },
+	{ "help", "[COMMAND]", "display this help, or a command's" },
 };
 
 /*
@@ -2479,15 +2804,16 @@ static void print_operands(void)
 
 static noreturn void usage(void)
 {
-	const struct cmd *c;
+	size_t i;
 
 	printf("Usage:\n %s [options] <command> [arguments]\n\n",
 	       program_invocation_short_name);
 	printf("Mount Docker overlay2 images and containers with layerfs.\n\n");
 	printf("Commands:\n");
-	for (c = cmds; c->name; c++)
-		printf(" %s%s%s\n        %s\n", c->name, c->args[0] ? " " : "",
-		       c->args, c->help);
+	for (i = 0; i < ARRAY_SIZE(cmd_help_rows); i++)
+		printf(" %s%s%s\n        %s\n", cmd_help_rows[i].name,
+		       cmd_help_rows[i].args[0] ? " " : "",
+		       cmd_help_rows[i].args, cmd_help_rows[i].help);
 	printf("\nOptions (before or after the command):\n");
 	print_options(~0u);
 	printf("\n'%s <command> --help' shows one command.\n",
@@ -2499,20 +2825,20 @@ static noreturn void usage(void)
 /* The help of command @name: its forms, what it does, its options. */
 static noreturn void cmd_usage(const char *name)
 {
-	unsigned int opts = 0;
-	const struct cmd *c;
+	const struct cmd *c = find_cmd(name);
+	size_t i;
 
 	printf("Usage:\n");
-	for (c = cmds; c->name; c++) {
-		if (strcmp(c->name, name))
+	for (i = 0; i < ARRAY_SIZE(cmd_help_rows); i++) {
+		if (strcmp(cmd_help_rows[i].name, name))
 			continue;
 		printf(" %s [options] %s%s%s\n        %s\n",
-		       program_invocation_short_name, c->name,
-		       c->args[0] ? " " : "", c->args, c->help);
-		opts |= c->opts;
+		       program_invocation_short_name, cmd_help_rows[i].name,
+		       cmd_help_rows[i].args[0] ? " " : "",
+		       cmd_help_rows[i].args, cmd_help_rows[i].help);
 	}
 	printf("\nOptions (before or after the command):\n");
-	print_options(opts);
+	print_options(c ? c->opts : 0);
 	print_operands();
 	exit(EXIT_SUCCESS);
 }
@@ -2565,11 +2891,11 @@ static int parse_fd(const char *arg)
 
 static const struct cmd *find_cmd(const char *name)
 {
-	const struct cmd *c;
+	size_t i;
 
-	for (c = cmds; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
 	return NULL;
 }
 

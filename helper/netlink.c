@@ -4,6 +4,7 @@
  */
 
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,73 +22,40 @@
 #define NL_BUF_SIZE	65536
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NL_BIT(type)	(1ULL << (type))
 
-enum kind { K_NONE, K_STR, K_U32, K_U64, K_DEPTH, K_EVENT_TYPE };
+/* Each struct's @present has a bit per attribute of its nest. */
+static_assert(LAYERFS_LAYER_A_MAX < 64 && LAYERFS_MOUNT_A_MAX < 64 &&
+	      LAYERFS_STATS_A_MAX < 64 && LAYERFS_EVENT_A_MAX < 64,
+	      "attribute bits of the reply structs");
 
-struct attr_desc {
-	const char *name;
-	enum kind kind;
+const struct nl_stat_desc nl_stat_desc[NL_STAT_NR] = {
+	[NL_STAT_LOOKUPS]	= { LAYERFS_STATS_A_LOOKUPS, "lookups" },
+	[NL_STAT_NEGATIVE]	= { LAYERFS_STATS_A_NEGATIVE, "negative" },
+	[NL_STAT_WHITEOUTS_HIT]	= { LAYERFS_STATS_A_WHITEOUTS_HIT, "whiteouts_hit" },
+	[NL_STAT_OPAQUE_STOPS]	= { LAYERFS_STATS_A_OPAQUE_STOPS, "opaque_stops" },
+	[NL_STAT_READDIR_BUILDS] = { LAYERFS_STATS_A_READDIR_BUILDS, "readdir_builds" },
+	[NL_STAT_READDIR_HITS]	= { LAYERFS_STATS_A_READDIR_HITS, "readdir_hits" },
+	[NL_STAT_COPY_UPS]	= { LAYERFS_STATS_A_COPY_UPS, "copy_ups" },
+	[NL_STAT_COPY_UP_BYTES]	= { LAYERFS_STATS_A_COPY_UP_BYTES, "copy_up_bytes" },
+	[NL_STAT_COPY_UP_NS]	= { LAYERFS_STATS_A_COPY_UP_NS, "copy_up_ns" },
+	[NL_STAT_COPY_UP_NS_MAX] = { LAYERFS_STATS_A_COPY_UP_NS_MAX, "copy_up_ns_max" },
+	[NL_STAT_WHITEOUTS]	= { LAYERFS_STATS_A_WHITEOUTS, "whiteouts" },
+	[NL_STAT_OPAQUE_DIRS]	= { LAYERFS_STATS_A_OPAQUE_DIRS, "opaque_dirs" },
+	[NL_STAT_EXDEV]		= { LAYERFS_STATS_A_EXDEV, "exdev" },
+	[NL_STAT_OPEN_FILES]	= { LAYERFS_STATS_A_OPEN_FILES, "open_files" },
+	[NL_STAT_READDIR_CACHES] = { LAYERFS_STATS_A_READDIR_CACHES, "readdir_caches" },
+	[NL_STAT_READDIR_CACHE_BYTES] = { LAYERFS_STATS_A_READDIR_CACHE_BYTES,
+					  "readdir_cache_bytes" },
+	[NL_STAT_NAMEIDX_BUILDS] = { LAYERFS_STATS_A_NAMEIDX_BUILDS, "nameidx_builds" },
+	[NL_STAT_NAMEIDX_HITS]	= { LAYERFS_STATS_A_NAMEIDX_HITS, "nameidx_hits" },
+	[NL_STAT_NAMEIDX_SKIPS]	= { LAYERFS_STATS_A_NAMEIDX_SKIPS, "nameidx_skips" },
+	[NL_STAT_NAMEIDX_FALLBACKS] = { LAYERFS_STATS_A_NAMEIDX_FALLBACKS,
+					"nameidx_fallbacks" },
+	[NL_STAT_NAMEIDX_BYTES]	= { LAYERFS_STATS_A_NAMEIDX_BYTES, "nameidx_bytes" },
 };
 
-static const struct attr_desc layer_attrs[LAYERFS_LAYER_A_MAX + 1] = {
-	[LAYERFS_LAYER_A_NAME]		= { "name", K_STR },
-	[LAYERFS_LAYER_A_PARENT]	= { "parent", K_STR },
-	[LAYERFS_LAYER_A_DEPTH]		= { "depth", K_U32 },
-	[LAYERFS_LAYER_A_DIFF_ID]	= { "diff_id", K_STR },
-	[LAYERFS_LAYER_A_CHAIN_ID]	= { "chain_id", K_STR },
-	[LAYERFS_LAYER_A_CHILDREN]	= { "children", K_U32 },
-	[LAYERFS_LAYER_A_MOUNTS]	= { "mounts", K_U32 },
-	[LAYERFS_LAYER_A_PATH]		= { "path", K_STR },
-};
-
-static const struct attr_desc mount_attrs[LAYERFS_MOUNT_A_MAX + 1] = {
-	[LAYERFS_MOUNT_A_ID]		= { "id", K_U64 },
-	[LAYERFS_MOUNT_A_DEV]		= { "dev", K_U32 },
-	[LAYERFS_MOUNT_A_LAYER]		= { "layer", K_STR },
-	[LAYERFS_MOUNT_A_LOWERDIR]	= { "lowerdir", K_STR },
-	[LAYERFS_MOUNT_A_TOP_LOWER]	= { "top_lower", K_STR },
-	[LAYERFS_MOUNT_A_UPPERDIR]	= { "upperdir", K_STR },
-	[LAYERFS_MOUNT_A_WORKDIR]	= { "workdir", K_STR },
-	[LAYERFS_MOUNT_A_LAYER_COUNT]	= { "layer_count", K_U32 },
-};
-
-static const struct attr_desc stats_attrs[LAYERFS_STATS_A_MAX + 1] = {
-	[LAYERFS_STATS_A_MOUNT_ID]	= { "mount_id", K_U64 },
-	[LAYERFS_STATS_A_LOOKUPS]	= { "lookups", K_U64 },
-	[LAYERFS_STATS_A_NEGATIVE]	= { "negative", K_U64 },
-	[LAYERFS_STATS_A_WHITEOUTS_HIT]	= { "whiteouts_hit", K_U64 },
-	[LAYERFS_STATS_A_OPAQUE_STOPS]	= { "opaque_stops", K_U64 },
-	[LAYERFS_STATS_A_DEPTH]		= { "depth", K_DEPTH },
-	[LAYERFS_STATS_A_READDIR_BUILDS] = { "readdir_builds", K_U64 },
-	[LAYERFS_STATS_A_READDIR_HITS]	= { "readdir_hits", K_U64 },
-	[LAYERFS_STATS_A_COPY_UPS]	= { "copy_ups", K_U64 },
-	[LAYERFS_STATS_A_COPY_UP_BYTES]	= { "copy_up_bytes", K_U64 },
-	[LAYERFS_STATS_A_COPY_UP_NS]	= { "copy_up_ns", K_U64 },
-	[LAYERFS_STATS_A_COPY_UP_NS_MAX] = { "copy_up_ns_max", K_U64 },
-	[LAYERFS_STATS_A_WHITEOUTS]	= { "whiteouts", K_U64 },
-	[LAYERFS_STATS_A_OPAQUE_DIRS]	= { "opaque_dirs", K_U64 },
-	[LAYERFS_STATS_A_EXDEV]		= { "exdev", K_U64 },
-	[LAYERFS_STATS_A_OPEN_FILES]	= { "open_files", K_U64 },
-	[LAYERFS_STATS_A_READDIR_CACHES] = { "readdir_caches", K_U64 },
-	[LAYERFS_STATS_A_READDIR_CACHE_BYTES] = { "readdir_cache_bytes", K_U64 },
-	[LAYERFS_STATS_A_NAMEIDX_BUILDS] = { "nameidx_builds", K_U64 },
-	[LAYERFS_STATS_A_NAMEIDX_HITS]	= { "nameidx_hits", K_U64 },
-	[LAYERFS_STATS_A_NAMEIDX_SKIPS]	= { "nameidx_skips", K_U64 },
-	[LAYERFS_STATS_A_NAMEIDX_FALLBACKS] = { "nameidx_fallbacks", K_U64 },
-	[LAYERFS_STATS_A_NAMEIDX_BYTES]	= { "nameidx_bytes", K_U64 },
-};
-
-static const struct attr_desc event_attrs[LAYERFS_EVENT_A_MAX + 1] = {
-	[LAYERFS_EVENT_A_TYPE]		= { "type", K_EVENT_TYPE },
-	[LAYERFS_EVENT_A_LAYER]		= { "layer", K_STR },
-	[LAYERFS_EVENT_A_MOUNT_ID]	= { "mount_id", K_U64 },
-	[LAYERFS_EVENT_A_PATH]		= { "path", K_STR },
-	[LAYERFS_EVENT_A_BYTES]		= { "bytes", K_U64 },
-	[LAYERFS_EVENT_A_NS]		= { "ns", K_U64 },
-	[LAYERFS_EVENT_A_DROPPED]	= { "dropped", K_U32 },
-};
-
-static const char *const event_types[] = {
+static const char *const event_names[] = {
 	[LAYERFS_EVENT_LAYER_ADDED]	= "layer-added",
 	[LAYERFS_EVENT_LAYER_REMOVED]	= "layer-removed",
 	[LAYERFS_EVENT_MOUNT]		= "mount",
@@ -95,109 +63,329 @@ static const char *const event_types[] = {
 	[LAYERFS_EVENT_COPY_UP]		= "copy-up",
 };
 
+const char *nl_event_name(__u32 type)
+{
+	return type < ARRAY_SIZE(event_names) ? event_names[type] : NULL;
+}
+
 __u32 nl_encode_dev(unsigned int major, unsigned int minor)
 {
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-/* The depth histogram: {"<depth>": count, ...} */
-static struct json_object *parse_depth(const struct nlattr *nest)
+/*
+ * One attribute into its field, and its bit into *@present; an attribute
+ * of the wrong size, or a string without its NUL, is skipped.
+ */
+static void attr_u32(const struct nlattr *a, __u32 *v, __u64 *present)
 {
-	struct json_object *o = json_object_new_object();
-	const struct nlattr *d, *a;
+	if (mnl_attr_get_payload_len(a) != sizeof(*v))
+		return;
+	*v = mnl_attr_get_u32(a);
+	*present |= NL_BIT(mnl_attr_get_type(a));
+}
 
+static void attr_u64(const struct nlattr *a, __u64 *v, __u64 *present)
+{
+	if (mnl_attr_get_payload_len(a) != sizeof(*v))
+		return;
+	*v = mnl_attr_get_u64(a);
+	*present |= NL_BIT(mnl_attr_get_type(a));
+}
+
+/* A copy of the string, which outlives the receive buffer; -ENOMEM. */
+static int attr_str(const struct nlattr *a, char **s, __u64 *present)
+{
+	char *copy;
+
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return 0;
+	copy = strdup(mnl_attr_get_str(a));
+	if (!copy)
+		return -ENOMEM;
+	free(*s);
+	*s = copy;
+	*present |= NL_BIT(mnl_attr_get_type(a));
+	return 0;
+}
+
+static int parse_layer(const struct nlattr *nest, void *obj)
+{
+	struct nl_layer *l = obj;
+	const struct nlattr *a;
+	int ret = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case LAYERFS_LAYER_A_NAME:
+			ret = attr_str(a, &l->name, &l->present);
+			break;
+		case LAYERFS_LAYER_A_PARENT:
+			ret = attr_str(a, &l->parent, &l->present);
+			break;
+		case LAYERFS_LAYER_A_DEPTH:
+			attr_u32(a, &l->depth, &l->present);
+			break;
+		case LAYERFS_LAYER_A_DIFF_ID:
+			ret = attr_str(a, &l->diff_id, &l->present);
+			break;
+		case LAYERFS_LAYER_A_CHAIN_ID:
+			ret = attr_str(a, &l->chain_id, &l->present);
+			break;
+		case LAYERFS_LAYER_A_CHILDREN:
+			attr_u32(a, &l->children, &l->present);
+			break;
+		case LAYERFS_LAYER_A_MOUNTS:
+			attr_u32(a, &l->mounts, &l->present);
+			break;
+		case LAYERFS_LAYER_A_PATH:
+			ret = attr_str(a, &l->path, &l->present);
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void clear_layer(void *obj)
+{
+	struct nl_layer *l = obj;
+
+	free(l->name);
+	free(l->parent);
+	free(l->diff_id);
+	free(l->chain_id);
+	free(l->path);
+}
+
+static int parse_mount(const struct nlattr *nest, void *obj)
+{
+	struct nl_mount *m = obj;
+	const struct nlattr *a;
+	int ret = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case LAYERFS_MOUNT_A_ID:
+			attr_u64(a, &m->id, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_DEV:
+			attr_u32(a, &m->dev, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_LAYER:
+			ret = attr_str(a, &m->layer, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_LOWERDIR:
+			ret = attr_str(a, &m->lowerdir, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_TOP_LOWER:
+			ret = attr_str(a, &m->top_lower, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_UPPERDIR:
+			ret = attr_str(a, &m->upperdir, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_WORKDIR:
+			ret = attr_str(a, &m->workdir, &m->present);
+			break;
+		case LAYERFS_MOUNT_A_LAYER_COUNT:
+			attr_u32(a, &m->layer_count, &m->present);
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void clear_mount(void *obj)
+{
+	struct nl_mount *m = obj;
+
+	free(m->layer);
+	free(m->lowerdir);
+	free(m->top_lower);
+	free(m->upperdir);
+	free(m->workdir);
+}
+
+/* The depth histogram: entries without a depth are skipped. */
+static int parse_depth(const struct nlattr *nest, struct nl_stats *s)
+{
+	const struct nlattr *d, *a;
+	struct nl_depth *grown;
+	size_t room = 0;
+
+	free(s->depth);
+	s->depth = NULL;
+	s->nr_depth = 0;
+	s->present |= NL_BIT(LAYERFS_STATS_A_DEPTH);
 	mnl_attr_for_each_nested(d, nest) {
-		long long depth = -1, count = 0;
-		char key[16];
+		struct nl_depth e = { 0 };
+		bool have_depth = false;
 
 		mnl_attr_for_each_nested(a, d) {
 			if (mnl_attr_get_type(a) == LAYERFS_DEPTH_A_DEPTH &&
-			    mnl_attr_get_payload_len(a) == 4)
-				depth = mnl_attr_get_u32(a);
-			else if (mnl_attr_get_type(a) == LAYERFS_DEPTH_A_COUNT &&
-				 mnl_attr_get_payload_len(a) == 8)
-				count = mnl_attr_get_u64(a);
+			    mnl_attr_get_payload_len(a) == 4) {
+				e.depth = mnl_attr_get_u32(a);
+				have_depth = true;
+			} else if (mnl_attr_get_type(a) == LAYERFS_DEPTH_A_COUNT &&
+				   mnl_attr_get_payload_len(a) == 8) {
+				e.count = mnl_attr_get_u64(a);
+			}
 		}
-		if (depth < 0)
+		if (!have_depth)
 			continue;
-		snprintf(key, sizeof(key), "%lld", depth);
-		json_object_object_add(o, key, json_object_new_int64(count));
+		if (s->nr_depth == room) {
+			room = room ? 2 * room : 16;
+			grown = reallocarray(s->depth, room, sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			s->depth = grown;
+		}
+		s->depth[s->nr_depth++] = e;
 	}
-	return o;
+	return 0;
 }
 
-/* A nest of the family's attributes as a JSON object; unknown ones are skipped. */
-static struct json_object *parse_nest(const struct nlattr *nest,
-				      const struct attr_desc *desc,
-				      unsigned int max)
+static int parse_stats(const struct nlattr *nest, void *obj)
 {
-	struct json_object *o = json_object_new_object();
+	struct nl_stats *s = obj;
 	const struct nlattr *a;
+	unsigned int type, i;
+	int ret = 0;
 
 	mnl_attr_for_each_nested(a, nest) {
-		unsigned int type = mnl_attr_get_type(a);
-		size_t len = mnl_attr_get_payload_len(a);
-		const struct attr_desc *d;
-		struct json_object *v = NULL;
+		type = mnl_attr_get_type(a);
+		if (type == LAYERFS_STATS_A_MOUNT_ID) {
+			attr_u64(a, &s->mount_id, &s->present);
+		} else if (type == LAYERFS_STATS_A_DEPTH) {
+			ret = parse_depth(a, s);
+			if (ret)
+				return ret;
+		} else {
+			for (i = 0; i < NL_STAT_NR; i++)
+				if (nl_stat_desc[i].attr == type)
+					attr_u64(a, &s->v[i], &s->present);
+		}
+	}
+	return 0;
+}
 
-		if (type > max || !desc[type].name)
-			continue;
-		d = &desc[type];
-		switch (d->kind) {
-		case K_STR:
-			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
-				v = json_object_new_string(mnl_attr_get_str(a));
-			break;
-		case K_U32:
-			if (len == 4)
-				v = json_object_new_int64(mnl_attr_get_u32(a));
-			break;
-		case K_U64:
-			if (len == 8)
-				v = json_object_new_uint64(mnl_attr_get_u64(a));
-			break;
-		case K_EVENT_TYPE:
-			if (len == 4) {
-				__u32 t = mnl_attr_get_u32(a);
+static void clear_stats(void *obj)
+{
+	struct nl_stats *s = obj;
 
-				if (t < ARRAY_SIZE(event_types) &&
-				    event_types[t])
-					v = json_object_new_string(event_types[t]);
-				else
-					v = json_object_new_int64(t);
-			}
+	free(s->depth);
+}
+
+static int parse_event(const struct nlattr *nest, struct nl_event *ev)
+{
+	const struct nlattr *a;
+	int ret = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case LAYERFS_EVENT_A_TYPE:
+			attr_u32(a, &ev->type, &ev->present);
 			break;
-		case K_DEPTH:
-			v = parse_depth(a);
+		case LAYERFS_EVENT_A_LAYER:
+			ret = attr_str(a, &ev->layer, &ev->present);
 			break;
-		case K_NONE:
+		case LAYERFS_EVENT_A_MOUNT_ID:
+			attr_u64(a, &ev->mount_id, &ev->present);
+			break;
+		case LAYERFS_EVENT_A_PATH:
+			ret = attr_str(a, &ev->path, &ev->present);
+			break;
+		case LAYERFS_EVENT_A_BYTES:
+			attr_u64(a, &ev->bytes, &ev->present);
+			break;
+		case LAYERFS_EVENT_A_NS:
+			attr_u64(a, &ev->ns, &ev->present);
+			break;
+		case LAYERFS_EVENT_A_DROPPED:
+			attr_u32(a, &ev->dropped, &ev->present);
 			break;
 		}
-		if (v)
-			json_object_object_add(o, d->name, v);
+		if (ret)
+			return ret;
 	}
-	return o;
+	return 0;
 }
+
+static void clear_event(struct nl_event *ev)
+{
+	free(ev->layer);
+	free(ev->path);
+}
+
+/* What the replies of a command hold: one struct per nest of @nest. */
+struct nl_kind {
+	unsigned int nest;		/* LAYERFS_A_* */
+	size_t size;			/* of the struct */
+	int (*parse)(const struct nlattr *nest, void *obj);
+	void (*clear)(void *obj);	/* free what the struct holds */
+};
+
+static const struct nl_kind layer_kind = {
+	LAYERFS_A_LAYER, sizeof(struct nl_layer), parse_layer, clear_layer,
+};
+
+static const struct nl_kind mount_kind = {
+	LAYERFS_A_MOUNT, sizeof(struct nl_mount), parse_mount, clear_mount,
+};
+
+static const struct nl_kind stats_kind = {
+	LAYERFS_A_STATS, sizeof(struct nl_stats), parse_stats, clear_stats,
+};
 
 struct reply {
 	struct nl *nl;
-	struct json_object *arr;
-	unsigned int nest_type;
-	const struct attr_desc *desc;
-	unsigned int max;
-	int (*event_fn)(struct json_object *ev, void *data);
+	const struct nl_kind *kind;	/* NULL: no data expected */
+	char *arr;			/* @nr structs of kind->size */
+	size_t nr, room;
+	int (*event_fn)(const struct nl_event *ev, void *data);
 	void *event_data;
 };
+
+static void free_array(const struct nl_kind *kind, void *arr, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		kind->clear((char *)arr + i * kind->size);
+	free(arr);
+}
 
 static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct reply *r = data;
+	const struct nl_kind *k = r->kind;
 	const struct nlattr *a;
+	char *grown, *obj;
 
+	if (!k)
+		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != r->nest_type)
+		if (mnl_attr_get_type(a) != k->nest)
 			continue;
-		json_object_array_add(r->arr, parse_nest(a, r->desc, r->max));
+		if (r->nr == r->room) {
+			r->room = r->room ? 2 * r->room : 16;
+			grown = reallocarray(r->arr, r->room, k->size);
+			if (!grown) {
+				errno = ENOMEM;
+				return MNL_CB_ERROR;
+			}
+			r->arr = grown;
+		}
+		/* counted before it is parsed: freed with the rest if cut short */
+		obj = r->arr + r->nr++ * k->size;
+		memset(obj, 0, k->size);
+		if (k->parse(a, obj)) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
 	}
 	return MNL_CB_OK;
 }
@@ -376,56 +564,93 @@ void nl_close(struct nl *nl)
 }
 
 static int nl_query(struct nl *nl, __u8 cmd, bool dump, __u64 mount_id,
-		    unsigned int nest_type, const struct attr_desc *desc,
-		    unsigned int max, struct json_object **out)
+		    const struct nl_kind *kind, void **out, size_t *nr)
 {
 	char buf[NL_BUF_SIZE];
-	struct reply r = {
-		.nl = nl, .nest_type = nest_type, .desc = desc, .max = max,
-	};
+	struct reply r = { .nl = nl, .kind = kind };
 	struct nlmsghdr *nlh;
 	int ret;
 
 	nlh = put_request(nl, buf, nl->family, cmd, dump ? NLM_F_DUMP : 0);
 	if (mount_id)
 		mnl_attr_put_u64(nlh, LAYERFS_A_MOUNT_ID, mount_id);
-	r.arr = json_object_new_array();
 	ret = send_request(nl, nlh, &r);
-	if (ret || !out)
-		json_object_put(r.arr);
-	else
+	if (ret && kind) {
+		free_array(kind, r.arr, r.nr);
+		r.arr = NULL;
+		r.nr = 0;
+	}
+	if (out) {
 		*out = r.arr;
+		*nr = r.nr;
+	}
 	return ret;
 }
 
-int nl_get_layers(struct nl *nl, struct json_object **out)
+int nl_get_layers(struct nl *nl, struct nl_layer **out, size_t *nr)
 {
-	return nl_query(nl, LAYERFS_CMD_GET_LAYERS, true, 0, LAYERFS_A_LAYER,
-			layer_attrs, LAYERFS_LAYER_A_MAX, out);
+	void *arr;
+	int ret;
+
+	ret = nl_query(nl, LAYERFS_CMD_GET_LAYERS, true, 0, &layer_kind, &arr,
+		       nr);
+	*out = arr;
+	return ret;
 }
 
-int nl_get_mounts(struct nl *nl, struct json_object **out)
+void nl_layers_free(struct nl_layer *layers, size_t nr)
 {
-	return nl_query(nl, LAYERFS_CMD_GET_MOUNTS, true, 0, LAYERFS_A_MOUNT,
-			mount_attrs, LAYERFS_MOUNT_A_MAX, out);
+	free_array(&layer_kind, layers, nr);
 }
 
-int nl_get_stats(struct nl *nl, __u64 mount_id, struct json_object **out)
+int nl_get_mounts(struct nl *nl, struct nl_mount **out, size_t *nr)
 {
-	return nl_query(nl, LAYERFS_CMD_GET_STATS, false, mount_id,
-			LAYERFS_A_STATS, stats_attrs, LAYERFS_STATS_A_MAX, out);
+	void *arr;
+	int ret;
+
+	ret = nl_query(nl, LAYERFS_CMD_GET_MOUNTS, true, 0, &mount_kind, &arr,
+		       nr);
+	*out = arr;
+	return ret;
 }
 
-int nl_dump_stats(struct nl *nl, struct json_object **out)
+void nl_mounts_free(struct nl_mount *mounts, size_t nr)
 {
-	return nl_query(nl, LAYERFS_CMD_GET_STATS, true, 0, LAYERFS_A_STATS,
-			stats_attrs, LAYERFS_STATS_A_MAX, out);
+	free_array(&mount_kind, mounts, nr);
+}
+
+int nl_get_stats(struct nl *nl, __u64 mount_id, struct nl_stats **out,
+		 size_t *nr)
+{
+	void *arr;
+	int ret;
+
+	ret = nl_query(nl, LAYERFS_CMD_GET_STATS, false, mount_id, &stats_kind,
+		       &arr, nr);
+	*out = arr;
+	return ret;
+}
+
+int nl_dump_stats(struct nl *nl, struct nl_stats **out, size_t *nr)
+{
+	void *arr;
+	int ret;
+
+	ret = nl_query(nl, LAYERFS_CMD_GET_STATS, true, 0, &stats_kind, &arr,
+		       nr);
+	*out = arr;
+	return ret;
+}
+
+void nl_stats_free(struct nl_stats *stats, size_t nr)
+{
+	free_array(&stats_kind, stats, nr);
 }
 
 int nl_reset_stats(struct nl *nl, __u64 mount_id)
 {
-	return nl_query(nl, LAYERFS_CMD_RESET_STATS, false, mount_id, 0,
-			NULL, 0, NULL);
+	return nl_query(nl, LAYERFS_CMD_RESET_STATS, false, mount_id, NULL,
+			NULL, NULL);
 }
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
@@ -435,13 +660,17 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	int stop = 0;
 
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		struct json_object *ev;
+		struct nl_event ev = { 0 };
 
 		if (mnl_attr_get_type(a) != LAYERFS_A_EVENT)
 			continue;
-		ev = parse_nest(a, event_attrs, LAYERFS_EVENT_A_MAX);
-		stop = r->event_fn(ev, r->event_data);
-		json_object_put(ev);
+		if (parse_event(a, &ev)) {
+			clear_event(&ev);
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		stop = r->event_fn(&ev, r->event_data);
+		clear_event(&ev);
 		if (stop)
 			break;
 	}
@@ -460,7 +689,7 @@ int nl_join_events(struct nl *nl)
 }
 
 /* After nl_join_events(): call @fn for each event until it returns 1. */
-int nl_monitor(struct nl *nl, int (*fn)(struct json_object *ev, void *data),
+int nl_monitor(struct nl *nl, int (*fn)(const struct nl_event *ev, void *data),
 	       void *data)
 {
 	static char buf[NL_BUF_SIZE];

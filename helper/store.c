@@ -402,18 +402,8 @@ static int store_read_size(struct store *st, const char *rel,
 	return 0;
 }
 
-/* Check that @rel is a directory beneath the root. */
-static int store_check_dir(struct store *st, const char *rel)
-{
-	int fd = store_open_dir(st, rel, true);
-
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-int store_open_dir(struct store *st, const char *rel, bool path_only)
+/* The directory @rel beneath the root (O_PATH if @path_only). */
+static int store_open_dir(struct store *st, const char *rel, bool path_only)
 {
 	int fd;
 
@@ -425,21 +415,70 @@ int store_open_dir(struct store *st, const char *rel, bool path_only)
 	return fd;
 }
 
+/* Check that @rel is a directory beneath the root. */
+static int store_check_dir(struct store *st, const char *rel)
+{
+	int fd = store_open_dir(st, rel, true);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* ROOT/overlay2/@dir/@sub into @buf: 0, or -1 if it was cut short. */
+static int store_path(const struct store *st, const char *dir,
+		      const char *sub, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/overlay2/%s/%s", st->root, dir, sub);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 int store_layer_path(const struct store *st, const struct store_layer *l,
 		     char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%s/overlay2/%s/diff", st->root,
-			 l->cache_id);
+	return store_path(st, l->cache_id, "diff", buf, size);
+}
 
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+int store_upper_path(const struct store *st, const struct store_chain *c,
+		     char *buf, size_t size)
+{
+	return store_path(st, c->mount_id, "diff", buf, size);
+}
+
+int store_work_path(const struct store *st, const struct store_chain *c,
+		    char *buf, size_t size)
+{
+	return store_path(st, c->mount_id, "work", buf, size);
+}
+
+/*
+ * stat(2) of layer @l's diff directory, opened beneath the root like
+ * every directory of the store (a listed layer holds no descriptor).
+ */
+int store_layer_stat(struct store *st, const struct store_layer *l,
+		     struct stat *out)
+{
+	char rel[REL_SIZE];
+	int fd, ret = 0;
+
+	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
+	fd = store_open_dir(st, rel, true);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, out))
+		ret = store_fail(st, rel, "%s", strerror(errno));
+	close(fd);
+	return ret;
 }
 
 /*
  * Open @sub (a directory) inside a verified layer directory @dirfd,
  * overlay2/@cache: beneath it, through no symbolic link and no mount.
  */
-int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
-			 const char *sub, bool path_only)
+static int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
+				const char *sub, bool path_only)
 {
 	char rel[REL_SIZE];
 	int fd;

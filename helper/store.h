@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define STORE_HEX_LEN		64
 #define STORE_ID_SIZE		72	/* "sha256:" + 64 hex + NUL */
@@ -112,11 +113,21 @@ int store_image_created(struct store *st, const char *hex, char *out,
 int store_container_meta(struct store *st, const char *hex,
 			 struct store_container *m);
 
-int store_open_dir(struct store *st, const char *rel, bool path_only);
-int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
-			 const char *sub, bool path_only);
+/*
+ * Paths in the store, for messages and output only (never opened
+ * again): ROOT/overlay2/<cache_id>/diff of a layer, and of a container
+ * chain its ROOT/overlay2/<mount_id>/diff and .../work. 0, or -1 when
+ * @buf is too small (it holds as much as fits).
+ */
 int store_layer_path(const struct store *st, const struct store_layer *l,
 		     char *buf, size_t size);
+int store_upper_path(const struct store *st, const struct store_chain *c,
+		     char *buf, size_t size);
+int store_work_path(const struct store *st, const struct store_chain *c,
+		    char *buf, size_t size);
+/* The device and inode of a layer's diff directory, to compare. */
+int store_layer_stat(struct store *st, const struct store_layer *l,
+		     struct stat *out);
 
 int store_fd_sha256(int fd, char out[STORE_HEX_LEN + 1]);
 int store_layer_file_sha256(struct store *st, const struct store_layer *l,

@@ -1806,6 +1806,37 @@ TEST_F(store, explain_layer_lists_what_each_layer_adds_changes_deletes)
 	EXPECT_STREQ("c/in:added:file:(null)", changes(o, buf, sizeof(buf)));
 	json_object_put(o);
 
+	/*
+	 * A bind mount of the union's c, beside the union and inside it
+	 * (on its directory a): what is below it is still c's.
+	 */
+	P(p, "%s/bindc", self->dir);
+	mkdir_mode(_metadata, p, 0755);
+	P(opts, "%s/c", self->b);
+	ASSERT_EQ(0, mount(opts, p, NULL, MS_BIND, NULL)) TH_LOG("%s", strerror(errno));
+	o = ldiff_of(_metadata, self, 2, p);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("c/in:added:file:(null)", changes(o, buf, sizeof(buf)));
+	json_object_put(o);
+	umount2(p, 0);
+	P(p, "%s/a", self->b);
+	ASSERT_EQ(0, mount(opts, p, NULL, MS_BIND, NULL)) TH_LOG("%s", strerror(errno));
+	o = ldiff_of(_metadata, self, 2, p);
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("c/in:added:file:(null)", changes(o, buf, sizeof(buf)));
+	json_object_put(o);
+	umount2(p, 0);
+
+	/* below a whiteout of the layer: nothing, and it says why */
+	P(p, "%s/h", self->b);
+	ASSERT_EQ(0, mkdir(p, 0755));
+	EXPECT_EQ(0, LAYERCTL("explain --layer 1 %s", p));
+	EXPECT_NE(NULL, strstr(self->out, "layer 1 holds a whiteout at h, no directory"))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "0 added, 0 changed, 0 deleted"))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, rmdir(p));
+
 	/* in words */
 	ASSERT_EQ(0, LAYERCTL("explain --layer 2 %s", self->b)) TH_LOG("%s", self->out);
 	P(p, "%s: lower layer 2 of 3\n", self->b);
@@ -1861,6 +1892,10 @@ TEST_F(store, explain_layer_of_the_demo_store_agrees_with_overlayfs)
 		EXPECT_EQ(0, ldiff_check(_metadata, self, self->a, d, NLAYERS,
 					 i, why, sizeof(why))) TH_LOG("%s", why);
 	ASSERT_EQ(0, LAYERCTL("explain --layer 1 %s", self->a));
+	EXPECT_NE(NULL, strstr(self->out, self->l[NLAYERS - 1].name))
+		TH_LOG("%s", self->out);
+	/* below the root too, the layer is named from the registry */
+	ASSERT_EQ(0, LAYERCTL("explain --layer 1 --json %s/etc", self->a));
 	EXPECT_NE(NULL, strstr(self->out, self->l[NLAYERS - 1].name))
 		TH_LOG("%s", self->out);
 }
