@@ -24,12 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include <linux/openat2.h>
 #include <libmount.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -1998,22 +1996,6 @@ enum ldiff_kind { LK_NONE, LK_WHITEOUT, LK_DIR, LK_OPAQUE, LK_OTHER };
 /* What went wrong in the walk, with the layer and the file. */
 static char ldiff_err[PATH_MAX + 128];
 
-/*
- * Open @path beneath layer root @fd, through no symbolic link or magic
- * link and never above the root: a layer that changes while it is read
- * (a running container's upper) cannot lead the walk out of it.
- */
-static int ldiff_open(int fd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = flags | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-
-	return syscall(SYS_openat2, fd, path, &how, sizeof(how));
-}
-
 /* An overlay xattr of the object open at @ofd: 1 with @val, 0 none, -errno. */
 static int ldiff_xattr(int ofd, const char *name, char *val, size_t size)
 {
@@ -2041,7 +2023,8 @@ static int ldiff_kind(int fd, int layer, const char *path, struct stat *st,
 	int ofd, ret = 0;
 
 	*kind = LK_NONE;
-	ofd = ldiff_open(fd, path, O_PATH);
+	/* a layer that changes while it is read cannot lead out of it */
+	ofd = store_open_beneath(fd, path, O_PATH | O_NOFOLLOW);
 	if (ofd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;	/* gone, or under what is no dir now */
@@ -2204,8 +2187,8 @@ static int ldiff_names(struct ldiff *d, const char *dir, char ***out,
 	DIR *dh;
 	int fd;
 
-	fd = ldiff_open(d->fds[d->layer], *dir ? dir : ".",
-			O_RDONLY | O_DIRECTORY);
+	fd = store_open_beneath(d->fds[d->layer], *dir ? dir : ".",
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 	dh = fd < 0 ? NULL : fdopendir(fd);
 	if (!dh) {
 		int e = errno;

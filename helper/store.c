@@ -114,6 +114,11 @@ static int store_openat2(int dirfd, const char *rel, int flags)
 	return store_openat2_how(dirfd, rel, flags, 0);
 }
 
+int store_open_beneath(int dirfd, const char *rel, int flags)
+{
+	return store_openat2(dirfd, rel, flags);
+}
+
 /*
  * Inside a layer directory (overlay2/<id> and below) nothing may cross
  * into another mount either: the directory is one object, verified and

@@ -91,6 +91,13 @@ struct store_container {
 };
 
 int store_open(struct store *st, const char *root);
+
+/*
+ * openat2() of @rel beneath directory @dirfd, through no symbolic or magic
+ * link and never above it (close-on-exec): how the store opens everything,
+ * for others that read a tree that may change under them (a layer).
+ */
+int store_open_beneath(int dirfd, const char *rel, int flags);
 void store_close(struct store *st);
 
 int store_resolve(struct store *st, const char *what, struct store_chain *c);
