@@ -53,6 +53,10 @@ const struct nl_stat_desc nl_stat_desc[NL_STAT_NR] = {
 	[NL_STAT_NAMEIDX_FALLBACKS] = { LAYERFS_STATS_A_NAMEIDX_FALLBACKS,
 					"nameidx_fallbacks" },
 	[NL_STAT_NAMEIDX_BYTES]	= { LAYERFS_STATS_A_NAMEIDX_BYTES, "nameidx_bytes" },
+	[NL_STAT_NAMEIDX_SHARED] = { LAYERFS_STATS_A_NAMEIDX_SHARED, "nameidx_shared" },
+	[NL_STAT_NAMEIDX_MERGED] = { LAYERFS_STATS_A_NAMEIDX_MERGED, "nameidx_merged" },
+	[NL_STAT_NAMEIDX_MERGED_HITS] = { LAYERFS_STATS_A_NAMEIDX_MERGED_HITS,
+					  "nameidx_merged_hits" },
 };
 
 static const char *const event_names[] = {

@@ -381,6 +381,7 @@ int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap);
 void lfs_reg_put_chain(struct lfs_reg_chain *chain);
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l);
 const char *lfs_reg_layer_name(const struct lfs_reg_layer *l);
+struct lfs_nameidx_owner *lfs_reg_layer_nameidx(const struct lfs_reg_layer *l);
 const char *lfs_reg_layer_chain_id(const struct lfs_reg_layer *l);
 void lfs_reg_exit(void);
 
@@ -419,8 +420,13 @@ extern const struct file_operations lfs_dir_operations;
 
 /* nameidx.c */
 u32 lfs_nameidx_hash(const struct qstr *name);
+int lfs_nameidx_first(struct inode *dir, u32 hash);
+void lfs_nameidx_merge(struct inode *dir);
+struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(void);
+struct lfs_nameidx_owner *lfs_nameidx_owner_get(struct lfs_nameidx_owner *owner);
+void lfs_nameidx_owner_put(struct lfs_nameidx_owner *owner);
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
-			  const struct qstr *name, u32 hash);
+			  const struct qstr *name, u32 hash, bool *indexed);
 void lfs_nameidx_evict(struct inode *inode);
 int lfs_nameidx_init(void);
 void lfs_nameidx_exit(void);

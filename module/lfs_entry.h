@@ -36,6 +36,9 @@ enum lfs_stat {
 	LFS_STAT_NAMEIDX_HITS,		/* lookups that skipped a layer */
 	LFS_STAT_NAMEIDX_SKIPS,		/* layers skipped by lookups */
 	LFS_STAT_NAMEIDX_FALLBACKS,	/* real dirs not indexed */
+	LFS_STAT_NAMEIDX_SHARED,	/* indexes taken from a layer's table */
+	LFS_STAT_NAMEIDX_MERGED,	/* merged maps built */
+	LFS_STAT_NAMEIDX_MERGED_HITS,	/* lookups answered by a merged map */
 	LFS_STAT_NR,
 };
 
@@ -43,12 +46,16 @@ struct lfs_stats {
 	u64 v[LFS_STAT_NR];
 };
 
+struct lfs_nameidx_owner;
+
 /* One layer of a mounted union. */
 struct lfs_layer {
 	struct vfsmount *mnt;		/* private clone of the layer root */
 	unsigned int idx;		/* 0 = upper, 1.. = lower, top first */
 	unsigned int fsid;		/* index of the layer's fs in lfs_fs */
 	bool has_xwhiteouts;		/* an "x" marked dir seen in layer */
+	/* Owner of the layer's name indexes (nameidx.c); may be NULL. */
+	struct lfs_nameidx_owner *nidx;
 };
 
 /* A real object in one layer. */
@@ -79,7 +86,7 @@ struct lfs_dir_stamp {
 	u64 iversion;
 };
 
-struct lfs_nameidx_slot;
+struct lfs_nameidx_dir;
 
 struct lfs_config {
 	enum lfs_fsync_mode fsync_mode;	/* fsync= or volatile */
@@ -173,7 +180,7 @@ struct lfs_inode {
 	spinlock_t cache_lock;		/* protects cache pointer */
 	struct lfs_dir_cache *cache;	/* merged readdir cache, dirs */
 	/* Per lower layer name indexes of a dir, see nameidx.c. */
-	struct lfs_nameidx_slot *nameidx;
+	struct lfs_nameidx_dir *nameidx;
 	struct mutex lock;		/* serializes copy-up */
 };
 

@@ -19,14 +19,19 @@ struct lfs_lookup_ctx {
 	unsigned int whiteouts_hit;	/* statistics */
 	unsigned int opaque_stops;
 	unsigned int skipped;		/* layers the name index skipped */
+	unsigned int indexed;		/* layers an index answered for */
 	const struct qstr *name;
 	struct dentry *upper;		/* hit in the upper layer */
 	struct lfs_path *stack;		/* hits in lower layers */
 	unsigned int numlower;		/* entries used in @stack */
+	unsigned int room;		/* entries @stack has */
+	/* Most names are in few layers: no allocation sized by the stack. */
+	struct lfs_path inline_stack[4];
 	bool is_dir;			/* first hit is a directory */
 	bool stop;			/* do not descend further */
 	bool opaque;			/* first hit is an opaque dir */
 	bool nameidx;			/* ask the name index first */
+	bool merged;			/* the merged map answered */
 	u32 hash;			/* of @name, for the name index */
 };
 
@@ -134,13 +139,34 @@ static int lfs_lookup_origin(struct lfs_lookup_ctx *c, struct inode *dir)
 	return 0;
 }
 
+/* Room for one more hit in @c->stack; at most @max in all. */
+static int lfs_lookup_grow(struct lfs_lookup_ctx *c, unsigned int max)
+{
+	unsigned int room = min(max, 2 * c->room);
+	struct lfs_path *stack;
+
+	if (c->numlower < c->room)
+		return 0;
+	stack = kvmalloc_array(room, sizeof(*stack), GFP_KERNEL);
+	if (!stack)
+		return -ENOMEM;
+	memcpy(stack, c->stack, c->numlower * sizeof(*stack));
+	if (c->stack != c->inline_stack)
+		kvfree(c->stack);
+	c->stack = stack;
+	c->room = room;
+	return 0;
+}
+
 static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 {
 	struct lfs_fs *ofs = LFS_FS(c->sb);
 	struct dentry *upperdir = lfs_i_upper(dir);
 	struct lfs_entry *poe = LFS_E(dir);
 	struct dentry *this;
-	unsigned int i;
+	unsigned int i = 0;
+	bool indexed;
+	int first;
 	int err;
 
 	if (upperdir) {
@@ -152,14 +178,28 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 			return lfs_lookup_origin(c, dir);
 	}
 
-	for (i = 0; !c->stop && i < lfs_numlower(poe); i++) {
+	/* No layer above the first that holds the name needs a look. */
+	if (c->nameidx) {
+		first = lfs_nameidx_first(dir, c->hash);
+		if (first >= 0) {
+			c->merged = true;
+			c->skipped = first;
+			i = first;
+		}
+	}
+	for (; !c->stop && i < lfs_numlower(poe); i++) {
 		const struct lfs_path *parent = &poe->lowerstack[i];
 
 		/* Not in this layer: no real lookup, no negative dentry. */
-		if (c->nameidx &&
-		    !lfs_nameidx_may_hold(dir, i, c->name, c->hash)) {
-			c->skipped++;
-			continue;
+		if (c->nameidx) {
+			bool hold = lfs_nameidx_may_hold(dir, i, c->name,
+							 c->hash, &indexed);
+
+			c->indexed += indexed;
+			if (!hold) {
+				c->skipped++;
+				continue;
+			}
 		}
 		err = lfs_lookup_single(c, parent->layer, parent->dentry,
 					&this);
@@ -167,10 +207,18 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 			return err;
 		if (!this)
 			continue;
+		err = lfs_lookup_grow(c, lfs_numlower(poe));
+		if (err) {
+			dput(this);
+			return err;
+		}
 		c->stack[c->numlower].layer = parent->layer;
 		c->stack[c->numlower].dentry = this;
 		c->numlower++;
 	}
+	/* Every layer had an index: merge them for the next lookups. */
+	if (c->nameidx && !c->merged && c->indexed == lfs_numlower(poe))
+		lfs_nameidx_merge(dir);
 	return 0;
 }
 
@@ -181,7 +229,8 @@ static void lfs_lookup_ctx_release(struct lfs_lookup_ctx *c)
 	dput(c->upper);
 	for (i = 0; i < c->numlower; i++)
 		dput(c->stack[i].dentry);
-	kvfree(c->stack);
+	if (c->stack != c->inline_stack)
+		kvfree(c->stack);
 }
 
 /* Build the layerfs inode for what the walk found; consumes the refs. */
@@ -218,6 +267,8 @@ static void lfs_lookup_count(struct lfs_lookup_ctx *c, struct inode *inode)
 		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_HITS);
 		lfs_stat_add(ofs, LFS_STAT_NAMEIDX_SKIPS, c->skipped);
 	}
+	if (c->merged)
+		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_MERGED_HITS);
 	if (IS_ERR_OR_NULL(inode)) {
 		lfs_stat_inc(ofs, LFS_STAT_NEGATIVE);
 		return;
@@ -248,11 +299,8 @@ struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 	c.nameidx = numlower > 1 && !LFS_FS(c.sb)->config.nameindex_off;
 	if (c.nameidx)
 		c.hash = lfs_nameidx_hash(c.name);
-	if (numlower) {
-		c.stack = kvcalloc(numlower, sizeof(*c.stack), GFP_KERNEL);
-		if (!c.stack)
-			return ERR_PTR(-ENOMEM);
-	}
+	c.stack = c.inline_stack;
+	c.room = ARRAY_SIZE(c.inline_stack);
 
 	old_cred = lfs_override_creds(dir->i_sb);
 	err = lfs_lookup_layers(&c, dir);

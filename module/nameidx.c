@@ -6,58 +6,79 @@
  * top-down; most layers do not hold it, and each real lookup of an absent
  * name costs a hash walk, a call into the real filesystem and a negative
  * dentry left in that layer. The name index answers "this real directory
- * does not hold the name" without a real lookup.
+ * does not hold the name" without a real lookup, in two levels:
  *
- * One index per (layerfs directory inode, lower layer), built by a
- * lookup that reaches that layer after enough real lookups went there
- * (lfs_nameidx_build_after()), by reading the real directory once with
- * the mounter's credentials. It is an exact set: an open
- * addressing hash table of (hash, offset) pairs over a packed copy of the
- * names. A name found in the index still gets the real lookup (which
- * decides whiteout, opaque, type); only absent names skip the layer, so
- * the result of a lookup is the same with or without the index.
+ * - Per real directory (struct lfs_nameidx): an exact set of the names
+ *   it holds, an open addressing hash table of (hash, offset) pairs over
+ *   a packed copy of the names, read once with the mounter's credentials.
+ *   A name found in it still gets the real lookup (which decides whiteout,
+ *   opaque, type); only absent names skip the layer, so a lookup's result
+ *   is the same with or without the index.
+ * - Per merged layerfs directory (struct lfs_nameidx_merged), once every
+ *   lower layer of it is indexed: for each name hash, the first layer
+ *   whose index holds a name with that hash. A lookup starts at that
+ *   layer (every layer above it lacks the name for sure) or, when no
+ *   layer has the hash, is negative at once: one probe whatever the
+ *   number of layers.
  *
- * Coherence: lower layers must not change under a mount, but when they do
- * (offline), the real directory's mtime, ctime, size and i_version move
- * (the readdir cache's stamp, readdir.c); every use of an index checks the
- * stamp taken before the directory was read, and a stale index is rebuilt.
+ * Sharing: the indexes of a layer's real directories belong to the layer's
+ * owner (struct lfs_nameidx_owner, a table keyed by the real directory
+ * inode): the registry entry of a registered layer, so that every mount of
+ * every image built on it uses the same index, or the mount, for the
+ * layers of a lowerdir= mount. A layerfs directory inode refers to the
+ * index of each of its layers through a slot (struct lfs_nameidx_slot).
+ *
+ * Coherence: lower layers must not change under a mount, but when they do,
+ * the index notices. Each index carries an fsnotify mark on its real
+ * directory, added before the directory is read: a name created, removed
+ * or renamed there marks the index stale (and bumps lfs_nameidx_gen, which
+ * every merged map checks in O(1)). A stale index is rebuilt at its next
+ * use. The per-layer path also checks the directory's stamp (mtime,
+ * ctime, size, i_version; readdir.c) on every use, as the readdir cache
+ * does, which catches what no event reports (a filesystem changed while
+ * it was not mounted comes back with new inodes anyway).
  *
  * Bounds: a directory with more than nameidx_max_names names (module
  * parameter) or longer names than an index stores is not indexed; a
  * marker remembers that (until the directory changes) and lookups in that
- * layer fall back to real lookups. Real directories whose lookups are not
- * exact byte matches of what readdir lists (d_hash/d_compare: case
- * folding; fscrypt), or that are revalidated (remote filesystems), or on
- * a stacked filesystem, are never indexed.
+ * layer fall back to real lookups; a directory with such a layer gets no
+ * merged map. Real directories whose lookups are not exact byte matches
+ * of what readdir lists (d_hash/d_compare: case folding; fscrypt), or that
+ * are revalidated (remote filesystems), or on a stacked filesystem, are
+ * never indexed. Unused indexes (no layerfs inode refers to them) stay in
+ * their owner's table as a cache until the shrinker or the owner's end
+ * frees them.
  *
  * Locking and lifetime:
- * - lfs_inode.nameidx is an array of one slot per lower layer of the
- *   directory (an RCU-protected index pointer and a lookup counter),
- *   allocated on first use (published with cmpxchg) and freed with the
- *   inode (lfs_nameidx_evict()).
- * - Lookups (parent locked shared, so concurrent) read a slot under
- *   rcu_read_lock() and never write it except through install.
- * - Every installed index is on a global LRU list; installing, replacing
- *   and removing an index (inode eviction, shrinker) all run under
- *   lfs_nameidx_lock, so a slot only changes under that lock. The index
- *   on the list knows its slot; the slot array outlives it because the
- *   inode's eviction removes all its indexes under the same lock before
- *   freeing the array. Removed indexes are freed after an RCU grace
- *   period (kvfree_rcu).
- * - Concurrent builders of the same slot each build their own index; the
- *   last to install wins, the earlier one is freed. Each builder answers
- *   its own lookup from its own index before installing it.
+ * - lfs_nameidx_lock (a spinlock) protects every index's users count, its
+ *   owner pointer (NULL once it left the owner's table), the LRU list of
+ *   unused hashed indexes, the owners' tables (rhashtable; lookups in them
+ *   run under RCU only) and the slots' index pointers (read under RCU).
+ * - An index is freed when it has no users and is in no table: the last
+ *   of the two drops puts it on a list for a worker (marks are destroyed
+ *   with the fsnotify group's mutex held, which cannot be taken from the
+ *   contexts that drop them); the mark's final put frees the memory after
+ *   an RCU grace period (lfs_nameidx_free_mark()).
+ * - lfs_inode.nameidx (struct lfs_nameidx_dir) is allocated on first use
+ *   (published with cmpxchg) and freed with the inode
+ *   (lfs_nameidx_evict()), dropping its slots' users.
+ * - Concurrent builders of the same directory each build their own index;
+ *   the first to insert it into the owner's table wins and the other
+ *   uses the winner's.
  */
 
 #include <linux/fs.h>
 #include <linux/file.h>
+#include <linux/fsnotify_backend.h>
+#include <linux/llist.h>
 #include <linux/log2.h>
 #include <linux/module.h>
-#include <linux/rculist.h>
+#include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
+#include <linux/workqueue.h>
 #include "layerfs.h"
 
 static unsigned int nameidx_max_names = 65536;
@@ -80,6 +101,12 @@ MODULE_PARM_DESC(nameidx_hash_bits,
 #define LFS_NAMEIDX_NAME_MAX	255
 /* Bytes of packed names an index may hold. */
 #define LFS_NAMEIDX_MAX_BYTES	(8U << 20)
+/* Names a merged map may hold, in units of nameidx_max_names. */
+#define LFS_NAMEIDX_MERGED_MAX	16
+
+/* What changes the names of a directory. */
+#define LFS_NAMEIDX_EVENTS	(FS_CREATE | FS_DELETE | FS_MOVED_FROM | \
+				 FS_MOVED_TO | FS_DELETE_SELF | FS_UNMOUNT)
 
 struct lfs_nameidx_ent {
 	u32 hash;
@@ -87,30 +114,80 @@ struct lfs_nameidx_ent {
 };
 
 struct lfs_nameidx {
-	struct list_head lru;		/* lfs_nameidx_lru, under the lock */
-	struct lfs_nameidx __rcu **slot;	/* where it is installed */
-	struct lfs_fs *ofs;		/* for the bytes counter */
+	struct fsnotify_mark mark;	/* on the real directory */
+	struct rhash_head node;		/* in owner->table */
+	struct inode *key;		/* the real directory (the mark pins it) */
+	struct lfs_nameidx_owner *owner; /* NULL: out of the table */
+	struct list_head lru;		/* lfs_nameidx_lru: hashed, unused */
+	struct list_head own;		/* owner->all: hashed */
+	struct llist_node free;		/* lfs_nameidx_free_list */
 	struct rcu_head rcu;
+	unsigned int users;		/* slots that refer to it */
+	bool stale;			/* its directory changed */
+	bool noindex;			/* too big or not indexable */
 	struct lfs_dir_stamp stamp;	/* real dir before it was read */
 	size_t bytes;
-	bool noindex;			/* too big or not indexable */
 	u32 hmask;			/* hash bits used */
 	u32 mask;			/* table slots - 1 */
 	u32 nr;				/* names */
 	char *names;			/* after tab[] */
-	struct lfs_nameidx_ent tab[];
+	struct lfs_nameidx_ent *tab;	/* one allocation with names */
 };
 
-/* One per lower layer of a layerfs directory: lfs_inode.nameidx[]. */
+/* The indexes of one layer (registry entry) or one mount's layers. */
+struct lfs_nameidx_owner {
+	refcount_t ref;
+	struct rhashtable table;	/* real dir inode -> index */
+	struct list_head all;		/* its hashed indexes */
+};
+
+static const struct rhashtable_params lfs_nameidx_params = {
+	.key_len = sizeof(struct inode *),
+	.key_offset = offsetof(struct lfs_nameidx, key),
+	.head_offset = offsetof(struct lfs_nameidx, node),
+	.automatic_shrinking = true,
+};
+
+struct lfs_nameidx_ment {
+	u32 hash;
+	u32 first;			/* 1 + first layer with the hash, 0: free */
+};
+
+/* For each name hash of a merged directory, the first layer holding it. */
+struct lfs_nameidx_merged {
+	struct rcu_head rcu;
+	int gen;			/* lfs_nameidx_gen it was valid at */
+	int version;			/* lfs_nameidx_dir.version it used */
+	size_t bytes;
+	u32 hmask;
+	u32 mask;
+	struct lfs_nameidx_ment tab[];
+};
+
+/* One per lower layer of a layerfs directory. */
 struct lfs_nameidx_slot {
-	struct lfs_nameidx __rcu *idx;
+	struct lfs_nameidx __rcu *idx;	/* a user of it; lfs_nameidx_lock */
 	atomic_t lookups;		/* real lookups before the first build */
+};
+
+/* lfs_inode.nameidx of a directory */
+struct lfs_nameidx_dir {
+	struct lfs_nameidx_merged __rcu *merged;
+	atomic_t version;		/* bumped when a slot changes */
+	unsigned int nr;
+	struct lfs_nameidx_slot slots[];
 };
 
 static DEFINE_SPINLOCK(lfs_nameidx_lock);
 static LIST_HEAD(lfs_nameidx_lru);
-static unsigned long lfs_nameidx_count;	/* on the list */
+static unsigned long lfs_nameidx_unused;	/* on the LRU list */
 static struct shrinker *lfs_nameidx_shrinker;
+static struct fsnotify_group *lfs_nameidx_group;
+/* Bumped after an index went stale: merged maps check their layers. */
+static atomic_t lfs_nameidx_gen = ATOMIC_INIT(0);
+static LLIST_HEAD(lfs_nameidx_free_list);
+static void lfs_nameidx_free_workfn(struct work_struct *work);
+static DECLARE_WORK(lfs_nameidx_free_work, lfs_nameidx_free_workfn);
 
 struct lfs_nameidx_reader {
 	struct dir_context ctx;
@@ -219,19 +296,132 @@ static bool lfs_nameidx_find(const struct lfs_nameidx *idx,
 	return false;
 }
 
-static struct lfs_nameidx *lfs_nameidx_alloc(u32 nslots, size_t names)
+/* A name in the directory changed: the index no longer says the truth. */
+static void lfs_nameidx_set_stale(struct lfs_nameidx *idx)
+{
+	WRITE_ONCE(idx->stale, true);
+	/* Orders the flag before the generation merged maps compare. */
+	smp_mb__before_atomic();
+	atomic_inc(&lfs_nameidx_gen);
+}
+
+static int lfs_nameidx_event(struct fsnotify_mark *mark, u32 mask,
+			     struct inode *inode, struct inode *dir,
+			     const struct qstr *name, u32 cookie)
+{
+	lfs_nameidx_set_stale(container_of(mark, struct lfs_nameidx, mark));
+	return 0;
+}
+
+/* The mark goes, by us or because the real filesystem is shut down. */
+static void lfs_nameidx_freeing_mark(struct fsnotify_mark *mark,
+				     struct fsnotify_group *group)
+{
+	lfs_nameidx_set_stale(container_of(mark, struct lfs_nameidx, mark));
+}
+
+static void lfs_nameidx_free_rcu(struct rcu_head *head)
+{
+	struct lfs_nameidx *idx = container_of(head, typeof(*idx), rcu);
+
+	kvfree(idx->tab);
+	kfree(idx);
+}
+
+/* The mark's last reference: lookups under RCU may still read it. */
+static void lfs_nameidx_free_mark(struct fsnotify_mark *mark)
+{
+	struct lfs_nameidx *idx = container_of(mark, typeof(*idx), mark);
+
+	call_rcu(&idx->rcu, lfs_nameidx_free_rcu);
+}
+
+static const struct fsnotify_ops lfs_nameidx_fsnotify_ops = {
+	.handle_inode_event	= lfs_nameidx_event,
+	.freeing_mark		= lfs_nameidx_freeing_mark,
+	.free_mark		= lfs_nameidx_free_mark,
+};
+
+static void lfs_nameidx_free_workfn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&lfs_nameidx_free_list);
+	struct lfs_nameidx *idx, *next;
+
+	llist_for_each_entry_safe(idx, next, list, free) {
+		fsnotify_destroy_mark(&idx->mark, lfs_nameidx_group);
+		fsnotify_put_mark(&idx->mark);
+	}
+}
+
+/* No users, in no table: free it (from a worker, see the top). */
+static void lfs_nameidx_free_later(struct lfs_nameidx *idx)
+{
+	if (llist_add(&idx->free, &lfs_nameidx_free_list))
+		schedule_work(&lfs_nameidx_free_work);
+}
+
+/*
+ * Take @idx out of its owner's table. Returns true when nobody uses it
+ * any more: the caller frees it after dropping the lock.
+ */
+static bool lfs_nameidx_unhash(struct lfs_nameidx *idx)
+{
+	lockdep_assert_held(&lfs_nameidx_lock);
+	if (idx->owner) {
+		rhashtable_remove_fast(&idx->owner->table, &idx->node,
+				       lfs_nameidx_params);
+		list_del_init(&idx->own);
+		idx->owner = NULL;
+	}
+	if (!list_empty(&idx->lru)) {
+		list_del_init(&idx->lru);
+		lfs_nameidx_unused--;
+	}
+	return !idx->users;
+}
+
+/* A new, empty index with its mark on @inode, added before reading. */
+static struct lfs_nameidx *lfs_nameidx_new(struct inode *inode)
 {
 	struct lfs_nameidx *idx;
-	size_t bytes = struct_size(idx, tab, nslots) + names;
+	int err;
 
-	idx = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	idx = kzalloc(sizeof(*idx), GFP_KERNEL_ACCOUNT);
 	if (!idx)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&idx->lru);
-	idx->bytes = bytes;
+	INIT_LIST_HEAD(&idx->own);
+	idx->key = inode;
+	fsnotify_init_mark(&idx->mark, lfs_nameidx_group);
+	idx->mark.mask = LFS_NAMEIDX_EVENTS;
+	err = fsnotify_add_inode_mark(&idx->mark, inode, 0);
+	if (err) {
+		/* Never attached: the put alone frees it (free_mark). */
+		fsnotify_put_mark(&idx->mark);
+		return ERR_PTR(err);
+	}
+	return idx;
+}
+
+/* Free an index nobody saw: the builder's own, on error or a lost race. */
+static void lfs_nameidx_discard(struct lfs_nameidx *idx)
+{
+	fsnotify_destroy_mark(&idx->mark, lfs_nameidx_group);
+	fsnotify_put_mark(&idx->mark);
+}
+
+static int lfs_nameidx_alloc_tab(struct lfs_nameidx *idx, u32 nslots,
+				 size_t names)
+{
+	size_t bytes = array_size(nslots, sizeof(*idx->tab)) + names;
+
+	idx->tab = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!idx->tab)
+		return -ENOMEM;
+	idx->bytes = sizeof(*idx) + bytes;
 	idx->mask = nslots - 1;
 	idx->names = (char *)&idx->tab[nslots];
-	return idx;
+	return 0;
 }
 
 /*
@@ -272,13 +462,15 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 	};
 	struct path realpath = { .mnt = lp->layer->mnt, .dentry = lp->dentry };
 	unsigned int bits = READ_ONCE(nameidx_hash_bits);
-	struct lfs_dir_stamp stamp;
 	struct lfs_nameidx *idx;
 	u32 nslots, off;
 	int err = 0;
 
-	/* Taken first: a change while reading makes the index stale. */
-	lfs_stamp(&stamp, d_inode(lp->dentry));
+	/* The mark and the stamp first: a change while reading is seen. */
+	idx = lfs_nameidx_new(d_inode(lp->dentry));
+	if (IS_ERR(idx))
+		return idx;
+	lfs_stamp(&idx->stamp, d_inode(lp->dentry));
 	if (lfs_nameidx_indexable(lp->dentry))
 		err = lfs_nameidx_read(&rd, &realpath);
 	else
@@ -287,24 +479,28 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 	if (err || rd.toobig) {
 		kvfree(rd.buf);
 		/* Transient: no marker, the next lookup tries again. */
-		if (err == -ENOMEM || err == -EINTR || fatal_signal_pending(current))
+		if (err == -ENOMEM || err == -EINTR ||
+		    fatal_signal_pending(current)) {
+			lfs_nameidx_discard(idx);
 			return ERR_PTR(err ?: -EINTR);
+		}
 		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_FALLBACKS);
-		idx = lfs_nameidx_alloc(1, 0);
-		if (!idx)
-			return ERR_PTR(-ENOMEM);
+		err = lfs_nameidx_alloc_tab(idx, 1, 0);
+		if (err) {
+			lfs_nameidx_discard(idx);
+			return ERR_PTR(err);
+		}
 		idx->noindex = true;
-		idx->stamp = stamp;
 		return idx;
 	}
 
 	nslots = roundup_pow_of_two(max(2 * rd.nr, 2U));
-	idx = lfs_nameidx_alloc(nslots, rd.used);
-	if (!idx) {
+	err = lfs_nameidx_alloc_tab(idx, nslots, rd.used);
+	if (err) {
 		kvfree(rd.buf);
-		return ERR_PTR(-ENOMEM);
+		lfs_nameidx_discard(idx);
+		return ERR_PTR(err);
 	}
-	idx->stamp = stamp;
 	idx->hmask = bits && bits < 32 ? (1U << bits) - 1 : U32_MAX;
 	idx->nr = rd.nr;
 	if (rd.used)
@@ -316,58 +512,163 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 	return idx;
 }
 
-/* Unlink @idx from the LRU list; the caller frees it. Lock held. */
-static void lfs_nameidx_unlist(struct lfs_nameidx *idx)
+static bool lfs_nameidx_valid(const struct lfs_nameidx *idx)
 {
-	lockdep_assert_held(&lfs_nameidx_lock);
-	list_del_init(&idx->lru);
-	lfs_nameidx_count--;
-	atomic_long_sub(idx->bytes, &idx->ofs->nameidx_bytes);
+	return !READ_ONCE(idx->stale) && lfs_stamp_valid(&idx->stamp);
 }
 
-/* The slot array of @dir, allocated on first use. */
-static struct lfs_nameidx_slot *lfs_nameidx_slots(struct inode *dir)
+/* The per-directory part of @dir, allocated on first use. */
+static struct lfs_nameidx_dir *lfs_nameidx_dir(struct inode *dir)
 {
 	struct lfs_inode *oi = LFS_I(dir);
-	struct lfs_nameidx_slot *slots, *old;
+	unsigned int nr = lfs_numlower(oi->oe);
+	struct lfs_nameidx_dir *d, *old;
 
 	/* Pairs with cmpxchg_release() below: the array is zeroed. */
-	slots = smp_load_acquire(&oi->nameidx);
-	if (slots)
-		return slots;
-	slots = kvcalloc(lfs_numlower(oi->oe), sizeof(*slots),
-			 GFP_KERNEL_ACCOUNT);
-	if (!slots)
+	d = smp_load_acquire(&oi->nameidx);
+	if (d)
+		return d;
+	d = kvzalloc(struct_size(d, slots, nr), GFP_KERNEL_ACCOUNT);
+	if (!d)
 		return NULL;
-	old = cmpxchg_release(&oi->nameidx, NULL, slots);
+	d->nr = nr;
+	old = cmpxchg_release(&oi->nameidx, NULL, d);
 	if (old) {
-		kvfree(slots);
-		slots = old;
+		kvfree(d);
+		d = old;
 	}
-	return slots;
+	return d;
 }
 
-/* Install @idx as the index of @slot of @dir. */
-static void lfs_nameidx_install(struct inode *dir,
-				struct lfs_nameidx_slot *slot,
-				struct lfs_nameidx *idx)
+/* Drop a slot's use of @idx. Lock held; true: the caller frees it. */
+static bool lfs_nameidx_put_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
+{
+	lockdep_assert_held(&lfs_nameidx_lock);
+	atomic_long_sub(idx->bytes, &ofs->nameidx_bytes);
+	if (--idx->users)
+		return false;
+	if (!idx->owner)
+		return true;
+	list_add_tail(&idx->lru, &lfs_nameidx_lru);
+	lfs_nameidx_unused++;
+	return false;
+}
+
+static void lfs_nameidx_get_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
+{
+	lockdep_assert_held(&lfs_nameidx_lock);
+	if (!idx->users++ && !list_empty(&idx->lru)) {
+		list_del_init(&idx->lru);
+		lfs_nameidx_unused--;
+	}
+	atomic_long_add(idx->bytes, &ofs->nameidx_bytes);
+}
+
+/* Point @slot of @d at @idx (a user is taken), dropping what it had. */
+static void lfs_nameidx_set_slot(struct lfs_fs *ofs, struct lfs_nameidx_dir *d,
+				 struct lfs_nameidx_slot *slot,
+				 struct lfs_nameidx *idx)
 {
 	struct lfs_nameidx *old;
+	bool free_old = false;
 
-	idx->ofs = LFS_FS(dir->i_sb);
-	idx->slot = &slot->idx;
-	spin_lock(&lfs_nameidx_lock);
+	lockdep_assert_held(&lfs_nameidx_lock);
 	old = rcu_dereference_protected(slot->idx,
 					lockdep_is_held(&lfs_nameidx_lock));
-	if (old)
-		lfs_nameidx_unlist(old);
-	list_add_tail(&idx->lru, &lfs_nameidx_lru);
-	lfs_nameidx_count++;
-	atomic_long_add(idx->bytes, &idx->ofs->nameidx_bytes);
+	if (old == idx)
+		return;
+	lfs_nameidx_get_user(ofs, idx);
 	rcu_assign_pointer(slot->idx, idx);
-	spin_unlock(&lfs_nameidx_lock);
+	atomic_inc(&d->version);
 	if (old)
-		kvfree_rcu(old, rcu);
+		free_old = lfs_nameidx_put_user(ofs, old);
+	if (free_old)
+		lfs_nameidx_free_later(old);
+}
+
+/* What a lookup of a name learns from an index. */
+struct lfs_nameidx_query {
+	const struct qstr *name;
+	u32 hash;
+	bool hold;			/* the layer may hold the name */
+	bool indexed;			/* an index (not a marker) said so */
+};
+
+static void lfs_nameidx_ask(const struct lfs_nameidx *idx,
+			    struct lfs_nameidx_query *q)
+{
+	q->indexed = !idx->noindex;
+	q->hold = idx->noindex || lfs_nameidx_find(idx, q->name, q->hash);
+}
+
+/*
+ * Use a valid index of @inode from @owner's table for @slot and answer @q
+ * from it (under the lock: another lookup may replace the slot's index
+ * and free it as soon as the lock is dropped). false: none there.
+ */
+static bool lfs_nameidx_shared(struct lfs_fs *ofs,
+			       struct lfs_nameidx_owner *owner,
+			       struct inode *inode, struct lfs_nameidx_dir *d,
+			       struct lfs_nameidx_slot *slot,
+			       struct lfs_nameidx_query *q)
+{
+	struct lfs_nameidx *idx;
+
+	if (!owner)
+		return false;
+	spin_lock(&lfs_nameidx_lock);
+	idx = rhashtable_lookup_fast(&owner->table, &inode, lfs_nameidx_params);
+	if (idx && lfs_nameidx_valid(idx)) {
+		lfs_nameidx_set_slot(ofs, d, slot, idx);
+		lfs_nameidx_ask(idx, q);
+	} else {
+		idx = NULL;
+	}
+	spin_unlock(&lfs_nameidx_lock);
+	return !!idx;
+}
+
+/*
+ * Publish a freshly built @idx: in @owner's table (unless a valid one got
+ * there first, which is then used instead) and in @slot; answer @q from
+ * the index the slot now uses.
+ */
+static void lfs_nameidx_publish(struct lfs_fs *ofs,
+				struct lfs_nameidx_owner *owner,
+				struct lfs_nameidx_dir *d,
+				struct lfs_nameidx_slot *slot,
+				struct lfs_nameidx *idx,
+				struct lfs_nameidx_query *q)
+{
+	struct lfs_nameidx *old = NULL, *lost = NULL;
+	bool free_old = false;
+
+	spin_lock(&lfs_nameidx_lock);
+	if (owner) {
+		old = rhashtable_lookup_fast(&owner->table, &idx->key,
+					     lfs_nameidx_params);
+		if (old && lfs_nameidx_valid(old)) {
+			lost = idx;
+			idx = old;
+			old = NULL;
+		} else {
+			if (old)
+				free_old = lfs_nameidx_unhash(old);
+			/* Not shared when the table cannot take it. */
+			if (!rhashtable_insert_fast(&owner->table, &idx->node,
+						    lfs_nameidx_params)) {
+				idx->owner = owner;
+				list_add(&idx->own, &owner->all);
+			}
+		}
+	}
+	lfs_nameidx_set_slot(ofs, d, slot, idx);
+	lfs_nameidx_ask(idx, q);
+	spin_unlock(&lfs_nameidx_lock);
+	if (free_old)
+		lfs_nameidx_free_later(old);
+	if (lost)
+		lfs_nameidx_discard(lost);
 }
 
 /*
@@ -389,106 +690,320 @@ static unsigned int lfs_nameidx_build_after(struct dentry *realdir)
  * May lower layer @i of directory @dir hold @name (@hash:
  * lfs_nameidx_hash())? false only when a valid index of that real
  * directory says it does not, so that the caller can skip the real
- * lookup. The caller holds the mounter's credentials and @dir's i_rwsem
- * (shared at least).
+ * lookup; *@indexed tells whether an index answered. The caller holds
+ * the mounter's credentials and @dir's i_rwsem (shared at least).
  *
- * Building an index costs a few real lookups (an open, a read and a
- * close of the real directory) and more for big directories, so a layer
- * directory is only indexed once enough real lookups went to it
- * (lfs_nameidx_build_after()): a directory looked into once costs what
- * it costs without the index. A stale or shrunk index is rebuilt at once.
+ * An index of the real directory in the layer's table (built for another
+ * directory inode or mount) is used at once. Otherwise building one costs
+ * a few real lookups (an open, a read and a close of the real directory)
+ * and more for big directories, so a layer directory is only indexed once
+ * enough real lookups went to it (lfs_nameidx_build_after()): a directory
+ * looked into once costs what it costs without the index. A stale index
+ * is rebuilt at once.
  */
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
-			  const struct qstr *name, u32 hash)
+			  const struct qstr *name, u32 hash, bool *indexed)
 {
-	struct lfs_nameidx_slot *slots, *slot;
+	struct lfs_fs *ofs = LFS_FS(dir->i_sb);
+	const struct lfs_path *lp = &LFS_E(dir)->lowerstack[i];
+	struct lfs_nameidx_owner *owner = lp->layer->nidx;
+	struct lfs_nameidx_query q = { .name = name, .hash = hash, .hold = true };
+	struct lfs_nameidx_slot *slot;
+	struct lfs_nameidx_dir *d;
 	struct lfs_nameidx *idx;
-	bool hold = true, valid = false;
+	bool valid = false, had = false;
 
-	/* Pairs with cmpxchg_release() in lfs_nameidx_slots(). */
-	slots = smp_load_acquire(&LFS_I(dir)->nameidx);
-	if (slots) {
+	*indexed = false;
+	/* Pairs with cmpxchg_release() in lfs_nameidx_dir(). */
+	d = smp_load_acquire(&LFS_I(dir)->nameidx);
+	if (d) {
 		rcu_read_lock();
-		idx = rcu_dereference(slots[i].idx);
-		if (idx && lfs_stamp_valid(&idx->stamp)) {
-			valid = true;
-			hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
-		}
-		rcu_read_unlock();
+		idx = rcu_dereference(d->slots[i].idx);
+		had = idx;
+		valid = idx && lfs_nameidx_valid(idx);
 		if (valid)
-			return hold;
+			lfs_nameidx_ask(idx, &q);
+		rcu_read_unlock();
 	} else {
-		slots = lfs_nameidx_slots(dir);
-		if (!slots)
+		d = lfs_nameidx_dir(dir);
+		if (!d)
 			return true;
 	}
-	slot = &slots[i];
-	if (atomic_read(&slot->lookups) <
-	    lfs_nameidx_build_after(LFS_I(dir)->oe->lowerstack[i].dentry)) {
+	if (valid)
+		goto out;
+	slot = &d->slots[i];
+	if (lfs_nameidx_shared(ofs, owner, d_inode(lp->dentry), d, slot, &q)) {
+		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_SHARED);
+		goto out;
+	}
+	if (!had && atomic_read(&slot->lookups) <
+		    lfs_nameidx_build_after(lp->dentry)) {
 		atomic_inc(&slot->lookups);
 		return true;
 	}
-
-	idx = lfs_nameidx_build(LFS_FS(dir->i_sb),
-				&LFS_I(dir)->oe->lowerstack[i]);
+	idx = lfs_nameidx_build(ofs, lp);
 	if (IS_ERR(idx))
 		return true;
-	hold = idx->noindex || lfs_nameidx_find(idx, name, hash);
-	lfs_nameidx_install(dir, slot, idx);
-	return hold;
+	lfs_nameidx_publish(ofs, owner, d, slot, idx, &q);
+out:
+	*indexed = q.indexed;
+	return q.hold;
 }
 
-/* Free the indexes of an inode being destroyed. */
-void lfs_nameidx_evict(struct inode *inode)
+/*
+ * The merged map of @d still answers when no index it was made from went
+ * stale: @gen is the generation read before looking.
+ */
+static bool lfs_nameidx_merged_recheck(struct lfs_nameidx_dir *d,
+				       struct lfs_nameidx_merged *m, int gen)
 {
-	struct lfs_inode *oi = LFS_I(inode);
-	struct lfs_nameidx_slot *slots = oi->nameidx;
 	struct lfs_nameidx *idx;
 	unsigned int i;
 
-	if (!slots)
+	if (atomic_read(&d->version) != m->version)
+		return false;
+	for (i = 0; i < d->nr; i++) {
+		idx = rcu_dereference(d->slots[i].idx);
+		if (!idx || READ_ONCE(idx->stale))
+			return false;
+	}
+	WRITE_ONCE(m->gen, gen);
+	return true;
+}
+
+/*
+ * The first lower layer of @dir that may hold a name with @hash, from the
+ * merged map: lfs_numlower() when none does, -1 when there is no valid
+ * map (the caller asks each layer then).
+ */
+int lfs_nameidx_first(struct inode *dir, u32 hash)
+{
+	/* Pairs with cmpxchg_release() in lfs_nameidx_dir(). */
+	struct lfs_nameidx_dir *d = smp_load_acquire(&LFS_I(dir)->nameidx);
+	struct lfs_nameidx_merged *m;
+	int first = -1, gen;
+	u32 i;
+
+	if (!d)
+		return -1;
+	rcu_read_lock();
+	m = rcu_dereference(d->merged);
+	if (!m)
+		goto out;
+	/* Pairs with smp_mb__before_atomic() in lfs_nameidx_set_stale(). */
+	gen = atomic_read_acquire(&lfs_nameidx_gen);
+	if (READ_ONCE(m->gen) != gen && !lfs_nameidx_merged_recheck(d, m, gen))
+		goto out;
+	hash &= m->hmask;
+	first = d->nr;
+	for (i = hash & m->mask; m->tab[i].first; i = (i + 1) & m->mask) {
+		if (m->tab[i].hash == hash) {
+			first = m->tab[i].first - 1;
+			break;
+		}
+	}
+out:
+	rcu_read_unlock();
+	return first;
+}
+
+static void lfs_nameidx_merged_add(struct lfs_nameidx_merged *m, u32 hash,
+				   u32 first)
+{
+	u32 i;
+
+	for (i = hash & m->mask; m->tab[i].first; i = (i + 1) & m->mask)
+		if (m->tab[i].hash == hash)
+			return;		/* a higher layer has it */
+	m->tab[i].hash = hash;
+	m->tab[i].first = first;
+}
+
+/*
+ * Count the names of @d's indexes into *@total; false when one is missing
+ * or unusable.
+ */
+static bool lfs_nameidx_merged_names(struct lfs_nameidx_dir *d, u32 *hmask,
+				     size_t *total)
+{
+	struct lfs_nameidx *idx;
+	unsigned int i;
+	bool ok = true;
+
+	*total = 0;
+	rcu_read_lock();
+	for (i = 0; ok && i < d->nr; i++) {
+		idx = rcu_dereference(d->slots[i].idx);
+		ok = idx && !idx->noindex && !READ_ONCE(idx->stale) &&
+		     (!i || idx->hmask == *hmask);
+		if (ok) {
+			*hmask = idx->hmask;
+			*total += idx->nr;
+		}
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
+ * Build the merged map of @dir once all of its layers are indexed (the
+ * caller's lookup found an index in every layer). Costs one pass over
+ * the names of all layers; lookups use it until an index goes stale.
+ */
+void lfs_nameidx_merge(struct inode *dir)
+{
+	struct lfs_fs *ofs = LFS_FS(dir->i_sb);
+	struct lfs_nameidx_dir *d = READ_ONCE(LFS_I(dir)->nameidx);
+	struct lfs_nameidx_merged *m, *old;
+	struct lfs_nameidx *idx;
+	unsigned int i;
+	size_t total, bytes;
+	u32 hmask = U32_MAX, nslots, j;
+	int gen, version;
+
+	if (!d)
+		return;
+	gen = atomic_read_acquire(&lfs_nameidx_gen);
+	version = atomic_read(&d->version);
+	if (!lfs_nameidx_merged_names(d, &hmask, &total) ||
+	    total > (size_t)LFS_NAMEIDX_MERGED_MAX * READ_ONCE(nameidx_max_names))
+		return;
+	nslots = roundup_pow_of_two(max_t(size_t, 2 * total, 2));
+	bytes = struct_size(m, tab, nslots);
+	m = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return;
+	m->bytes = bytes;
+	m->gen = gen;
+	m->version = version;
+	m->hmask = hmask;
+	m->mask = nslots - 1;
+
+	rcu_read_lock();
+	for (i = 0; i < d->nr; i++) {
+		idx = rcu_dereference(d->slots[i].idx);
+		if (!idx || idx->noindex || idx->hmask != hmask)
+			break;
+		for (j = 0; j <= idx->mask; j++)
+			if (idx->tab[j].off)
+				lfs_nameidx_merged_add(m, idx->tab[j].hash,
+						       i + 1);
+	}
+	rcu_read_unlock();
+	/* A slot changed meanwhile: what was merged may be of either. */
+	if (i < d->nr || atomic_read(&d->version) != version) {
+		kvfree(m);
+		return;
+	}
+
+	spin_lock(&lfs_nameidx_lock);
+	old = rcu_dereference_protected(d->merged,
+					lockdep_is_held(&lfs_nameidx_lock));
+	rcu_assign_pointer(d->merged, m);
+	spin_unlock(&lfs_nameidx_lock);
+	atomic_long_add(m->bytes, &ofs->nameidx_bytes);
+	if (old) {
+		atomic_long_sub(old->bytes, &ofs->nameidx_bytes);
+		kvfree_rcu(old, rcu);
+	}
+	lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_MERGED);
+}
+
+/* Drop the indexes of an inode being destroyed. */
+void lfs_nameidx_evict(struct inode *inode)
+{
+	struct lfs_inode *oi = LFS_I(inode);
+	struct lfs_fs *ofs = LFS_FS(inode->i_sb);
+	struct lfs_nameidx_dir *d = oi->nameidx;
+	struct lfs_nameidx_merged *m;
+	struct lfs_nameidx *idx;
+	unsigned int i;
+
+	if (!d)
 		return;
 	spin_lock(&lfs_nameidx_lock);
-	for (i = 0; i < lfs_numlower(oi->oe); i++) {
-		idx = rcu_dereference_protected(slots[i].idx,
+	for (i = 0; i < d->nr; i++) {
+		idx = rcu_dereference_protected(d->slots[i].idx,
 						lockdep_is_held(&lfs_nameidx_lock));
-		if (!idx)
-			continue;
-		lfs_nameidx_unlist(idx);
-		RCU_INIT_POINTER(slots[i].idx, NULL);
-		kvfree_rcu(idx, rcu);
+		if (idx && lfs_nameidx_put_user(ofs, idx))
+			lfs_nameidx_free_later(idx);
 	}
+	m = rcu_dereference_protected(d->merged,
+				      lockdep_is_held(&lfs_nameidx_lock));
 	spin_unlock(&lfs_nameidx_lock);
-	kvfree(slots);
+	if (m) {
+		atomic_long_sub(m->bytes, &ofs->nameidx_bytes);
+		kvfree_rcu(m, rcu);
+	}
+	kvfree(d);
 	oi->nameidx = NULL;
+}
+
+struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(void)
+{
+	struct lfs_nameidx_owner *owner;
+
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
+	if (!owner)
+		return NULL;
+	if (rhashtable_init(&owner->table, &lfs_nameidx_params)) {
+		kfree(owner);
+		return NULL;
+	}
+	refcount_set(&owner->ref, 1);
+	INIT_LIST_HEAD(&owner->all);
+	return owner;
+}
+
+struct lfs_nameidx_owner *lfs_nameidx_owner_get(struct lfs_nameidx_owner *owner)
+{
+	if (owner)
+		refcount_inc(&owner->ref);
+	return owner;
+}
+
+/*
+ * The last reference goes with the registry entry or the mount: no
+ * layerfs inode uses the indexes any more, free them all. Sleeps.
+ */
+void lfs_nameidx_owner_put(struct lfs_nameidx_owner *owner)
+{
+	struct lfs_nameidx *idx, *next;
+
+	if (!owner || !refcount_dec_and_test(&owner->ref))
+		return;
+	spin_lock(&lfs_nameidx_lock);
+	list_for_each_entry_safe(idx, next, &owner->all, own)
+		if (lfs_nameidx_unhash(idx))
+			lfs_nameidx_free_later(idx);
+	spin_unlock(&lfs_nameidx_lock);
+	rhashtable_destroy(&owner->table);
+	kfree(owner);
 }
 
 static unsigned long lfs_nameidx_shrink_count(struct shrinker *shrink,
 					      struct shrink_control *sc)
 {
-	return READ_ONCE(lfs_nameidx_count) ?: SHRINK_EMPTY;
+	return READ_ONCE(lfs_nameidx_unused) ?: SHRINK_EMPTY;
 }
 
 /*
- * Drop the least recently built indexes; lookups rebuild them once
- * enough real lookups went to the directory again.
+ * Drop the least recently used of the indexes no layerfs inode uses:
+ * lookups rebuild them once enough real lookups went to the directory
+ * again. Indexes in use go when their inodes go (the inode cache's
+ * shrinker).
  */
 static unsigned long lfs_nameidx_shrink_scan(struct shrinker *shrink,
 					     struct shrink_control *sc)
 {
-	struct lfs_nameidx_slot *slot;
 	unsigned long freed = 0;
 	struct lfs_nameidx *idx;
 
 	spin_lock(&lfs_nameidx_lock);
 	while (freed < sc->nr_to_scan && !list_empty(&lfs_nameidx_lru)) {
 		idx = list_first_entry(&lfs_nameidx_lru, typeof(*idx), lru);
-		slot = container_of(idx->slot, struct lfs_nameidx_slot, idx);
-		lfs_nameidx_unlist(idx);
-		RCU_INIT_POINTER(slot->idx, NULL);
-		/* Under pressure: count lookups again before a rebuild. */
-		atomic_set(&slot->lookups, 0);
-		kvfree_rcu(idx, rcu);
+		if (lfs_nameidx_unhash(idx))
+			lfs_nameidx_free_later(idx);
 		freed++;
 	}
 	spin_unlock(&lfs_nameidx_lock);
@@ -497,9 +1012,15 @@ static unsigned long lfs_nameidx_shrink_scan(struct shrinker *shrink,
 
 int lfs_nameidx_init(void)
 {
+	lfs_nameidx_group = fsnotify_alloc_group(&lfs_nameidx_fsnotify_ops,
+						 FSNOTIFY_GROUP_DUPS);
+	if (IS_ERR(lfs_nameidx_group))
+		return PTR_ERR(lfs_nameidx_group);
 	lfs_nameidx_shrinker = shrinker_alloc(0, "layerfs-nameidx");
-	if (!lfs_nameidx_shrinker)
+	if (!lfs_nameidx_shrinker) {
+		fsnotify_put_group(lfs_nameidx_group);
 		return -ENOMEM;
+	}
 	lfs_nameidx_shrinker->count_objects = lfs_nameidx_shrink_count;
 	lfs_nameidx_shrinker->scan_objects = lfs_nameidx_shrink_scan;
 	lfs_nameidx_shrinker->seeks = DEFAULT_SEEKS;
@@ -507,9 +1028,17 @@ int lfs_nameidx_init(void)
 	return 0;
 }
 
-/* After the last superblock is gone: no index is left. */
+/*
+ * After the last superblock and the registry are gone: every index is on
+ * the free list or freed. Destroy their marks, wait for fsnotify to drop
+ * them, then for the RCU callbacks that free them.
+ */
 void lfs_nameidx_exit(void)
 {
 	shrinker_free(lfs_nameidx_shrinker);
+	flush_work(&lfs_nameidx_free_work);
 	WARN_ON_ONCE(!list_empty(&lfs_nameidx_lru));
+	fsnotify_put_group(lfs_nameidx_group);
+	fsnotify_wait_marks_destroyed();
+	rcu_barrier();
 }

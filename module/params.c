@@ -151,6 +151,7 @@ static void lfs_ctx_reset_lower(struct lfs_fs_context *ctx)
 	for (i = 0; i < ctx->nr; i++) {
 		path_put(&ctx->lower[i].path);
 		kfree(ctx->lower[i].name);
+		lfs_nameidx_owner_put(ctx->lower[i].nidx);
 	}
 	ctx->nr = 0;
 	kfree(ctx->lowerdir_all);
@@ -265,6 +266,7 @@ static int lfs_add_lower(struct fs_context *fc, struct path *path,
 	}
 	ctx->lower[ctx->nr].path = *path;
 	ctx->lower[ctx->nr].name = name;
+	ctx->lower[ctx->nr].nidx = NULL;
 	ctx->nr++;
 	return 0;
 }
@@ -412,6 +414,7 @@ int lfs_resolve_layer(struct fs_context *fc)
 {
 	struct lfs_fs_context *ctx = fc->fs_private;
 	struct lfs_reg_chain *chain;
+	struct lfs_reg_layer *l;
 	unsigned int i;
 	int err = 0;
 
@@ -445,6 +448,11 @@ int lfs_resolve_layer(struct fs_context *fc)
 		}
 		path_get(&path);
 		err = lfs_add_lower(fc, &path, lname);
+		if (!err) {
+			l = chain->layers[i];
+			ctx->lower[ctx->nr - 1].nidx =
+				lfs_nameidx_owner_get(lfs_reg_layer_nameidx(l));
+		}
 	}
 	/*
 	 * A failed create keeps the context until its fd is closed: do not

@@ -11,6 +11,7 @@
 struct lfs_ctx_layer {
 	struct path path;
 	char *name;
+	struct lfs_nameidx_owner *nidx;	/* registry layer's index table */
 };
 
 struct lfs_fs_context {

@@ -28,6 +28,8 @@ struct lfs_reg_layer {
 	refcount_t ref;
 	struct lfs_reg_layer *parent;
 	struct path path;
+	/* Name indexes of its directories, shared by its mounts (nameidx.c) */
+	struct lfs_nameidx_owner *nidx;
 	unsigned int depth;
 	unsigned int children;
 	unsigned int mounts;
@@ -50,6 +52,7 @@ static void lfs_reg_put(struct lfs_reg_layer *l)
 
 	while (l && refcount_dec_and_test(&l->ref)) {
 		parent = l->parent;
+		lfs_nameidx_owner_put(l->nidx);
 		path_put(&l->path);
 		kfree(l);
 		l = parent;
@@ -208,6 +211,8 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 	if (!l)
 		return -ENOMEM;
 	refcount_set(&l->ref, 1);
+	/* Without a table the layer's mounts only do not share indexes. */
+	l->nidx = lfs_nameidx_owner_alloc();
 	l->path = *path;
 	path_get(&l->path);
 	strscpy(l->name, req->name, sizeof(l->name));
@@ -404,6 +409,11 @@ int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap)
 const struct path *lfs_reg_layer_path(const struct lfs_reg_layer *l)
 {
 	return &l->path;
+}
+
+struct lfs_nameidx_owner *lfs_reg_layer_nameidx(const struct lfs_reg_layer *l)
+{
+	return l->nidx;
 }
 
 const char *lfs_reg_layer_name(const struct lfs_reg_layer *l)

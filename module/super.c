@@ -74,8 +74,10 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	 */
 	BUILD_BUG_ON(sizeof(struct lfs_layer) < 2 * sizeof(*mounts));
 	mounts = (struct vfsmount **)ofs->layers;
-	for (i = 0; i < ofs->numlayer; i++)
+	for (i = 0; i < ofs->numlayer; i++) {
+		lfs_nameidx_owner_put(ofs->layers[i].nidx);
 		mounts[i] = ofs->layers[i].mnt;
+	}
 	if (mounts) {
 		mounts[ofs->numlayer] = ofs->upper_ro;
 		kern_unmount_array(mounts, ofs->numlayer + 1);
@@ -314,6 +316,7 @@ static int lfs_get_lower_layers(struct super_block *sb,
 				struct lfs_fs_context *ctx)
 {
 	struct lfs_fs *ofs = LFS_FS(sb);
+	struct lfs_nameidx_owner *own = NULL;
 	int depth = 0;
 	unsigned int i;
 	int err;
@@ -331,18 +334,32 @@ static int lfs_get_lower_layers(struct super_block *sb,
 		if (!i || l->path.mnt->mnt_sb != ctx->lower[i - 1].path.mnt->mnt_sb) {
 			err = lfs_check_namelen(fc, ofs, &l->path, l->name);
 			if (err)
-				return err;
+				goto out_put_own;
 		}
 		mnt = clone_private_mount(&l->path);
 		if (IS_ERR(mnt)) {
 			errorfc(fc, "failed to clone lowerdir %s", l->name);
-			return PTR_ERR(mnt);
+			err = PTR_ERR(mnt);
+			goto out_put_own;
 		}
 		/* fchmod() etc. on a lower file fail instead of writing. */
 		mnt->mnt_flags |= MNT_READONLY | MNT_NOATIME;
 		layer->mnt = mnt;
 		layer->idx = ofs->numlayer;
 		layer->fsid = lfs_get_fsid(ofs, mnt->mnt_sb);
+		/*
+		 * Name indexes: a registered layer's are its registry
+		 * entry's, shared by all its mounts; the other layers' are
+		 * this mount's (NULL without memory: indexes not shared).
+		 */
+		if (l->nidx) {
+			layer->nidx = l->nidx;
+			l->nidx = NULL;
+		} else {
+			if (!own)
+				own = lfs_nameidx_owner_alloc();
+			layer->nidx = lfs_nameidx_owner_get(own);
+		}
 		ofs->config.lowerdirs[ofs->numlayer] = l->name;
 		l->name = NULL;
 		ofs->numlayer++;
@@ -355,9 +372,11 @@ static int lfs_get_lower_layers(struct super_block *sb,
 	sb->s_stack_depth = depth + 1;
 	if (sb->s_stack_depth > FILESYSTEM_MAX_STACK_DEPTH) {
 		errorfc(fc, "maximum fs stacking depth exceeded");
-		return -EINVAL;
+		err = -EINVAL;
 	}
-	return 0;
+out_put_own:
+	lfs_nameidx_owner_put(own);	/* the layers hold theirs */
+	return err;
 }
 
 /*

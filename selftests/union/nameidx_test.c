@@ -22,6 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "harness.h"
+#include "ctl.h"
 #include "union.h"
 
 #define NLAYERS		5
@@ -135,17 +136,17 @@ static int mount_scratch(const FIXTURE_VARIANT(nameidx) *variant,
 	return ret;
 }
 
-/* A counter of "layerctl stats --json MNT", or -1. */
-static long long stat_counter(FIXTURE_DATA(nameidx) *self, const char *mnt,
-			      const char *key)
+/* A counter of "@layerctl stats --json MNT", or -1. */
+static long long layerctl_counter(const char *layerctl, const char *mnt,
+				  const char *key)
 {
 	char cmd[LU_PATH_MAX * 3], out[8192], pat[64], *p;
 	size_t n;
 	FILE *f;
 
-	if (!*self->layerctl)
+	if (!*layerctl)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "%s stats --json %s", self->layerctl, mnt);
+	snprintf(cmd, sizeof(cmd), "%s stats --json %s", layerctl, mnt);
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -158,6 +159,12 @@ static long long stat_counter(FIXTURE_DATA(nameidx) *self, const char *mnt,
 	if (!p)
 		return -1;
 	return strtoll(p + strlen(pat), NULL, 10);
+}
+
+static long long stat_counter(FIXTURE_DATA(nameidx) *self, const char *mnt,
+			      const char *key)
+{
+	return layerctl_counter(self->layerctl, mnt, key);
 }
 
 TEST_F(nameidx, mountinfo_shows_nameindex_off)
@@ -180,7 +187,7 @@ TEST_F(nameidx, names_added_offline_are_found)
 {
 	struct lu_scratch *s = &self->s;
 	char name[64], probe[64];
-	long long skips;
+	long long skips, bytes;
 	int layer, i;
 
 	for (layer = 0; layer < NLAYERS; layer++)
@@ -228,9 +235,11 @@ TEST_F(nameidx, names_added_offline_are_found)
 	}
 	EXPECT_LT(0, skips);
 	EXPECT_LT(0, stat_counter(self, s->mnt, "nameidx_builds"));
-	EXPECT_LT(0, stat_counter(self, s->mnt, "nameidx_bytes"));
+	bytes = stat_counter(self, s->mnt, "nameidx_bytes");
+	EXPECT_LT(0, bytes);
+	/* d's indexes go with its inode; the pinned root keeps its own */
 	ASSERT_EQ(0, lu_drop_caches(2));
-	EXPECT_EQ(0, stat_counter(self, s->mnt, "nameidx_bytes"));
+	EXPECT_GT(bytes, stat_counter(self, s->mnt, "nameidx_bytes"));
 	EXPECT_STREQ("old", lu_cat(lu_mpath(s, "d/old")));
 }
 
@@ -458,6 +467,77 @@ TEST_F(nameidx, directory_over_the_cap_falls_back)
 	}
 }
 
+/*
+ * Once every layer of a directory is indexed, its merged map answers
+ * lookups: a missing name without asking any layer, a present one from
+ * the first layer that holds it. Changes to any layer of the union show
+ * at once all the same: added names, removed ones, whiteouts and opaque
+ * directories, each right after the map answered.
+ */
+TEST_F(nameidx, merged_map_follows_changes_in_every_layer)
+{
+	struct lu_scratch *s = &self->s;
+	char rel[64], want[64];
+	int layer;
+
+	for (layer = 0; layer < NLAYERS; layer++) {
+		snprintf(rel, sizeof(rel), "d/own%d", layer);
+		ASSERT_EQ(0, lu_file(s, layer, rel, 0644, rel + 2));
+		ASSERT_EQ(0, lu_file(s, layer, "d/all", 0644, rel + 2));
+	}
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/sub/deep", 0644, "deep"));
+	ASSERT_EQ(0, mount_scratch(variant, s));
+
+	/* the first lookups index every layer and merge them */
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/none")));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/none2")));
+	EXPECT_STREQ("own0", lu_cat(lu_mpath(s, "d/all")));
+	snprintf(rel, sizeof(rel), "d/own%d", NLAYERS - 1);
+	snprintf(want, sizeof(want), "own%d", NLAYERS - 1);
+	EXPECT_STREQ(want, lu_cat(lu_mpath(s, rel)));
+
+	for (layer = NLAYERS - 1; layer >= 0; layer--) {
+		/* a name added to the layer, after a miss the map answered */
+		snprintf(rel, sizeof(rel), "d/none%d", layer);
+		EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, rel)));
+		snprintf(rel, sizeof(rel), "d/late%d", layer);
+		ASSERT_EQ(0, lu_file(s, layer, rel, 0644, "late"));
+		EXPECT_STREQ("late", lu_cat(lu_mpath(s, rel)));
+	}
+	/*
+	 * Removed from the top: the next layer's shows (once the union's
+	 * dentry of the name is gone: overlay keeps it as well).
+	 */
+	EXPECT_STREQ("own0", lu_cat(lu_mpath(s, "d/all")));
+	ASSERT_EQ(0, unlink(lu_lpath(s, 0, "d/all")));
+	ASSERT_EQ(0, lu_drop_caches(2));
+	EXPECT_STREQ("own1", lu_cat(lu_mpath(s, "d/all")));
+	/* a whiteout in layer 1 hides the layers below */
+	ASSERT_EQ(0, unlink(lu_lpath(s, 1, "d/all")));
+	ASSERT_EQ(0, lu_whiteout(s, 1, "d/all"));
+	ASSERT_EQ(0, lu_drop_caches(2));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/all")));
+	/* an opaque directory in layer 0 hides what is below it */
+	EXPECT_STREQ("deep", lu_cat(lu_mpath(s, "d/sub/deep")));
+	ASSERT_EQ(0, lu_mkdir(s, 0, "d/sub", 0755));
+	ASSERT_EQ(0, lu_opaque(s, 0, "d/sub"));
+	ASSERT_EQ(0, lu_drop_caches(2));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/sub/deep")));
+
+	if (strcmp(variant->fstype, "layerfs"))
+		return;
+	if (stat_counter(self, s->mnt, "nameidx_merged") < 0)
+		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
+	if (!variant->indexed) {
+		EXPECT_EQ(0, stat_counter(self, s->mnt, "nameidx_merged"));
+		EXPECT_EQ(0, stat_counter(self, s->mnt, "nameidx_merged_hits"));
+		return;
+	}
+	/* merged again after each change, and used */
+	EXPECT_LE(NLAYERS, stat_counter(self, s->mnt, "nameidx_merged"));
+	EXPECT_LE(NLAYERS, stat_counter(self, s->mnt, "nameidx_merged_hits"));
+}
+
 /* One lower layer in two mounts with different layers above it. */
 TEST_F(nameidx, layer_shared_by_two_mounts)
 {
@@ -590,6 +670,156 @@ TEST_F(nameidx, missing_names_leave_no_negative_dentries)
 		free(layers[i]);
 	snprintf(path, sizeof(path), "rm -rf '%s'", base);
 	EXPECT_EQ(0, system(path));
+}
+
+/*
+ * Registered layers: their indexes belong to the registry entry, so a
+ * second mount of the same image (or a container on it) starts with the
+ * index the first one built. layerfs only: overlay has no registry.
+ */
+FIXTURE(nameidx_reg) {
+	struct lu_scratch s;
+	char layerctl[LU_PATH_MAX];
+	char mnt2[LU_PATH_MAX];
+	char names[NLAYERS][48];
+	int dev;
+	int registered;
+};
+
+FIXTURE_SETUP(nameidx_reg)
+{
+	const char *l = getenv("LAYERCTL");
+	int ret = lu_fs_available("layerfs");
+
+	self->dev = -1;
+	if (ret == -ENODEV)
+		SKIP(return, "layerfs is not available (set LAYERFS_KO)");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, write_param("nameidx_build_after", 0));
+	snprintf(self->layerctl, sizeof(self->layerctl), "%s", l ? l : "");
+	ASSERT_EQ(0, lu_scratch_init(&self->s, "layerfs", NLAYERS));
+	snprintf(self->mnt2, sizeof(self->mnt2), "%s", lu_path(&self->s, "mnt2"));
+	ASSERT_EQ(0, mkdir(self->mnt2, 0755));
+	self->dev = open(LAYERFS_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+}
+
+FIXTURE_TEARDOWN(nameidx_reg)
+{
+	int i;
+
+	umount2(self->mnt2, MNT_DETACH);
+	lu_scratch_fini(&self->s);
+	/* top first: a layer with children is busy */
+	for (i = 0; i < self->registered; i++)
+		lfs_del_layer(self->dev, self->names[i]);
+	if (self->dev >= 0)
+		close(self->dev);
+	write_param("nameidx_build_after", 1);
+}
+
+/* Register the scratch layers, bottom first; the top's name is returned. */
+static const char *register_scratch(FIXTURE_DATA(nameidx_reg) *self)
+{
+	struct lu_scratch *s = &self->s;
+	int i;
+
+	for (i = s->nlayers - 1; i >= 0; i--) {
+		snprintf(self->names[i], sizeof(self->names[i]),
+			 "nameidx-%d-%d", getpid(), i);
+		if (lfs_add_layer(self->dev, self->names[i],
+				  i < s->nlayers - 1 ? self->names[i + 1] : NULL,
+				  lu_lpath(s, i, NULL)))
+			return NULL;
+		self->registered = s->nlayers - i;
+	}
+	return self->names[0];
+}
+
+static int mount_image(const char *top, const char *target)
+{
+	char data[128];
+
+	snprintf(data, sizeof(data), "layer=%s", top);
+	return lu_mount_data("layerfs", target, 0, data);
+}
+
+TEST_F(nameidx_reg, a_second_mount_of_an_image_uses_the_index_of_the_first)
+{
+	struct lu_scratch *s = &self->s;
+	char path[LU_PATH_MAX * 2];
+	const char *top;
+	int layer;
+
+	for (layer = 0; layer < NLAYERS; layer++) {
+		snprintf(path, sizeof(path), "d/own%d", layer);
+		ASSERT_EQ(0, lu_file(s, layer, path, 0644, "own"));
+	}
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/bottom", 0644, "bottom"));
+	top = register_scratch(self);
+	ASSERT_NE(NULL, top);
+	ASSERT_EQ(0, mount_image(top, s->mnt));
+	s->mounted = true;
+
+	/* the first mount indexes the root and d in every layer */
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/missing")));
+	EXPECT_STREQ("bottom", lu_cat(lu_mpath(s, "d/bottom")));
+	if (layerctl_counter(self->layerctl, s->mnt, "nameidx_builds") < 0)
+		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
+	EXPECT_LE(NLAYERS, layerctl_counter(self->layerctl, s->mnt, "nameidx_builds"));
+
+	/* the second builds nothing: it takes every index from the registry */
+	ASSERT_EQ(0, mount_image(top, self->mnt2));
+	snprintf(path, sizeof(path), "%s/d/missing", self->mnt2);
+	EXPECT_EQ(-ENOENT, lu_ftype(path));
+	snprintf(path, sizeof(path), "%s/d/bottom", self->mnt2);
+	EXPECT_STREQ("bottom", lu_cat(path));
+	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
+	EXPECT_LE(2 * NLAYERS, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
+	EXPECT_LT(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_merged_hits"));
+
+	/* a change to the shared layer shows in both */
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/late", 0644, "late"));
+	EXPECT_STREQ("late", lu_cat(lu_mpath(s, "d/late")));
+	snprintf(path, sizeof(path), "%s/d/late", self->mnt2);
+	EXPECT_STREQ("late", lu_cat(path));
+
+	/* the index outlives the first mount: it is the layers' */
+	ASSERT_EQ(0, lu_umount(s));
+	ASSERT_EQ(0, lu_drop_caches(2));
+	snprintf(path, sizeof(path), "%s/d/own0", self->mnt2);
+	EXPECT_STREQ("own", lu_cat(path));
+	snprintf(path, sizeof(path), "%s/d/gone", self->mnt2);
+	EXPECT_EQ(-ENOENT, lu_ftype(path));
+	EXPECT_EQ(0, umount(self->mnt2));
+}
+
+/* lowerdir= mounts of the same directories each have their own indexes. */
+TEST_F(nameidx_reg, lowerdir_mounts_do_not_share_indexes)
+{
+	struct lu_scratch *s = &self->s;
+	char path[LU_PATH_MAX * 2], *layers[NLAYERS];
+	int i, ret;
+
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/bottom", 0644, "bottom"));
+	ASSERT_EQ(0, lu_mount(s));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/missing")));
+	for (i = 0; i < NLAYERS; i++)
+		layers[i] = strdup(lu_lpath(s, i, NULL));
+	ret = lu_mount_layers("layerfs", self->mnt2,
+			      (const char *const *)layers, NLAYERS);
+	for (i = 0; i < NLAYERS; i++)
+		free(layers[i]);
+	ASSERT_EQ(0, ret);
+	snprintf(path, sizeof(path), "%s/d/missing", self->mnt2);
+	EXPECT_EQ(-ENOENT, lu_ftype(path));
+	snprintf(path, sizeof(path), "%s/d/bottom", self->mnt2);
+	EXPECT_STREQ("bottom", lu_cat(path));
+	if (layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds") < 0)
+		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
+	EXPECT_LE(NLAYERS, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
+	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
+	EXPECT_EQ(0, umount(self->mnt2));
 }
 
 LU_HARNESS_MAIN

@@ -282,6 +282,9 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_NAMEIDX_SKIPS,	/* layers skipped by lookups */
 	LAYERFS_STATS_A_NAMEIDX_FALLBACKS, /* real dirs not indexed */
 	LAYERFS_STATS_A_NAMEIDX_BYTES,	/* bytes held by indexes now */
+	LAYERFS_STATS_A_NAMEIDX_SHARED,	/* indexes taken from a layer's table */
+	LAYERFS_STATS_A_NAMEIDX_MERGED,	/* merged per-directory maps built */
+	LAYERFS_STATS_A_NAMEIDX_MERGED_HITS, /* lookups answered by one */
 	__LAYERFS_STATS_A_MAX
 };
 
