@@ -295,6 +295,8 @@ void lfs_dentry_init_reval(struct dentry *dentry, struct inode *inode);
 int lfs_init_fs_context(struct fs_context *fc);
 int lfs_show_options(struct seq_file *m, struct dentry *dentry);
 int lfs_resolve_layer(struct fs_context *fc);
+int lfs_check_features(struct fs_context *fc, struct lfs_config *config,
+		       bool upper);
 extern const struct fs_parameter_spec lfs_parameter_spec[];
 
 /* super.c */

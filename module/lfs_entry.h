@@ -88,8 +88,45 @@ struct lfs_dir_stamp {
 
 struct lfs_nameidx_dir;
 
+/* overlayfs's option values, in the order of its tables (params.c) */
+enum lfs_redirect_mode {
+	LFS_REDIRECT_OFF,		/* parsed only: becomes NOFOLLOW/FOLLOW */
+	LFS_REDIRECT_FOLLOW,
+	LFS_REDIRECT_NOFOLLOW,
+	LFS_REDIRECT_ON,
+};
+
+enum lfs_uuid_mode {
+	LFS_UUID_OFF,
+	LFS_UUID_NULL,
+	LFS_UUID_AUTO,
+	LFS_UUID_ON,
+};
+
+enum lfs_xino_mode {
+	LFS_XINO_OFF,
+	LFS_XINO_AUTO,
+	LFS_XINO_ON,
+};
+
+enum lfs_verity_mode {
+	LFS_VERITY_OFF,
+	LFS_VERITY_ON,
+	LFS_VERITY_REQUIRE,
+};
+
 struct lfs_config {
 	enum lfs_fsync_mode fsync_mode;	/* fsync= or volatile */
+	/* overlayfs's feature options (params.c), after verification */
+	enum lfs_redirect_mode redirect_mode;
+	enum lfs_uuid_mode uuid;
+	enum lfs_xino_mode xino;
+	enum lfs_verity_mode verity_mode;
+	bool default_permissions;
+	bool index;
+	bool nfs_export;
+	bool metacopy;
+	bool userxattr;
 	char *upperdir;
 	char *workdir;
 	char *lowerdir_all;		/* legacy lowerdir= value as given */

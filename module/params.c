@@ -53,7 +53,45 @@ enum lfs_opt {
 	OPT_FSYNC,
 	OPT_VOLATILE,
 	OPT_NAMEINDEX,
+	/* overlayfs's feature options, lfs_parse_feature(): */
+	OPT_DATADIR_ADD,
+	OPT_DEFAULT_PERMISSIONS,
+	OPT_REDIRECT_DIR,
+	OPT_INDEX,
+	OPT_UUID,
+	OPT_NFS_EXPORT,
+	OPT_USERXATTR,
+	OPT_XINO,
+	OPT_METACOPY,
+	OPT_VERITY,
 };
+
+/*
+ * The defaults of overlayfs's feature options, module parameters of the
+ * same names as overlayfs's. They default to what layerfs implements;
+ * a default set to a feature layerfs does not have yet makes every mount
+ * that does not turn it off fail with a message saying so.
+ */
+static bool lfs_redirect_dir_def;
+module_param_named(redirect_dir, lfs_redirect_dir_def, bool, 0644);
+MODULE_PARM_DESC(redirect_dir, "Default to on or off for the redirect_dir feature");
+static bool lfs_redirect_always_follow;
+module_param_named(redirect_always_follow, lfs_redirect_always_follow, bool, 0644);
+MODULE_PARM_DESC(redirect_always_follow,
+		 "Follow redirects even if redirect_dir feature is turned off");
+static bool lfs_xino_auto_def = true;
+module_param_named(xino_auto, lfs_xino_auto_def, bool, 0644);
+MODULE_PARM_DESC(xino_auto, "Auto enable xino feature (default on)");
+static bool lfs_index_def;
+module_param_named(index, lfs_index_def, bool, 0644);
+MODULE_PARM_DESC(index, "Default to on or off for the inodes index feature");
+static bool lfs_nfs_export_def;
+module_param_named(nfs_export, lfs_nfs_export_def, bool, 0644);
+MODULE_PARM_DESC(nfs_export, "Default to on or off for the NFS export feature");
+static bool lfs_metacopy_def;
+module_param_named(metacopy, lfs_metacopy_def, bool, 0644);
+MODULE_PARM_DESC(metacopy,
+		 "Default to on or off for the metadata only copy up feature");
 
 /* Accepts a path string, an fd (FSCONFIG_SET_FD) or FSCONFIG_SET_PATH. */
 static int lfs_param_is_layer(struct p_log *log,
@@ -89,6 +127,59 @@ static const struct constant_table lfs_param_onoff[] = {
 	{}
 };
 
+/* Indexed by the enums' values (lfs_entry.h), as overlayfs's tables. */
+static const struct constant_table lfs_param_redirect_dir[] = {
+	{ "off",	LFS_REDIRECT_OFF },
+	{ "follow",	LFS_REDIRECT_FOLLOW },
+	{ "nofollow",	LFS_REDIRECT_NOFOLLOW },
+	{ "on",		LFS_REDIRECT_ON },
+	{}
+};
+
+static const struct constant_table lfs_param_uuid[] = {
+	{ "off",	LFS_UUID_OFF },
+	{ "null",	LFS_UUID_NULL },
+	{ "auto",	LFS_UUID_AUTO },
+	{ "on",		LFS_UUID_ON },
+	{}
+};
+
+static const struct constant_table lfs_param_xino[] = {
+	{ "off",	LFS_XINO_OFF },
+	{ "auto",	LFS_XINO_AUTO },
+	{ "on",		LFS_XINO_ON },
+	{}
+};
+
+static const struct constant_table lfs_param_verity[] = {
+	{ "off",	LFS_VERITY_OFF },
+	{ "on",		LFS_VERITY_ON },
+	{ "require",	LFS_VERITY_REQUIRE },
+	{}
+};
+
+static const char *lfs_redirect_name(const struct lfs_config *config)
+{
+	return lfs_param_redirect_dir[config->redirect_mode].name;
+}
+
+static const char *lfs_verity_name(const struct lfs_config *config)
+{
+	return lfs_param_verity[config->verity_mode].name;
+}
+
+static enum lfs_redirect_mode lfs_redirect_mode_def(void)
+{
+	return lfs_redirect_dir_def ? LFS_REDIRECT_ON :
+	       lfs_redirect_always_follow ? LFS_REDIRECT_FOLLOW :
+					    LFS_REDIRECT_NOFOLLOW;
+}
+
+static enum lfs_xino_mode lfs_xino_def(void)
+{
+	return lfs_xino_auto_def ? LFS_XINO_AUTO : LFS_XINO_OFF;
+}
+
 const struct fs_parameter_spec lfs_parameter_spec[] = {
 	fsparam_string_empty("lowerdir",	OPT_LOWERDIR),
 	__fsparam(lfs_param_is_layer, "lowerdir+", OPT_LOWERDIR_ADD, 0, NULL),
@@ -99,6 +190,17 @@ const struct fs_parameter_spec lfs_parameter_spec[] = {
 	fsparam_enum("fsync",			OPT_FSYNC, lfs_parameter_fsync),
 	fsparam_flag("volatile",		OPT_VOLATILE),
 	fsparam_enum("nameindex", OPT_NAMEINDEX, lfs_param_onoff),
+	/* overlayfs's, with its names and values: */
+	fsparam_string("datadir+",		OPT_DATADIR_ADD),
+	fsparam_flag("default_permissions",	OPT_DEFAULT_PERMISSIONS),
+	fsparam_enum("redirect_dir", OPT_REDIRECT_DIR, lfs_param_redirect_dir),
+	fsparam_enum("index",			OPT_INDEX, lfs_param_onoff),
+	fsparam_enum("uuid",			OPT_UUID, lfs_param_uuid),
+	fsparam_enum("nfs_export",		OPT_NFS_EXPORT, lfs_param_onoff),
+	fsparam_flag("userxattr",		OPT_USERXATTR),
+	fsparam_enum("xino",			OPT_XINO, lfs_param_xino),
+	fsparam_enum("metacopy",		OPT_METACOPY, lfs_param_onoff),
+	fsparam_enum("verity",			OPT_VERITY, lfs_param_verity),
 	{}
 };
 
@@ -517,6 +619,56 @@ static int lfs_parse_sync(struct fs_context *fc, int opt,
 	return 0;
 }
 
+/* overlayfs's feature options: the last of each wins, as there. */
+static int lfs_parse_feature(struct fs_context *fc, int opt,
+			     const struct fs_parse_result *result)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	struct lfs_config *config = &LFS_FS_FC(fc)->config;
+
+	switch (opt) {
+	case OPT_DATADIR_ADD:
+		errorfc(fc, "datadir+: data-only lower layers are not supported yet");
+		return -EOPNOTSUPP;
+	case OPT_DEFAULT_PERMISSIONS:
+		config->default_permissions = true;
+		break;
+	case OPT_REDIRECT_DIR:
+		config->redirect_mode = result->uint_32;
+		if (config->redirect_mode == LFS_REDIRECT_OFF)
+			config->redirect_mode = lfs_redirect_always_follow ?
+						LFS_REDIRECT_FOLLOW :
+						LFS_REDIRECT_NOFOLLOW;
+		ctx->set.redirect = true;
+		break;
+	case OPT_INDEX:
+		config->index = result->uint_32;
+		ctx->set.index = true;
+		break;
+	case OPT_UUID:
+		config->uuid = result->uint_32;
+		break;
+	case OPT_NFS_EXPORT:
+		config->nfs_export = result->uint_32;
+		ctx->set.nfs_export = true;
+		break;
+	case OPT_USERXATTR:
+		config->userxattr = true;
+		break;
+	case OPT_XINO:
+		config->xino = result->uint_32;
+		break;
+	case OPT_METACOPY:
+		config->metacopy = result->uint_32;
+		ctx->set.metacopy = true;
+		break;
+	case OPT_VERITY:
+		config->verity_mode = result->uint_32;
+		break;
+	}
+	return 0;
+}
+
 static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct fs_parse_result result;
@@ -550,8 +702,172 @@ static int lfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case OPT_NAMEINDEX:
 		LFS_FS_FC(fc)->config.nameindex_off = !result.uint_32;
 		return 0;
+	default:
+		return lfs_parse_feature(fc, opt, &result);
 	}
-	return -EINVAL;
+}
+
+/*
+ * The dependencies between overlayfs's feature options, resolved as
+ * ovl_fs_params_verify() (fs/overlayfs/params.c, 6.12) does, with its
+ * messages and errors for the same combinations.
+ */
+static int lfs_resolve_features(struct fs_context *fc,
+				struct lfs_config *config, bool upper)
+{
+	struct lfs_fs_context *ctx = fc->fs_private;
+	typeof(ctx->set) set = ctx->set;
+
+	if (!upper) {
+		if (config->index && set.index) {
+			infof(fc, "option \"index=on\" is useless in a non-upper mount, ignore");
+			set.index = false;
+		}
+		config->index = false;
+		if (config->uuid == LFS_UUID_ON) {
+			infof(fc, "option \"uuid=on\" requires an upper fs, %s",
+			      "falling back to uuid=null.");
+			config->uuid = LFS_UUID_NULL;
+		}
+	}
+
+	/* verity -> metacopy */
+	if (config->verity_mode && !config->metacopy) {
+		if (set.metacopy)
+			return lfs_invalfc(fc, "conflicting options: metacopy=off,verity=%s",
+					   lfs_verity_name(config));
+		config->metacopy = true;
+	}
+
+	/* redirect_dir=on is only used for upper: simpler below */
+	if (!upper && config->redirect_mode == LFS_REDIRECT_FOLLOW)
+		config->redirect_mode = LFS_REDIRECT_ON;
+
+	/* metacopy -> redirect_dir */
+	if (config->metacopy && config->redirect_mode != LFS_REDIRECT_ON) {
+		if (set.metacopy && set.redirect)
+			return lfs_invalfc(fc, "conflicting options: metacopy=on,redirect_dir=%s",
+					   lfs_redirect_name(config));
+		if (config->verity_mode && set.redirect)
+			return lfs_invalfc(fc, "conflicting options: verity=%s,redirect_dir=%s",
+					   lfs_verity_name(config),
+					   lfs_redirect_name(config));
+		if (set.redirect) {
+			infof(fc, "disabling metacopy due to redirect_dir=%s",
+			      lfs_redirect_name(config));
+			config->metacopy = false;
+		} else {
+			config->redirect_mode = LFS_REDIRECT_ON;
+		}
+	}
+
+	/* nfs_export -> index */
+	if (config->nfs_export && !config->index) {
+		if (!upper && config->redirect_mode != LFS_REDIRECT_NOFOLLOW) {
+			infof(fc, "NFS export requires %s on non-upper mount, %s",
+			      "\"redirect_dir=nofollow\"",
+			      "falling back to nfs_export=off.");
+			config->nfs_export = false;
+		} else if (set.nfs_export && set.index) {
+			return lfs_invalfc(fc, "conflicting options: nfs_export=on,index=off");
+		} else if (set.index) {
+			infof(fc, "disabling nfs_export due to index=off");
+			config->nfs_export = false;
+		} else {
+			config->index = true;
+		}
+	}
+
+	/* nfs_export -> !metacopy && !verity */
+	if (config->nfs_export && config->metacopy) {
+		if (set.nfs_export && set.metacopy)
+			return lfs_invalfc(fc, "conflicting options: nfs_export=on,metacopy=on");
+		if (set.metacopy) {
+			infof(fc, "disabling nfs_export due to metacopy=on");
+			config->nfs_export = false;
+		} else if (config->verity_mode) {
+			infof(fc, "disabling nfs_export due to verity=%s",
+			      lfs_verity_name(config));
+			config->nfs_export = false;
+		} else {
+			infof(fc, "disabling metacopy due to nfs_export=on");
+			config->metacopy = false;
+		}
+	}
+
+	/* userxattr -> !redirect && !metacopy && !verity */
+	if (config->userxattr) {
+		if (set.redirect && config->redirect_mode != LFS_REDIRECT_NOFOLLOW)
+			return lfs_invalfc(fc, "conflicting options: userxattr,redirect_dir=%s",
+					   lfs_redirect_name(config));
+		if (config->metacopy && set.metacopy)
+			return lfs_invalfc(fc, "conflicting options: userxattr,metacopy=on");
+		if (config->verity_mode)
+			return lfs_invalfc(fc, "conflicting options: userxattr,verity=%s",
+					   lfs_verity_name(config));
+		config->redirect_mode = LFS_REDIRECT_NOFOLLOW;
+		config->metacopy = false;
+	}
+
+	/* Features that need trusted xattrs, asked for explicitly */
+	if (!config->userxattr && !capable(CAP_SYS_ADMIN)) {
+		if (set.redirect && config->redirect_mode != LFS_REDIRECT_NOFOLLOW) {
+			errorfc(fc, "redirect_dir requires permission to access trusted xattrs");
+			return -EPERM;
+		}
+		if (config->metacopy && set.metacopy) {
+			errorfc(fc, "metacopy requires permission to access trusted xattrs");
+			return -EPERM;
+		}
+		if (config->verity_mode) {
+			errorfc(fc, "verity requires permission to access trusted xattrs");
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+static int lfs_not_yet(struct fs_context *fc, const char *opt,
+		       const char *what)
+{
+	errorfc(fc, "%s: %s is not supported yet", opt, what);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * From fill_super, with the superblock's @config (fc->s_fs_info has moved
+ * there). After lfs_resolve_features(), the features layerfs does not
+ * have yet are refused, never ignored (Documentation/filesystems/
+ * layerfs.rst, "Mount options").
+ */
+int lfs_check_features(struct fs_context *fc, struct lfs_config *config,
+		       bool upper)
+{
+	int err;
+
+	err = lfs_resolve_features(fc, config, upper);
+	if (err)
+		return err;
+	if (config->redirect_mode == LFS_REDIRECT_ON ||
+	    config->redirect_mode == LFS_REDIRECT_FOLLOW) {
+		errorfc(fc, "redirect_dir=%s: directory redirects are not supported yet",
+			lfs_redirect_name(config));
+		return -EOPNOTSUPP;
+	}
+	if (config->index)
+		return lfs_not_yet(fc, "index=on", "the inodes index");
+	if (config->nfs_export)
+		return lfs_not_yet(fc, "nfs_export=on", "NFS export");
+	if (config->metacopy)
+		return lfs_not_yet(fc, "metacopy=on", "metadata-only copy-up");
+	if (config->verity_mode)
+		return lfs_not_yet(fc, "verity", "fs-verity checking");
+	if (config->userxattr)
+		return lfs_not_yet(fc, "userxattr", "user.overlay.* xattrs");
+	if (config->xino == LFS_XINO_OFF)
+		return lfs_not_yet(fc, "xino=off",
+				   "reporting per-layer st_dev (layerfs always maps inode numbers)");
+	return 0;
 }
 
 static int lfs_get_tree(struct fs_context *fc)
@@ -622,10 +938,37 @@ int lfs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	}
 	INIT_LIST_HEAD(&ofs->mounts);
+	ofs->config.redirect_mode = lfs_redirect_mode_def();
+	ofs->config.index = lfs_index_def;
+	ofs->config.uuid = LFS_UUID_AUTO;
+	ofs->config.nfs_export = lfs_nfs_export_def;
+	ofs->config.xino = lfs_xino_def();
+	ofs->config.metacopy = lfs_metacopy_def;
 	fc->s_fs_info = ofs;
 	fc->fs_private = ctx;
 	fc->ops = &lfs_context_ops;
 	return 0;
+}
+
+/* As overlayfs shows them: each that differs from its default. */
+static void lfs_show_feature_options(struct seq_file *m, struct lfs_fs *ofs)
+{
+	const struct lfs_config *config = &ofs->config;
+
+	if (config->default_permissions)
+		seq_puts(m, ",default_permissions");
+	if (config->redirect_mode != lfs_redirect_mode_def())
+		seq_printf(m, ",redirect_dir=%s", lfs_redirect_name(config));
+	if (config->index != lfs_index_def)
+		seq_printf(m, ",index=%s", str_on_off(config->index));
+	if (config->uuid != LFS_UUID_AUTO)
+		seq_printf(m, ",uuid=%s", lfs_param_uuid[config->uuid].name);
+	if (config->nfs_export != lfs_nfs_export_def)
+		seq_printf(m, ",nfs_export=%s", str_on_off(config->nfs_export));
+	if (config->xino != lfs_xino_def() && ofs->numfs > 1)
+		seq_printf(m, ",xino=%s", lfs_param_xino[config->xino].name);
+	if (config->metacopy != lfs_metacopy_def)
+		seq_printf(m, ",metacopy=%s", str_on_off(config->metacopy));
 }
 
 /* Shown as overlayfs shows it: fsync=MODE unless it is the default. */
@@ -658,7 +1001,12 @@ int lfs_show_options(struct seq_file *m, struct dentry *dentry)
 		seq_show_option(m, "upperdir", ofs->config.upperdir);
 		seq_show_option(m, "workdir", ofs->config.workdir);
 	}
+	lfs_show_feature_options(m, ofs);
 	lfs_show_sync_options(m, ofs);
+	if (ofs->config.userxattr)
+		seq_puts(m, ",userxattr");
+	if (ofs->config.verity_mode != LFS_VERITY_OFF)
+		seq_printf(m, ",verity=%s", lfs_verity_name(&ofs->config));
 	if (ofs->config.nameindex_off)
 		seq_puts(m, ",nameindex=off");
 	return 0;

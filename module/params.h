@@ -25,6 +25,13 @@ struct lfs_fs_context {
 	char *workname;
 	char *layer;			/* layer=NAME: registry mount */
 	struct lfs_reg_chain *chain;	/* pinned chain of @layer */
+	/* Feature options given explicitly, as overlayfs's ovl_opt_set */
+	struct {
+		bool redirect;
+		bool index;
+		bool nfs_export;
+		bool metacopy;
+	} set;
 };
 
 #endif /* _LFS_PARAMS_H */

@@ -841,6 +841,9 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	if (!ctx->nr)
 		return invalfc(fc, "missing lowerdir or layer");
+	err = lfs_check_features(fc, &ofs->config, ctx->upper.dentry);
+	if (err)
+		return err;
 
 	err = -ENOMEM;
 	ofs->creator_cred = prepare_creds();
