@@ -30,6 +30,7 @@
 #define LFS_XATTR_OPAQUE	LFS_XATTR_PREFIX "opaque"
 #define LFS_XATTR_WHITEOUT	LFS_XATTR_PREFIX "whiteout"
 #define LFS_XATTR_ORIGIN	LFS_XATTR_PREFIX "origin"
+#define LFS_XATTR_REDIRECT	LFS_XATTR_PREFIX "redirect"
 #define LFS_XATTR_IMPURE	LFS_XATTR_PREFIX "impure"
 #define LFS_XATTR_PROTATTR	LFS_XATTR_PREFIX "protattr"
 
@@ -256,6 +257,7 @@ struct lfs_cattr {
 #define LFS_CATTR(m) (&(struct lfs_cattr) { .mode = (m) })
 
 /* util.c */
+char *lfs_get_redirect(const struct path *path, size_t padding);
 bool lfs_inuse_trylock(struct dentry *dentry);
 void lfs_inuse_unlock(struct dentry *dentry);
 int lfs_want_write(struct super_block *sb);

@@ -21,6 +21,12 @@ struct lfs_lookup_ctx {
 	unsigned int skipped;		/* layers the name index skipped */
 	unsigned int indexed;		/* layers an index answered for */
 	const struct qstr *name;
+	/* What is looked up now: @name, or where a redirect points */
+	struct qstr cur;
+	char *redirect;			/* kmalloc()ed @cur, or NULL */
+	bool absolute;			/* @redirect is from the layer roots */
+	bool follow;			/* redirect_dir=follow (or on) */
+	bool last;			/* no redirect read in this layer */
 	struct dentry *upper;		/* hit in the upper layer */
 	struct lfs_path *stack;		/* hits in lower layers */
 	unsigned int numlower;		/* entries used in @stack */
@@ -35,17 +41,57 @@ struct lfs_lookup_ctx {
 	u32 hash;			/* of @name, for the name index */
 };
 
-/* Look the name up in one real directory; *ret is NULL on a miss. */
+/*
+ * A directory with trusted.overlay.redirect (written by a rename with
+ * redirect_dir=on, by overlayfs or layerfs) is continued in the lower
+ * layers under the name it points at, as in overlayfs's
+ * ovl_check_redirect(): an absolute one replaces the whole path, a
+ * relative one the last name of the path looked up so far (@prelen bytes
+ * come before it, @post after it).
+ */
+static int lfs_check_redirect(struct lfs_lookup_ctx *c, const struct path *path,
+			      size_t prelen, const char *post)
+{
+	char *buf;
+
+	c->absolute = false;
+	buf = lfs_get_redirect(path, prelen + strlen(post));
+	if (IS_ERR_OR_NULL(buf))
+		return PTR_ERR(buf);
+	if (buf[0] == '/') {
+		c->absolute = true;
+		/* An opaque ancestor stopped the walk; this goes on below. */
+		c->stop = false;
+	} else {
+		memmove(buf + prelen, buf, strlen(buf) + 1);
+		memcpy(buf, c->cur.name, prelen);
+	}
+	strcat(buf, post);
+	kfree(c->redirect);
+	c->redirect = buf;
+	c->cur.name = buf;
+	c->cur.len = strlen(buf);
+	return 0;
+}
+
+/*
+ * Look up one path element (@name, @len) of the current name in one real
+ * directory; *ret is NULL on a miss. @post is the rest of the path after
+ * it ("" for the last element), @prelen the length before it.
+ */
 static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 			     const struct lfs_layer *layer,
-			     struct dentry *base, struct dentry **ret)
+			     struct dentry *base, const char *name,
+			     unsigned int len, size_t prelen, const char *post,
+			     struct dentry **ret)
 {
+	bool last_element = !post[0];
 	struct dentry *this;
 	struct path path;
 	char val;
 
 	*ret = NULL;
-	this = lfs_do_lookup(layer, c->name->name, base, c->name->len);
+	this = lfs_do_lookup(layer, name, base, len);
 	if (IS_ERR(this)) {
 		int err = PTR_ERR(this);
 
@@ -68,9 +114,9 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 	}
 
 	if (!d_can_lookup(this)) {
-		/* A non-directory below a directory is hidden. */
+		/* A non-directory below a directory, or on the way, hides. */
 		c->stop = true;
-		if (c->is_dir)
+		if (c->is_dir || !last_element)
 			goto put;
 		*ret = this;
 		return 0;
@@ -86,15 +132,71 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 	if (val == 'y') {
 		c->stop = true;
 		c->opaque_stops++;
-		if (!c->is_dir)
+		if (last_element && !c->is_dir)
 			c->opaque = true;
 	}
-	c->is_dir = true;
+	if (last_element)
+		c->is_dir = true;
+	/* Read even when not followed: a redirect found then is EPERM. */
+	if (val != 'y' && !c->last) {
+		int err = lfs_check_redirect(c, &path, prelen, post);
+
+		if (err) {
+			dput(this);
+			return err;
+		}
+	}
 	*ret = this;
 	return 0;
 
 put:
 	dput(this);
+	return 0;
+}
+
+/*
+ * Look the current name up in one layer: a name in @base, or an absolute
+ * redirect's path from the layer's root @base, element by element (as
+ * overlayfs's ovl_lookup_layer()).
+ */
+static int lfs_lookup_layer(struct lfs_lookup_ctx *c,
+			    const struct lfs_layer *layer, struct dentry *base,
+			    struct dentry **ret)
+{
+	/* Counting down from the end: the part before may change */
+	size_t rem = c->cur.len - 1;
+	struct dentry *dentry = NULL;
+	int err;
+
+	if (c->cur.name[0] != '/')
+		return lfs_lookup_single(c, layer, base, c->cur.name,
+					 c->cur.len, 0, "", ret);
+
+	*ret = NULL;
+	while (!IS_ERR_OR_NULL(base) && d_can_lookup(base)) {
+		const char *s = (const char *)c->cur.name + c->cur.len - rem;
+		const char *next = strchrnul(s, '/');
+		size_t thislen = next - s;
+		bool end = !next[0];
+
+		if (s[-1] != '/')
+			err = -EIO;
+		else
+			err = lfs_lookup_single(c, layer, base, s, thislen,
+						c->cur.len - rem, next, &base);
+		dput(dentry);
+		if (err)
+			return err;
+		dentry = base;
+		if (end)
+			break;
+		rem -= thislen + 1;
+		if (rem >= c->cur.len) {
+			dput(dentry);
+			return -EIO;
+		}
+	}
+	*ret = dentry;
 	return 0;
 }
 
@@ -107,7 +209,12 @@ put:
  */
 static int lfs_lookup_origin(struct lfs_lookup_ctx *c, struct inode *dir)
 {
-	struct lfs_lookup_ctx o = { .sb = c->sb, .name = c->name };
+	struct lfs_lookup_ctx o = {
+		.sb = c->sb,
+		.name = c->name,
+		.cur = *c->name,
+		.last = true,		/* files have no redirects */
+	};
 	struct lfs_entry *poe = LFS_E(dir);
 	struct dentry *this = NULL;
 	struct path path;
@@ -122,8 +229,8 @@ static int lfs_lookup_origin(struct lfs_lookup_ctx *c, struct inode *dir)
 		return 0;
 
 	for (i = 0; !o.stop && !this && i < lfs_numlower(poe); i++) {
-		err = lfs_lookup_single(&o, poe->lowerstack[i].layer,
-					poe->lowerstack[i].dentry, &this);
+		err = lfs_lookup_layer(&o, poe->lowerstack[i].layer,
+				       poe->lowerstack[i].dentry, &this);
 		if (err)
 			return err;
 	}
@@ -158,28 +265,49 @@ static int lfs_lookup_grow(struct lfs_lookup_ctx *c, unsigned int max)
 	return 0;
 }
 
+/*
+ * With the name index: may lower layer @i of @dir hold the name? Only
+ * while the name is looked up as it is (not through a redirect).
+ */
+static bool lfs_lookup_may_hold(struct lfs_lookup_ctx *c, struct inode *dir,
+				struct lfs_entry *poe, unsigned int i)
+{
+	bool hold, indexed;
+
+	if (!c->nameidx || poe != LFS_E(dir) || c->redirect)
+		return true;
+	hold = lfs_nameidx_may_hold(dir, i, c->name, c->hash, &indexed);
+	c->indexed += indexed;
+	if (!hold)
+		c->skipped++;
+	return hold;
+}
+
 static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 {
 	struct lfs_fs *ofs = LFS_FS(c->sb);
+	struct lfs_entry *roe = LFS_E(d_inode(c->sb->s_root));
 	struct dentry *upperdir = lfs_i_upper(dir);
 	struct lfs_entry *poe = LFS_E(dir);
 	struct dentry *this;
 	unsigned int i = 0;
-	bool indexed;
 	int first;
 	int err;
 
 	if (upperdir) {
-		err = lfs_lookup_single(c, &ofs->layers[0], upperdir, &this);
+		c->last = !c->follow && !lfs_numlower(poe);
+		err = lfs_lookup_layer(c, &ofs->layers[0], upperdir, &this);
 		if (err)
 			return err;
 		c->upper = this;
 		if (this && c->stop && lfs_numlower(LFS_E(dir)))
 			return lfs_lookup_origin(c, dir);
+		if (c->redirect && c->absolute)
+			poe = roe;
 	}
 
 	/* No layer above the first that holds the name needs a look. */
-	if (c->nameidx) {
+	if (c->nameidx && !c->redirect) {
 		first = lfs_nameidx_first(dir, c->hash);
 		if (first >= 0) {
 			c->merged = true;
@@ -191,33 +319,46 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 		const struct lfs_path *parent = &poe->lowerstack[i];
 
 		/* Not in this layer: no real lookup, no negative dentry. */
-		if (c->nameidx) {
-			bool hold = lfs_nameidx_may_hold(dir, i, c->name,
-							 c->hash, &indexed);
-
-			c->indexed += indexed;
-			if (!hold) {
-				c->skipped++;
-				continue;
-			}
-		}
-		err = lfs_lookup_single(c, parent->layer, parent->dentry,
-					&this);
+		if (!lfs_lookup_may_hold(c, dir, poe, i))
+			continue;
+		if (!c->follow)
+			c->last = i == lfs_numlower(poe) - 1;
+		else
+			c->last = parent->layer->idx == lfs_numlower(roe);
+		err = lfs_lookup_layer(c, parent->layer, parent->dentry, &this);
 		if (err)
 			return err;
-		if (!this)
-			continue;
-		err = lfs_lookup_grow(c, lfs_numlower(poe));
-		if (err) {
-			dput(this);
-			return err;
+		if (this) {
+			err = lfs_lookup_grow(c, lfs_numlower(roe));
+			if (err) {
+				dput(this);
+				return err;
+			}
+			c->stack[c->numlower].layer = parent->layer;
+			c->stack[c->numlower].dentry = this;
+			c->numlower++;
 		}
-		c->stack[c->numlower].layer = parent->layer;
-		c->stack[c->numlower].dentry = this;
-		c->numlower++;
+		/*
+		 * Following a redirect is like following a symlink into a
+		 * lower layer without its permission checks: only when
+		 * asked to (redirect_dir=follow, the default), as overlayfs.
+		 */
+		if (c->redirect && !c->follow) {
+			pr_warn_ratelimited("refusing to follow redirect for (%pd2)\n",
+					    parent->dentry);
+			return -EPERM;
+		}
+		if (c->stop)
+			break;
+		if (c->redirect && c->absolute && poe != roe) {
+			poe = roe;
+			/* the root's stack has every layer: continue below */
+			i = parent->layer->idx - 1;
+		}
 	}
 	/* Every layer had an index: merge them for the next lookups. */
-	if (c->nameidx && !c->merged && c->indexed == lfs_numlower(poe))
+	if (c->nameidx && !c->merged && !c->redirect &&
+	    c->indexed == lfs_numlower(LFS_E(dir)))
 		lfs_nameidx_merge(dir);
 	return 0;
 }
@@ -231,6 +372,7 @@ static void lfs_lookup_ctx_release(struct lfs_lookup_ctx *c)
 		dput(c->stack[i].dentry);
 	if (c->stack != c->inline_stack)
 		kvfree(c->stack);
+	kfree(c->redirect);
 }
 
 /* Build the layerfs inode for what the walk found; consumes the refs. */
@@ -281,9 +423,13 @@ static void lfs_lookup_count(struct lfs_lookup_ctx *c, struct inode *inode)
 struct dentry *lfs_lookup(struct inode *dir, struct dentry *dentry,
 			  unsigned int flags)
 {
+	enum lfs_redirect_mode redirect = LFS_FS(dir->i_sb)->config.redirect_mode;
 	struct lfs_lookup_ctx c = {
 		.sb = dentry->d_sb,
 		.name = &dentry->d_name,
+		.cur = dentry->d_name,
+		.follow = redirect == LFS_REDIRECT_FOLLOW ||
+			  redirect == LFS_REDIRECT_ON,
 	};
 	struct inode *inode = NULL;
 	const struct cred *old_cred;

@@ -75,10 +75,10 @@ enum lfs_opt {
 static bool lfs_redirect_dir_def;
 module_param_named(redirect_dir, lfs_redirect_dir_def, bool, 0644);
 MODULE_PARM_DESC(redirect_dir, "Default to on or off for the redirect_dir feature");
-static bool lfs_redirect_always_follow;
+static bool lfs_redirect_always_follow = true;
 module_param_named(redirect_always_follow, lfs_redirect_always_follow, bool, 0644);
 MODULE_PARM_DESC(redirect_always_follow,
-		 "Follow redirects even if redirect_dir feature is turned off");
+		 "Follow redirects even if redirect_dir feature is turned off (default on)");
 static bool lfs_xino_auto_def = true;
 module_param_named(xino_auto, lfs_xino_auto_def, bool, 0644);
 MODULE_PARM_DESC(xino_auto, "Auto enable xino feature (default on)");
@@ -848,12 +848,10 @@ int lfs_check_features(struct fs_context *fc, struct lfs_config *config,
 	err = lfs_resolve_features(fc, config, upper);
 	if (err)
 		return err;
-	if (config->redirect_mode == LFS_REDIRECT_ON ||
-	    config->redirect_mode == LFS_REDIRECT_FOLLOW) {
-		errorfc(fc, "redirect_dir=%s: directory redirects are not supported yet",
-			lfs_redirect_name(config));
-		return -EOPNOTSUPP;
-	}
+	/* Without an upper, "on" only follows (lfs_resolve_features()). */
+	if (config->redirect_mode == LFS_REDIRECT_ON && upper)
+		return lfs_not_yet(fc, "redirect_dir=on",
+				   "writing directory redirects");
 	if (config->index)
 		return lfs_not_yet(fc, "index=on", "the inodes index");
 	if (config->nfs_export)

@@ -121,6 +121,54 @@ char lfs_get_opaque_val(const struct path *path)
 	return 0;
 }
 
+/*
+ * trusted.overlay.redirect of a directory, as overlayfs reads it
+ * (ovl_get_redirect_xattr()): an absolute path from the layer roots
+ * ("/a/b", no empty component) or one name in the same parent, in a
+ * buffer with @padding bytes more. NULL when there is none.
+ */
+char *lfs_get_redirect(const struct path *path, size_t padding)
+{
+	char *s, *next, *buf = NULL;
+	int res;
+
+	res = lfs_do_getxattr(path, LFS_XATTR_REDIRECT, NULL, 0);
+	if (res == -ENODATA || res == -EOPNOTSUPP)
+		return NULL;
+	if (res < 0)
+		goto fail;
+	if (res == 0 || res > PATH_MAX)
+		goto invalid;
+	buf = kzalloc(res + padding + 1, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	res = lfs_do_getxattr(path, LFS_XATTR_REDIRECT, buf, res);
+	if (res < 0)
+		goto fail;
+	if (res == 0 || memchr(buf, '\0', res))
+		goto invalid;
+	if (buf[0] == '/') {
+		for (s = buf; *s++ == '/'; s = next) {
+			next = strchrnul(s, '/');
+			if (s == next)
+				goto invalid;
+		}
+	} else if (strchr(buf, '/')) {
+		goto invalid;
+	}
+	return buf;
+
+invalid:
+	pr_warn_ratelimited("invalid redirect (%s) on %pd2\n", buf ?: "", path->dentry);
+	res = -EINVAL;
+	goto out_free;
+fail:
+	pr_warn_ratelimited("failed to get redirect of %pd2 (%i)\n", path->dentry, res);
+out_free:
+	kfree(buf);
+	return ERR_PTR(res);
+}
+
 /* The real object backing an inode: upper if present, else top lower. */
 void lfs_real_path(struct inode *inode, struct path *path)
 {

@@ -89,6 +89,8 @@ static const struct accepted accepted[] = {
 	{ "metacopy=off", true, NULL, "metacopy" },
 	{ "verity=off", true, NULL, "verity" },
 	{ "redirect_dir=off", true, NULL, "redirect_dir" },
+	{ "redirect_dir=follow", true, NULL, "redirect_dir" },
+	{ "redirect_dir=nofollow", true, "redirect_dir=nofollow", NULL },
 	{ "default_permissions", true, "default_permissions", NULL },
 	{ "uuid=null", true, "uuid=null", NULL },
 	{ "uuid=off", true, "uuid=off", NULL },
@@ -180,7 +182,7 @@ TEST_F(features, bad_values_are_refused_as_on_overlay)
  */
 static const char *const not_yet[] = {
 	"index=on", "nfs_export=on", "metacopy=on", "redirect_dir=on",
-	"redirect_dir=follow", "verity=on", "verity=require", "userxattr",
+	"verity=on", "verity=require", "userxattr",
 	"xino=off",
 };
 
