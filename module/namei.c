@@ -307,7 +307,7 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 	}
 
 	/* No layer above the first that holds the name needs a look. */
-	if (c->nameidx && !c->redirect) {
+	if (c->nameidx && !c->redirect && !c->stop) {
 		first = lfs_nameidx_first(dir, c->hash);
 		if (first >= 0) {
 			c->merged = true;

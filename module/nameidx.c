@@ -71,6 +71,7 @@
 #include <linux/file.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/llist.h>
+#include <linux/magic.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/rhashtable.h>
@@ -123,7 +124,8 @@ struct lfs_nameidx {
 	struct llist_node free;		/* lfs_nameidx_free_list */
 	struct rcu_head rcu;
 	unsigned int users;		/* slots that refer to it */
-	bool stale;			/* its directory changed */
+	unsigned long stale;		/* bit 0: its directory changed */
+	bool marked;			/* the mark is on the directory */
 	bool noindex;			/* too big or not indexable */
 	struct lfs_dir_stamp stamp;	/* real dir before it was read */
 	size_t bytes;
@@ -156,7 +158,7 @@ struct lfs_nameidx_ment {
 /* For each name hash of a merged directory, the first layer holding it. */
 struct lfs_nameidx_merged {
 	struct rcu_head rcu;
-	int gen;			/* lfs_nameidx_gen it was valid at */
+	long gen;			/* lfs_nameidx_gen it was valid at */
 	int version;			/* lfs_nameidx_dir.version it used */
 	size_t bytes;
 	u32 hmask;
@@ -184,7 +186,9 @@ static unsigned long lfs_nameidx_unused;	/* on the LRU list */
 static struct shrinker *lfs_nameidx_shrinker;
 static struct fsnotify_group *lfs_nameidx_group;
 /* Bumped after an index went stale: merged maps check their layers. */
-static atomic_t lfs_nameidx_gen = ATOMIC_INIT(0);
+static atomic_long_t lfs_nameidx_gen = ATOMIC_LONG_INIT(0);
+/* Indexes not freed yet, checked at module exit. */
+static atomic_long_t lfs_nameidx_live = ATOMIC_LONG_INIT(0);
 static LLIST_HEAD(lfs_nameidx_free_list);
 static void lfs_nameidx_free_workfn(struct work_struct *work);
 static DECLARE_WORK(lfs_nameidx_free_work, lfs_nameidx_free_workfn);
@@ -296,13 +300,20 @@ static bool lfs_nameidx_find(const struct lfs_nameidx *idx,
 	return false;
 }
 
-/* A name in the directory changed: the index no longer says the truth. */
+static bool lfs_nameidx_is_stale(const struct lfs_nameidx *idx)
+{
+	return test_bit(0, &idx->stale);
+}
+
+/*
+ * A name in the directory changed: the index no longer says the truth.
+ * Only the first event bumps the generation (every merged map rechecks
+ * its layers after a bump); test_and_set_bit() orders the flag before it.
+ */
 static void lfs_nameidx_set_stale(struct lfs_nameidx *idx)
 {
-	WRITE_ONCE(idx->stale, true);
-	/* Orders the flag before the generation merged maps compare. */
-	smp_mb__before_atomic();
-	atomic_inc(&lfs_nameidx_gen);
+	if (!test_and_set_bit(0, &idx->stale))
+		atomic_long_inc(&lfs_nameidx_gen);
 }
 
 static int lfs_nameidx_event(struct fsnotify_mark *mark, u32 mask,
@@ -326,6 +337,7 @@ static void lfs_nameidx_free_rcu(struct rcu_head *head)
 
 	kvfree(idx->tab);
 	kfree(idx);
+	atomic_long_dec(&lfs_nameidx_live);
 }
 
 /* The mark's last reference: lookups under RCU may still read it. */
@@ -348,7 +360,8 @@ static void lfs_nameidx_free_workfn(struct work_struct *work)
 	struct lfs_nameidx *idx, *next;
 
 	llist_for_each_entry_safe(idx, next, list, free) {
-		fsnotify_destroy_mark(&idx->mark, lfs_nameidx_group);
+		if (idx->marked)
+			fsnotify_destroy_mark(&idx->mark, lfs_nameidx_group);
 		fsnotify_put_mark(&idx->mark);
 	}
 }
@@ -380,8 +393,13 @@ static bool lfs_nameidx_unhash(struct lfs_nameidx *idx)
 	return !idx->users;
 }
 
-/* A new, empty index with its mark on @inode, added before reading. */
-static struct lfs_nameidx *lfs_nameidx_new(struct inode *inode)
+/*
+ * A new, empty index of @inode; with @mark, its mark is on @inode (added
+ * before the directory is read). Only marked indexes go into a table:
+ * the mark pins the inode that is their key. Either way the index is
+ * freed through the mark's last put (lfs_nameidx_free_mark()).
+ */
+static struct lfs_nameidx *lfs_nameidx_new(struct inode *inode, bool mark)
 {
 	struct lfs_nameidx *idx;
 	int err;
@@ -389,24 +407,29 @@ static struct lfs_nameidx *lfs_nameidx_new(struct inode *inode)
 	idx = kzalloc(sizeof(*idx), GFP_KERNEL_ACCOUNT);
 	if (!idx)
 		return ERR_PTR(-ENOMEM);
+	atomic_long_inc(&lfs_nameidx_live);
 	INIT_LIST_HEAD(&idx->lru);
 	INIT_LIST_HEAD(&idx->own);
 	idx->key = inode;
 	fsnotify_init_mark(&idx->mark, lfs_nameidx_group);
 	idx->mark.mask = LFS_NAMEIDX_EVENTS;
+	if (!mark)
+		return idx;
 	err = fsnotify_add_inode_mark(&idx->mark, inode, 0);
 	if (err) {
 		/* Never attached: the put alone frees it (free_mark). */
 		fsnotify_put_mark(&idx->mark);
 		return ERR_PTR(err);
 	}
+	idx->marked = true;
 	return idx;
 }
 
 /* Free an index nobody saw: the builder's own, on error or a lost race. */
 static void lfs_nameidx_discard(struct lfs_nameidx *idx)
 {
-	fsnotify_destroy_mark(&idx->mark, lfs_nameidx_group);
+	if (idx->marked)
+		fsnotify_destroy_mark(&idx->mark, lfs_nameidx_group);
 	fsnotify_put_mark(&idx->mark);
 }
 
@@ -426,18 +449,32 @@ static int lfs_nameidx_alloc_tab(struct lfs_nameidx *idx, u32 nslots,
 
 /*
  * Can lookups in this real directory be answered from what readdir
- * lists? Only where a lookup is an exact byte match (no d_hash or
+ * lists, and does every change of its names go through this kernel's
+ * VFS (which sends the events the index relies on)? Only on local
+ * filesystems: block device filesystems but FUSE's, and tmpfs/ramfs; not
+ * network, FUSE or pseudo filesystems (9p without a cache, the root of a
+ * FUSE mount and procfs have no revalidation, yet change behind the
+ * dcache). And only where a lookup is an exact byte match (no d_hash or
  * d_compare: case folding) of a name that does not depend on a key
- * (fscrypt), on a local (the directory needs no revalidation),
- * non-stacked filesystem. ext4's sb-wide d_revalidate is fscrypt's,
- * which unencrypted dentries have cleared from their flags.
+ * (fscrypt), on a non-stacked filesystem. ext4's sb-wide d_revalidate is
+ * fscrypt's, which unencrypted dentries have cleared from their flags.
  */
+static bool lfs_nameidx_local(const struct super_block *sb)
+{
+	if (sb->s_magic == TMPFS_MAGIC || sb->s_magic == RAMFS_MAGIC)
+		return true;
+	return sb->s_type->fs_flags & FS_REQUIRES_DEV &&
+	       sb->s_magic != FUSE_SUPER_MAGIC;
+}
+
 static bool lfs_nameidx_indexable(struct dentry *realdir)
 {
 	struct inode *inode = d_inode(realdir);
 	struct super_block *sb = realdir->d_sb;
 	const struct dentry_operations *dop = sb->s_d_op;
 
+	if (!lfs_nameidx_local(sb))
+		return false;
 	if (sb->s_stack_depth || IS_CASEFOLDED(inode) || IS_ENCRYPTED(inode))
 		return false;
 	if (realdir->d_flags & (DCACHE_OP_HASH | DCACHE_OP_COMPARE |
@@ -458,20 +495,22 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 {
 	struct lfs_nameidx_reader rd = {
 		.ctx.actor = lfs_nameidx_fill,
-		.max = READ_ONCE(nameidx_max_names),
+		/* 2 * max table slots fit in a u32 */
+		.max = min(READ_ONCE(nameidx_max_names), 1U << 24),
 	};
 	struct path realpath = { .mnt = lp->layer->mnt, .dentry = lp->dentry };
 	unsigned int bits = READ_ONCE(nameidx_hash_bits);
+	bool indexable = lfs_nameidx_indexable(lp->dentry);
 	struct lfs_nameidx *idx;
 	u32 nslots, off;
 	int err = 0;
 
 	/* The mark and the stamp first: a change while reading is seen. */
-	idx = lfs_nameidx_new(d_inode(lp->dentry));
+	idx = lfs_nameidx_new(d_inode(lp->dentry), indexable);
 	if (IS_ERR(idx))
 		return idx;
 	lfs_stamp(&idx->stamp, d_inode(lp->dentry));
-	if (lfs_nameidx_indexable(lp->dentry))
+	if (indexable)
 		err = lfs_nameidx_read(&rd, &realpath);
 	else
 		rd.toobig = true;
@@ -514,7 +553,7 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 
 static bool lfs_nameidx_valid(const struct lfs_nameidx *idx)
 {
-	return !READ_ONCE(idx->stale) && lfs_stamp_valid(&idx->stamp);
+	return !lfs_nameidx_is_stale(idx) && lfs_stamp_valid(&idx->stamp);
 }
 
 /* The per-directory part of @dir, allocated on first use. */
@@ -578,8 +617,9 @@ static void lfs_nameidx_set_slot(struct lfs_fs *ofs, struct lfs_nameidx_dir *d,
 	if (old == idx)
 		return;
 	lfs_nameidx_get_user(ofs, idx);
-	rcu_assign_pointer(slot->idx, idx);
+	/* Before the pointer: a merge that sees the new one sees this. */
 	atomic_inc(&d->version);
+	rcu_assign_pointer(slot->idx, idx);
 	if (old)
 		free_old = lfs_nameidx_put_user(ofs, old);
 	if (free_old)
@@ -616,6 +656,12 @@ static bool lfs_nameidx_shared(struct lfs_fs *ofs,
 
 	if (!owner)
 		return false;
+	/* Most misses are before any build: no lock for them. */
+	rcu_read_lock();
+	idx = rhashtable_lookup(&owner->table, &inode, lfs_nameidx_params);
+	rcu_read_unlock();
+	if (!idx)
+		return false;
 	spin_lock(&lfs_nameidx_lock);
 	idx = rhashtable_lookup_fast(&owner->table, &inode, lfs_nameidx_params);
 	if (idx && lfs_nameidx_valid(idx)) {
@@ -644,7 +690,7 @@ static void lfs_nameidx_publish(struct lfs_fs *ofs,
 	bool free_old = false;
 
 	spin_lock(&lfs_nameidx_lock);
-	if (owner) {
+	if (owner && idx->marked) {
 		old = rhashtable_lookup_fast(&owner->table, &idx->key,
 					     lfs_nameidx_params);
 		if (old && lfs_nameidx_valid(old)) {
@@ -755,16 +801,14 @@ out:
  * stale: @gen is the generation read before looking.
  */
 static bool lfs_nameidx_merged_recheck(struct lfs_nameidx_dir *d,
-				       struct lfs_nameidx_merged *m, int gen)
+				       struct lfs_nameidx_merged *m, long gen)
 {
 	struct lfs_nameidx *idx;
 	unsigned int i;
 
-	if (atomic_read(&d->version) != m->version)
-		return false;
 	for (i = 0; i < d->nr; i++) {
 		idx = rcu_dereference(d->slots[i].idx);
-		if (!idx || READ_ONCE(idx->stale))
+		if (!idx || lfs_nameidx_is_stale(idx))
 			return false;
 	}
 	WRITE_ONCE(m->gen, gen);
@@ -781,7 +825,8 @@ int lfs_nameidx_first(struct inode *dir, u32 hash)
 	/* Pairs with cmpxchg_release() in lfs_nameidx_dir(). */
 	struct lfs_nameidx_dir *d = smp_load_acquire(&LFS_I(dir)->nameidx);
 	struct lfs_nameidx_merged *m;
-	int first = -1, gen;
+	int first = -1;
+	long gen;
 	u32 i;
 
 	if (!d)
@@ -790,8 +835,14 @@ int lfs_nameidx_first(struct inode *dir, u32 hash)
 	m = rcu_dereference(d->merged);
 	if (!m)
 		goto out;
-	/* Pairs with smp_mb__before_atomic() in lfs_nameidx_set_stale(). */
-	gen = atomic_read_acquire(&lfs_nameidx_gen);
+	/*
+	 * A slot changed (a set rebuilt: stale, or its stamp moved): the map
+	 * was made of the old sets. Pairs with lfs_nameidx_set_slot().
+	 */
+	if (atomic_read(&d->version) != m->version)
+		goto out;
+	/* Pairs with test_and_set_bit() in lfs_nameidx_set_stale(). */
+	gen = atomic_long_read_acquire(&lfs_nameidx_gen);
 	if (READ_ONCE(m->gen) != gen && !lfs_nameidx_merged_recheck(d, m, gen))
 		goto out;
 	hash &= m->hmask;
@@ -834,7 +885,7 @@ static bool lfs_nameidx_merged_names(struct lfs_nameidx_dir *d, u32 *hmask,
 	rcu_read_lock();
 	for (i = 0; ok && i < d->nr; i++) {
 		idx = rcu_dereference(d->slots[i].idx);
-		ok = idx && !idx->noindex && !READ_ONCE(idx->stale) &&
+		ok = idx && !idx->noindex && !lfs_nameidx_is_stale(idx) &&
 		     (!i || idx->hmask == *hmask);
 		if (ok) {
 			*hmask = idx->hmask;
@@ -857,13 +908,14 @@ void lfs_nameidx_merge(struct inode *dir)
 	struct lfs_nameidx_merged *m, *old;
 	struct lfs_nameidx *idx;
 	unsigned int i;
-	size_t total, bytes;
+	size_t total, bytes, filled = 0;
 	u32 hmask = U32_MAX, nslots, j;
-	int gen, version;
+	int version;
+	long gen;
 
 	if (!d)
 		return;
-	gen = atomic_read_acquire(&lfs_nameidx_gen);
+	gen = atomic_long_read_acquire(&lfs_nameidx_gen);
 	version = atomic_read(&d->version);
 	if (!lfs_nameidx_merged_names(d, &hmask, &total) ||
 	    total > (size_t)LFS_NAMEIDX_MERGED_MAX * READ_ONCE(nameidx_max_names))
@@ -883,6 +935,10 @@ void lfs_nameidx_merge(struct inode *dir)
 	for (i = 0; i < d->nr; i++) {
 		idx = rcu_dereference(d->slots[i].idx);
 		if (!idx || idx->noindex || idx->hmask != hmask)
+			break;
+		/* More names than counted: a slot changed, the map is full. */
+		filled += idx->nr;
+		if (filled > total)
 			break;
 		for (j = 0; j <= idx->mask; j++)
 			if (idx->tab[j].off)
@@ -1041,4 +1097,6 @@ void lfs_nameidx_exit(void)
 	fsnotify_put_group(lfs_nameidx_group);
 	fsnotify_wait_marks_destroyed();
 	rcu_barrier();
+	/* A leak here would be a mark left on a real inode. */
+	WARN_ON_ONCE(atomic_long_read(&lfs_nameidx_live));
 }

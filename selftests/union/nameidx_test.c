@@ -784,13 +784,46 @@ TEST_F(nameidx_reg, a_second_mount_of_an_image_uses_the_index_of_the_first)
 	snprintf(path, sizeof(path), "%s/d/late", self->mnt2);
 	EXPECT_STREQ("late", lu_cat(path));
 
-	/* the index outlives the first mount: it is the layers' */
+	EXPECT_EQ(0, umount(self->mnt2));
+}
+
+/*
+ * The index is the layers', not the mounts': after the last mount of the
+ * image is gone, a new one finds it in the registry (until the shrinker
+ * or DEL_LAYER frees it).
+ */
+TEST_F(nameidx_reg, the_index_outlives_the_mounts_of_its_layers)
+{
+	struct lu_scratch *s = &self->s;
+	char path[LU_PATH_MAX * 2];
+	long long builds;
+	const char *top;
+
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/bottom", 0644, "bottom"));
+	ASSERT_EQ(0, lu_file(s, 0, "d/top", 0644, "top"));
+	top = register_scratch(self);
+	ASSERT_NE(NULL, top);
+	ASSERT_EQ(0, mount_image(top, s->mnt));
+	s->mounted = true;
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/missing")));
+	EXPECT_STREQ("bottom", lu_cat(lu_mpath(s, "d/bottom")));
+	builds = layerctl_counter(self->layerctl, s->mnt, "nameidx_builds");
+	if (builds < 0)
+		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
+	/* the root in every layer, d in the two that have it */
+	EXPECT_EQ(NLAYERS + 2, builds);
 	ASSERT_EQ(0, lu_umount(s));
-	ASSERT_EQ(0, lu_drop_caches(2));
-	snprintf(path, sizeof(path), "%s/d/own0", self->mnt2);
-	EXPECT_STREQ("own", lu_cat(path));
-	snprintf(path, sizeof(path), "%s/d/gone", self->mnt2);
+
+	/* no mount of the image now; a new one builds nothing */
+	ASSERT_EQ(0, mount_image(top, self->mnt2));
+	snprintf(path, sizeof(path), "%s/d/missing2", self->mnt2);
 	EXPECT_EQ(-ENOENT, lu_ftype(path));
+	snprintf(path, sizeof(path), "%s/d/top", self->mnt2);
+	EXPECT_STREQ("top", lu_cat(path));
+	snprintf(path, sizeof(path), "%s/d/bottom", self->mnt2);
+	EXPECT_STREQ("bottom", lu_cat(path));
+	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
+	EXPECT_EQ(builds, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
 	EXPECT_EQ(0, umount(self->mnt2));
 }
 
