@@ -211,12 +211,12 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 	if (!l)
 		return -ENOMEM;
 	refcount_set(&l->ref, 1);
-	/* Without a table the layer's mounts only do not share indexes. */
+	/* No table (no memory): its mounts just do not share indexes. */
 	l->nidx = lfs_nameidx_owner_alloc();
 	l->path = *path;
 	path_get(&l->path);
 	strscpy(l->name, req->name, sizeof(l->name));
-		strscpy(l->diff_id, req->diff_id, sizeof(l->diff_id));
+	strscpy(l->diff_id, req->diff_id, sizeof(l->diff_id));
 	strscpy(l->chain_id, req->chain_id, sizeof(l->chain_id));
 
 	mutex_lock(&lfs_reg_mutex);
