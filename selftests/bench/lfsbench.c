@@ -3,17 +3,29 @@
  * lfsbench - the timed operations of `make bench` (scripts/bench-guest),
  * one per invocation, each printing one number: nanoseconds of guest
  * time (CLOCK_MONOTONIC, which counts instructions in an -icount guest)
- * or, for "cached", kilobytes. Fixtures are built by the "mk*" commands,
- * which print nothing. Not a selftest: it asserts nothing.
+ * or, for "cached", kilobytes, for "negdentries", dentries. Fixtures are
+ * built by the "mk*" and "*chain" commands, which print nothing. Not a
+ * selftest: it asserts nothing. A cache drop syncs first and lets 300 ms
+ * pass after it, before the clock starts (drop_caches()).
  *
  *   lfsbench pread FILE BS seq|rand           ns per MiB read (warm)
  *   lfsbench mmap FILE                        ns per MiB touched (warm)
  *   lfsbench stat PATH N                      ns per stat (warm)
- *   lfsbench coldstat DIR K                   ns per stat of DIR/f0..K-1
- *                                             after drop_caches
+ *   lfsbench coldstat DIR K [PREFIX]          ns per stat of DIR/f0..K-1
+ *                                             (PREFIX0..K-1) after
+ *                                             drop_caches 2 (dentries and
+ *                                             inodes, not the page cache)
+ *   lfsbench firststat PATH                   ns of one stat of PATH after
+ *                                             drop_caches 2, nothing
+ *                                             between
  *   lfsbench negstat DIR N                    ns per stat of a missing name
+ *   lfsbench negdentries DIR N                negative dentries (5th field
+ *                                             of /proc/sys/fs/dentry-state)
+ *                                             a stat of a missing name
+ *                                             adds, mean of N
  *   lfsbench readdir DIR N                    ns per open+getdents+close
- *                                             (N=0: one, after drop_caches)
+ *                                             (N=0: one, after drop_caches
+ *                                             3)
  *   lfsbench lsl DIR N                        ns per listing with lstat of
  *                                             every entry
  *   lfsbench append FILE                      ns to append one byte
@@ -22,24 +34,36 @@
  *                                             (d_type, no stat)
  *   lfsbench du DIR                           ns to sum st_blocks of all
  *   lfsbench statall DIR                      ns to lstat every file again
- *   lfsbench mount FSTYPE MNT LAYERDIR N R    ns per mount of LAYERDIR/N-1
+ *   lfsbench mount FSTYPE MNT LAYERDIR N R [OPTION...]
+ *                                             ns per mount of LAYERDIR/N-1
  *                                             .. LAYERDIR/0 (top first,
- *                                             lowerdir+, read-only), mean
- *                                             of R mount+umount; R=0: mount
- *                                             once and leave it mounted
+ *                                             lowerdir+, read-only, each
+ *                                             OPTION "key=value" or "flag"),
+ *                                             mean of R mount+umount; R=0:
+ *                                             mount once and leave it
+ *                                             mounted
  *   lfsbench cached FILE...                   kB the page cache grew by
  *                                             while reading the FILEs
  *   lfsbench mkstack DIR N                    DIR/0..N-1 empty layers and
  *                                             DIR/0/f0..f99 (1 KiB each)
- *   lfsbench mkdirents DIR NATIVE L E WPCT    E names over L layers, WPCT%
- *                                             of them whited out above;
- *                                             NATIVE: the merged result
+ *   lfsbench mkdirents DIR NATIVE L E WPCT [SUB]
+ *                                             E names over L layers, WPCT%
+ *                                             of them whited out above, in
+ *                                             DIR/<layer>/SUB; NATIVE: the
+ *                                             merged result ("-": none)
  *   lfsbench mkfiles DIR K                    DIR/f0..K-1, 100 bytes each
+ *   lfsbench addchain NAME LAYERDIR N         register LAYERDIR/0..N-1 with
+ *                                             /dev/layerfs as layers
+ *                                             NAME-0 (the base) .. NAME-N-1,
+ *                                             each on the one before; mount
+ *                                             with -o layer=NAME-<N-1>
+ *   lfsbench delchain NAME N                  unregister them, top first
  */
 
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,11 +71,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/layerfs.h>
 #include <linux/mount.h>
 
 #define MIB		(1024 * 1024)
@@ -72,14 +98,31 @@ static uint64_t now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void drop_caches(void)
+/*
+ * "3": the page cache too; "2": dentries and inodes only (and what the
+ * shrinkers free), so that every lookup is a real one again but no disk
+ * read enters the time: how long the host takes to complete one does not
+ * repeat from run to run, -icount or not. Then 300 ms for what the drop
+ * left to RCU callbacks and workers (below rcutree.qhimark pending
+ * callbacks, RCU frees a few per tick: the ~9000 dentries 128 layers of
+ * negative lookups leave take over 100 ms of guest time): under
+ * single-threaded TCG the guest's other CPU runs them on the same clock,
+ * so they would count in the time of whatever comes next. Spent yielding,
+ * not sleeping: a guest with every CPU idle jumps its clock ahead while
+ * the host completes some I/O, by an amount that depends on the host.
+ */
+static void drop_caches(const char *what)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	uint64_t t;
 
 	sync();
-	if (fd < 0 || write(fd, "3", 1) != 1)
+	if (fd < 0 || write(fd, what, 1) != 1)
 		die("%s", "/proc/sys/vm/drop_caches");
 	close(fd);
+	t = now();
+	while (now() - t < 300 * 1000 * 1000)
+		sched_yield();
 }
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
@@ -173,22 +216,39 @@ static int op_stat(const char *path, long n)
 	return 0;
 }
 
-static int op_coldstat(const char *dir, long k)
+static int op_coldstat(const char *dir, long k, const char *prefix)
 {
 	char path[4096];
 	struct stat st;
 	uint64_t t, sum = 0;
 	long i;
 
-	drop_caches();
+	drop_caches("2");
 	for (i = 0; i < k; i++) {
-		snprintf(path, sizeof(path), "%s/f%ld", dir, i);
+		snprintf(path, sizeof(path), "%s/%s%ld", dir, prefix, i);
 		t = now();
 		if (stat(path, &st))
 			die("%s", path);
 		sum += now() - t;
 	}
 	printf("%.0f\n", (double)sum / k);
+	return 0;
+}
+
+/*
+ * The first lookup of a name: nothing of it is cached, and nothing else
+ * runs between the cache drop and the stat.
+ */
+static int op_firststat(const char *path)
+{
+	struct stat st;
+	uint64_t t;
+
+	drop_caches("2");
+	t = now();
+	if (stat(path, &st))
+		die("%s", path);
+	printf("%llu\n", (unsigned long long)(now() - t));
 	return 0;
 }
 
@@ -207,6 +267,36 @@ static int op_negstat(const char *dir, long n)
 		sum += now() - t;
 	}
 	printf("%.0f\n", (double)sum / n);
+	return 0;
+}
+
+/* The 5th field of /proc/sys/fs/dentry-state: unused negative dentries. */
+static long long negative_dentries(void)
+{
+	long long f[5];
+	FILE *fp = fopen("/proc/sys/fs/dentry-state", "r");
+
+	if (!fp || fscanf(fp, "%lld %lld %lld %lld %lld", &f[0], &f[1], &f[2],
+			  &f[3], &f[4]) != 5)
+		die("%s", "/proc/sys/fs/dentry-state");
+	fclose(fp);
+	return f[4];
+}
+
+static int op_negdentries(const char *dir, long n)
+{
+	char path[4096];
+	struct stat st;
+	long long before;
+	long i;
+
+	before = negative_dentries();
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/absent-%ld-%d", dir, i, getpid());
+		if (!stat(path, &st))
+			die("%s exists", path);
+	}
+	printf("%.2f\n", (double)(negative_dentries() - before) / n);
 	return 0;
 }
 
@@ -235,7 +325,7 @@ static int op_readdir(const char *dir, long n, int with_stat)
 	long i;
 
 	if (!n) {
-		drop_caches();
+		drop_caches("3");
 		t = now();
 		list_dir(dir, with_stat);
 		printf("%llu\n", (unsigned long long)(now() - t));
@@ -365,8 +455,25 @@ static int fs_config(int fd, unsigned int cmd, const char *key,
 	return syscall(SYS_fsconfig, fd, cmd, key, value, aux);
 }
 
+/* OPTION of "lfsbench mount": "key=value" as a string, else a flag. */
+static void fs_option(int fs, const char *opt)
+{
+	char key[256];
+	const char *eq = strchr(opt, '=');
+	int ret;
+
+	if (!eq) {
+		ret = fs_config(fs, FSCONFIG_SET_FLAG, opt, NULL, 0);
+	} else {
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - opt), opt);
+		ret = fs_config(fs, FSCONFIG_SET_STRING, key, eq + 1, 0);
+	}
+	if (ret)
+		die("mount option %s", opt);
+}
+
 static int op_mount(const char *fstype, const char *mnt, const char *dir,
-		    long n, long rounds)
+		    long n, long rounds, int nopts, char **opts)
 {
 	char path[4096];
 	uint64_t t, sum = 0;
@@ -385,6 +492,8 @@ static int op_mount(const char *fstype, const char *mnt, const char *dir,
 			if (fs_config(fs, FSCONFIG_SET_STRING, "lowerdir+", path, 0))
 				die("lowerdir+ %s", path);
 		}
+		for (i = 0; i < nopts; i++)
+			fs_option(fs, opts[i]);
 		if (fs_config(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
 			die("create %s", fstype);
 		m = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
@@ -422,7 +531,7 @@ static int op_cached(int n, char **files)
 	long long before;
 	int i, fd;
 
-	drop_caches();
+	drop_caches("3");
 	before = meminfo_cached();
 	for (i = 0; i < n; i++) {
 		fd = open(files[i], O_RDONLY);
@@ -469,34 +578,43 @@ static int op_mkstack(const char *dir, long n)
 }
 
 /*
- * E names "e<i>" spread over L layers (name i lives in layer i % L);
- * every (100 / WPCT)th name is whited out in the layer above it (the top
- * layer's names are whited out in layer L-2 below them: no effect, as
- * in a real image where a later layer re-adds a file; so only names
- * below the top count). NATIVE gets the names that stay visible.
+ * E names "e<i>" spread over L layers (name i lives in layer i % L, in
+ * its directory SUB, "" for the layer's root); every (100 / WPCT)th name
+ * is whited out in the layer above it (the top layer's names are whited
+ * out in layer L-2 below them: no effect, as in a real image where a
+ * later layer re-adds a file; so only names below the top count). NATIVE
+ * (unless NULL) gets the names that stay visible.
  */
 static int op_mkdirents(const char *dir, const char *native, long l, long e,
-			long wpct)
+			long wpct, const char *sub)
 {
 	char path[4096];
 	long i, layer, every = wpct ? 100 / wpct : 0;
 
 	mkdir_p(dir);
-	mkdir_p(native);
+	if (native)
+		mkdir_p(native);
 	for (i = 0; i < l; i++) {
 		snprintf(path, sizeof(path), "%s/%ld", dir, i);
 		mkdir_p(path);
+		if (*sub) {
+			snprintf(path, sizeof(path), "%s/%ld/%s", dir, i, sub);
+			mkdir_p(path);
+		}
 	}
 	for (i = 0; i < e; i++) {
 		layer = i % l;
-		snprintf(path, sizeof(path), "%s/%ld/e%ld", dir, layer, i);
+		snprintf(path, sizeof(path), "%s/%ld/%s/e%ld", dir, layer, sub, i);
 		write_file(path, 16);
 		if (every && i % every == 0 && layer < l - 1) {
-			snprintf(path, sizeof(path), "%s/%ld/e%ld", dir, layer + 1, i);
+			snprintf(path, sizeof(path), "%s/%ld/%s/e%ld", dir,
+				 layer + 1, sub, i);
 			if (mknod(path, S_IFCHR | 0600, makedev(0, 0)))
 				die("mknod %s", path);
 			continue;
 		}
+		if (!native)
+			continue;
 		snprintf(path, sizeof(path), "%s/e%ld", native, i);
 		write_file(path, 16);
 	}
@@ -516,6 +634,59 @@ static int op_mkfiles(const char *dir, long k)
 	return 0;
 }
 
+static int open_dev(void)
+{
+	int dev = open(LAYERFS_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (dev < 0)
+		die("%s", LAYERFS_DEVICE);
+	return dev;
+}
+
+/* LAYERFS_IOC_ADD_LAYER for LAYERDIR/0 .. LAYERDIR/N-1, bottom first. */
+static int op_addchain(const char *name, const char *dir, long n)
+{
+	struct layerfs_layer_add a;
+	char path[4096];
+	int dev = open_dev();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		snprintf(path, sizeof(path), "%s/%ld", dir, i);
+		a.dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (a.dirfd < 0)
+			die("%s", path);
+		snprintf((char *)a.name, sizeof(a.name), "%s-%ld", name, i);
+		if (i)
+			snprintf((char *)a.parent, sizeof(a.parent), "%s-%ld",
+				 name, i - 1);
+		if (ioctl(dev, LAYERFS_IOC_ADD_LAYER, &a))
+			die("register %s", path);
+		close(a.dirfd);
+	}
+	close(dev);
+	return 0;
+}
+
+static int op_delchain(const char *name, long n)
+{
+	struct layerfs_layer_del d;
+	int dev = open_dev();
+	long i;
+
+	for (i = n - 1; i >= 0; i--) {
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		snprintf((char *)d.name, sizeof(d.name), "%s-%ld", name, i);
+		if (ioctl(dev, LAYERFS_IOC_DEL_LAYER, &d))
+			die("unregister %s", (char *)d.name);
+	}
+	close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -531,11 +702,19 @@ int main(int argc, char **argv)
 		ARGS(2);
 		return op_stat(argv[2], atol(argv[3]));
 	} else if (!strcmp(op, "coldstat")) {
-		ARGS(2);
-		return op_coldstat(argv[2], atol(argv[3]));
+		if (argc != 4 && argc != 5)
+			goto usage;
+		return op_coldstat(argv[2], atol(argv[3]),
+				   argc == 5 ? argv[4] : "f");
+	} else if (!strcmp(op, "firststat")) {
+		ARGS(1);
+		return op_firststat(argv[2]);
 	} else if (!strcmp(op, "negstat")) {
 		ARGS(2);
 		return op_negstat(argv[2], atol(argv[3]));
+	} else if (!strcmp(op, "negdentries")) {
+		ARGS(2);
+		return op_negdentries(argv[2], atol(argv[3]));
 	} else if (!strcmp(op, "readdir") || !strcmp(op, "lsl")) {
 		ARGS(2);
 		return op_readdir(argv[2], atol(argv[3]), op[0] == 'l');
@@ -555,21 +734,31 @@ int main(int argc, char **argv)
 		ARGS(1);
 		return op_walk(argv[2], 2);
 	} else if (!strcmp(op, "mount")) {
-		ARGS(5);
+		if (argc < 7)
+			goto usage;
 		return op_mount(argv[2], argv[3], argv[4], atol(argv[5]),
-				atol(argv[6]));
+				atol(argv[6]), argc - 7, argv + 7);
 	} else if (!strcmp(op, "cached") && argc > 2) {
 		return op_cached(argc - 2, argv + 2);
 	} else if (!strcmp(op, "mkstack")) {
 		ARGS(2);
 		return op_mkstack(argv[2], atol(argv[3]));
 	} else if (!strcmp(op, "mkdirents")) {
-		ARGS(5);
-		return op_mkdirents(argv[2], argv[3], atol(argv[4]),
-				    atol(argv[5]), atol(argv[6]));
+		if (argc != 7 && argc != 8)
+			goto usage;
+		return op_mkdirents(argv[2],
+				    strcmp(argv[3], "-") ? argv[3] : NULL,
+				    atol(argv[4]), atol(argv[5]), atol(argv[6]),
+				    argc == 8 ? argv[7] : "");
 	} else if (!strcmp(op, "mkfiles")) {
 		ARGS(2);
 		return op_mkfiles(argv[2], atol(argv[3]));
+	} else if (!strcmp(op, "addchain")) {
+		ARGS(3);
+		return op_addchain(argv[2], argv[3], atol(argv[4]));
+	} else if (!strcmp(op, "delchain")) {
+		ARGS(2);
+		return op_delchain(argv[2], atol(argv[3]));
 	}
 usage:
 	fprintf(stderr, "usage: see the comment at the top of lfsbench.c\n");
