@@ -417,6 +417,8 @@ void lfs_dir_cache_free(struct inode *inode);
 int lfs_readdir_init(void);
 void lfs_readdir_exit(void);
 void lfs_stamp(struct lfs_dir_stamp *st, struct inode *inode);
+int lfs_read_real_dir(const struct path *realpath, struct dir_context *ctx,
+		      unsigned int *count, int *err);
 bool lfs_stamp_valid(const struct lfs_dir_stamp *st);
 int lfs_check_empty_dir(struct dentry *dentry);
 int lfs_dir_read_names(const struct path *path, struct list_head *list);

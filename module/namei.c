@@ -267,14 +267,15 @@ static int lfs_lookup_grow(struct lfs_lookup_ctx *c, unsigned int max)
 
 /*
  * With the name index: may lower layer @i of @dir hold the name? Only
- * while the name is looked up as it is (not through a redirect).
+ * while the name is looked up as it is: not through a redirect (nor,
+ * then, in the root's layers an absolute one switches to).
  */
 static bool lfs_lookup_may_hold(struct lfs_lookup_ctx *c, struct inode *dir,
-				struct lfs_entry *poe, unsigned int i)
+				unsigned int i)
 {
 	bool hold, indexed;
 
-	if (!c->nameidx || poe != LFS_E(dir) || c->redirect)
+	if (!c->nameidx || c->redirect)
 		return true;
 	hold = lfs_nameidx_may_hold(dir, i, c->name, c->hash, &indexed);
 	c->indexed += indexed;
@@ -319,7 +320,7 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 		const struct lfs_path *parent = &poe->lowerstack[i];
 
 		/* Not in this layer: no real lookup, no negative dentry. */
-		if (!lfs_lookup_may_hold(c, dir, poe, i))
+		if (!lfs_lookup_may_hold(c, dir, i))
 			continue;
 		if (!c->follow)
 			c->last = i == lfs_numlower(poe) - 1;

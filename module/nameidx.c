@@ -68,7 +68,6 @@
  */
 
 #include <linux/fs.h>
-#include <linux/file.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/llist.h>
 #include <linux/magic.h>
@@ -216,7 +215,9 @@ static bool lfs_nameidx_fill(struct dir_context *ctx, const char *name,
 		return true;
 	if (rd->nr >= rd->max || namelen > LFS_NAMEIDX_NAME_MAX ||
 	    rd->used + namelen + 1 > LFS_NAMEIDX_MAX_BYTES) {
+		/* Ends the read (lfs_read_real_dir()); not an error. */
 		rd->toobig = true;
+		rd->err = -EFBIG;
 		return false;
 	}
 	if (rd->used + namelen + 1 > rd->size) {
@@ -235,29 +236,6 @@ static bool lfs_nameidx_fill(struct dir_context *ctx, const char *name,
 	rd->used += namelen + 1;
 	rd->nr++;
 	return true;
-}
-
-/* Read the names of one real directory into @rd. */
-static int lfs_nameidx_read(struct lfs_nameidx_reader *rd,
-			    const struct path *realpath)
-{
-	struct file *realfile;
-	int err;
-
-	realfile = dentry_open(realpath, O_RDONLY | O_DIRECTORY,
-			       current_cred());
-	if (IS_ERR(realfile))
-		return PTR_ERR(realfile);
-	/* Some filesystems return after a batch: loop until empty. */
-	do {
-		rd->count = 0;
-		rd->err = 0;
-		err = iterate_dir(realfile, &rd->ctx);
-		if (err >= 0)
-			err = rd->err;
-	} while (!err && rd->count && !rd->toobig);
-	fput(realfile);
-	return err;
 }
 
 /* Unsalted: one hash of a name serves the indexes of every layer. */
@@ -511,9 +489,11 @@ static struct lfs_nameidx *lfs_nameidx_build(struct lfs_fs *ofs,
 		return idx;
 	lfs_stamp(&idx->stamp, d_inode(lp->dentry));
 	if (indexable)
-		err = lfs_nameidx_read(&rd, &realpath);
+		err = lfs_read_real_dir(&realpath, &rd.ctx, &rd.count, &rd.err);
 	else
 		rd.toobig = true;
+	if (err == -EFBIG)
+		err = 0;	/* rd.toobig */
 
 	if (err || rd.toobig) {
 		kvfree(rd.buf);

@@ -268,26 +268,39 @@ static bool lfs_cache_valid(struct lfs_dir_cache *cache, struct inode *inode)
 	return true;
 }
 
-static int lfs_read_layer(struct lfs_readdir_data *rdd,
-			  const struct path *realpath)
+/*
+ * Read the real directory @realpath through @ctx, with the caller's
+ * credentials, until a pass sees no entry (some filesystems return after
+ * a batch) or the actor leaves an error in *@err; the actor counts the
+ * entries of a pass in *@count. The one reader of real directories:
+ * merged listings, lfs_dir_read_names() and the name index (nameidx.c).
+ */
+int lfs_read_real_dir(const struct path *realpath, struct dir_context *ctx,
+		      unsigned int *count, int *err)
 {
 	struct file *realfile;
-	int err;
+	int ret;
 
 	realfile = dentry_open(realpath, O_RDONLY | O_DIRECTORY,
 			       current_cred());
 	if (IS_ERR(realfile))
 		return PTR_ERR(realfile);
-
-	/* Some filesystems return after a batch: loop until empty. */
 	do {
-		rdd->count = 0;
-		rdd->err = 0;
-		err = iterate_dir(realfile, &rdd->ctx);
-		if (err >= 0)
-			err = rdd->err;
-	} while (!err && rdd->count);
+		*count = 0;
+		*err = 0;
+		ret = iterate_dir(realfile, ctx);
+		if (ret >= 0)
+			ret = *err;
+	} while (!ret && *count);
 	fput(realfile);
+	return ret;
+}
+
+static int lfs_read_layer(struct lfs_readdir_data *rdd,
+			  const struct path *realpath)
+{
+	int err = lfs_read_real_dir(realpath, &rdd->ctx, &rdd->count,
+				    &rdd->err);
 
 	if (!err)
 		lfs_check_entries(rdd, realpath->dentry);
@@ -611,21 +624,8 @@ int lfs_dir_read_names(const struct path *path, struct list_head *list)
 		.ctx.actor = lfs_fill_names,
 		.list = list,
 	};
-	struct file *realfile;
-	int err;
 
-	realfile = dentry_open(path, O_RDONLY | O_DIRECTORY, current_cred());
-	if (IS_ERR(realfile))
-		return PTR_ERR(realfile);
-	do {
-		nd.count = 0;
-		nd.err = 0;
-		err = iterate_dir(realfile, &nd.ctx);
-		if (err >= 0)
-			err = nd.err;
-	} while (!err && nd.count);
-	fput(realfile);
-	return err;
+	return lfs_read_real_dir(path, &nd.ctx, &nd.count, &nd.err);
 }
 
 static int lfs_dir_open(struct inode *inode, struct file *file)
