@@ -14,12 +14,16 @@
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
 #   make demo              scripts/setup, build, the guided tour in a VM
 #   make stress            stress-ng, fsx, races, fuzzer in a VM (~45 min)
+#   make compat-report     the kernel feature probes' results for KVER
 #   make bench [QUICK=1]   layerfs vs overlay vs native in an -icount VM
 #   make clean
 #
 # KVER is the newest installed Debian 6.12 amd64 kernel that has a build
 # directory; never the running kernel, which is not the target. Override
-# KVER or KDIR to build for another one.
+# KVER or KDIR to build for another one: KVER=6.1.0-NN-amd64 is Debian
+# 12's default kernel, for every target that builds or boots one (make
+# KVER=... check, stress, demo, compat-report). What differs between
+# the two is found by feature probes (module/compat/Kbuild.include).
 
 # KERNEL=debug: the reliability lane's debug kernel (KASAN, lockdep,
 # kmemleak, fault injection), built once by scripts/debug-kernel and
@@ -140,9 +144,15 @@ all: module helper selftests
 
 module:
 	@if [ -z "$(KVER)" ] || [ ! -d "$(KDIR)" ]; then \
-		echo "No build directory for a 6.12 amd64 kernel ($(KDIR));" \
+		echo "No build directory for kernel '$(KVER)' ($(KDIR));" \
 			"run scripts/setup" >&2; exit 1; fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# What the feature probes found in KVER's headers (module/compat.h).
+compat-report: module
+	@echo "layerfs compat probes for $(KVER):"
+	@sed -n 's|^#define \(HAVE_[A-Z0-9_]*\) 1$$|  yes  \1|p; s|^/\* \(HAVE_[A-Z0-9_]*\): no .*|  no   \1|p' \
+		module/compat/have.h
 
 # The helper comes with its own Makefile (helper/Makefile).
 helper:
@@ -263,5 +273,6 @@ clean:
 	rm -rf build .checkpatch-camelcase.*
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
+	compat-report \
 	check-docker bench \
 	stress setup clean uapi-check

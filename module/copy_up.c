@@ -174,8 +174,8 @@ static int lfs_copy_data(struct file *old_file, struct file *new_file,
 				skip_hole = false;
 		}
 
-		bytes = do_splice_direct(old_file, &old_pos, new_file,
-					 &new_pos, this_len, SPLICE_F_MOVE);
+		bytes = lfs_splice_direct(old_file, &old_pos, new_file,
+					  &new_pos, this_len, SPLICE_F_MOVE);
 		if (bytes <= 0) {
 			err = bytes ?: -EIO;
 			break;

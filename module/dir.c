@@ -15,7 +15,6 @@
 #include <linux/file.h>
 #include <linux/namei.h>
 #include <linux/xattr.h>
-#include <linux/backing-file.h>
 #include <linux/cred.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
@@ -887,8 +886,7 @@ const struct inode_operations lfs_dir_inode_operations = {
 	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 	.get_inode_acl	= lfs_get_inode_acl,
-	.get_acl	= lfs_get_acl,
-	.set_acl	= lfs_set_acl,
+	LFS_DENTRY_ACL_IOPS
 	.fileattr_get	= lfs_fileattr_get,
 	.fileattr_set	= lfs_fileattr_set,
 };

@@ -9,12 +9,14 @@
 #include <linux/file.h>
 #include <linux/fadvise.h>
 #include <linux/fsnotify.h>
-#include <linux/backing-file.h>
 #include <linux/mman.h>
 #include "layerfs.h"
 
-/* Flags layerfs may set on the real file but not on the user file. */
-#define LFS_OPEN_FLAGS	(O_NOATIME)
+/*
+ * Flags layerfs may set on the real file but not on the user file (and
+ * what compat.h needs there on kernels without backing files).
+ */
+#define LFS_OPEN_FLAGS	(O_NOATIME | LFS_COMPAT_REAL_OPEN_FLAGS)
 /* Flags fcntl(F_SETFL) can change after open. */
 #define LFS_SETFL_MASK	(O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT)
 
@@ -83,7 +85,7 @@ static int lfs_real_fdget(const struct file *file, struct fd *real)
 	struct file *realfile = file->private_data;
 	struct path realpath;
 
-	real->word = (unsigned long)realfile;
+	*real = BORROWED_FD(realfile);
 	lfs_real_path(file_inode(file), &realpath);
 	if (!realpath.dentry)
 		return -EIO;
@@ -93,7 +95,7 @@ static int lfs_real_fdget(const struct file *file, struct fd *real)
 
 		if (IS_ERR(f))
 			return PTR_ERR(f);
-		real->word = (unsigned long)f | FDPUT_FPUT;
+		*real = CLONED_FD(f);
 		return 0;
 	}
 

@@ -575,8 +575,8 @@ static const char *lfs_get_link(struct dentry *dentry, struct inode *inode,
 	return p;
 }
 
-static int lfs_xattr_get(struct dentry *dentry, struct inode *inode,
-			 const char *name, void *buffer, size_t size)
+int lfs_xattr_get(struct dentry *dentry, struct inode *inode,
+		  const char *name, void *buffer, size_t size)
 {
 	const struct cred *old_cred;
 	struct path realpath;
@@ -908,8 +908,7 @@ static const struct inode_operations lfs_file_inode_operations = {
 	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 	.get_inode_acl	= lfs_get_inode_acl,
-	.get_acl	= lfs_get_acl,
-	.set_acl	= lfs_set_acl,
+	LFS_DENTRY_ACL_IOPS
 	.fileattr_get	= lfs_fileattr_get,
 	.fileattr_set	= lfs_fileattr_set,
 };
@@ -927,6 +926,5 @@ static const struct inode_operations lfs_special_inode_operations = {
 	.setattr	= lfs_setattr,
 	.listxattr	= lfs_listxattr,
 	.get_inode_acl	= lfs_get_inode_acl,
-	.get_acl	= lfs_get_acl,
-	.set_acl	= lfs_set_acl,
+	LFS_DENTRY_ACL_IOPS
 };

@@ -13,7 +13,6 @@
 #include <linux/posix_acl.h>
 #include <linux/cred.h>
 #include "lfs_entry.h"
-#include "compat.h"
 #include <linux/layerfs.h>
 
 /* Lower layers a mount may stack; overlayfs stops at 500. */
@@ -328,6 +327,8 @@ struct posix_acl *lfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 struct posix_acl *lfs_get_inode_acl(struct inode *inode, int type, bool rcu);
 int lfs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 		struct posix_acl *acl, int type);
+int lfs_xattr_get(struct dentry *dentry, struct inode *inode,
+		  const char *name, void *buffer, size_t size);
 int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		struct iattr *attr);
 struct fileattr;

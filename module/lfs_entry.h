@@ -15,6 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
+#include "compat.h"
 
 struct lfs_dir_cache;
 

@@ -525,8 +525,8 @@ static int lfs_dentry_weak_revalidate(struct dentry *dentry,
 }
 
 /* For file_dentry() users (locks, fsnotify on the real file). */
-static struct dentry *lfs_d_real(struct dentry *dentry,
-				 enum d_real_type type)
+static __maybe_unused struct dentry *lfs_d_real(struct dentry *dentry,
+						enum d_real_type type)
 {
 	struct inode *inode = d_inode(dentry);
 
@@ -536,7 +536,7 @@ static struct dentry *lfs_d_real(struct dentry *dentry,
 }
 
 const struct dentry_operations lfs_dentry_operations = {
-	.d_real			= lfs_d_real,
+	.d_real			= LFS_D_REAL,
 	.d_revalidate		= lfs_dentry_revalidate,
 	.d_weak_revalidate	= lfs_dentry_weak_revalidate,
 };

@@ -222,7 +222,8 @@ static bool lfs_nameidx_fill(struct dir_context *ctx, const char *name,
 	}
 	if (rd->used + namelen + 1 > rd->size) {
 		size_t size = max_t(size_t, rd->size * 2, 4096);
-		char *buf = kvrealloc(rd->buf, size, GFP_KERNEL_ACCOUNT);
+		char *buf = lfs_kvrealloc(rd->buf, rd->size, size,
+					  GFP_KERNEL_ACCOUNT);
 
 		if (!buf) {
 			rd->err = -ENOMEM;

@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/moduleparam.h>
 #include <linux/namei.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -273,8 +274,8 @@ static int lfs_ctx_grow(struct fs_context *fc)
 				   LFS_MAX_LOWER);
 
 	cap = min_t(unsigned int, max(ctx->capacity * 2, 4U), LFS_MAX_LOWER);
-	l = kvrealloc(ctx->lower, array_size(cap, sizeof(*l)),
-		      GFP_KERNEL_ACCOUNT);
+	l = lfs_kvrealloc(ctx->lower, array_size(ctx->capacity, sizeof(*l)),
+			  array_size(cap, sizeof(*l)), GFP_KERNEL_ACCOUNT);
 	if (!l)
 		return -ENOMEM;
 	ctx->lower = l;

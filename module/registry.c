@@ -14,6 +14,7 @@
  * go away; the last reference frees it and drops its parent.
  */
 
+#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/refcount.h>

@@ -4,6 +4,7 @@
  * conventions. Superblock setup, layer setup and module init.
  */
 
+#include <linux/bsearch.h>
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
@@ -894,7 +895,7 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = LAYERFS_SUPER_MAGIC;
 	sb->s_op = &lfs_super_operations;
 	sb->s_d_op = &lfs_dentry_operations;
-	sb->s_xattr = lfs_xattr_handlers;
+	lfs_set_s_xattr(sb, lfs_xattr_handlers);
 	sb->s_time_gran = 1;
 	sb->s_flags |= SB_POSIXACL;
 	if (!lfs_upper_mnt(ofs))
@@ -943,9 +944,12 @@ static int __init layerfs_init(void)
 	if (!lfs_inode_cachep)
 		return -ENOMEM;
 
-	err = lfs_readdir_init();
+	err = lfs_compat_init();
 	if (err)
 		goto out_cache;
+	err = lfs_readdir_init();
+	if (err)
+		goto out_compat;
 	err = lfs_nameidx_init();
 	if (err)
 		goto out_readdir;
@@ -968,6 +972,8 @@ out_nameidx:
 	lfs_nameidx_exit();
 out_readdir:
 	lfs_readdir_exit();
+out_compat:
+	lfs_compat_exit();
 out_cache:
 	kmem_cache_destroy(lfs_inode_cachep);
 	return err;
@@ -983,6 +989,7 @@ static void __exit layerfs_exit(void)
 	/* Wait for delayed inode frees (lfs_free_inode via RCU). */
 	rcu_barrier();
 	lfs_readdir_exit();
+	lfs_compat_exit();
 	kmem_cache_destroy(lfs_inode_cachep);
 }
 
