@@ -40,6 +40,7 @@
 #include <linux/layerfs.h>
 #include "kselftest_harness.h"
 #include "harness.h"
+#include "union.h"
 
 #define LAYERFS_MAGIC		0x4c415946	/* module/layerfs.h */
 #define OVERLAYFS_MAGIC		0x794c7630
@@ -338,7 +339,8 @@ struct layer {
 };
 
 FIXTURE(store) {
-	char dir[PATH_MAX];		/* private tmpfs */
+	char dir[PATH_MAX];		/* private tmpfs (lu_scratch_mount()) */
+	char backing[LU_SCRATCH_BACKING_MAX];
 	char root[PATH_MAX];		/* the store */
 	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];	/* mount points */
 	char image[80];
@@ -441,7 +443,8 @@ FIXTURE_SETUP(store)
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	P(self->dir, "/tmp/layerctl-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
-	ASSERT_EQ(0, mount("tmpfs", self->dir, "tmpfs", 0, "mode=0755"));
+	ASSERT_EQ(0, lu_scratch_mount(self->dir, self->backing,
+				      sizeof(self->backing)));
 	P(self->root, "%s/store", self->dir);
 	P(self->a, "%s/a", self->dir);
 	P(self->b, "%s/b", self->dir);
@@ -470,8 +473,7 @@ FIXTURE_TEARDOWN(store)
 	umount2(self->b, 0);
 	umount2(self->c, 0);
 	RUN(out, "%s --root %s prune", layerctl, self->root);
-	umount2(self->dir, MNT_DETACH);
-	rmdir(self->dir);
+	lu_scratch_umount(self->dir, self->backing);
 }
 
 /*

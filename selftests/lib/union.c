@@ -88,8 +88,8 @@ int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers)
 	strcpy(s->root, "/tmp/union.XXXXXX");
 	if (!mkdtemp(s->root))
 		return -errno;
-	if (mount("tmpfs", s->root, "tmpfs", 0, "mode=0755")) {
-		ret = -errno;
+	ret = lu_scratch_mount(s->root, s->backing, sizeof(s->backing));
+	if (ret) {
 		rmdir(s->root);
 		s->root[0] = '\0';
 		return ret;
@@ -111,9 +111,51 @@ void lu_scratch_fini(struct lu_scratch *s)
 		return;
 	if (s->mounted)
 		lu_umount(s);
-	umount2(s->root, MNT_DETACH);
-	rmdir(s->root);
+	lu_scratch_umount(s->root, s->backing);
 	s->root[0] = '\0';
+}
+
+static int rm_rf(const char *path);
+
+/* Can a file system of @dir hold user.* xattrs? */
+static bool lu_has_user_xattrs(const char *dir)
+{
+	if (!setxattr(dir, "user.lu-probe", "1", 1, 0)) {
+		removexattr(dir, "user.lu-probe");
+		return true;
+	}
+	return errno != EOPNOTSUPP;
+}
+
+int lu_scratch_mount(const char *dir, char *backing, size_t size)
+{
+	const char *disk = getenv("LAYERFS_SCRATCH_EXT4");
+
+	backing[0] = '\0';
+	if (mount("tmpfs", dir, "tmpfs", 0, "mode=0755"))
+		return -errno;
+	if (lu_has_user_xattrs(dir) || !disk || !*disk)
+		return 0;
+	if (umount2(dir, 0))
+		return -errno;
+	snprintf(backing, size, "%s/scratch.XXXXXX", disk);
+	if (!mkdtemp(backing) || chmod(backing, 0755) ||
+	    mount(backing, dir, NULL, MS_BIND, NULL)) {
+		int ret = -errno;
+
+		rmdir(backing);
+		backing[0] = '\0';
+		return ret;
+	}
+	return 0;
+}
+
+void lu_scratch_umount(const char *dir, const char *backing)
+{
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (backing[0])
+		rm_rf(backing);
 }
 
 const char *lu_path(const struct lu_scratch *s, const char *fmt, ...)

@@ -49,9 +49,12 @@
  * (l0 is the TOPMOST layer, the first in lowerdir=) and an empty mount
  * point root/mnt.
  */
+#define LU_SCRATCH_BACKING_MAX	96
+
 struct lu_scratch {
 	char root[64];
 	char mnt[80];
+	char backing[LU_SCRATCH_BACKING_MAX];	/* see lu_scratch_mount() */
 	const char *fstype;
 	int nlayers;
 	bool mounted;
@@ -66,6 +69,17 @@ struct lu_scratch {
 int lu_fs_available(const char *fstype);
 
 int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers);
+
+/*
+ * The file system of a scratch directory @dir: a tmpfs, as a rule. tmpfs
+ * has user.* xattrs only since Linux 6.6, and the tests use them: on an
+ * older kernel @dir is a bind mount of a fresh directory on the ext4
+ * scratch disk instead (LAYERFS_SCRATCH_EXT4; make check attaches one),
+ * whose path goes to @backing (else ""), for lu_scratch_umount() to
+ * remove. Without that disk it stays a tmpfs without user.* xattrs.
+ */
+int lu_scratch_mount(const char *dir, char *backing, size_t size);
+void lu_scratch_umount(const char *dir, const char *backing);
 /* Unmounts the union (if mounted) and the tmpfs, removes the directory. */
 void lu_scratch_fini(struct lu_scratch *s);
 
