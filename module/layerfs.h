@@ -427,8 +427,9 @@ extern const struct file_operations lfs_dir_operations;
 /* nameidx.c */
 u32 lfs_nameidx_hash(const struct qstr *name);
 int lfs_nameidx_first(struct inode *dir, u32 hash);
+bool lfs_nameidx_begin(struct inode *dir);
 void lfs_nameidx_merge(struct inode *dir);
-struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(void);
+struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(bool registry);
 struct lfs_nameidx_owner *lfs_nameidx_owner_get(struct lfs_nameidx_owner *owner);
 void lfs_nameidx_owner_put(struct lfs_nameidx_owner *owner);
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
