@@ -212,7 +212,7 @@ struct lfs_nameidx_dir {
 	struct lfs_nameidx_merged __rcu *merged; /* a user of it */
 	bool looked;			/* for a shared map, once */
 	unsigned int used;		/* slots that have had an index */
-	atomic_t lookups;		/* lookups before the first build */
+	atomic_t lookups;		/* its indexed lookups (to INT_MAX / 2) */
 	unsigned int nr;
 	struct lfs_nameidx_slot slots[];
 };
@@ -738,8 +738,14 @@ static void lfs_nameidx_publish(struct lfs_fs *ofs,
 			idx = old;
 			old = NULL;
 		} else {
-			if (old)
+			/*
+			 * Not valid (stale, or its directory's stamp moved):
+			 * no map made of it may answer any more either.
+			 */
+			if (old) {
+				lfs_nameidx_set_stale(old);
 				free_old = lfs_nameidx_unhash(old);
+			}
 			/* Not shared when the table cannot take it. */
 			if (!rhashtable_insert_fast(&owner->table, &idx->node,
 						    lfs_nameidx_params)) {
@@ -788,16 +794,10 @@ bool lfs_nameidx_begin(struct inode *dir)
 	const struct lfs_entry *oe = LFS_E(dir);
 	const struct lfs_nameidx_owner *owner, *last = NULL;
 	unsigned int i;
-	int n;
 
-	if (!d)
-		return true;
-	/* Counted up to where no build_after reaches (it only grows). */
-	n = atomic_read(&d->lookups);
-	if (n < INT_MAX / 2)
-		n = atomic_inc_return(&d->lookups);
-	if ((unsigned int)n > READ_ONCE(nameidx_build_after) ||
-	    READ_ONCE(d->used))
+	/* this lookup was counted by lfs_nameidx_first() */
+	if (!d || (unsigned int)atomic_read(&d->lookups) >
+		  READ_ONCE(nameidx_build_after) || READ_ONCE(d->used))
 		return true;
 	for (i = 0; i < lfs_numlower(oe); i++) {
 		owner = oe->lowerstack[i].layer->nidx;
@@ -860,7 +860,7 @@ bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
 		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_SHARED);
 		goto out;
 	}
-	/* this lookup counted (lfs_nameidx_begin()) */
+	/* this lookup counted (lfs_nameidx_first()) */
 	if (!had && (unsigned int)atomic_read(&d->lookups) <=
 		    lfs_nameidx_build_after(lp->dentry))
 		return true;
@@ -937,6 +937,8 @@ static bool lfs_nameidx_map_key(struct inode *dir, struct lfs_nameidx_mkey *key)
 	unsigned int i, nr = lfs_numlower(oe);
 	u64 h = nr;
 
+	/* The key is compared as bytes: no stray padding (32-bit ABIs). */
+	memset(key, 0, sizeof(*key));
 	for (i = 0; i < nr; i++) {
 		const struct lfs_path *lp = &oe->lowerstack[i];
 
@@ -1057,6 +1059,9 @@ int lfs_nameidx_first(struct inode *dir, u32 hash)
 		if (!d)
 			return -1;
 	}
+	/* Counted up to where no build_after reaches (it only grows). */
+	if (atomic_read(&d->lookups) < INT_MAX / 2)
+		atomic_inc(&d->lookups);
 	if (!READ_ONCE(d->looked) && !rcu_access_pointer(d->merged))
 		lfs_nameidx_find_map(dir, d);
 	rcu_read_lock();
@@ -1189,8 +1194,10 @@ void lfs_nameidx_merge(struct inode *dir)
 	if (!d)
 		return;
 	gen = atomic_long_read_acquire(&lfs_nameidx_gen);
+	/* As in lfs_nameidx_build(): 2 * the slots fit in a u32. */
 	if (!lfs_nameidx_merged_names(d, &hmask, &total) ||
-	    total > (size_t)LFS_NAMEIDX_MERGED_MAX * READ_ONCE(nameidx_max_names))
+	    total > (size_t)LFS_NAMEIDX_MERGED_MAX *
+		    min(READ_ONCE(nameidx_max_names), 1U << 24))
 		return;
 	nslots = roundup_pow_of_two(max_t(size_t, 2 * total, 2));
 	bytes = size_add(struct_size(m, tab, nslots),
@@ -1222,16 +1229,19 @@ void lfs_nameidx_merge(struct inode *dir)
 				lfs_nameidx_merged_add(m, idx->tab[j].hash,
 						       i + 1);
 	}
-	rcu_read_unlock();
-	if (i < d->nr) {
-		kvfree(m);
-		return;
+	/*
+	 * A slot changed meanwhile: what was merged may be of either. Still
+	 * under RCU: a set replaced since cannot have been freed, and its
+	 * memory reused by a new set at the same address, which the check
+	 * of the slots would take for the one merged.
+	 */
+	used = false;
+	if (i == d->nr) {
+		spin_lock(&lfs_nameidx_lock);
+		used = lfs_nameidx_publish_map(dir, d, m);
+		spin_unlock(&lfs_nameidx_lock);
 	}
-
-	/* A slot changed meanwhile: what was merged may be of either. */
-	spin_lock(&lfs_nameidx_lock);
-	used = lfs_nameidx_publish_map(dir, d, m);
-	spin_unlock(&lfs_nameidx_lock);
+	rcu_read_unlock();
 	if (!used) {
 		kvfree(m);
 		return;
