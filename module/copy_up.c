@@ -432,7 +432,7 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 }
 
 /* Mark a parent whose entries have origins, as overlayfs does. */
-static void lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
+void lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
 {
 	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upperdir };
 

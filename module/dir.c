@@ -667,10 +667,127 @@ static int lfs_rmdir(struct inode *dir, struct dentry *dentry)
 	return lfs_do_remove(dentry, true);
 }
 
-/* A directory with content in a lower layer cannot move (no redirect). */
+/* A directory with content in a lower layer: it moves with a redirect. */
 static bool lfs_dir_has_lower(struct dentry *dentry)
 {
 	return d_is_dir(dentry) && lfs_numlower(LFS_E(d_inode(dentry)));
+}
+
+/* Without redirect_dir=on such a directory cannot move: EXDEV. */
+static bool lfs_can_move(struct lfs_fs *ofs, struct dentry *dentry)
+{
+	return ofs->config.redirect_mode == LFS_REDIRECT_ON ||
+	       !lfs_dir_has_lower(dentry);
+}
+
+/* The longest redirect written, as overlayfs's redirect_max (default). */
+#define LFS_REDIRECT_MAX	256
+
+/*
+ * Where the lower layers hold @dentry's content, as overlayfs's
+ * ovl_get_redirect() says it: its name in the same parent (@samedir), or
+ * the path from the root, each ancestor contributing its own redirect
+ * (and an absolute one ending the walk) or its name. @own is @dentry's
+ * redirect, or NULL. -EXDEV when longer than LFS_REDIRECT_MAX (the caller
+ * falls back to a copy, as with overlayfs). Runs with the mounter's
+ * credentials under the rename lock: the ancestors do not move.
+ */
+static char *lfs_build_redirect(struct lfs_fs *ofs, struct dentry *dentry,
+				bool samedir, const char *own)
+{
+	int left = LFS_REDIRECT_MAX;
+	char *buf, *ret, *name;
+	struct dentry *d, *tmp;
+	int len;
+
+	if (samedir)
+		return kstrndup(dentry->d_name.name, dentry->d_name.len,
+				GFP_KERNEL);
+	buf = kmalloc(LFS_REDIRECT_MAX + 1, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	buf[left] = '\0';
+	ret = ERR_PTR(-EXDEV);
+	for (d = dget(dentry); !IS_ROOT(d); d = tmp) {
+		struct path up = { .mnt = lfs_upper_mnt(ofs) };
+
+		name = NULL;
+		up.dentry = lfs_i_upper(d_inode(d));
+		if (d != dentry && up.dentry)
+			name = lfs_get_redirect(&up, 0);
+		if (IS_ERR(name)) {
+			ret = ERR_CAST(name);
+			goto out;
+		}
+		spin_lock(&d->d_lock);
+		if (!name && d == dentry && own)
+			name = kstrdup(own, GFP_ATOMIC);
+		else if (!name)
+			name = kstrndup(d->d_name.name, d->d_name.len, GFP_ATOMIC);
+		spin_unlock(&d->d_lock);
+		if (!name) {
+			ret = ERR_PTR(-ENOMEM);
+			goto out;
+		}
+		len = strlen(name);
+		if (len + (name[0] != '/') > left) {
+			kfree(name);
+			goto out;
+		}
+		left -= len;
+		memcpy(buf + left, name, len);
+		kfree(name);
+		tmp = dget_parent(d);
+		dput(d);
+		if (buf[left] == '/') {
+			d = tmp;
+			break;
+		}
+		buf[--left] = '/';
+	}
+	ret = kstrdup(buf + left, GFP_KERNEL) ?: ERR_PTR(-ENOMEM);
+out:
+	dput(d);
+	kfree(buf);
+	return ret;
+}
+
+/*
+ * redirect_dir=on: before a directory with lower content moves, record
+ * on its upper directory where that content is (trusted.overlay.redirect,
+ * as ovl_set_redirect()): a relative redirect it has stays right within
+ * its parent, an absolute one everywhere. A failure to write it is EXDEV
+ * (userspace copies then), as on overlayfs.
+ */
+static int lfs_set_redirect(struct lfs_fs *ofs, struct dentry *dentry,
+			    bool samedir)
+{
+	struct path up = { .mnt = lfs_upper_mnt(ofs),
+			   .dentry = lfs_i_upper(d_inode(dentry)) };
+	const struct cred *old_cred;
+	char *cur, *redirect;
+	int err;
+
+	old_cred = lfs_override_creds(dentry->d_sb);
+	cur = lfs_get_redirect(&up, 0);
+	err = PTR_ERR_OR_ZERO(cur);
+	if (err || (cur && (samedir || cur[0] == '/')))
+		goto out;
+	redirect = lfs_build_redirect(ofs, dentry, samedir, cur);
+	err = PTR_ERR_OR_ZERO(redirect);
+	if (err)
+		goto out;
+	err = lfs_do_setxattr(ofs, up.dentry, LFS_XATTR_REDIRECT, redirect,
+			      strlen(redirect), 0);
+	if (err) {
+		pr_warn_ratelimited("failed to set redirect (%i)\n", err);
+		err = -EXDEV;
+	}
+	kfree(redirect);
+out:
+	kfree(cur);
+	revert_creds(old_cred);
+	return err;
 }
 
 struct lfs_rename_ctx {
@@ -712,10 +829,11 @@ static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
 static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 {
 	struct dentry *old = c->old, *new = c->new;
+	bool samedir = old->d_parent == new->d_parent;
 	int err;
 
-	if (lfs_dir_has_lower(old) ||
-	    (!c->overwrite && d_is_positive(new) && lfs_dir_has_lower(new))) {
+	if (!lfs_can_move(ofs, old) ||
+	    (!c->overwrite && d_is_positive(new) && !lfs_can_move(ofs, new))) {
 		lfs_stat_inc(ofs, LFS_STAT_EXDEV);
 		return -EXDEV;
 	}
@@ -735,10 +853,15 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 
 	c->old_whiteout = c->overwrite &&
 			  lfs_lower_positive(old->d_parent, &old->d_name);
-	err = lfs_rename_set_opaque(ofs, old, new->d_parent);
-	if (!err && !c->overwrite && d_is_positive(new))
-		err = lfs_rename_set_opaque(ofs, new, old->d_parent);
-	return err;
+	if (lfs_dir_has_lower(old))
+		err = lfs_set_redirect(ofs, old, samedir);
+	else
+		err = lfs_rename_set_opaque(ofs, old, new->d_parent);
+	if (err || c->overwrite || d_is_negative(new))
+		return err;
+	if (lfs_dir_has_lower(new))
+		return lfs_set_redirect(ofs, new, samedir);
+	return lfs_rename_set_opaque(ofs, new, old->d_parent);
 }
 
 /* Real rename flags for what the upper layer holds at the target. */
@@ -849,6 +972,17 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	if (c.overwrite && d_is_positive(new) && d_is_dir(new) &&
 	    lfs_i_upper(d_inode(new)))
 		err = lfs_clear_whiteouts(ofs, lfs_i_upper(d_inode(new)));
+	/*
+	 * A directory moved into another parent with its lower content
+	 * marks that parent impure, as overlayfs does for entries with an
+	 * origin: readdir looks its entries up for d_ino.
+	 */
+	if (!err && old->d_parent != new->d_parent) {
+		if (lfs_dir_has_lower(old))
+			lfs_set_impure(ofs, c.newdir_upper);
+		if (!c.overwrite && d_is_positive(new) && lfs_dir_has_lower(new))
+			lfs_set_impure(ofs, c.olddir_upper);
+	}
 	if (!err)
 		err = lfs_rename_upper(&c, ofs);
 	revert_creds(old_cred);
