@@ -690,53 +690,62 @@ static bool lfs_can_move(struct lfs_fs *ofs, struct dentry *dentry)
  * (and an absolute one ending the walk) or its name. @own is @dentry's
  * redirect, or NULL. -EXDEV when longer than LFS_REDIRECT_MAX (the caller
  * falls back to a copy, as with overlayfs). Runs with the mounter's
- * credentials under the rename lock: the ancestors do not move.
+ * credentials under the rename lock, which keeps the ancestors in place
+ * but not their names: an ancestor renamed within its parent meanwhile
+ * wrote its redirect before it moved, so its name is read first (under
+ * d_lock) and its redirect, which wins, after.
  */
 static char *lfs_build_redirect(struct lfs_fs *ofs, struct dentry *dentry,
 				bool samedir, const char *own)
 {
 	int left = LFS_REDIRECT_MAX;
-	char *buf, *ret, *name;
+	char *buf, *ret, *redirect;
 	struct dentry *d, *tmp;
+	const char *name;
 	int len;
 
 	if (samedir)
 		return kstrndup(dentry->d_name.name, dentry->d_name.len,
 				GFP_KERNEL);
-	buf = kmalloc(LFS_REDIRECT_MAX + 1, GFP_KERNEL);
+	buf = kmalloc(LFS_REDIRECT_MAX + 1 + NAME_MAX + 1, GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
+	/* the path is built backwards in buf, a name copied after it */
 	buf[left] = '\0';
 	ret = ERR_PTR(-EXDEV);
 	for (d = dget(dentry); !IS_ROOT(d); d = tmp) {
 		struct path up = { .mnt = lfs_upper_mnt(ofs) };
+		char *namebuf = buf + LFS_REDIRECT_MAX + 1;
 
-		name = NULL;
-		up.dentry = lfs_i_upper(d_inode(d));
-		if (d != dentry && up.dentry)
-			name = lfs_get_redirect(&up, 0);
-		if (IS_ERR(name)) {
-			ret = ERR_CAST(name);
-			goto out;
-		}
 		spin_lock(&d->d_lock);
-		if (!name && d == dentry && own)
-			name = kstrdup(own, GFP_ATOMIC);
-		else if (!name)
-			name = kstrndup(d->d_name.name, d->d_name.len, GFP_ATOMIC);
+		len = min_t(int, d->d_name.len, NAME_MAX);
+		memcpy(namebuf, d->d_name.name, len);
 		spin_unlock(&d->d_lock);
-		if (!name) {
-			ret = ERR_PTR(-ENOMEM);
+		namebuf[len] = '\0';
+		name = namebuf;
+
+		/* An opaque one's redirect is not followed: not its place. */
+		redirect = NULL;
+		up.dentry = lfs_i_upper(d_inode(d));
+		if (d == dentry)
+			name = own ?: name;
+		else if (up.dentry &&
+			 !test_bit(LFS_I_OPAQUE, &LFS_I(d_inode(d))->flags))
+			redirect = lfs_get_redirect(&up, 0);
+		if (IS_ERR(redirect)) {
+			ret = ERR_CAST(redirect);
 			goto out;
 		}
+		if (redirect)
+			name = redirect;
 		len = strlen(name);
 		if (len + (name[0] != '/') > left) {
-			kfree(name);
+			kfree(redirect);
 			goto out;
 		}
 		left -= len;
 		memcpy(buf + left, name, len);
-		kfree(name);
+		kfree(redirect);
 		tmp = dget_parent(d);
 		dput(d);
 		if (buf[left] == '/') {
@@ -829,7 +838,6 @@ static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
 static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 {
 	struct dentry *old = c->old, *new = c->new;
-	bool samedir = old->d_parent == new->d_parent;
 	int err;
 
 	if (!lfs_can_move(ofs, old) ||
@@ -853,15 +861,43 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 
 	c->old_whiteout = c->overwrite &&
 			  lfs_lower_positive(old->d_parent, &old->d_name);
+	return 0;
+}
+
+/*
+ * What the moved directories need on the upper layer before the rename
+ * (with write access to it): a redirect where lower content moves, an
+ * opaque mark where an upper-only one moves into a merged directory,
+ * impure on a new parent of lower content (readdir looks its entries up
+ * for d_ino, as overlayfs does for entries with an origin).
+ */
+static int lfs_rename_mark(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
+{
+	struct dentry *old = c->old, *new = c->new;
+	bool samedir = old->d_parent == new->d_parent;
+	bool both = !c->overwrite && d_is_positive(new);
+	const struct cred *old_cred;
+	int err;
+
 	if (lfs_dir_has_lower(old))
 		err = lfs_set_redirect(ofs, old, samedir);
 	else
 		err = lfs_rename_set_opaque(ofs, old, new->d_parent);
-	if (err || c->overwrite || d_is_negative(new))
+	if (!err && both) {
+		if (lfs_dir_has_lower(new))
+			err = lfs_set_redirect(ofs, new, samedir);
+		else
+			err = lfs_rename_set_opaque(ofs, new, old->d_parent);
+	}
+	if (err || samedir)
 		return err;
-	if (lfs_dir_has_lower(new))
-		return lfs_set_redirect(ofs, new, samedir);
-	return lfs_rename_set_opaque(ofs, new, old->d_parent);
+	old_cred = lfs_override_creds(old->d_sb);
+	if (lfs_dir_has_lower(old))
+		err = lfs_set_impure(ofs, lfs_i_upper(d_inode(new->d_parent)));
+	if (!err && both && lfs_dir_has_lower(new))
+		err = lfs_set_impure(ofs, lfs_i_upper(d_inode(old->d_parent)));
+	revert_creds(old_cred);
+	return err;
 }
 
 /* Real rename flags for what the upper layer holds at the target. */
@@ -963,6 +999,9 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	err = lfs_want_write(sb);
 	if (err)
 		return err;
+	err = lfs_rename_mark(&c, ofs);
+	if (err)
+		goto out_drop_write;
 
 	c.olddir_upper = lfs_i_upper(olddir);
 	c.newdir_upper = lfs_i_upper(newdir);
@@ -972,17 +1011,6 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	if (c.overwrite && d_is_positive(new) && d_is_dir(new) &&
 	    lfs_i_upper(d_inode(new)))
 		err = lfs_clear_whiteouts(ofs, lfs_i_upper(d_inode(new)));
-	/*
-	 * A directory moved into another parent with its lower content
-	 * marks that parent impure, as overlayfs does for entries with an
-	 * origin: readdir looks its entries up for d_ino.
-	 */
-	if (!err && old->d_parent != new->d_parent) {
-		if (lfs_dir_has_lower(old))
-			lfs_set_impure(ofs, c.newdir_upper);
-		if (!c.overwrite && d_is_positive(new) && lfs_dir_has_lower(new))
-			lfs_set_impure(ofs, c.olddir_upper);
-	}
 	if (!err)
 		err = lfs_rename_upper(&c, ofs);
 	revert_creds(old_cred);
@@ -1001,6 +1029,7 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 		if (!c.overwrite)
 			lfs_copyattr(d_inode(new));
 	}
+out_drop_write:
 	lfs_drop_write(sb);
 	return err;
 }

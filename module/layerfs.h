@@ -258,7 +258,7 @@ struct lfs_cattr {
 
 /* util.c */
 char *lfs_get_redirect(const struct path *path, size_t padding);
-void lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir);
+int lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir);
 bool lfs_inuse_trylock(struct dentry *dentry);
 void lfs_inuse_unlock(struct dentry *dentry);
 int lfs_want_write(struct super_block *sb);

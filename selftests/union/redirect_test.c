@@ -12,6 +12,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -270,6 +271,50 @@ TEST_F(redirect, renamed_dirs_show_their_content_in_the_renaming_mount)
 	EXPECT_STREQ("deeper g", lu_names(lu_mpath(s, "s2")));
 	ASSERT_EQ(0, lu_umount(s));
 	check_both(_metadata, self, "s2", "deeper g", NULL, 0);
+}
+
+/* readdir's d_ino of @dir/@name, or 0 */
+static ino_t dir_ino(const char *dir, const char *name)
+{
+	struct dirent *de;
+	ino_t ino = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d)))
+		if (!strcmp(de->d_name, name))
+			ino = de->d_ino;
+	if (d)
+		closedir(d);
+	return ino;
+}
+
+/*
+ * A merged dir moved into an upper-only one: that parent is impure, and
+ * readdir gives the same inode number as stat (the lower one).
+ */
+TEST_F(redirect, moved_dir_has_the_same_ino_in_readdir_and_stat)
+{
+	struct lu_scratch *s = &self->s;
+	char a[LU_PATH_MAX];
+	struct stat st;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		ASSERT_EQ(0, mount_fs(self, pass ? "layerfs" : variant->writer,
+				      "redirect_dir=on"));
+		if (!pass) {
+			ASSERT_EQ(0, mkdir(lu_mpath(s, "n"), 0755));
+			snprintf(a, sizeof(a), "%s", lu_mpath(s, "a"));
+			ASSERT_EQ(0, rename(a, lu_mpath(s, "n/a2")));
+		}
+		ASSERT_EQ(0, stat(lu_mpath(s, "n/a2"), &st));
+		snprintf(a, sizeof(a), "%s", lu_mpath(s, "n"));
+		EXPECT_EQ(st.st_ino, dir_ino(a, "a2")) {
+			TH_LOG("pass %d", pass);
+		}
+		EXPECT_STREQ("f sub top", lu_names(lu_mpath(s, "n/a2")));
+		ASSERT_EQ(0, lu_umount(s));
+	}
 }
 
 /* Without redirect_dir=on a dir with lower content does not move. */
