@@ -57,6 +57,8 @@ const struct nl_stat_desc nl_stat_desc[NL_STAT_NR] = {
 	[NL_STAT_NAMEIDX_MERGED] = { LAYERFS_STATS_A_NAMEIDX_MERGED, "nameidx_merged" },
 	[NL_STAT_NAMEIDX_MERGED_HITS] = { LAYERFS_STATS_A_NAMEIDX_MERGED_HITS,
 					  "nameidx_merged_hits" },
+	[NL_STAT_NAMEIDX_MERGED_SHARED] = { LAYERFS_STATS_A_NAMEIDX_MERGED_SHARED,
+					    "nameidx_merged_shared" },
 };
 
 static const char *const event_names[] = {

@@ -432,13 +432,13 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 }
 
 /* Mark a parent whose entries have origins, as overlayfs does. */
-static void lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
+int lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
 {
 	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upperdir };
 
 	if (lfs_do_getxattr(&path, LFS_XATTR_IMPURE, NULL, 0) >= 0)
-		return;
-	lfs_do_setxattr(ofs, upperdir, LFS_XATTR_IMPURE, "y", 1, 0);
+		return 0;
+	return lfs_do_setxattr(ofs, upperdir, LFS_XATTR_IMPURE, "y", 1, 0);
 }
 
 static void lfs_copy_up_count(struct lfs_fs *ofs, struct dentry *dentry,

@@ -666,10 +666,136 @@ static int lfs_rmdir(struct inode *dir, struct dentry *dentry)
 	return lfs_do_remove(dentry, true);
 }
 
-/* A directory with content in a lower layer cannot move (no redirect). */
+/* A directory with content in a lower layer: it moves with a redirect. */
 static bool lfs_dir_has_lower(struct dentry *dentry)
 {
 	return d_is_dir(dentry) && lfs_numlower(LFS_E(d_inode(dentry)));
+}
+
+/* Without redirect_dir=on such a directory cannot move: EXDEV. */
+static bool lfs_can_move(struct lfs_fs *ofs, struct dentry *dentry)
+{
+	return ofs->config.redirect_mode == LFS_REDIRECT_ON ||
+	       !lfs_dir_has_lower(dentry);
+}
+
+/* The longest redirect written, as overlayfs's redirect_max (default). */
+#define LFS_REDIRECT_MAX	256
+
+/*
+ * Where the lower layers hold @dentry's content, as overlayfs's
+ * ovl_get_redirect() says it: its name in the same parent (@samedir), or
+ * the path from the root, each ancestor contributing its own redirect
+ * (and an absolute one ending the walk) or its name. @own is @dentry's
+ * redirect, or NULL. -EXDEV when longer than LFS_REDIRECT_MAX (the caller
+ * falls back to a copy, as with overlayfs). Runs with the mounter's
+ * credentials under the rename lock, which keeps the ancestors in place
+ * but not their names: an ancestor renamed within its parent meanwhile
+ * wrote its redirect before it moved, so its name is read first (under
+ * d_lock) and its redirect, which wins, after.
+ */
+static char *lfs_build_redirect(struct lfs_fs *ofs, struct dentry *dentry,
+				bool samedir, const char *own)
+{
+	int left = LFS_REDIRECT_MAX;
+	char *buf, *ret, *redirect;
+	struct dentry *d, *tmp;
+	const char *name;
+	int len;
+
+	if (samedir)
+		return kstrndup(dentry->d_name.name, dentry->d_name.len,
+				GFP_KERNEL);
+	buf = kmalloc(LFS_REDIRECT_MAX + 1 + NAME_MAX + 1, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	/* the path is built backwards in buf, a name copied after it */
+	buf[left] = '\0';
+	ret = ERR_PTR(-EXDEV);
+	for (d = dget(dentry); !IS_ROOT(d); d = tmp) {
+		struct path up = { .mnt = lfs_upper_mnt(ofs) };
+		char *namebuf = buf + LFS_REDIRECT_MAX + 1;
+
+		spin_lock(&d->d_lock);
+		len = min_t(int, d->d_name.len, NAME_MAX);
+		memcpy(namebuf, d->d_name.name, len);
+		spin_unlock(&d->d_lock);
+		namebuf[len] = '\0';
+		name = namebuf;
+
+		/* An opaque one's redirect is not followed: not its place. */
+		redirect = NULL;
+		up.dentry = lfs_i_upper(d_inode(d));
+		if (d == dentry)
+			name = own ?: name;
+		else if (up.dentry &&
+			 !test_bit(LFS_I_OPAQUE, &LFS_I(d_inode(d))->flags))
+			redirect = lfs_get_redirect(&up, 0);
+		if (IS_ERR(redirect)) {
+			ret = ERR_CAST(redirect);
+			goto out;
+		}
+		if (redirect)
+			name = redirect;
+		len = strlen(name);
+		if (len + (name[0] != '/') > left) {
+			kfree(redirect);
+			goto out;
+		}
+		left -= len;
+		memcpy(buf + left, name, len);
+		kfree(redirect);
+		tmp = dget_parent(d);
+		dput(d);
+		if (buf[left] == '/') {
+			d = tmp;
+			break;
+		}
+		buf[--left] = '/';
+	}
+	ret = kstrdup(buf + left, GFP_KERNEL) ?: ERR_PTR(-ENOMEM);
+out:
+	dput(d);
+	kfree(buf);
+	return ret;
+}
+
+/*
+ * redirect_dir=on: before a directory with lower content moves, record
+ * on its upper directory where that content is (trusted.overlay.redirect,
+ * as ovl_set_redirect()): a relative redirect it has stays right within
+ * its parent, an absolute one everywhere. A failure to write it is EXDEV
+ * (userspace copies then), as on overlayfs.
+ */
+static int lfs_set_redirect(struct lfs_fs *ofs, struct dentry *dentry,
+			    bool samedir)
+{
+	struct path up = { .mnt = lfs_upper_mnt(ofs),
+			   .dentry = lfs_i_upper(d_inode(dentry)) };
+	const struct cred *old_cred;
+	char *cur, *redirect;
+	int err;
+
+	old_cred = lfs_override_creds(dentry->d_sb);
+	cur = lfs_get_redirect(&up, 0);
+	err = PTR_ERR_OR_ZERO(cur);
+	if (err || (cur && (samedir || cur[0] == '/')))
+		goto out;
+	redirect = lfs_build_redirect(ofs, dentry, samedir, cur);
+	err = PTR_ERR_OR_ZERO(redirect);
+	if (err)
+		goto out;
+	err = lfs_do_setxattr(ofs, up.dentry, LFS_XATTR_REDIRECT, redirect,
+			      strlen(redirect), 0);
+	if (err) {
+		pr_warn_ratelimited("failed to set redirect (%i)\n", err);
+		err = -EXDEV;
+	}
+	kfree(redirect);
+out:
+	kfree(cur);
+	revert_creds(old_cred);
+	return err;
 }
 
 struct lfs_rename_ctx {
@@ -713,8 +839,8 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	struct dentry *old = c->old, *new = c->new;
 	int err;
 
-	if (lfs_dir_has_lower(old) ||
-	    (!c->overwrite && d_is_positive(new) && lfs_dir_has_lower(new))) {
+	if (!lfs_can_move(ofs, old) ||
+	    (!c->overwrite && d_is_positive(new) && !lfs_can_move(ofs, new))) {
 		lfs_stat_inc(ofs, LFS_STAT_EXDEV);
 		return -EXDEV;
 	}
@@ -734,9 +860,42 @@ static int lfs_rename_prepare(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 
 	c->old_whiteout = c->overwrite &&
 			  lfs_lower_positive(old->d_parent, &old->d_name);
-	err = lfs_rename_set_opaque(ofs, old, new->d_parent);
-	if (!err && !c->overwrite && d_is_positive(new))
-		err = lfs_rename_set_opaque(ofs, new, old->d_parent);
+	return 0;
+}
+
+/*
+ * What the moved directories need on the upper layer before the rename
+ * (with write access to it): a redirect where lower content moves, an
+ * opaque mark where an upper-only one moves into a merged directory,
+ * impure on a new parent of lower content (readdir looks its entries up
+ * for d_ino, as overlayfs does for entries with an origin).
+ */
+static int lfs_rename_mark(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
+{
+	struct dentry *old = c->old, *new = c->new;
+	bool samedir = old->d_parent == new->d_parent;
+	bool both = !c->overwrite && d_is_positive(new);
+	const struct cred *old_cred;
+	int err;
+
+	if (lfs_dir_has_lower(old))
+		err = lfs_set_redirect(ofs, old, samedir);
+	else
+		err = lfs_rename_set_opaque(ofs, old, new->d_parent);
+	if (!err && both) {
+		if (lfs_dir_has_lower(new))
+			err = lfs_set_redirect(ofs, new, samedir);
+		else
+			err = lfs_rename_set_opaque(ofs, new, old->d_parent);
+	}
+	if (err || samedir)
+		return err;
+	old_cred = lfs_override_creds(old->d_sb);
+	if (lfs_dir_has_lower(old))
+		err = lfs_set_impure(ofs, lfs_i_upper(d_inode(new->d_parent)));
+	if (!err && both && lfs_dir_has_lower(new))
+		err = lfs_set_impure(ofs, lfs_i_upper(d_inode(old->d_parent)));
+	revert_creds(old_cred);
 	return err;
 }
 
@@ -839,6 +998,9 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	err = lfs_want_write(sb);
 	if (err)
 		return err;
+	err = lfs_rename_mark(&c, ofs);
+	if (err)
+		goto out_drop_write;
 
 	c.olddir_upper = lfs_i_upper(olddir);
 	c.newdir_upper = lfs_i_upper(newdir);
@@ -866,6 +1028,7 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 		if (!c.overwrite)
 			lfs_copyattr(d_inode(new));
 	}
+out_drop_write:
 	lfs_drop_write(sb);
 	return err;
 }

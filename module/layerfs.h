@@ -257,6 +257,7 @@ struct lfs_cattr {
 
 /* util.c */
 char *lfs_get_redirect(const struct path *path, size_t padding);
+int lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir);
 bool lfs_inuse_trylock(struct dentry *dentry);
 void lfs_inuse_unlock(struct dentry *dentry);
 int lfs_want_write(struct super_block *sb);
@@ -428,8 +429,9 @@ extern const struct file_operations lfs_dir_operations;
 /* nameidx.c */
 u32 lfs_nameidx_hash(const struct qstr *name);
 int lfs_nameidx_first(struct inode *dir, u32 hash);
+bool lfs_nameidx_begin(struct inode *dir);
 void lfs_nameidx_merge(struct inode *dir);
-struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(void);
+struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(bool registry);
 struct lfs_nameidx_owner *lfs_nameidx_owner_get(struct lfs_nameidx_owner *owner);
 void lfs_nameidx_owner_put(struct lfs_nameidx_owner *owner);
 bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,

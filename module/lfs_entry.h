@@ -40,6 +40,7 @@ enum lfs_stat {
 	LFS_STAT_NAMEIDX_SHARED,	/* indexes taken from a layer's table */
 	LFS_STAT_NAMEIDX_MERGED,	/* merged maps built */
 	LFS_STAT_NAMEIDX_MERGED_HITS,	/* lookups answered by a merged map */
+	LFS_STAT_NAMEIDX_MERGED_SHARED,	/* merged maps taken from the table */
 	LFS_STAT_NR,
 };
 

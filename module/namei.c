@@ -292,7 +292,7 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 	struct lfs_entry *poe = LFS_E(dir);
 	struct dentry *this;
 	unsigned int i = 0;
-	int first;
+	int first = -1;
 	int err;
 
 	if (upperdir) {
@@ -314,13 +314,19 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 			c->merged = true;
 			c->skipped = first;
 			i = first;
+		} else if (!lfs_nameidx_begin(dir)) {
+			c->nameidx = false;
 		}
 	}
 	for (; !c->stop && i < lfs_numlower(poe); i++) {
 		const struct lfs_path *parent = &poe->lowerstack[i];
 
-		/* Not in this layer: no real lookup, no negative dentry. */
-		if (!lfs_lookup_may_hold(c, dir, i))
+		/*
+		 * Not in this layer: no real lookup, no negative dentry. The
+		 * first layer the merged map names holds a name with this
+		 * hash: most likely this one, and the real lookup tells.
+		 */
+		if ((!c->merged || i != first) && !lfs_lookup_may_hold(c, dir, i))
 			continue;
 		if (!c->follow)
 			c->last = i == lfs_numlower(poe) - 1;

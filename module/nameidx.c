@@ -27,6 +27,9 @@
  * every image built on it uses the same index, or the mount, for the
  * layers of a lowerdir= mount. A layerfs directory inode refers to the
  * index of each of its layers through a slot (struct lfs_nameidx_slot).
+ * A merged map of registered layers is shared as well (lfs_nameidx_maps,
+ * keyed by the owner of its top layer and its real directories): the same
+ * directory in another mount of the image takes it at its first lookup.
  *
  * Coherence: lower layers must not change under a mount, but when they do,
  * the index notices. Each index carries an fsnotify mark on its real
@@ -53,7 +56,12 @@
  * - lfs_nameidx_lock (a spinlock) protects every index's users count, its
  *   owner pointer (NULL once it left the owner's table), the LRU list of
  *   unused hashed indexes, the owners' tables (rhashtable; lookups in them
- *   run under RCU only) and the slots' index pointers (read under RCU).
+ *   run under RCU only) and the slots' index pointers (read under RCU);
+ *   and the same for merged maps: users, hashed, the table of shared maps,
+ *   their LRU list, the owners' lists of them, lfs_nameidx_dir.merged.
+ * - A slot and a merged map each hold a use of their indexes; a map is
+ *   freed (after a grace period) when it has no users and is in no table,
+ *   dropping the uses of its indexes.
  * - An index is freed when it has no users and is in no table: the last
  *   of the two drops puts it on a list for a worker (marks are destroyed
  *   with the fsnotify group's mutex held, which cannot be taken from the
@@ -138,8 +146,10 @@ struct lfs_nameidx {
 /* The indexes of one layer (registry entry) or one mount's layers. */
 struct lfs_nameidx_owner {
 	refcount_t ref;
+	bool registry;			/* a registry entry's: maps are shared */
 	struct rhashtable table;	/* real dir inode -> index */
 	struct list_head all;		/* its hashed indexes */
+	struct list_head maps;		/* hashed merged maps keyed by it */
 };
 
 static const struct rhashtable_params lfs_nameidx_params = {
@@ -154,27 +164,55 @@ struct lfs_nameidx_ment {
 	u32 first;			/* 1 + first layer with the hash, 0: free */
 };
 
-/* For each name hash of a merged directory, the first layer holding it. */
+/* What a merged map is found by: its top layer's owner, its real dirs. */
+struct lfs_nameidx_mkey {
+	struct lfs_nameidx_owner *owner;
+	u64 hash;
+};
+
+/*
+ * For each name hash of a merged directory, the first layer holding it.
+ * Made of the indexes @sets (a use of each is held), one per lower layer;
+ * valid while none of them is stale. A map of registered layers is
+ * shared: every directory inode, of any mount, whose lower layers are the
+ * same real directories of the same registry entries finds it in
+ * lfs_nameidx_maps.
+ */
 struct lfs_nameidx_merged {
 	struct rcu_head rcu;
+	struct rhash_head node;		/* in lfs_nameidx_maps, if hashed */
+	struct lfs_nameidx_mkey key;
+	struct list_head own;		/* key.owner->maps, if hashed */
+	struct list_head lru;		/* lfs_nameidx_map_lru: hashed, unused */
+	unsigned int users;		/* directories using it */
+	bool hashed;
 	long gen;			/* lfs_nameidx_gen it was valid at */
-	int version;			/* lfs_nameidx_dir.version it used */
 	size_t bytes;
 	u32 hmask;
 	u32 mask;
+	unsigned int nr;
+	struct lfs_nameidx **sets;	/* nr, after tab[] */
 	struct lfs_nameidx_ment tab[];
+};
+
+static const struct rhashtable_params lfs_nameidx_map_params = {
+	.key_len = sizeof(struct lfs_nameidx_mkey),
+	.key_offset = offsetof(struct lfs_nameidx_merged, key),
+	.head_offset = offsetof(struct lfs_nameidx_merged, node),
+	.automatic_shrinking = true,
 };
 
 /* One per lower layer of a layerfs directory. */
 struct lfs_nameidx_slot {
 	struct lfs_nameidx __rcu *idx;	/* a user of it; lfs_nameidx_lock */
-	atomic_t lookups;		/* real lookups before the first build */
 };
 
 /* lfs_inode.nameidx of a directory */
 struct lfs_nameidx_dir {
-	struct lfs_nameidx_merged __rcu *merged;
-	atomic_t version;		/* bumped when a slot changes */
+	struct lfs_nameidx_merged __rcu *merged; /* a user of it */
+	bool looked;			/* for a shared map, once */
+	unsigned int used;		/* slots that have had an index */
+	atomic_t lookups;		/* its indexed lookups (to INT_MAX / 2) */
 	unsigned int nr;
 	struct lfs_nameidx_slot slots[];
 };
@@ -182,6 +220,10 @@ struct lfs_nameidx_dir {
 static DEFINE_SPINLOCK(lfs_nameidx_lock);
 static LIST_HEAD(lfs_nameidx_lru);
 static unsigned long lfs_nameidx_unused;	/* on the LRU list */
+/* Shared merged maps; unused ones on their LRU list. */
+static struct rhashtable lfs_nameidx_maps;
+static LIST_HEAD(lfs_nameidx_map_lru);
+static unsigned long lfs_nameidx_maps_unused;
 static struct shrinker *lfs_nameidx_shrinker;
 static struct fsnotify_group *lfs_nameidx_group;
 /* Bumped after an index went stale: merged maps check their layers. */
@@ -560,11 +602,10 @@ static struct lfs_nameidx_dir *lfs_nameidx_dir(struct inode *dir)
 	return d;
 }
 
-/* Drop a slot's use of @idx. Lock held; true: the caller frees it. */
-static bool lfs_nameidx_put_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
+/* Drop a use of @idx (a slot's or a map's). true: the caller frees it. */
+static bool lfs_nameidx_unhold(struct lfs_nameidx *idx)
 {
 	lockdep_assert_held(&lfs_nameidx_lock);
-	atomic_long_sub(idx->bytes, &ofs->nameidx_bytes);
 	if (--idx->users)
 		return false;
 	if (!idx->owner)
@@ -574,13 +615,25 @@ static bool lfs_nameidx_put_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
 	return false;
 }
 
-static void lfs_nameidx_get_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
+static void lfs_nameidx_hold(struct lfs_nameidx *idx)
 {
 	lockdep_assert_held(&lfs_nameidx_lock);
 	if (!idx->users++ && !list_empty(&idx->lru)) {
 		list_del_init(&idx->lru);
 		lfs_nameidx_unused--;
 	}
+}
+
+/* A slot's use: counted in the mount's index bytes. */
+static bool lfs_nameidx_put_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
+{
+	atomic_long_sub(idx->bytes, &ofs->nameidx_bytes);
+	return lfs_nameidx_unhold(idx);
+}
+
+static void lfs_nameidx_get_user(struct lfs_fs *ofs, struct lfs_nameidx *idx)
+{
+	lfs_nameidx_hold(idx);
 	atomic_long_add(idx->bytes, &ofs->nameidx_bytes);
 }
 
@@ -598,11 +651,18 @@ static void lfs_nameidx_set_slot(struct lfs_fs *ofs, struct lfs_nameidx_dir *d,
 	if (old == idx)
 		return;
 	lfs_nameidx_get_user(ofs, idx);
-	/* Before the pointer: a merge that sees the new one sees this. */
-	atomic_inc(&d->version);
 	rcu_assign_pointer(slot->idx, idx);
-	if (old)
+	if (!old)
+		WRITE_ONCE(d->used, d->used + 1);
+	if (old) {
+		/*
+		 * Replaced because it was no longer valid (stale, or its
+		 * directory's stamp moved): the merged maps made of it, in
+		 * this directory or shared with others, must not answer.
+		 */
+		lfs_nameidx_set_stale(old);
 		free_old = lfs_nameidx_put_user(ofs, old);
+	}
 	if (free_old)
 		lfs_nameidx_free_later(old);
 }
@@ -635,9 +695,9 @@ static bool lfs_nameidx_shared(struct lfs_fs *ofs,
 {
 	struct lfs_nameidx *idx;
 
-	if (!owner)
+	/* Most misses are before any build: no lock, often no lookup. */
+	if (!owner || !atomic_read(&owner->table.nelems))
 		return false;
-	/* Most misses are before any build: no lock for them. */
 	rcu_read_lock();
 	idx = rhashtable_lookup(&owner->table, &inode, lfs_nameidx_params);
 	rcu_read_unlock();
@@ -679,8 +739,14 @@ static void lfs_nameidx_publish(struct lfs_fs *ofs,
 			idx = old;
 			old = NULL;
 		} else {
-			if (old)
+			/*
+			 * Not valid (stale, or its directory's stamp moved):
+			 * no map made of it may answer any more either.
+			 */
+			if (old) {
+				lfs_nameidx_set_stale(old);
 				free_old = lfs_nameidx_unhash(old);
+			}
 			/* Not shared when the table cannot take it. */
 			if (!rhashtable_insert_fast(&owner->table, &idx->node,
 						    lfs_nameidx_params)) {
@@ -707,10 +773,42 @@ static void lfs_nameidx_publish(struct lfs_fs *ofs,
  */
 static unsigned int lfs_nameidx_build_after(struct dentry *realdir)
 {
-	unsigned int after = READ_ONCE(nameidx_build_after);
+	u64 after = READ_ONCE(nameidx_build_after);
 	loff_t kib = i_size_read(d_inode(realdir)) >> 10;
 
-	return after * (1 + min_t(loff_t, kib, 1U << 20));
+	return min_t(u64, after * (1 + min_t(loff_t, kib, 1U << 20)),
+		     INT_MAX / 2);
+}
+
+/*
+ * A lookup in @dir that the merged map did not answer: are the layers'
+ * indexes worth asking one by one? Not before the directory had enough
+ * lookups to be indexed (lfs_nameidx_build_after(), at least
+ * nameidx_build_after), unless an index of one of its layers exists
+ * already: a directory looked into once costs what it costs without the
+ * index, not an index question per layer more.
+ */
+bool lfs_nameidx_begin(struct inode *dir)
+{
+	/* Pairs with cmpxchg_release() in lfs_nameidx_dir(). */
+	struct lfs_nameidx_dir *d = smp_load_acquire(&LFS_I(dir)->nameidx);
+	const struct lfs_entry *oe = LFS_E(dir);
+	const struct lfs_nameidx_owner *owner, *last = NULL;
+	unsigned int i;
+
+	/* this lookup was counted by lfs_nameidx_first() */
+	if (!d || (unsigned int)atomic_read(&d->lookups) >
+		  READ_ONCE(nameidx_build_after) || READ_ONCE(d->used))
+		return true;
+	for (i = 0; i < lfs_numlower(oe); i++) {
+		owner = oe->lowerstack[i].layer->nidx;
+		if (owner == last || !owner)
+			continue;
+		if (atomic_read(&owner->table.nelems))
+			return true;
+		last = owner;
+	}
+	return false;
 }
 
 /*
@@ -763,11 +861,10 @@ bool lfs_nameidx_may_hold(struct inode *dir, unsigned int i,
 		lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_SHARED);
 		goto out;
 	}
-	if (!had && atomic_read(&slot->lookups) <
-		    lfs_nameidx_build_after(lp->dentry)) {
-		atomic_inc(&slot->lookups);
+	/* this lookup counted (lfs_nameidx_first()) */
+	if (!had && (unsigned int)atomic_read(&d->lookups) <=
+		    lfs_nameidx_build_after(lp->dentry))
 		return true;
-	}
 	idx = lfs_nameidx_build(ofs, lp);
 	if (IS_ERR(idx))
 		return true;
@@ -778,20 +875,168 @@ out:
 }
 
 /*
- * The merged map of @d still answers when no index it was made from went
- * stale: @gen is the generation read before looking.
+ * Drop a directory's use of @m. Unused, a shared map stays in the table
+ * (for the shrinker); a private one is freed with the uses of its
+ * indexes, after a grace period (lookups read it under RCU).
  */
-static bool lfs_nameidx_merged_recheck(struct lfs_nameidx_dir *d,
-				       struct lfs_nameidx_merged *m, long gen)
+static void lfs_nameidx_map_free(struct lfs_nameidx_merged *m)
 {
-	struct lfs_nameidx *idx;
 	unsigned int i;
 
-	for (i = 0; i < d->nr; i++) {
-		idx = rcu_dereference(d->slots[i].idx);
-		if (!idx || lfs_nameidx_is_stale(idx))
+	for (i = 0; i < m->nr; i++)
+		if (lfs_nameidx_unhold(m->sets[i]))
+			lfs_nameidx_free_later(m->sets[i]);
+	kvfree_rcu(m, rcu);
+}
+
+static void lfs_nameidx_map_put(struct lfs_nameidx_merged *m)
+{
+	lockdep_assert_held(&lfs_nameidx_lock);
+	if (--m->users)
+		return;
+	if (m->hashed) {
+		list_add_tail(&m->lru, &lfs_nameidx_map_lru);
+		lfs_nameidx_maps_unused++;
+		return;
+	}
+	lfs_nameidx_map_free(m);
+}
+
+static void lfs_nameidx_map_get(struct lfs_nameidx_merged *m)
+{
+	lockdep_assert_held(&lfs_nameidx_lock);
+	if (!m->users++ && !list_empty(&m->lru)) {
+		list_del_init(&m->lru);
+		lfs_nameidx_maps_unused--;
+	}
+}
+
+/* Take @m out of lfs_nameidx_maps; freed now if nothing uses it. */
+static void lfs_nameidx_map_unhash(struct lfs_nameidx_merged *m)
+{
+	lockdep_assert_held(&lfs_nameidx_lock);
+	if (!m->hashed)
+		return;
+	rhashtable_remove_fast(&lfs_nameidx_maps, &m->node,
+			       lfs_nameidx_map_params);
+	list_del_init(&m->own);
+	m->hashed = false;
+	if (!m->users) {
+		list_del_init(&m->lru);
+		lfs_nameidx_maps_unused--;
+		lfs_nameidx_map_free(m);
+	}
+}
+
+/*
+ * The key a shared map of @dir has: false when one of its layers is not
+ * a registry entry's (a lowerdir= mount's maps are its own).
+ */
+static bool lfs_nameidx_map_key(struct inode *dir, struct lfs_nameidx_mkey *key)
+{
+	const struct lfs_entry *oe = LFS_E(dir);
+	unsigned int i, nr = lfs_numlower(oe);
+	u64 h = nr;
+
+	/* The key is compared as bytes: no stray padding (32-bit ABIs). */
+	memset(key, 0, sizeof(*key));
+	for (i = 0; i < nr; i++) {
+		const struct lfs_path *lp = &oe->lowerstack[i];
+
+		if (!lp->layer->nidx || !lp->layer->nidx->registry)
+			return false;
+		h = (h ^ (unsigned long)d_inode(lp->dentry)) * GOLDEN_RATIO_64;
+		h ^= h >> 29;
+	}
+	key->owner = oe->lowerstack[0].layer->nidx;
+	key->hash = h;
+	return true;
+}
+
+/*
+ * Does @m answer for @dir: made of valid indexes of the same real
+ * directories in the same layers' tables? The lock is held (the indexes'
+ * owners).
+ */
+static bool lfs_nameidx_map_fits(const struct lfs_nameidx_merged *m,
+				 struct inode *dir)
+{
+	const struct lfs_entry *oe = LFS_E(dir);
+	unsigned int i;
+
+	lockdep_assert_held(&lfs_nameidx_lock);
+	if (m->nr != lfs_numlower(oe))
+		return false;
+	for (i = 0; i < m->nr; i++) {
+		const struct lfs_path *lp = &oe->lowerstack[i];
+		const struct lfs_nameidx *idx = m->sets[i];
+
+		if (idx->key != d_inode(lp->dentry) ||
+		    idx->owner != lp->layer->nidx || lfs_nameidx_is_stale(idx))
 			return false;
 	}
+	return true;
+}
+
+/* Make @m the map of @d (a use of it is the caller's), dropping the old. */
+static void lfs_nameidx_set_map(struct lfs_fs *ofs, struct lfs_nameidx_dir *d,
+				struct lfs_nameidx_merged *m)
+{
+	struct lfs_nameidx_merged *old;
+
+	lockdep_assert_held(&lfs_nameidx_lock);
+	old = rcu_dereference_protected(d->merged,
+					lockdep_is_held(&lfs_nameidx_lock));
+	rcu_assign_pointer(d->merged, m);
+	atomic_long_add(m->bytes, &ofs->nameidx_bytes);
+	if (old) {
+		atomic_long_sub(old->bytes, &ofs->nameidx_bytes);
+		lfs_nameidx_map_put(old);
+	}
+}
+
+/*
+ * A directory looked into for the first time: another directory inode
+ * (of this or another mount of the same registered layers) may have made
+ * its merged map already. Then it answers at once, without a look at the
+ * layers' indexes one by one.
+ */
+static void lfs_nameidx_find_map(struct inode *dir, struct lfs_nameidx_dir *d)
+{
+	struct lfs_nameidx_merged *m;
+	struct lfs_nameidx_mkey key;
+
+	WRITE_ONCE(d->looked, true);
+	if (!atomic_read(&lfs_nameidx_maps.nelems) ||
+	    !lfs_nameidx_map_key(dir, &key))
+		return;
+	rcu_read_lock();
+	m = rhashtable_lookup(&lfs_nameidx_maps, &key, lfs_nameidx_map_params);
+	rcu_read_unlock();
+	if (!m)
+		return;
+	spin_lock(&lfs_nameidx_lock);
+	m = rhashtable_lookup_fast(&lfs_nameidx_maps, &key,
+				   lfs_nameidx_map_params);
+	if (m && !rcu_access_pointer(d->merged) && lfs_nameidx_map_fits(m, dir)) {
+		lfs_nameidx_map_get(m);
+		lfs_nameidx_set_map(LFS_FS(dir->i_sb), d, m);
+		lfs_stat_inc(LFS_FS(dir->i_sb), LFS_STAT_NAMEIDX_MERGED_SHARED);
+	}
+	spin_unlock(&lfs_nameidx_lock);
+}
+
+/*
+ * The merged map @m still answers when no index it was made from went
+ * stale: @gen is the generation read before looking.
+ */
+static bool lfs_nameidx_merged_recheck(struct lfs_nameidx_merged *m, long gen)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr; i++)
+		if (lfs_nameidx_is_stale(m->sets[i]))
+			return false;
 	WRITE_ONCE(m->gen, gen);
 	return true;
 }
@@ -810,21 +1055,27 @@ int lfs_nameidx_first(struct inode *dir, u32 hash)
 	long gen;
 	u32 i;
 
-	if (!d)
-		return -1;
+	if (!d) {
+		d = lfs_nameidx_dir(dir);
+		if (!d)
+			return -1;
+	}
+	/* Counted up to where no build_after reaches (it only grows). */
+	if (atomic_read(&d->lookups) < INT_MAX / 2)
+		atomic_inc(&d->lookups);
+	if (!READ_ONCE(d->looked) && !rcu_access_pointer(d->merged))
+		lfs_nameidx_find_map(dir, d);
 	rcu_read_lock();
 	m = rcu_dereference(d->merged);
 	if (!m)
 		goto out;
 	/*
-	 * A slot changed (a set rebuilt: stale, or its stamp moved): the map
-	 * was made of the old sets. Pairs with lfs_nameidx_set_slot().
+	 * An index of the map went stale (or was replaced, which marks it
+	 * stale): the map is made of old names. Pairs with
+	 * test_and_set_bit() in lfs_nameidx_set_stale().
 	 */
-	if (atomic_read(&d->version) != m->version)
-		goto out;
-	/* Pairs with test_and_set_bit() in lfs_nameidx_set_stale(). */
 	gen = atomic_long_read_acquire(&lfs_nameidx_gen);
-	if (READ_ONCE(m->gen) != gen && !lfs_nameidx_merged_recheck(d, m, gen))
+	if (READ_ONCE(m->gen) != gen && !lfs_nameidx_merged_recheck(m, gen))
 		goto out;
 	hash &= m->hmask;
 	first = d->nr;
@@ -878,39 +1129,91 @@ static bool lfs_nameidx_merged_names(struct lfs_nameidx_dir *d, u32 *hmask,
 }
 
 /*
+ * Publish the map @m just made of @d's slots, unless a slot changed
+ * meanwhile. A map of registered layers goes into lfs_nameidx_maps; when
+ * one with its key is there and fits, @d uses that one instead. Lock held.
+ * false: @m was not used (the caller frees it; it holds no index).
+ */
+static bool lfs_nameidx_publish_map(struct inode *dir,
+				    struct lfs_nameidx_dir *d,
+				    struct lfs_nameidx_merged *m)
+{
+	struct lfs_fs *ofs = LFS_FS(dir->i_sb);
+	struct lfs_nameidx_merged *old;
+	unsigned int i;
+
+	lockdep_assert_held(&lfs_nameidx_lock);
+	for (i = 0; i < d->nr; i++)
+		if (rcu_access_pointer(d->slots[i].idx) != m->sets[i] ||
+		    lfs_nameidx_is_stale(m->sets[i]))
+			return false;
+	if (lfs_nameidx_map_key(dir, &m->key)) {
+		old = rhashtable_lookup_get_insert_fast(&lfs_nameidx_maps,
+							&m->node,
+							lfs_nameidx_map_params);
+		if (old && !IS_ERR(old) && lfs_nameidx_map_fits(old, dir)) {
+			/* made by another directory since this one looked */
+			lfs_nameidx_map_get(old);
+			lfs_nameidx_set_map(ofs, d, old);
+			return false;
+		}
+		if (old && !IS_ERR(old)) {
+			lfs_nameidx_map_unhash(old);
+			old = rhashtable_lookup_get_insert_fast(&lfs_nameidx_maps,
+								&m->node,
+								lfs_nameidx_map_params);
+		}
+		/* Not shared when the table cannot take it. */
+		if (!old) {
+			m->hashed = true;
+			list_add(&m->own, &m->key.owner->maps);
+		}
+	}
+	for (i = 0; i < m->nr; i++)
+		lfs_nameidx_hold(m->sets[i]);
+	m->users = 1;
+	lfs_nameidx_set_map(ofs, d, m);
+	return true;
+}
+
+/*
  * Build the merged map of @dir once all of its layers are indexed (the
  * caller's lookup found an index in every layer). Costs one pass over
  * the names of all layers; lookups use it until an index goes stale.
  */
 void lfs_nameidx_merge(struct inode *dir)
 {
-	struct lfs_fs *ofs = LFS_FS(dir->i_sb);
 	struct lfs_nameidx_dir *d = READ_ONCE(LFS_I(dir)->nameidx);
-	struct lfs_nameidx_merged *m, *old;
+	struct lfs_nameidx_merged *m;
 	struct lfs_nameidx *idx;
 	unsigned int i;
 	size_t total, bytes, filled = 0;
 	u32 hmask = U32_MAX, nslots, j;
-	int version;
+	bool used;
 	long gen;
 
 	if (!d)
 		return;
 	gen = atomic_long_read_acquire(&lfs_nameidx_gen);
-	version = atomic_read(&d->version);
+	/* As in lfs_nameidx_build(): 2 * the slots fit in a u32. */
 	if (!lfs_nameidx_merged_names(d, &hmask, &total) ||
-	    total > (size_t)LFS_NAMEIDX_MERGED_MAX * READ_ONCE(nameidx_max_names))
+	    total > (size_t)LFS_NAMEIDX_MERGED_MAX *
+		    min(READ_ONCE(nameidx_max_names), 1U << 24))
 		return;
 	nslots = roundup_pow_of_two(max_t(size_t, 2 * total, 2));
-	bytes = struct_size(m, tab, nslots);
+	bytes = size_add(struct_size(m, tab, nslots),
+			 array_size(d->nr, sizeof(*m->sets)));
 	m = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return;
+	INIT_LIST_HEAD(&m->own);
+	INIT_LIST_HEAD(&m->lru);
 	m->bytes = bytes;
 	m->gen = gen;
-	m->version = version;
 	m->hmask = hmask;
 	m->mask = nslots - 1;
+	m->nr = d->nr;
+	m->sets = (struct lfs_nameidx **)&m->tab[nslots];
 
 	rcu_read_lock();
 	for (i = 0; i < d->nr; i++) {
@@ -921,29 +1224,30 @@ void lfs_nameidx_merge(struct inode *dir)
 		filled += idx->nr;
 		if (filled > total)
 			break;
+		m->sets[i] = idx;
 		for (j = 0; j <= idx->mask; j++)
 			if (idx->tab[j].off)
 				lfs_nameidx_merged_add(m, idx->tab[j].hash,
 						       i + 1);
 	}
+	/*
+	 * A slot changed meanwhile: what was merged may be of either. Still
+	 * under RCU: a set replaced since cannot have been freed, and its
+	 * memory reused by a new set at the same address, which the check
+	 * of the slots would take for the one merged.
+	 */
+	used = false;
+	if (i == d->nr) {
+		spin_lock(&lfs_nameidx_lock);
+		used = lfs_nameidx_publish_map(dir, d, m);
+		spin_unlock(&lfs_nameidx_lock);
+	}
 	rcu_read_unlock();
-	/* A slot changed meanwhile: what was merged may be of either. */
-	if (i < d->nr || atomic_read(&d->version) != version) {
+	if (!used) {
 		kvfree(m);
 		return;
 	}
-
-	spin_lock(&lfs_nameidx_lock);
-	old = rcu_dereference_protected(d->merged,
-					lockdep_is_held(&lfs_nameidx_lock));
-	rcu_assign_pointer(d->merged, m);
-	spin_unlock(&lfs_nameidx_lock);
-	atomic_long_add(m->bytes, &ofs->nameidx_bytes);
-	if (old) {
-		atomic_long_sub(old->bytes, &ofs->nameidx_bytes);
-		kvfree_rcu(old, rcu);
-	}
-	lfs_stat_inc(ofs, LFS_STAT_NAMEIDX_MERGED);
+	lfs_stat_inc(LFS_FS(dir->i_sb), LFS_STAT_NAMEIDX_MERGED);
 }
 
 /* Drop the indexes of an inode being destroyed. */
@@ -967,16 +1271,23 @@ void lfs_nameidx_evict(struct inode *inode)
 	}
 	m = rcu_dereference_protected(d->merged,
 				      lockdep_is_held(&lfs_nameidx_lock));
-	spin_unlock(&lfs_nameidx_lock);
 	if (m) {
 		atomic_long_sub(m->bytes, &ofs->nameidx_bytes);
-		kvfree_rcu(m, rcu);
+		lfs_nameidx_map_put(m);
 	}
+	spin_unlock(&lfs_nameidx_lock);
 	kvfree(d);
 	oi->nameidx = NULL;
 }
 
-struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(void)
+/*
+ * The owner of a registry entry's indexes (@registry) or of a mount's:
+ * only maps made of registry entries' indexes are shared. A registered
+ * layer's parents outlive it (each holds a reference to its parent), so a
+ * map, keyed by the owner of its top layer, goes before the other owners
+ * of its indexes.
+ */
+struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(bool registry)
 {
 	struct lfs_nameidx_owner *owner;
 
@@ -988,7 +1299,9 @@ struct lfs_nameidx_owner *lfs_nameidx_owner_alloc(void)
 		return NULL;
 	}
 	refcount_set(&owner->ref, 1);
+	owner->registry = registry;
 	INIT_LIST_HEAD(&owner->all);
+	INIT_LIST_HEAD(&owner->maps);
 	return owner;
 }
 
@@ -1005,11 +1318,14 @@ struct lfs_nameidx_owner *lfs_nameidx_owner_get(struct lfs_nameidx_owner *owner)
  */
 void lfs_nameidx_owner_put(struct lfs_nameidx_owner *owner)
 {
+	struct lfs_nameidx_merged *m, *mnext;
 	struct lfs_nameidx *idx, *next;
 
 	if (!owner || !refcount_dec_and_test(&owner->ref))
 		return;
 	spin_lock(&lfs_nameidx_lock);
+	list_for_each_entry_safe(m, mnext, &owner->maps, own)
+		lfs_nameidx_map_unhash(m);
 	list_for_each_entry_safe(idx, next, &owner->all, own)
 		if (lfs_nameidx_unhash(idx))
 			lfs_nameidx_free_later(idx);
@@ -1021,22 +1337,29 @@ void lfs_nameidx_owner_put(struct lfs_nameidx_owner *owner)
 static unsigned long lfs_nameidx_shrink_count(struct shrinker *shrink,
 					      struct shrink_control *sc)
 {
-	return READ_ONCE(lfs_nameidx_unused) ?: SHRINK_EMPTY;
+	return READ_ONCE(lfs_nameidx_unused) +
+	       READ_ONCE(lfs_nameidx_maps_unused) ?: SHRINK_EMPTY;
 }
 
 /*
- * Drop the least recently used of the indexes no layerfs inode uses:
- * lookups rebuild them once enough real lookups went to the directory
- * again. Indexes in use go when their inodes go (the inode cache's
- * shrinker).
+ * Drop the least recently used of the merged maps and indexes no layerfs
+ * inode uses (maps first: an unused map holds its indexes): lookups
+ * rebuild them once enough real lookups went to the directory again.
+ * Those in use go when their inodes go (the inode cache's shrinker).
  */
 static unsigned long lfs_nameidx_shrink_scan(struct shrinker *shrink,
 					     struct shrink_control *sc)
 {
+	struct lfs_nameidx_merged *m;
 	unsigned long freed = 0;
 	struct lfs_nameidx *idx;
 
 	spin_lock(&lfs_nameidx_lock);
+	while (freed < sc->nr_to_scan && !list_empty(&lfs_nameidx_map_lru)) {
+		m = list_first_entry(&lfs_nameidx_map_lru, typeof(*m), lru);
+		lfs_nameidx_map_unhash(m);
+		freed++;
+	}
 	while (freed < sc->nr_to_scan && !list_empty(&lfs_nameidx_lru)) {
 		idx = list_first_entry(&lfs_nameidx_lru, typeof(*idx), lru);
 		if (lfs_nameidx_unhash(idx))
@@ -1049,13 +1372,21 @@ static unsigned long lfs_nameidx_shrink_scan(struct shrinker *shrink,
 
 int lfs_nameidx_init(void)
 {
+	int err;
+
+	err = rhashtable_init(&lfs_nameidx_maps, &lfs_nameidx_map_params);
+	if (err)
+		return err;
 	lfs_nameidx_group = fsnotify_alloc_group(&lfs_nameidx_fsnotify_ops,
 						 FSNOTIFY_GROUP_DUPS);
-	if (IS_ERR(lfs_nameidx_group))
+	if (IS_ERR(lfs_nameidx_group)) {
+		rhashtable_destroy(&lfs_nameidx_maps);
 		return PTR_ERR(lfs_nameidx_group);
+	}
 	lfs_nameidx_shrinker = shrinker_alloc(0, "layerfs-nameidx");
 	if (!lfs_nameidx_shrinker) {
 		fsnotify_put_group(lfs_nameidx_group);
+		rhashtable_destroy(&lfs_nameidx_maps);
 		return -ENOMEM;
 	}
 	lfs_nameidx_shrinker->count_objects = lfs_nameidx_shrink_count;
@@ -1073,6 +1404,9 @@ int lfs_nameidx_init(void)
 void lfs_nameidx_exit(void)
 {
 	shrinker_free(lfs_nameidx_shrinker);
+	/* Every owner is gone, and with them every shared map. */
+	WARN_ON_ONCE(atomic_read(&lfs_nameidx_maps.nelems));
+	rhashtable_destroy(&lfs_nameidx_maps);
 	flush_work(&lfs_nameidx_free_work);
 	WARN_ON_ONCE(!list_empty(&lfs_nameidx_lru));
 	fsnotify_put_group(lfs_nameidx_group);

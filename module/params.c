@@ -849,10 +849,6 @@ int lfs_check_features(struct fs_context *fc, struct lfs_config *config,
 	err = lfs_resolve_features(fc, config, upper);
 	if (err)
 		return err;
-	/* Without an upper, "on" only follows (lfs_resolve_features()). */
-	if (config->redirect_mode == LFS_REDIRECT_ON && upper)
-		return lfs_not_yet(fc, "redirect_dir=on",
-				   "writing directory redirects");
 	if (config->index)
 		return lfs_not_yet(fc, "index=on", "the inodes index");
 	if (config->nfs_export)

@@ -367,8 +367,9 @@ static int lfs_cache_fill(struct lfs_dir_cache *cache, struct dentry *dir)
 		realpath.mnt = rdd.layer->mnt;
 		realpath.dentry = upper;
 		lfs_stamp(&cache->stamps[cache->nstamps++], d_inode(upper));
-		rdd.impure = lfs_numlower(oe) &&
-			lfs_do_getxattr(&realpath, LFS_XATTR_IMPURE, NULL, 0) >= 0;
+		/* also upper-only: a merged directory may have moved in */
+		rdd.impure = lfs_do_getxattr(&realpath, LFS_XATTR_IMPURE,
+					     NULL, 0) >= 0;
 		err = lfs_read_layer(&rdd, &realpath);
 		if (err)
 			return err;

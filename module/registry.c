@@ -213,7 +213,7 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 		return -ENOMEM;
 	refcount_set(&l->ref, 1);
 	/* No table (no memory): its mounts just do not share indexes. */
-	l->nidx = lfs_nameidx_owner_alloc();
+	l->nidx = lfs_nameidx_owner_alloc(true);
 	l->path = *path;
 	path_get(&l->path);
 	strscpy(l->name, req->name, sizeof(l->name));

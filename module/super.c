@@ -358,7 +358,7 @@ static int lfs_get_lower_layers(struct super_block *sb,
 			l->nidx = NULL;
 		} else {
 			if (!own)
-				own = lfs_nameidx_owner_alloc();
+				own = lfs_nameidx_owner_alloc(false);
 			layer->nidx = lfs_nameidx_owner_get(own);
 		}
 		ofs->config.lowerdirs[ofs->numlayer] = l->name;

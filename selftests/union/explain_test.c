@@ -930,7 +930,8 @@ static int compare_all(struct __test_metadata *_metadata,
 	return checked;
 }
 
-TEST_F(explain_model, every_path_of_64_layers)
+/* Thousands of ioctls and stats: over 30 s under TCG on a busy machine. */
+TEST_F_TIMEOUT(explain_model, every_path_of_64_layers, 180)
 {
 	struct lu_scratch *s = &self->s;
 	int n;
@@ -948,7 +949,7 @@ TEST_F(explain_model, every_path_of_64_layers)
  * rewritten "L0"), removal (a whiteout in the upper layer), rename (a
  * whiteout, and the file under a new name), new files.
  */
-TEST_F(explain_model, every_path_after_copy_up_rename_and_delete)
+TEST_F_TIMEOUT(explain_model, every_path_after_copy_up_rename_and_delete, 180)
 {
 	struct lu_scratch *s = &self->s;
 	char to[LU_PATH_MAX];
@@ -990,4 +991,4 @@ TEST_F(explain_model, every_path_after_copy_up_rename_and_delete)
 	EXPECT_LT(200, i);
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

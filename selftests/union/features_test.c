@@ -91,6 +91,7 @@ static const struct accepted accepted[] = {
 	{ "redirect_dir=off", true, NULL, "redirect_dir" },
 	{ "redirect_dir=follow", true, NULL, "redirect_dir" },
 	{ "redirect_dir=nofollow", true, "redirect_dir=nofollow", NULL },
+	{ "redirect_dir=on", true, "redirect_dir=on", NULL },
 	{ "default_permissions", true, "default_permissions", NULL },
 	{ "uuid=null", true, "uuid=null", NULL },
 	{ "uuid=off", true, "uuid=off", NULL },
@@ -181,7 +182,7 @@ TEST_F(features, bad_values_are_refused_as_on_overlay)
  * layerfs.rst lists them.
  */
 static const char *const not_yet[] = {
-	"index=on", "nfs_export=on", "metacopy=on", "redirect_dir=on",
+	"index=on", "nfs_export=on", "metacopy=on",
 	"verity=on", "verity=require", "userxattr",
 	"xino=off",
 };

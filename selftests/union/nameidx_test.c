@@ -768,14 +768,17 @@ TEST_F(nameidx_reg, a_second_mount_of_an_image_uses_the_index_of_the_first)
 		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
 	EXPECT_LE(NLAYERS, layerctl_counter(self->layerctl, s->mnt, "nameidx_builds"));
 
-	/* the second builds nothing: it takes every index from the registry */
+	/*
+	 * The second builds nothing: d's merged map (made of the indexes
+	 * of all its layers) is the first mount's, and answers at once.
+	 */
 	ASSERT_EQ(0, mount_image(top, self->mnt2));
 	snprintf(path, sizeof(path), "%s/d/missing", self->mnt2);
 	EXPECT_EQ(-ENOENT, lu_ftype(path));
 	snprintf(path, sizeof(path), "%s/d/bottom", self->mnt2);
 	EXPECT_STREQ("bottom", lu_cat(path));
 	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
-	EXPECT_LE(2 * NLAYERS, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
+	EXPECT_LE(1, layerctl_counter(self->layerctl, self->mnt2, "nameidx_merged_shared"));
 	EXPECT_LT(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_merged_hits"));
 
 	/* a change to the shared layer shows in both */
@@ -783,6 +786,19 @@ TEST_F(nameidx_reg, a_second_mount_of_an_image_uses_the_index_of_the_first)
 	EXPECT_STREQ("late", lu_cat(lu_mpath(s, "d/late")));
 	snprintf(path, sizeof(path), "%s/d/late", self->mnt2);
 	EXPECT_STREQ("late", lu_cat(path));
+	/* the second mount's first look after the change: the map is old */
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/late2", 0644, "late2"));
+	snprintf(path, sizeof(path), "%s/d/late2", self->mnt2);
+	EXPECT_STREQ("late2", lu_cat(path));
+	EXPECT_STREQ("late2", lu_cat(lu_mpath(s, "d/late2")));
+	/* and a name gone from a middle layer is gone from both */
+	snprintf(path, sizeof(path), "d/own%d", NLAYERS / 2);
+	ASSERT_EQ(0, unlink(lu_lpath(s, NLAYERS / 2, path)));
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, path)));
+	snprintf(path, sizeof(path), "%s/d/own%d", self->mnt2, NLAYERS / 2);
+	EXPECT_EQ(-ENOENT, lu_ftype(path));
+	snprintf(path, sizeof(path), "%s/d/own%d", self->mnt2, NLAYERS / 2 + 1);
+	EXPECT_STREQ("own", lu_cat(path));
 
 	EXPECT_EQ(0, umount(self->mnt2));
 }
@@ -823,7 +839,47 @@ TEST_F(nameidx_reg, the_index_outlives_the_mounts_of_its_layers)
 	snprintf(path, sizeof(path), "%s/d/bottom", self->mnt2);
 	EXPECT_STREQ("bottom", lu_cat(path));
 	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
-	EXPECT_EQ(builds, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
+	/* the merged maps of the root and of d, unused since the umount */
+	EXPECT_EQ(2, layerctl_counter(self->layerctl, self->mnt2, "nameidx_merged_shared"));
+	EXPECT_EQ(0, umount(self->mnt2));
+}
+
+/*
+ * An unused shared map holds its sets; the shrinker frees it first, then
+ * the sets: after a cache drop with no mount of the image, a new mount
+ * builds again, and still sees every name.
+ */
+TEST_F(nameidx_reg, drop_caches_frees_unused_shared_maps_and_their_indexes)
+{
+	struct lu_scratch *s = &self->s;
+	char path[LU_PATH_MAX * 2];
+	const char *top;
+
+	ASSERT_EQ(0, lu_file(s, NLAYERS - 1, "d/bottom", 0644, "bottom"));
+	ASSERT_EQ(0, lu_file(s, 0, "d/top", 0644, "top"));
+	top = register_scratch(self);
+	ASSERT_NE(NULL, top);
+	ASSERT_EQ(0, mount_image(top, s->mnt));
+	s->mounted = true;
+	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "d/missing")));
+	EXPECT_STREQ("bottom", lu_cat(lu_mpath(s, "d/bottom")));
+	if (layerctl_counter(self->layerctl, s->mnt, "nameidx_merged") < 0)
+		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
+	EXPECT_LE(1, layerctl_counter(self->layerctl, s->mnt, "nameidx_merged"));
+	ASSERT_EQ(0, lu_umount(s));
+	ASSERT_EQ(0, lu_drop_caches(2));
+	ASSERT_EQ(0, lu_drop_caches(2));
+
+	ASSERT_EQ(0, mount_image(top, self->mnt2));
+	snprintf(path, sizeof(path), "%s/d/missing", self->mnt2);
+	EXPECT_EQ(-ENOENT, lu_ftype(path));
+	snprintf(path, sizeof(path), "%s/d/top", self->mnt2);
+	EXPECT_STREQ("top", lu_cat(path));
+	snprintf(path, sizeof(path), "%s/d/bottom", self->mnt2);
+	EXPECT_STREQ("bottom", lu_cat(path));
+	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_merged_shared"));
+	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
+	EXPECT_LE(NLAYERS, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
 	EXPECT_EQ(0, umount(self->mnt2));
 }
 
@@ -852,6 +908,7 @@ TEST_F(nameidx_reg, lowerdir_mounts_do_not_share_indexes)
 		SKIP(return, "layerctl stats unavailable (LAYERCTL)");
 	EXPECT_LE(NLAYERS, layerctl_counter(self->layerctl, self->mnt2, "nameidx_builds"));
 	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_shared"));
+	EXPECT_EQ(0, layerctl_counter(self->layerctl, self->mnt2, "nameidx_merged_shared"));
 	EXPECT_EQ(0, umount(self->mnt2));
 }
 

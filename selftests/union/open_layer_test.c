@@ -271,4 +271,4 @@ TEST_F(open_layer_lfs, descriptor_outlives_the_union)
 	ASSERT_EQ(0, lu_mount_rw(&self->d.s, &self->d.rw));
 }
 
-TEST_HARNESS_MAIN
+LU_HARNESS_MAIN

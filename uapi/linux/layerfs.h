@@ -285,6 +285,7 @@ enum layerfs_stats_attr {
 	LAYERFS_STATS_A_NAMEIDX_SHARED,	/* indexes taken from a layer's table */
 	LAYERFS_STATS_A_NAMEIDX_MERGED,	/* merged per-directory maps built */
 	LAYERFS_STATS_A_NAMEIDX_MERGED_HITS, /* lookups answered by one */
+	LAYERFS_STATS_A_NAMEIDX_MERGED_SHARED, /* maps another dir made */
 	__LAYERFS_STATS_A_MAX
 };
 
