@@ -16,8 +16,8 @@
 #   make stress            stress-ng, fsx, races, fuzzer in a VM (~45 min)
 #   make bench [QUICK=1]   layerfs vs overlay vs native in an -icount VM
 #   make install           after make: layerfs.ko for KVER (modules_install,
-#                          depmod), layerctl and its man page (PREFIX,
-#                          DESTDIR); make uninstall removes them
+#                          depmod), layerctl, layerctl(8), layerfs(5)
+#                          (PREFIX, DESTDIR); make uninstall removes them
 #   make dkms-source       the module's source and dkms.conf in
 #                          /usr/src/layerfs-VERSION (DESTDIR), for dkms add
 #   make deb               out/deb/layerfs-dkms_VERSION_all.deb and
@@ -51,9 +51,11 @@ VM_TIMEOUT := 14400
 else ifneq ($(KERNEL),)
 $(error KERNEL=$(KERNEL): only KERNEL=debug is known)
 else
+# selftests/install lets DKMS build the module in the guest: about 13 min
+# of compiling under TCG, 15 for the binary, and the suite about 25.
 TIME_SCALE := 1
-TEST_TIMEOUT := 900
-VM_TIMEOUT := 1200
+TEST_TIMEOUT := 2400
+VM_TIMEOUT := 3600
 endif
 
 # SLOW=1: a slow machine on purpose, to show that no test depends on the
@@ -283,6 +285,7 @@ VERSION := $(shell cat scripts/VERSION)
 # Secure Boot is on (then sign it with a MOK, as dkms does). Kbuild's own
 # depmod needs System.map, which the headers lack: depmod runs here.
 PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 INSTALL_MOD_DIR := updates
 MOD_DEST = $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
 
@@ -292,11 +295,13 @@ install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod -a $(KVER))
+	install -D -m 0644 Documentation/layerfs.5 $(DESTDIR)$(MANDIR)/man5/layerfs.5
 	$(MAKE) -C helper install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 uninstall:
 	rm -f $(addprefix $(MOD_DEST)/layerfs.ko,'' .xz .zst .gz)
 	$(if $(DESTDIR),,depmod -a $(KVER))
+	rm -f $(DESTDIR)$(MANDIR)/man5/layerfs.5
 	$(MAKE) -C helper uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # What DKMS builds from: /usr/src/layerfs-VERSION (the layerfs-dkms
@@ -318,7 +323,7 @@ dkms-source:
 DEB_DIR := out/deb
 DEB_TREE := $(DEB_DIR)/layerfs-$(VERSION)
 DEB_FILES = Makefile $(DKMS_FILES) helper/Makefile $(wildcard helper/*.[ch]) \
-	Documentation/layerctl.8 scripts/packaging/dkms.conf
+	Documentation/layerctl.8 Documentation/layerfs.5 scripts/packaging/dkms.conf
 
 deb:
 	rm -rf $(DEB_DIR)
