@@ -16,6 +16,13 @@
 #   make stress            stress-ng, fsx, races, fuzzer in a VM (~45 min)
 #   make compat-report     the kernel feature probes' results for KVER
 #   make bench [QUICK=1]   layerfs vs overlay vs native in an -icount VM
+#   make install           after make: layerfs.ko for KVER (modules_install,
+#                          depmod), layerctl, layerctl(8), layerfs(5)
+#                          (PREFIX, DESTDIR); make uninstall removes them
+#   make dkms-source       the module's source and dkms.conf in
+#                          /usr/src/layerfs-VERSION (DESTDIR), for dkms add
+#   make deb               out/deb/layerfs-dkms_VERSION_all.deb and
+#                          layerctl_VERSION_amd64.deb (dpkg-buildpackage)
 #   make clean
 #
 # KVER is the newest installed Debian 6.12 amd64 kernel that has a build
@@ -48,9 +55,11 @@ VM_TIMEOUT := 14400
 else ifneq ($(KERNEL),)
 $(error KERNEL=$(KERNEL): only KERNEL=debug is known)
 else
+# selftests/install lets DKMS build the module in the guest: about 13 min
+# of compiling under TCG, 15 for the binary, and the suite about 25.
 TIME_SCALE := 1
-TEST_TIMEOUT := 900
-VM_TIMEOUT := 1200
+TEST_TIMEOUT := 2400
+VM_TIMEOUT := 3600
 endif
 
 # SLOW=1: a slow machine on purpose, to show that no test depends on the
@@ -228,10 +237,15 @@ checkpatch: ksrc
 	fi
 	@echo "checkpatch: clean ($(words $(CHECKPATCH_FILES) $(CHECKPATCH_SELFTESTS)) files)"
 
-# The whole test run: what CI runs (.ci/run).
+# The whole test run: what CI runs (.ci/run). The packages are built for
+# selftests/install, which installs them in the guest as a user would.
 check: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all W=1
 	@$(MAKE) --no-print-directory lint
+	@mkdir -p out
+	@echo "  DEB     out/deb/ (log: out/deb.log)"
+	@$(MAKE) --no-print-directory deb > out/deb.log 2>&1 || \
+		{ tail -n 30 out/deb.log; echo "make deb failed (out/deb.log)" >&2; exit 1; }
 	@$(TEST_TIMEOUT_ENV) scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) \
 		$(VM_ARGS_DEBUG) $(VM_ARGS_SLOW) --timeout $(VM_TIMEOUT) -- $(T)
 
@@ -267,12 +281,78 @@ check-docker:
 setup:
 	@scripts/setup
 
+# The one version of layerfs: modinfo's (Kbuild reads the file too),
+# layerctl --version's and the packages'.
+VERSION := $(shell cat scripts/VERSION)
+
+# Install on this machine (as root, after make): the module into
+# /lib/modules/KVER/updates/ by Kbuild's modules_install, depmod, and
+# layerctl with its man page under PREFIX (helper/Makefile). DESTDIR
+# stages it all in a directory instead (no depmod then). Neither builds:
+# a root-owned build tree is what `make && sudo make install` avoids.
+# The module stays unsigned: Debian's headers have no signing key (Kbuild
+# would try and fail), and Debian's kernel loads unsigned modules unless
+# Secure Boot is on (then sign it with a MOK, as dkms does). Kbuild's own
+# depmod needs System.map, which the headers lack: depmod runs here.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+INSTALL_MOD_DIR := updates
+MOD_DEST = $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
+
+install:
+	@for f in layerfs.ko helper/layerctl; do [ -f $$f ] || \
+		{ echo "install: $$f is not built (run make first)" >&2; exit 1; }; done
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	install -D -m 0644 Documentation/layerfs.5 $(DESTDIR)$(MANDIR)/man5/layerfs.5
+	$(MAKE) -C helper install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+uninstall:
+	rm -f $(addprefix $(MOD_DEST)/layerfs.ko,'' .xz .zst .gz)
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	rm -f $(DESTDIR)$(MANDIR)/man5/layerfs.5
+	$(MAKE) -C helper uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# What DKMS builds from: /usr/src/layerfs-VERSION (the layerfs-dkms
+# package's content). Then `dkms add layerfs/VERSION` and `dkms install
+# layerfs/VERSION` (README, "Install on a host").
+DKMS_SRC = $(DESTDIR)/usr/src/layerfs-$(VERSION)
+DKMS_FILES = Kbuild scripts/VERSION $(wildcard module/*.[ch] uapi/linux/*.h)
+
+dkms-source:
+	@for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit 1; done
+	sed 's/#MODULE_VERSION#/$(VERSION)/' scripts/packaging/dkms.conf > \
+		$(DKMS_SRC)/dkms.conf
+	@echo "dkms-source: $(DKMS_SRC)"
+
+# The packages, by dpkg-buildpackage in a tree assembled in out/deb/
+# from the files they need and scripts/packaging/debian/ (no debian/ at
+# the top: its layout is fixed), with a changelog of VERSION.
+DEB_DIR := out/deb
+DEB_TREE := $(DEB_DIR)/layerfs-$(VERSION)
+DEB_FILES = Makefile $(DKMS_FILES) helper/Makefile $(wildcard helper/*.[ch]) \
+	Documentation/layerctl.8 Documentation/layerfs.5 scripts/packaging/dkms.conf
+
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_TREE)
+	cp --parents $(DEB_FILES) $(DEB_TREE)/
+	cp -r scripts/packaging/debian $(DEB_TREE)/debian
+	printf 'layerfs (%s) unstable; urgency=medium\n\n  * layerfs %s.\n\n -- %s  %s\n' \
+		'$(VERSION)' '$(VERSION)' \
+		"$$(sed -n 's/^Maintainer: //p' scripts/packaging/debian/control)" \
+		"$$(date -R)" > $(DEB_TREE)/debian/changelog
+	cd $(DEB_TREE) && dpkg-buildpackage -b -us -uc
+	@ls $(DEB_DIR)/*.deb
+
 clean:
 	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(if $(wildcard helper/Makefile),$(MAKE) -C helper clean)
-	rm -rf build .checkpatch-camelcase.*
+	rm -rf build out/deb .checkpatch-camelcase.*
 
 .PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
 	compat-report \
 	check-docker bench \
-	stress setup clean uapi-check
+	stress setup clean uapi-check install uninstall dkms-source deb

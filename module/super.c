@@ -999,3 +999,4 @@ module_exit(layerfs_exit);
 MODULE_DESCRIPTION("layerfs stacking union filesystem");
 MODULE_AUTHOR("The layerfs developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LAYERFS_VERSION);
