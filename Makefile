@@ -318,7 +318,8 @@ uninstall:
 # package's content). Then `dkms add layerfs/VERSION` and `dkms install
 # layerfs/VERSION` (README, "Install on a host").
 DKMS_SRC = $(DESTDIR)/usr/src/layerfs-$(VERSION)
-DKMS_FILES = Kbuild scripts/VERSION $(wildcard module/*.[ch] uapi/linux/*.h)
+DKMS_FILES = Kbuild scripts/VERSION $(wildcard module/*.[ch] uapi/linux/*.h) \
+	module/compat/Kbuild.include $(wildcard module/compat/probes/*.c)
 
 dkms-source:
 	@for f in $(DKMS_FILES); do \
