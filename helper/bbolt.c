@@ -26,9 +26,11 @@
  * (the page is freed by the next one and reused by one after that), and
  * commits by writing the meta page last. So a copy of the file read in
  * one pass is a consistent image of the transaction whose meta it holds
- * if that meta page is still the newest one after the copy: bbolt_load()
- * reads the meta pages again after the file and reads everything again
- * (up to BBOLT_RETRIES times) when a transaction committed meanwhile.
+ * if that meta page is still the newest one after the copy:
+ * bbolt_reload() reads the meta pages again after the file, reads
+ * everything again (up to BBOLT_RETRIES times) when a transaction
+ * committed meanwhile, and checks the tree of a stable copy only.
+ * tests/bbolt_go_test.sh checks this beside Go's bbolt writing.
  */
 
 #define _GNU_SOURCE
@@ -817,8 +819,7 @@ static int bb_meta_choose(const unsigned char *p0, size_t avail0,
 	return -1;
 }
 
-/* The fields of the meta page in use that the tree walk relies on. */
-static int bb_use_meta(struct bbolt *db, int idx, const struct bb_meta *m)
+static void bb_use_meta(struct bbolt *db, int idx, const struct bb_meta *m)
 {
 	db->meta = idx;
 	db->txid = m->txid;
@@ -826,19 +827,24 @@ static int bb_use_meta(struct bbolt *db, int idx, const struct bb_meta *m)
 	db->root_sequence = m->sequence;
 	db->freelist = m->freelist;
 	db->hwm = m->hwm;
-	if (m->hwm < 3)
-		return bb_pfail(db, EIO, idx, "high-water mark %llu",
-				(unsigned long long)m->hwm);
-	if (m->freelist != BB_NO_FREELIST &&
-	    (m->freelist < 2 || m->freelist >= m->hwm))
-		return bb_pfail(db, EIO, idx,
+}
+
+/* The fields of the meta page in use that the tree walk relies on. */
+static int bb_check_meta(struct bbolt *db)
+{
+	if (db->hwm < 3)
+		return bb_pfail(db, EIO, db->meta, "high-water mark %llu",
+				(unsigned long long)db->hwm);
+	if (db->freelist != BB_NO_FREELIST &&
+	    (db->freelist < 2 || db->freelist >= db->hwm))
+		return bb_pfail(db, EIO, db->meta,
 				"freelist page %llu out of range",
-				(unsigned long long)m->freelist);
-	if (m->root < 2 || m->root >= m->hwm)
-		return bb_pfail(db, EIO, idx,
+				(unsigned long long)db->freelist);
+	if (db->root < 2 || db->root >= db->hwm)
+		return bb_pfail(db, EIO, db->meta,
 				"root bucket page %llu out of range (high-water mark %llu)",
-				(unsigned long long)m->root,
-				(unsigned long long)m->hwm);
+				(unsigned long long)db->root,
+				(unsigned long long)db->hwm);
 	return 0;
 }
 
@@ -895,19 +901,15 @@ static void bb_drop(struct bbolt *db)
 enum bb_load_state {
 	BB_LOAD_FAILED,		/* no snapshot: read error, EFBIG, ENOMEM */
 	BB_LOAD_NO_META,	/* a snapshot without a valid meta page */
-	BB_LOAD_CHOSEN,		/* a meta page chosen, the tree checked */
+	BB_LOAD_CHOSEN,		/* a snapshot and the meta page in use */
 };
 
-/*
- * One snapshot. Once a meta page was chosen, the result of the checks is
- * in *@ret (0, or -1 with the reason); else *@ret is -1.
- */
-static enum bb_load_state bb_load(struct bbolt *db, int *ret)
+/* Read a snapshot and choose its meta page; the tree is not checked yet. */
+static enum bb_load_state bb_load(struct bbolt *db)
 {
 	struct bb_meta m;
 	int idx;
 
-	*ret = -1;
 	bb_drop(db);
 	if (bb_read_file(db))
 		return BB_LOAD_FAILED;
@@ -920,7 +922,7 @@ static enum bb_load_state bb_load(struct bbolt *db, int *ret)
 			     db->page_size, &m);
 	if (idx < 0)
 		return BB_LOAD_NO_META;	/* bb_page_size() found one */
-	*ret = bb_use_meta(db, idx, &m) ? -1 : bb_check_all(db);
+	bb_use_meta(db, idx, &m);
 	return BB_LOAD_CHOSEN;
 }
 
@@ -970,16 +972,17 @@ int bbolt_stable(struct bbolt *db)
 
 /*
  * Read snapshots until one is of the newest transaction: its meta page is
- * still the one in use once the whole file was read (see the top).
+ * still the one in use once the whole file was read (see the top). Only
+ * then is its tree checked: a failure there is no race but corruption.
  */
 int bbolt_reload(struct bbolt *db)
 {
 	enum bb_load_state st;
-	int i, ret, stable, e;
+	int i, stable, e;
 
 	for (i = 0; i < BBOLT_RETRIES; i++) {
 		db->reads = i + 1;
-		st = bb_load(db, &ret);
+		st = bb_load(db);
 		e = errno;
 		if (st == BB_LOAD_FAILED)
 			goto out_drop;
@@ -989,14 +992,16 @@ int bbolt_reload(struct bbolt *db)
 			goto out_drop;
 		}
 		stable = bbolt_stable(db);
-		if (stable < 0) {
+		e = errno;
+		if (stable < 0)
+			goto out_drop;
+		if (!stable)
+			continue;
+		if (bb_check_meta(db) || bb_check_all(db)) {
 			e = errno;
 			goto out_drop;
 		}
-		if (stable && ret)
-			goto out_drop;
-		if (stable)
-			return 0;
+		return 0;
 	}
 	bb_fail(db, EAGAIN, "changed during each of %d reads", BBOLT_RETRIES);
 	e = EAGAIN;
