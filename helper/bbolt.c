@@ -138,9 +138,7 @@ struct bb_check {
 		 __pg->inl ? "inline bucket: " : "", i, ##__VA_ARGS__);	\
 })
 
-/* Loads of the host's byte order from anywhere (inline pages are not
- * aligned).
- */
+/* Loads in the host's byte order from anywhere: inline pages are unaligned. */
 static __u16 bb_ld16(const unsigned char *p)
 {
 	__u16 v;
@@ -207,7 +205,8 @@ static int bb_page_get(struct bbolt *db, __u64 pgid, unsigned int level,
 		return bb_pfail(db, EIO, pgid, "more than %d levels deep",
 				BBOLT_MAX_DEPTH);
 	if (pgid < 2)
-		return bb_pfail(db, EIO, pgid, "a meta page is not a tree page");
+		return bb_pfail(db, EIO, pgid,
+				"a meta page is not a tree page");
 	if (pgid >= db->hwm)
 		return bb_pfail(db, EIO, pgid,
 				"not below the high-water mark %llu",
@@ -245,7 +244,8 @@ static int bb_page_shape(struct bbolt *db, const struct bb_page *pg)
 				"%s%u elements do not fit in %zu bytes",
 				what, pg->count, pg->span);
 	if (pg->flags == BB_BRANCH && !pg->count)
-		return bb_pfail(db, EIO, pg->id, "branch page with no elements");
+		return bb_pfail(db, EIO, pg->id,
+				"branch page with no elements");
 	return 0;
 }
 
@@ -314,7 +314,8 @@ static int bb_leaf_elem(struct bbolt *db, const struct bb_page *pg,
 	if (e->flags & ~BB_LEAF_BUCKET)
 		return bb_efail(db, pg, i, "unknown flags %#x", e->flags);
 	if (pg->inl && e->flags)
-		return bb_efail(db, pg, i, "a bucket, which inline buckets cannot hold");
+		return bb_efail(db, pg, i,
+				"a bucket, which inline buckets cannot hold");
 	if (bb_elem_span(db, pg, i, start, (__u64)klen + vlen, klen))
 		return -1;
 	e->key = pg->p + start;
@@ -346,7 +347,8 @@ static int bb_make_bucket(struct bbolt *db, __u64 pgid, unsigned int level,
 
 	if (vlen < BB_BUCKET_HDR)
 		return bb_pfail(db, EIO, pgid,
-				"element %u: bucket value of %zu bytes", i, vlen);
+				"element %u: bucket value of %zu bytes",
+				i, vlen);
 	b->root = bb_ld64(val);
 	b->sequence = bb_ld64(val + 8);
 	b->where = pgid;
@@ -638,12 +640,13 @@ static int bb_check_freelist(struct bb_check *c)
 	if (bb_page_get(db, db->freelist, 1, &pg) || bb_mark(c, &pg))
 		return -1;
 	if (pg.flags != BB_FREELIST)
-		return bb_pfail(db, EIO, pg.id, "flags %#x, not a freelist page",
-				pg.flags);
+		return bb_pfail(db, EIO, pg.id,
+				"flags %#x, not a freelist page", pg.flags);
 	n = pg.count;
 	if (n == 0xffff) {
 		if (pg.span < off + 8)
-			return bb_pfail(db, EIO, pg.id, "freelist count missing");
+			return bb_pfail(db, EIO, pg.id,
+					"freelist count missing");
 		n = bb_ld64(pg.p + off);
 		off += 8;
 	}

@@ -37,7 +37,7 @@
 #include <linux/types.h>
 
 #define BBOLT_ERR_SIZE		1024
-#define BBOLT_MAX_SIZE		1073741824LL	/* 1 GiB: largest file we load */
+#define BBOLT_MAX_SIZE		1073741824LL	/* 1 GiB: the largest we load */
 #define BBOLT_MAX_DEPTH		64	/* pages from the root, buckets too */
 #define BBOLT_RETRIES		8	/* snapshots tried before EAGAIN */
 

@@ -318,7 +318,9 @@ static void w_nest(struct wdb *w)
 
 static void w_root(struct wdb *w)
 {
-	static const struct kv ab[] = { { "a", "1", 1, 0 }, { "b", "2", 1, 0 } };
+	static const struct kv ab[] = {
+		{ "a", "1", 1, 0 }, { "b", "2", 1, 0 },
+	};
 	static const struct kv ov[] = { { "blob", blob, BLOB_LEN, 0 } };
 	unsigned char big[16], inl[128], nest[16], ovr[16];
 	size_t ilen = inline_bucket(inl, 3, ab, 2);
@@ -486,7 +488,8 @@ TEST_F(bbolt, a_bucket_is_no_value_and_a_value_no_bucket)
 
 	ASSERT_EQ(0, save_open(self)) TH_LOG("%s", self->db.err);
 	EXPECT_NO_VALUE(&self->root, "nest");
-	EXPECT_NE(NULL, strstr(self->db.err, "\"nest\": a bucket, not a value"));
+	EXPECT_NE(NULL, strstr(self->db.err,
+			       "\"nest\": a bucket, not a value"));
 	BUCKET(&self->root, "nest", &nest);
 	EXPECT_NO_VALUE(&nest, "child");
 	EXPECT_EQ(-1, bbolt_bucket_get(&self->db, &nest, "val", 3, &b));
@@ -1505,10 +1508,10 @@ TEST(uvarint_as_go_encoding_binary)
 		{ { 0x80, 0x01 }, 2, 2, 128, 0 },
 		{ { 0xbc, 0x0b }, 2, 2, 1468, 0 },
 		{ { 0x80, 0x00 }, 2, 2, 0, 0 },
-		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 },
-		  10, 10, ~0ULL, 0 },
-		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02 },
-		  10, -1, 0, ERANGE },
+		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0x01 }, 10, 10, ~0ULL, 0 },
+		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0x02 }, 10, -1, 0, ERANGE },
 		{ { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
 		    0x01 }, 11, -1, 0, ERANGE },
 		{ { 0x80 }, 1, -1, 0, EINVAL },
@@ -1577,8 +1580,9 @@ TEST(id_is_one_whole_uvarint)
 TEST(parents_keys_of_a_real_metadata_db)
 {
 	static const unsigned char k[][3] = {
-		{ 0x01, 0x00, 0x02 }, { 0x02, 0x00, 0x03 }, { 0x03, 0x00, 0x07 },
-		{ 0x04, 0x00, 0x05 }, { 0x05, 0x00, 0x06 },
+		{ 0x01, 0x00, 0x02 }, { 0x02, 0x00, 0x03 },
+		{ 0x03, 0x00, 0x07 }, { 0x04, 0x00, 0x05 },
+		{ 0x05, 0x00, 0x06 },
 	};
 	static const __u64 want[][2] = {
 		{ 1, 2 }, { 2, 3 }, { 3, 7 }, { 4, 5 }, { 5, 6 },
