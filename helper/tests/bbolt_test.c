@@ -3,8 +3,8 @@
  * Host tests of the bbolt reader and of containerd's value decoders.
  *
  * No containerd database is in the repository: every test writes its own
- * bbolt file with the small writer below, which lays pages out as bbolt
- * 1.3's node.write() and meta.write() do (two meta pages with FNV-1a
+ * bbolt file with the small writer of bbolt_writer.c, which lays pages out
+ * as bbolt 1.3's node.write() and meta.write() do (two meta pages with FNV-1a
  * checksums, a freelist page, branch and leaf pages, an overflow value,
  * nested and inline buckets), then breaks it in one place. The table of
  * corruptions expects a precise errno and the page in the message; the
@@ -30,330 +30,9 @@
 #include "kselftest_harness.h"
 #include "../bbolt.h"
 #include "../ctrd_enc.h"
+#include "bbolt_writer.h"
 
-#define PSIZE		4096
-#define NPAGES		17
-#define NKEYS		360
-#define PER_LEAF	90
-#define BLOB_LEN	10000
 #define FUZZ_RUNS	20000
-#define CHAIN_MAX	80		/* nested buckets for the depth tests */
-
-/*
- * The test database (build_db()), every page at PSIZE:
- *   0, 1   meta, txid 8 and 9, root 3, freelist 2, high-water mark 17
- *   2      freelist: page 16
- *   3      root bucket: big -> 4, inl (inline: a, b), nest -> 11, ov -> 13
- *   4      branch k0000 -> 5, k0180 -> 6
- *   5, 6   branches k0000 -> 7, k0090 -> 8 and k0180 -> 9, k0270 -> 10
- *   7-10   leaves of 90 keys each, k0000..k0359 -> "v0000-abcdefghij"
- *   11     nest (sequence 7): child (inline: x), deeper -> 12,
- *          empty (inline, no keys), val = "plain"
- *   12     deeper: leaf = "yes"
- *   13-15  ov: blob = BLOB_LEN bytes, a leaf with 2 overflow pages
- *   16     free
- */
-enum {
-	PG_FREELIST = 2,
-	PG_ROOT = 3,
-	PG_BIG = 4,
-	PG_BIG_L = 5,
-	PG_BIG_R = 6,
-	PG_LEAF0 = 7,
-	PG_NEST = 11,
-	PG_DEEPER = 12,
-	PG_OV = 13,
-	PG_FREE = 16,
-};
-
-struct wdb {
-	unsigned char *buf;
-	size_t psize;
-	size_t size;			/* bytes written to the file */
-};
-
-struct kv {
-	const char *key;
-	const void *val;
-	size_t vlen;
-	__u32 flags;
-};
-
-struct br {
-	const char *key;
-	__u64 child;
-};
-
-static char keys[NKEYS][8];
-static char vals[NKEYS][17];
-static unsigned char blob[BLOB_LEN];
-
-static void put16(unsigned char *p, __u16 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put32(unsigned char *p, __u32 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put64(unsigned char *p, __u64 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static __u32 get32(const unsigned char *p)
-{
-	__u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static unsigned char *page(struct wdb *w, __u64 pgid)
-{
-	return w->buf + pgid * w->psize;
-}
-
-static unsigned char *elem(struct wdb *w, __u64 pgid, unsigned int i)
-{
-	return page(w, pgid) + 16 + i * 16;
-}
-
-/* The value of leaf element @i of the page image at @p. */
-static unsigned char *leaf_val(unsigned char *p, unsigned int i)
-{
-	unsigned char *el = p + 16 + i * 16;
-
-	return el + get32(el + 4) + get32(el + 8);
-}
-
-static size_t leaf_len(const struct kv *kv, unsigned int n)
-{
-	size_t len = 16 + n * 16;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		len += strlen(kv[i].key) + kv[i].vlen;
-	return len;
-}
-
-/* As node.write(): elements, then each key followed by its value. */
-static void leaf_image(unsigned char *p, const struct kv *kv, unsigned int n)
-{
-	size_t data = 16 + n * 16, klen;
-	unsigned char *el;
-	unsigned int i;
-
-	put16(p + 8, 0x02);
-	put16(p + 10, n);
-	for (i = 0; i < n; i++) {
-		el = p + 16 + i * 16;
-		klen = strlen(kv[i].key);
-		put32(el, kv[i].flags);
-		put32(el + 4, data - (16 + i * 16));
-		put32(el + 8, klen);
-		put32(el + 12, kv[i].vlen);
-		memcpy(p + data, kv[i].key, klen);
-		memcpy(p + data + klen, kv[i].val, kv[i].vlen);
-		data += klen + kv[i].vlen;
-	}
-}
-
-static void w_leaf(struct wdb *w, __u64 pgid, const struct kv *kv,
-		   unsigned int n)
-{
-	size_t len = leaf_len(kv, n);
-	__u32 overflow = (len + w->psize - 1) / w->psize - 1;
-
-	if ((pgid + overflow + 1) * w->psize > w->size)
-		abort();
-	leaf_image(page(w, pgid), kv, n);
-	put64(page(w, pgid), pgid);
-	put32(page(w, pgid) + 12, overflow);
-}
-
-static void w_branch(struct wdb *w, __u64 pgid, const struct br *br,
-		     unsigned int n)
-{
-	unsigned char *p = page(w, pgid), *el;
-	size_t data = 16 + n * 16, klen;
-	unsigned int i;
-
-	put64(p, pgid);
-	put16(p + 8, 0x01);
-	put16(p + 10, n);
-	for (i = 0; i < n; i++) {
-		el = p + 16 + i * 16;
-		klen = strlen(br[i].key);
-		put32(el, data - (16 + i * 16));
-		put32(el + 4, klen);
-		put64(el + 8, br[i].child);
-		memcpy(p + data, br[i].key, klen);
-		data += klen;
-	}
-}
-
-/* A bucket's value: its root page and sequence. */
-static void bucket_ref(unsigned char v[16], __u64 root, __u64 seq)
-{
-	put64(v, root);
-	put64(v + 8, seq);
-}
-
-/* An inline bucket's value: a header with root 0, then a leaf image. */
-static size_t inline_bucket(unsigned char *v, __u64 seq, const struct kv *kv,
-			    unsigned int n)
-{
-	size_t len = leaf_len(kv, n);
-
-	bucket_ref(v, 0, seq);
-	memset(v + 16, 0, len);
-	leaf_image(v + 16, kv, n);
-	return 16 + len;
-}
-
-static __u64 fnv1a(const unsigned char *p, size_t n)
-{
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	while (n--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static void meta_sum(struct wdb *w, __u64 idx)
-{
-	unsigned char *p = page(w, idx);
-
-	put64(p + 72, fnv1a(p + 16, 56));
-}
-
-static void w_meta(struct wdb *w, __u64 idx, __u64 root, __u64 hwm,
-		   __u64 txid)
-{
-	unsigned char *p = page(w, idx);
-
-	memset(p, 0, w->psize);
-	put64(p, idx);
-	put16(p + 8, 0x04);
-	put32(p + 16, 0xED0CDAED);
-	put32(p + 20, 2);
-	put32(p + 24, w->psize);
-	put64(p + 32, root);
-	put64(p + 48, PG_FREELIST);
-	put64(p + 56, hwm);
-	put64(p + 64, txid);
-	meta_sum(w, idx);
-}
-
-static void w_freelist(struct wdb *w)
-{
-	unsigned char *p = page(w, PG_FREELIST);
-
-	put64(p, PG_FREELIST);
-	put16(p + 8, 0x10);
-	put16(p + 10, 1);
-	put64(p + 16, PG_FREE);
-}
-
-static void init_data(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < NKEYS; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "k%04u", i);
-		snprintf(vals[i], sizeof(vals[i]), "v%04u-abcdefghij", i);
-	}
-	for (i = 0; i < BLOB_LEN; i++)
-		blob[i] = i * 7;
-}
-
-static void w_big(struct wdb *w)
-{
-	static const struct br top[] = {
-		{ "k0000", PG_BIG_L }, { "k0180", PG_BIG_R },
-	};
-	static const struct br left[] = {
-		{ "k0000", PG_LEAF0 }, { "k0090", PG_LEAF0 + 1 },
-	};
-	static const struct br right[] = {
-		{ "k0180", PG_LEAF0 + 2 }, { "k0270", PG_LEAF0 + 3 },
-	};
-	struct kv kv[PER_LEAF];
-	unsigned int l, i;
-
-	w_branch(w, PG_BIG, top, 2);
-	w_branch(w, PG_BIG_L, left, 2);
-	w_branch(w, PG_BIG_R, right, 2);
-	for (l = 0; l < NKEYS / PER_LEAF; l++) {
-		for (i = 0; i < PER_LEAF; i++)
-			kv[i] = (struct kv){ keys[l * PER_LEAF + i],
-					     vals[l * PER_LEAF + i], 16, 0 };
-		w_leaf(w, PG_LEAF0 + l, kv, PER_LEAF);
-	}
-}
-
-static void w_nest(struct wdb *w)
-{
-	static const struct kv x[] = { { "x", "1", 1, 0 } };
-	static const struct kv deeper[] = { { "leaf", "yes", 3, 0 } };
-	unsigned char child[64], ref[16], empty[32];
-	size_t clen = inline_bucket(child, 1, x, 1);
-	size_t elen = inline_bucket(empty, 0, NULL, 0);
-	struct kv kv[] = {
-		{ "child", child, clen, 1 },
-		{ "deeper", ref, 16, 1 },
-		{ "empty", empty, elen, 1 },
-		{ "val", "plain", 5, 0 },
-	};
-
-	bucket_ref(ref, PG_DEEPER, 0);
-	w_leaf(w, PG_NEST, kv, 4);
-	w_leaf(w, PG_DEEPER, deeper, 1);
-}
-
-static void w_root(struct wdb *w)
-{
-	static const struct kv ab[] = {
-		{ "a", "1", 1, 0 }, { "b", "2", 1, 0 },
-	};
-	static const struct kv ov[] = { { "blob", blob, BLOB_LEN, 0 } };
-	unsigned char big[16], inl[128], nest[16], ovr[16];
-	size_t ilen = inline_bucket(inl, 3, ab, 2);
-	struct kv kv[] = {
-		{ "big", big, 16, 1 },
-		{ "inl", inl, ilen, 1 },
-		{ "nest", nest, 16, 1 },
-		{ "ov", ovr, 16, 1 },
-	};
-
-	bucket_ref(big, PG_BIG, 0);
-	bucket_ref(nest, PG_NEST, 7);
-	bucket_ref(ovr, PG_OV, 0);
-	w_leaf(w, PG_ROOT, kv, 4);
-	w_leaf(w, PG_OV, ov, 1);
-}
-
-static void build_db(struct wdb *w, size_t psize)
-{
-	free(w->buf);
-	w->psize = psize;
-	w->size = NPAGES * psize;
-	w->buf = calloc(1, w->size);
-	if (!w->buf)
-		abort();
-	init_data();
-	w_meta(w, 0, PG_ROOT, NPAGES, 8);
-	w_meta(w, 1, PG_ROOT, NPAGES, 9);
-	w_freelist(w);
-	w_root(w);
-	w_big(w);
-	w_nest(w);
-}
 
 /* Rewrite @fd in place (no O_TRUNC: ext4 flushes on close after it). */
 static void save_fd(const struct wdb *w, int fd)
@@ -386,7 +65,7 @@ FIXTURE_SETUP(bbolt)
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->path, sizeof(self->path), "%s/meta.db", self->dir);
 	self->db.fd = -1;
-	build_db(&self->w, PSIZE);
+	bw_build(&self->w, PSIZE);
 }
 
 FIXTURE_TEARDOWN(bbolt)
@@ -448,7 +127,7 @@ TEST_F(bbolt, values_are_found_across_branch_pages)
 	EXPECT_EQ(PG_BIG, big.root);
 	for (i = 0; i < NKEYS; i++) {
 		snprintf(want, sizeof(want), "v%04u-abcdefghij", i);
-		EXPECT_VALUE(&big, keys[i], want);
+		EXPECT_VALUE(&big, bw_keys[i], want);
 	}
 	EXPECT_NO_VALUE(&big, "k0360");
 	EXPECT_NO_VALUE(&big, "k");
@@ -509,7 +188,7 @@ TEST_F(bbolt, overflow_value_is_read_whole)
 	BUCKET(&self->root, "ov", &ov);
 	ASSERT_EQ(0, bbolt_get(&self->db, &ov, "blob", 4, &v, &n));
 	ASSERT_EQ(BLOB_LEN, n);
-	EXPECT_EQ(0, memcmp(v, blob, BLOB_LEN));
+	EXPECT_EQ(0, memcmp(v, bw_blob, BLOB_LEN));
 }
 
 struct collect {
@@ -566,7 +245,7 @@ TEST_F(bbolt, foreach_gives_keys_in_order_and_says_which_are_buckets)
 	ASSERT_EQ(0, bbolt_foreach(&self->db, &b, collect_cb, c));
 	ASSERT_EQ(NKEYS, c->n);
 	for (i = 0; i < NKEYS; i++) {
-		EXPECT_STREQ(keys[i], c->keys[i]);
+		EXPECT_STREQ(bw_keys[i], c->keys[i]);
 		EXPECT_FALSE(c->bucket[i]);
 	}
 	free(c);
@@ -627,7 +306,7 @@ TEST_F(bbolt, meta_page_with_the_higher_txid_is_used)
 	EXPECT_EQ(NPAGES, self->db.hwm);
 	bbolt_close(&self->db);
 
-	w_meta(&self->w, 0, PG_ROOT, NPAGES, 10);
+	bw_meta(&self->w, 0, PG_ROOT, NPAGES, 10);
 	ASSERT_EQ(0, save_open(self)) TH_LOG("%s", self->db.err);
 	EXPECT_EQ(0, self->db.meta);
 	EXPECT_EQ(10, self->db.txid);
@@ -635,7 +314,7 @@ TEST_F(bbolt, meta_page_with_the_higher_txid_is_used)
 
 TEST_F(bbolt, bad_checksum_on_the_newer_meta_falls_back_to_the_older)
 {
-	put64(page(&self->w, 1) + 56, NPAGES + 1);	/* not summed again */
+	bw_put64(bw_page(&self->w, 1) + 56, NPAGES + 1);	/* not summed again */
 	ASSERT_EQ(0, save_open(self)) TH_LOG("%s", self->db.err);
 	EXPECT_EQ(0, self->db.meta);
 	EXPECT_EQ(8, self->db.txid);
@@ -645,8 +324,8 @@ TEST_F(bbolt, corrupt_meta_0_takes_the_page_size_from_meta_1)
 {
 	struct bbolt_bucket b;
 
-	build_db(&self->w, 8192);
-	memset(page(&self->w, 0), 0, 8192);
+	bw_build(&self->w, 8192);
+	memset(bw_page(&self->w, 0), 0, 8192);
 	ASSERT_EQ(0, save_open(self)) TH_LOG("%s", self->db.err);
 	EXPECT_EQ(1, self->db.meta);
 	EXPECT_EQ(8192, self->db.page_size);
@@ -664,10 +343,10 @@ TEST_F(bbolt, a_commit_after_open_is_seen_by_stable_and_read_by_reload)
 	EXPECT_EQ(1, bbolt_stable(&self->db));
 
 	/* Another writer commits txid 10 into meta page 0. */
-	w_meta(&self->w, 0, PG_ROOT, NPAGES, 10);
+	bw_meta(&self->w, 0, PG_ROOT, NPAGES, 10);
 	fd = open(self->path, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(PSIZE, pwrite(fd, page(&self->w, 0), PSIZE, 0));
+	ASSERT_EQ(PSIZE, pwrite(fd, bw_page(&self->w, 0), PSIZE, 0));
 	close(fd);
 
 	EXPECT_EQ(0, bbolt_stable(&self->db));
@@ -688,8 +367,8 @@ static void busy_writer(struct wdb *w, const char *path)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	while (fd >= 0 && time(NULL) < end) {
-		w_meta(w, txid % 2, PG_ROOT, NPAGES, txid);
-		if (pwrite(fd, page(w, txid % 2), PSIZE,
+		bw_meta(w, txid % 2, PG_ROOT, NPAGES, txid);
+		if (pwrite(fd, bw_page(w, txid % 2), PSIZE,
 			   txid % 2 * PSIZE) != PSIZE)
 			break;
 		txid++;
@@ -771,13 +450,13 @@ static void w_chain(struct wdb *w, unsigned int n)
 	w->buf = calloc(1, w->size);
 	if (!w->buf)
 		abort();
-	w_meta(w, 0, PG_ROOT, n + 4, 1);
-	w_meta(w, 1, PG_ROOT, n + 4, 2);
-	w_freelist(w);
-	put16(page(w, PG_FREELIST) + 10, 0);
+	bw_meta(w, 0, PG_ROOT, n + 4, 1);
+	bw_meta(w, 1, PG_ROOT, n + 4, 2);
+	bw_freelist(w);
+	bw_put16(bw_page(w, PG_FREELIST) + 10, 0);
 	for (i = 0; i < n; i++) {
-		bucket_ref(ref, PG_ROOT + i + 1, i);
-		w_leaf(w, PG_ROOT + i, &kv, i + 1 < n);
+		bw_bucket_ref(ref, PG_ROOT + i + 1, i);
+		bw_leaf(w, PG_ROOT + i, &kv, i + 1 < n);
 	}
 }
 
@@ -823,7 +502,7 @@ FIXTURE_SETUP(corrupt)
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->path, sizeof(self->path), "%s/meta.db", self->dir);
 	self->db.fd = -1;
-	build_db(&self->w, PSIZE);
+	bw_build(&self->w, PSIZE);
 }
 
 FIXTURE_TEARDOWN(corrupt)
@@ -837,26 +516,26 @@ FIXTURE_TEARDOWN(corrupt)
 /* Set a u32 of both meta pages (and sum them again if @sum). */
 static void both_metas32(struct wdb *w, size_t off, __u32 v, bool sum)
 {
-	put32(page(w, 0) + off, v);
-	put32(page(w, 1) + off, v);
+	bw_put32(bw_page(w, 0) + off, v);
+	bw_put32(bw_page(w, 1) + off, v);
 	if (sum) {
-		meta_sum(w, 0);
-		meta_sum(w, 1);
+		bw_meta_sum(w, 0);
+		bw_meta_sum(w, 1);
 	}
 }
 
 static void both_metas64(struct wdb *w, size_t off, __u64 v)
 {
-	put64(page(w, 0) + off, v);
-	put64(page(w, 1) + off, v);
-	meta_sum(w, 0);
-	meta_sum(w, 1);
+	bw_put64(bw_page(w, 0) + off, v);
+	bw_put64(bw_page(w, 1) + off, v);
+	bw_meta_sum(w, 0);
+	bw_meta_sum(w, 1);
 }
 
 /* The inline bucket "inl" of the root page: its page image. */
 static unsigned char *inl_page(struct wdb *w)
 {
-	return leaf_val(page(w, PG_ROOT), 1) + 16;
+	return bw_leaf_val(bw_page(w, PG_ROOT), 1) + 16;
 }
 
 static void m_bad_magic(struct wdb *w)
@@ -886,8 +565,8 @@ static void m_psize_512(struct wdb *w)
 
 static void m_meta_header(struct wdb *w)
 {
-	put16(page(w, 0) + 8, 0x02);
-	put16(page(w, 1) + 8, 0x02);
+	bw_put16(bw_page(w, 0) + 8, 0x02);
+	bw_put16(bw_page(w, 1) + 8, 0x02);
 }
 
 static void m_root_past_hwm(struct wdb *w)
@@ -907,159 +586,159 @@ static void m_freelist_range(struct wdb *w)
 
 static void m_child_past_hwm(struct wdb *w)
 {
-	put64(elem(w, PG_BIG, 1) + 8, 1000);
+	bw_put64(bw_elem(w, PG_BIG, 1) + 8, 1000);
 }
 
 static void m_child_is_meta(struct wdb *w)
 {
-	put64(elem(w, PG_BIG, 1) + 8, 1);
+	bw_put64(bw_elem(w, PG_BIG, 1) + 8, 1);
 }
 
 static void m_header_id(struct wdb *w)
 {
-	put64(page(w, PG_LEAF0), PG_LEAF0 + 1);
+	bw_put64(bw_page(w, PG_LEAF0), PG_LEAF0 + 1);
 }
 
 static void m_pos_past_end(struct wdb *w)
 {
-	put32(elem(w, PG_DEEPER, 0) + 4, 5000);
+	bw_put32(bw_elem(w, PG_DEEPER, 0) + 4, 5000);
 }
 
 static void m_ksize_past_end(struct wdb *w)
 {
-	put32(elem(w, PG_LEAF0 + 2, 89) + 8, 0x7fffffff);
+	bw_put32(bw_elem(w, PG_LEAF0 + 2, 89) + 8, 0x7fffffff);
 }
 
 static void m_vsize_past_end(struct wdb *w)
 {
-	put32(elem(w, PG_OV, 0) + 12, 3 * PSIZE);
+	bw_put32(bw_elem(w, PG_OV, 0) + 12, 3 * PSIZE);
 }
 
 static void m_key_in_elements(struct wdb *w)
 {
-	put32(elem(w, PG_DEEPER, 0) + 4, 0);
+	bw_put32(bw_elem(w, PG_DEEPER, 0) + 4, 0);
 }
 
 static void m_count_too_big(struct wdb *w)
 {
-	put16(page(w, PG_DEEPER) + 10, 300);
+	bw_put16(bw_page(w, PG_DEEPER) + 10, 300);
 }
 
 static void m_overflow_past_eof(struct wdb *w)
 {
-	put32(page(w, PG_OV) + 12, 100);
+	bw_put32(bw_page(w, PG_OV) + 12, 100);
 }
 
 static void m_branch_count_0(struct wdb *w)
 {
-	put16(page(w, PG_BIG_L) + 10, 0);
+	bw_put16(bw_page(w, PG_BIG_L) + 10, 0);
 }
 
 static void m_self_cycle(struct wdb *w)
 {
-	put64(elem(w, PG_BIG_L, 1) + 8, PG_BIG_L);
+	bw_put64(bw_elem(w, PG_BIG_L, 1) + 8, PG_BIG_L);
 }
 
 static void m_bucket_cycle(struct wdb *w)
 {
-	put64(leaf_val(page(w, PG_NEST), 1), PG_NEST);
+	bw_put64(bw_leaf_val(bw_page(w, PG_NEST), 1), PG_NEST);
 }
 
 static void m_root_cycle(struct wdb *w)
 {
-	put64(leaf_val(page(w, PG_NEST), 1), PG_ROOT);
+	bw_put64(bw_leaf_val(bw_page(w, PG_NEST), 1), PG_ROOT);
 }
 
 static void m_shared_page(struct wdb *w)
 {
-	put64(elem(w, PG_BIG_R, 0) + 8, PG_LEAF0);
+	bw_put64(bw_elem(w, PG_BIG_R, 0) + 8, PG_LEAF0);
 }
 
 static void m_overflow_page_reused(struct wdb *w)
 {
 	/* deeper -> 14, the first overflow page of 13; header made to fit. */
-	memcpy(page(w, PG_OV + 1), page(w, PG_DEEPER), 64);
-	put64(page(w, PG_OV + 1), PG_OV + 1);
-	put64(leaf_val(page(w, PG_NEST), 1), PG_OV + 1);
+	memcpy(bw_page(w, PG_OV + 1), bw_page(w, PG_DEEPER), 64);
+	bw_put64(bw_page(w, PG_OV + 1), PG_OV + 1);
+	bw_put64(bw_leaf_val(bw_page(w, PG_NEST), 1), PG_OV + 1);
 }
 
 static void m_freelist_in_tree(struct wdb *w)
 {
-	put64(elem(w, PG_BIG, 1) + 8, PG_FREELIST);
+	bw_put64(bw_elem(w, PG_BIG, 1) + 8, PG_FREELIST);
 }
 
 static void m_wrong_flags(struct wdb *w)
 {
-	put16(page(w, PG_DEEPER) + 8, 0x10);
+	bw_put16(bw_page(w, PG_DEEPER) + 8, 0x10);
 }
 
 static void m_branch_as_leaf(struct wdb *w)
 {
-	put16(page(w, PG_BIG_L) + 8, 0x02);
+	bw_put16(bw_page(w, PG_BIG_L) + 8, 0x02);
 }
 
 static void m_leaf_flags(struct wdb *w)
 {
-	put32(elem(w, PG_DEEPER, 0), 0x4);
+	bw_put32(bw_elem(w, PG_DEEPER, 0), 0x4);
 }
 
 static void m_empty_key(struct wdb *w)
 {
-	put32(elem(w, PG_DEEPER, 0) + 8, 0);
+	bw_put32(bw_elem(w, PG_DEEPER, 0) + 8, 0);
 }
 
 static void m_key_order(struct wdb *w)
 {
-	unsigned char *el = elem(w, PG_NEST, 0);
+	unsigned char *el = bw_elem(w, PG_NEST, 0);
 
-	el[get32(el + 4)] = 'z';		/* "child" -> "zhild" */
+	el[bw_get32(el + 4)] = 'z';		/* "child" -> "zhild" */
 }
 
 static void m_value_as_bucket(struct wdb *w)
 {
-	put32(elem(w, PG_NEST, 3), 1);		/* "val" = "plain" */
+	bw_put32(bw_elem(w, PG_NEST, 3), 1);		/* "val" = "plain" */
 }
 
 static void m_bucket_value_17(struct wdb *w)
 {
 	/* "nest" (16 bytes, then "ov"'s key): its value one byte longer */
-	put32(elem(w, PG_ROOT, 2) + 12, 17);
+	bw_put32(bw_elem(w, PG_ROOT, 2) + 12, 17);
 }
 
 static void m_inline_holds_bucket(struct wdb *w)
 {
-	put32(inl_page(w) + 16, 1);
+	bw_put32(inl_page(w) + 16, 1);
 }
 
 static void m_inline_header(struct wdb *w)
 {
-	put16(inl_page(w) + 8, 0x01);
+	bw_put16(inl_page(w) + 8, 0x01);
 }
 
 static void m_inline_count(struct wdb *w)
 {
-	put16(inl_page(w) + 10, 50);
+	bw_put16(inl_page(w) + 10, 50);
 }
 
 static void m_inline_pos(struct wdb *w)
 {
-	put32(inl_page(w) + 16 + 16 + 4, 200);
+	bw_put32(inl_page(w) + 16 + 16 + 4, 200);
 }
 
 static void m_freelist_flags(struct wdb *w)
 {
-	put16(page(w, PG_FREELIST) + 8, 0x02);
+	bw_put16(bw_page(w, PG_FREELIST) + 8, 0x02);
 }
 
 static void m_free_id(struct wdb *w)
 {
-	put64(page(w, PG_FREELIST) + 16, 5000);
+	bw_put64(bw_page(w, PG_FREELIST) + 16, 5000);
 }
 
 static void m_free_count(struct wdb *w)
 {
-	put16(page(w, PG_FREELIST) + 10, 0xffff);
-	put64(page(w, PG_FREELIST) + 16, 1ULL << 40);
+	bw_put16(bw_page(w, PG_FREELIST) + 10, 0xffff);
+	bw_put64(bw_page(w, PG_FREELIST) + 16, 1ULL << 40);
 }
 
 static void m_truncated(struct wdb *w)
@@ -1403,7 +1082,7 @@ static void fuzz_mutate(struct wdb *w, const struct fuzz_map *map,
 			__u64 *s)
 {
 	__u64 r = rnd(s), pg = 2 + r % (NPAGES - 2);
-	unsigned char *p = page(w, pg);
+	unsigned char *p = bw_page(w, pg);
 	size_t off = w->size ? rnd(s) % w->size : 0;
 
 	switch (r >> 32 & 15) {
@@ -1415,17 +1094,17 @@ static void fuzz_mutate(struct wdb *w, const struct fuzz_map *map,
 		break;
 	case 4: case 5: case 6: case 7:
 		/* a header or element field: ids, counts, pos, sizes */
-		put32(p + (rnd(s) % 40) * 4, r >> 48 & 1 ? rnd(s) :
+		bw_put32(p + (rnd(s) % 40) * 4, r >> 48 & 1 ? rnd(s) :
 		      rnd(s) % (NPAGES + 4));
 		break;
 	case 8:
-		put64(elem(w, PG_BIG + r % 3, rnd(s) % 2) + 8, rnd(s) % NPAGES);
+		bw_put64(bw_elem(w, PG_BIG + r % 3, rnd(s) % 2) + 8, rnd(s) % NPAGES);
 		break;
 	case 9:
-		put64(w->buf + map->nest_val[rnd(s) % 3], rnd(s) % NPAGES);
+		bw_put64(w->buf + map->nest_val[rnd(s) % 3], rnd(s) % NPAGES);
 		break;
 	case 10:
-		put16(w->buf + map->inl + (rnd(s) % 24) * 2, rnd(s));
+		bw_put16(w->buf + map->inl + (rnd(s) % 24) * 2, rnd(s));
 		break;
 	case 11:
 		both_metas64(w, 32 + (rnd(s) % 5) * 8, rnd(s) % (NPAGES + 2));
@@ -1434,7 +1113,7 @@ static void fuzz_mutate(struct wdb *w, const struct fuzz_map *map,
 		both_metas32(w, 24, 512 << (rnd(s) % 6), true);
 		break;
 	case 13:
-		memcpy(page(w, 2 + rnd(s) % (NPAGES - 2)), p, w->psize);
+		memcpy(bw_page(w, 2 + rnd(s) % (NPAGES - 2)), p, w->psize);
 		break;
 	case 14:
 		w->size = off;
@@ -1462,7 +1141,7 @@ TEST_F_TIMEOUT(bbolt, mutated_databases_never_crash_or_hang, 300)
 	memcpy(good, self->w.buf, size);
 	map.inl = inl_page(&self->w) - self->w.buf;
 	for (i = 0; i < 3; i++)
-		map.nest_val[i] = leaf_val(page(&self->w, PG_NEST), i) -
+		map.nest_val[i] = bw_leaf_val(bw_page(&self->w, PG_NEST), i) -
 				  self->w.buf;
 	for (i = 0; i < FUZZ_RUNS; i++) {
 		memcpy(self->w.buf, good, size);
