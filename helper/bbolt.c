@@ -1014,27 +1014,43 @@ out_drop:
 	return -1;
 }
 
+int bbolt_fdopen(struct bbolt *db, int fd, const char *name)
+{
+	int e;
+
+	memset(db, 0, sizeof(*db));
+	db->fd = fd;
+	db->path = strdup(name);
+	if (!db->path) {
+		e = errno;
+		snprintf(db->err, sizeof(db->err), "%s: %s", name, strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!bbolt_reload(db))
+		return 0;
+	bbolt_close(db);
+	return -1;
+}
+
 int bbolt_open(struct bbolt *db, const char *path)
 {
-	memset(db, 0, sizeof(*db));
-	db->fd = -1;
-	db->path = strdup(path);
-	if (!db->path) {
+	int fd;
+
+	/*
+	 * No flock(): see the top of the file. O_NONBLOCK: a FIFO put in
+	 * the database's place must not hang us (fstat() refuses it).
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		memset(db, 0, sizeof(*db));
+		db->fd = -1;
 		snprintf(db->err, sizeof(db->err), "%s: %s", path,
 			 strerror(errno));
 		return -1;
 	}
-	/* No flock(): see the top of the file. */
-	db->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (db->fd < 0) {
-		bb_fail(db, errno, "%s", strerror(errno));
-		goto out_close;
-	}
-	if (!bbolt_reload(db))
-		return 0;
-out_close:
-	bbolt_close(db);
-	return -1;
+	return bbolt_fdopen(db, fd, path);
 }
 
 void bbolt_close(struct bbolt *db)

@@ -92,6 +92,12 @@ typedef int (*bbolt_iter_fn)(struct bbolt *db, const struct bbolt_elem *e,
 			     void *arg);
 
 int bbolt_open(struct bbolt *db, const char *path);
+/*
+ * The same on @fd, opened O_RDONLY by the caller (say, beneath a data root
+ * with openat2()), which the database then owns: closed by bbolt_close(),
+ * or on failure. @name is for messages.
+ */
+int bbolt_fdopen(struct bbolt *db, int fd, const char *name);
 void bbolt_close(struct bbolt *db);
 
 /*

@@ -417,7 +417,7 @@ TEST_F(bbolt, open_during_commits_is_consistent_or_eagain)
 	EXPECT_LT(0, ok + again);
 }
 
-TEST_F(bbolt, missing_file_and_directory_are_refused)
+TEST_F(bbolt, missing_file_directory_and_fifo_are_refused)
 {
 	ASSERT_EQ(-1, bbolt_open(&self->db, self->path));
 	EXPECT_EQ(ENOENT, errno);
@@ -425,6 +425,40 @@ TEST_F(bbolt, missing_file_and_directory_are_refused)
 	ASSERT_EQ(-1, bbolt_open(&self->db, self->dir));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_NE(NULL, strstr(self->db.err, "not a regular file"));
+
+	/* A FIFO is refused at once, not waited on for a writer. */
+	ASSERT_EQ(0, mkfifo(self->path, 0600));
+	ASSERT_EQ(-1, bbolt_open(&self->db, self->path));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_NE(NULL, strstr(self->db.err, "not a regular file"));
+	EXPECT_EQ(-1, self->db.fd);
+}
+
+TEST_F(bbolt, fdopen_owns_the_descriptor_and_names_the_file_as_told)
+{
+	struct bbolt_bucket b;
+	int fd;
+
+	save(&self->w, self->path);
+	fd = open(self->path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bbolt_fdopen(&self->db, fd, "meta.db"));
+	bbolt_bucket_root(&self->db, &b);
+	EXPECT_EQ(-1, bbolt_bucket_get(&self->db, &b, "none", 4, &b));
+	EXPECT_EQ(0, strcmp(self->db.err, "meta.db: \"none\": no such key"))
+		TH_LOG("%s", self->db.err);
+	bbolt_close(&self->db);
+	EXPECT_EQ(-1, fcntl(fd, F_GETFD));		/* closed */
+
+	bw_put32(bw_page(&self->w, 0) + 16, 0);
+	bw_put32(bw_page(&self->w, 1) + 16, 0);
+	save(&self->w, self->path);
+	fd = open(self->path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, bbolt_fdopen(&self->db, fd, "meta.db"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, strncmp(self->db.err, "meta.db: page 0: not a bbolt", 28));
+	EXPECT_EQ(-1, fcntl(fd, F_GETFD));		/* closed on failure */
 }
 
 TEST_F(bbolt, file_above_the_size_cap_is_refused)
