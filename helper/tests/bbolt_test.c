@@ -137,6 +137,42 @@ TEST_F(bbolt, values_are_found_across_branch_pages)
 	EXPECT_NE(NULL, strstr(self->db.err, "\"zzz\": no such key"));
 }
 
+TEST_F(bbolt, missing_binary_and_long_keys_are_quoted_in_the_message)
+{
+	static const unsigned char bin[] = { 0x01, 0x00, 0x02, '\\', 'a' };
+	const unsigned char *v;
+	char longkey[200];
+	size_t n;
+
+	ASSERT_EQ(0, save_open(self)) TH_LOG("%s", self->db.err);
+	ASSERT_EQ(-1, bbolt_get(&self->db, &self->root, bin, sizeof(bin),
+				&v, &n));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_NE(NULL, strstr(self->db.err,
+			       ": \"\\x01\\x00\\x02\\x5ca\": no such key"))
+		TH_LOG("%s", self->db.err);
+	memset(longkey, 'z', sizeof(longkey));
+	ASSERT_EQ(-1, bbolt_get(&self->db, &self->root, longkey,
+				sizeof(longkey), &v, &n));
+	EXPECT_NE(NULL, strstr(self->db.err, "zzz...\": no such key"))
+		TH_LOG("%s", self->db.err);
+	EXPECT_GT(300, strlen(self->db.err));
+}
+
+TEST_F(bbolt, database_without_a_freelist_page_opens)
+{
+	struct bbolt_bucket b;
+
+	bw_put64(bw_page(&self->w, 0) + 48, ~0ULL);	/* NoFreelistSync */
+	bw_put64(bw_page(&self->w, 1) + 48, ~0ULL);
+	bw_meta_sum(&self->w, 0);
+	bw_meta_sum(&self->w, 1);
+	ASSERT_EQ(0, save_open(self)) TH_LOG("%s", self->db.err);
+	EXPECT_EQ(~0ULL, self->db.freelist);
+	BUCKET(&self->root, "big", &b);
+	EXPECT_VALUE(&b, "k0001", "v0001-abcdefghij");
+}
+
 TEST_F(bbolt, nested_and_inline_buckets_are_found)
 {
 	struct bbolt_bucket nest, deeper, child, inl, empty;
