@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@
 
 #include "kselftest_harness.h"
 #include "harness.h"
+#include "union.h"
 #include "util.h"
 
 #define BASE		"/run/layerfs-pkg"
@@ -325,7 +327,8 @@ static int loaded_build_id(char *hex, size_t len)
 /* ---- the fixture --------------------------------------------------------- */
 
 FIXTURE(pkg) {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX];		/* private tmpfs (lu_scratch_mount()) */
+	char backing[LU_SCRATCH_BACKING_MAX];
 	char ko[PATH_MAX];		/* the module DKMS installed */
 };
 
@@ -342,14 +345,25 @@ FIXTURE_SETUP(pkg)
 	if (RUN("test -d /lib/modules/%s/build", kver))
 		SKIP(return, "no headers for the running kernel %s (/lib/modules/%s/build): %s",
 		     kver, kver, "DKMS cannot build for it");
+	/*
+	 * The store holds user.* xattrs, which tmpfs has only since 6.6:
+	 * lu_scratch_mount() puts the directory on the ext4 scratch disk
+	 * then, in a mount namespace of this test's own.
+	 */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	P(self->dir, "/tmp/package-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, lu_scratch_mount(self->dir, self->backing,
+				      sizeof(self->backing)));
 }
 
 FIXTURE_TEARDOWN(pkg)
 {
-	if (self->dir[0])
-		RUN("umount -q %s/mnt/* 2>/dev/null; rm -rf %s", self->dir, self->dir);
+	if (!self->dir[0])
+		return;
+	RUN("umount -q %s/mnt/* 2>/dev/null; rm -rf %s/*", self->dir, self->dir);
+	lu_scratch_umount(self->dir, self->backing);
 }
 
 /* The module DKMS installed for the running kernel, in @self->ko. */
