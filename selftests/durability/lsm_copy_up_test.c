@@ -151,6 +151,8 @@ TEST_F(lsm, create_over_whiteout_and_tmpfile_work)
 {
 	int fd;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_TMPFILE);
+
 	ASSERT_EQ(0, unlink(lu_mpath(&self->s, "f")));
 	fd = open(lu_mpath(&self->s, "f"), O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ASSERT_LE(0, fd);

@@ -102,6 +102,8 @@ static void check_shown(struct __test_metadata *_metadata,
 
 TEST_F(options, fsync_modes_are_taken_and_shown_unless_default)
 {
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_FSYNC);
+
 	check_shown(_metadata, self, "", NULL);
 	check_shown(_metadata, self, ",fsync=auto", NULL);
 	check_shown(_metadata, self, ",fsync=strict", "strict");
@@ -116,6 +118,8 @@ TEST_F(options, fsync_modes_are_taken_and_shown_unless_default)
 TEST_F(options, bad_values_are_refused)
 {
 	int fsfd;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_FSYNC);
 
 	ASSERT_EQ(-EINVAL, mount_rw(&self->s, &self->rw, ",fsync=bogus"));
 	ASSERT_EQ(-EINVAL, mount_rw(&self->s, &self->rw, ",fsync=Auto"));
@@ -258,6 +262,8 @@ static void check_copy_up(struct __test_metadata *_metadata,
 
 TEST_F(options, copy_up_with_fsync_strict_and_auto)
 {
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_FSYNC);
+
 	check_copy_up(_metadata, self, ",fsync=strict");
 	check_copy_up(_metadata, self, "");
 }

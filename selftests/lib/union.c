@@ -158,6 +158,138 @@ void lu_scratch_umount(const char *dir, const char *backing)
 		rm_rf(backing);
 }
 
+/* ---- what the kernel's overlayfs can do --------------------------------- */
+
+static const char *const lu_ovl_what[LU_OVL_NR_FEATURES] = {
+	[LU_OVL_XWHITEOUT]	= "xattr whiteouts (Linux 6.7)",
+	[LU_OVL_LOWERDIR_PLUS]	= "lowerdir+ (Linux 6.8)",
+	[LU_OVL_DATA_ONLY]	= "data-only lower layers (Linux 6.5)",
+	[LU_OVL_TMPFILE]	= "O_TMPFILE (Linux 6.6)",
+	[LU_OVL_ESCAPED_XATTR]	= "trusted.overlay.* xattrs of its own files (Linux 6.7)",
+	[LU_OVL_VERITY]		= "verity= (Linux 6.6)",
+	[LU_OVL_FSYNC]		= "fsync= (newer than Linux 6.1)",
+};
+
+/* A read-write overlay of @d/l0 (upper @d/u) on @d/m, with @extra options. */
+static int lu_ovl_probe_mount_rw(const char *d, const char *extra)
+{
+	char data[4 * LU_PATH_MAX], mnt[LU_PATH_MAX];
+
+	snprintf(data, sizeof(data), "lowerdir=%s/l0,upperdir=%s/u,workdir=%s/w%s",
+		 d, d, d, extra);
+	snprintf(mnt, sizeof(mnt), "%s/m", d);
+	return mount("overlay", mnt, "overlay", 0, data);
+}
+
+/* 0: has it, 1: lacks it, 2: the probe could not be set up. */
+static int lu_ovl_probe(const char *d, enum lu_ovl_feature f)
+{
+	char m[LU_PATH_MAX];
+	struct stat st;
+	int fd, ret;
+
+	snprintf(m, sizeof(m), "%s/m", d);
+
+	switch (f) {
+	case LU_OVL_XWHITEOUT: {
+		char data[3 * LU_PATH_MAX];
+
+		if (lu_write_file(lu_buf_printf("%s/l0/d/x", d), 0644, "", 0) ||
+		    lu_write_file(lu_buf_printf("%s/l1/d/x", d), 0644, "x", 1) ||
+		    setxattr(lu_buf_printf("%s/l0/d/x", d), OVL_XATTR_WHITEOUT,
+			     "", 0, 0) ||
+		    setxattr(lu_buf_printf("%s/l0/d", d), OVL_XATTR_OPAQUE,
+			     "x", 1, 0))
+			return 2;
+		snprintf(data, sizeof(data), "lowerdir=%s/l0:%s/l1", d, d);
+		if (mount("overlay", m, "overlay", MS_RDONLY, data))
+			return 2;
+		return lstat(lu_buf_printf("%s/d/x", m), &st) ? 0 : 1;
+	}
+	case LU_OVL_LOWERDIR_PLUS:
+		fd = lu_fsopen("overlay");
+		if (fd < 0)
+			return 2;
+		ret = lu_fsconfig_string(fd, "lowerdir+", lu_buf_printf("%s/l0", d)) ||
+		      lu_fsconfig_string(fd, "lowerdir+", lu_buf_printf("%s/l1", d)) ||
+		      lu_fsconfig_create(fd);
+		close(fd);
+		return ret ? 1 : 0;
+	case LU_OVL_DATA_ONLY:
+		return mount("overlay", m, "overlay", MS_RDONLY,
+			     lu_buf_printf("lowerdir=%s/l0::%s/l1", d, d)) ? 1 : 0;
+	case LU_OVL_TMPFILE:
+	case LU_OVL_ESCAPED_XATTR:
+		if (lu_ovl_probe_mount_rw(d, ""))
+			return 2;
+		if (f == LU_OVL_ESCAPED_XATTR) {
+			if (lu_write_file(lu_buf_printf("%s/f", m), 0644, "", 0))
+				return 2;
+			return setxattr(lu_buf_printf("%s/f", m), "trusted.overlay.lu",
+					"1", 1, 0) ? 1 : 0;
+		}
+		fd = open(m, O_TMPFILE | O_RDWR, 0600);
+		if (fd >= 0)
+			close(fd);
+		return fd >= 0 ? 0 : 1;
+	case LU_OVL_VERITY:
+		return lu_ovl_probe_mount_rw(d, ",verity=off") ? 1 : 0;
+	case LU_OVL_FSYNC:
+		return lu_ovl_probe_mount_rw(d, ",fsync=strict") ? 1 : 0;
+	default:
+		return 2;
+	}
+}
+
+static int lu_ovl_probe_child(enum lu_ovl_feature f)
+{
+	char d[] = "/tmp/lu-ovl-probe.XXXXXX";
+	const char *const dirs[] = { "l0/d", "l1/d", "u", "w", "m" };
+	unsigned int i;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) || !mkdtemp(d))
+		return 2;
+	if (mount("tmpfs", d, "tmpfs", 0, "mode=0700")) {
+		rmdir(d);
+		return 2;
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (lu_mkdir_p(lu_buf_printf("%s/%s", d, dirs[i]), 0755))
+			return 2;
+	i = lu_ovl_probe(d, f);
+	umount2(lu_buf_printf("%s/m", d), MNT_DETACH);
+	umount2(d, MNT_DETACH);
+	rmdir(d);
+	return i;
+}
+
+const char *lu_overlay_lacks(const char *fstype, enum lu_ovl_feature f)
+{
+	static int known[LU_OVL_NR_FEATURES];	/* 0 unknown, 1 has, 2 lacks */
+	static char why[LU_OVL_NR_FEATURES][128];
+	int status;
+	pid_t pid;
+
+	if (strcmp(fstype, "overlay") || f < 0 || f >= LU_OVL_NR_FEATURES)
+		return NULL;
+	if (!known[f]) {
+		if (lu_fs_available("overlay"))
+			return NULL;
+		pid = fork();
+		if (pid < 0)
+			return NULL;
+		if (!pid)
+			_exit(lu_ovl_probe_child(f));
+		if (waitpid(pid, &status, 0) != pid)
+			return NULL;
+		known[f] = WIFEXITED(status) && WEXITSTATUS(status) == 1 ? 2 : 1;
+		snprintf(why[f], sizeof(why[f]), "this kernel's overlayfs has no %s",
+			 lu_ovl_what[f]);
+	}
+	return known[f] == 2 ? why[f] : NULL;
+}
+
 const char *lu_path(const struct lu_scratch *s, const char *fmt, ...)
 {
 	char rel[LU_PATH_MAX];

@@ -71,6 +71,41 @@ int lu_fs_available(const char *fstype);
 int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers);
 
 /*
+ * What the running kernel's overlayfs can do. The tests hold layerfs to
+ * overlayfs 6.12, with which layerfs keeps every feature on every kernel
+ * it builds for; the overlayfs of an older kernel (Debian 12's default
+ * 6.1) lacks some, and an overlay variant that needs one SKIPs then
+ * (LU_OVERLAY_NEEDS()). Each feature is tried once per process, by a
+ * child in a mount namespace of its own on a private tmpfs, not told by
+ * the kernel version.
+ */
+enum lu_ovl_feature {
+	LU_OVL_XWHITEOUT,	/* xattr whiteouts (Linux 6.7) */
+	LU_OVL_LOWERDIR_PLUS,	/* lowerdir+ of the new mount API (6.8) */
+	LU_OVL_DATA_ONLY,	/* "::" data-only lower layers (6.5) */
+	LU_OVL_TMPFILE,		/* O_TMPFILE (6.6) */
+	LU_OVL_ESCAPED_XATTR,	/* trusted.overlay.* through the union (6.7) */
+	LU_OVL_VERITY,		/* verity= (6.6) */
+	LU_OVL_FSYNC,		/* fsync= */
+	LU_OVL_NR_FEATURES
+};
+
+/*
+ * NULL if @fstype is not "overlay" or its overlayfs has @f, else why
+ * not ("this kernel's overlayfs has no xattr whiteouts (Linux 6.7)").
+ * A probe that cannot run says NULL: the test then runs and shows why.
+ */
+const char *lu_overlay_lacks(const char *fstype, enum lu_ovl_feature f);
+
+/* In a TEST_F(): SKIPs the overlay variant if its overlayfs lacks @f. */
+#define LU_OVERLAY_NEEDS(fstype, f) do {				\
+	const char *__lu_why = lu_overlay_lacks(fstype, f);		\
+									\
+	if (__lu_why)							\
+		SKIP(return, "%s", __lu_why);				\
+} while (0)
+
+/*
  * The file system of a scratch directory @dir: a tmpfs, as a rule. tmpfs
  * has user.* xattrs only since Linux 6.6, and the tests use them: on an
  * older kernel @dir is a bind mount of a fresh directory on the ext4

@@ -122,6 +122,8 @@ TEST_F(idmap, idmapped_lower_new_api)
 	char log[1024];
 	int fsfd;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
+
 	fsfd = lu_fsopen(variant->fstype);
 	ASSERT_LE(0, fsfd);
 	if (!variant->layerfs) {

@@ -113,6 +113,8 @@ TEST_F(overlap, lower_is_upper_is_refused_at_create)
 	struct lu_scratch *s = &self->s;
 	int fsfd = lu_fsopen(variant->fstype);
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
+
 	ASSERT_LE(0, fsfd);
 	ASSERT_EQ(0, lu_fsconfig_string(fsfd, "lowerdir+", lu_path(s, "L")));
 	ASSERT_EQ(0, lu_fsconfig_string(fsfd, "lowerdir+", lu_path(s, "U")));

@@ -273,6 +273,8 @@ TEST_F(attr, xattrs_are_the_real_ones_without_overlay_private)
 	char list[4096], val[64];
 	ssize_t n;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_ESCAPED_XATTR);
+
 	ASSERT_EQ(0, lu_file(s, 1, "d/f", 0644, "f"));
 	ASSERT_EQ(0, lu_setxattr(s, 1, "d/f", "user.colour", "blue"));
 	ASSERT_EQ(0, lu_setxattr(s, 1, "d/f", "trusted.foo", "bar"));
@@ -342,6 +344,8 @@ TEST_F(attr, escaped_overlay_xattrs_show_unescaped)
 	struct lu_scratch *s = &self->s;
 	char list[4096], val[64];
 	ssize_t n;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_ESCAPED_XATTR);
 
 	/*
 	 * A layer of a nested union keeps the inner union's

@@ -238,6 +238,8 @@ TEST_F(explain, lower_layers_as_the_union_takes_them)
 {
 	struct lu_scratch *s = &self->s;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	ASSERT_EQ(0, lu_mount(s));
 	check_lower_view(_metadata, s);
 	if (!self->layerfs) {
@@ -286,6 +288,8 @@ TEST_F(explain, upper_layer_copy_up_whiteouts_and_renames)
 {
 	struct lu_scratch *s = &self->s;
 	int fd;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
 
 	ASSERT_EQ(0, mount_rw(self));
 	check_lower_view(_metadata, s);

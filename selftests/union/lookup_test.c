@@ -181,6 +181,8 @@ TEST_F(lookup, xattr_whiteout_hides_name_and_itself)
 {
 	struct lu_scratch *s = &self->s;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	/* xattr whiteouts in the middle layer, in a directory marked "x" */
 	ASSERT_EQ(0, lu_xwhiteout(s, 1, "d/gone"));
 	ASSERT_EQ(0, lu_xwhiteout(s, 1, "d/gonedir"));
@@ -205,6 +207,8 @@ TEST_F(lookup, xattr_whiteout_hides_name_and_itself)
 TEST_F(lookup, xattr_whiteout_at_layer_root)
 {
 	struct lu_scratch *s = &self->s;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
 
 	ASSERT_EQ(0, lu_xwhiteout(s, 1, "gone"));
 	ASSERT_EQ(0, lu_file(s, 2, "gone", 0644, "hidden"));

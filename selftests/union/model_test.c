@@ -266,6 +266,8 @@ TEST_F_TIMEOUT(model, random_stacks_match_the_reference_merge, 120)
 	int l, failed = 0, listed_whiteouts = 0;
 	bool marked;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	for (seed = 1; seed <= SEEDS; seed++) {
 		r = seed;
 		for (l = 0; l < NLAYERS; l++) {

@@ -155,6 +155,8 @@ TEST_F(mount, legacy_lowerdir_plus)
 {
 	char data[4 * LU_PATH_MAX];
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
+
 	snprintf(data, sizeof(data), "lowerdir+=%s,lowerdir+=%s,lowerdir+=%s",
 		 lu_lpath(&self->s, 0, NULL), lu_lpath(&self->s, 1, NULL),
 		 lu_lpath(&self->s, 2, NULL));
@@ -167,6 +169,8 @@ TEST_F(mount, new_api_lowerdir_plus_strings)
 {
 	char paths[3][LU_PATH_MAX], log[1024];
 	const char *layers[3], *step;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
 
 	layer_paths(&self->s, paths, layers);
 	ASSERT_EQ(0, lu_mount_new(variant->fstype, self->s.mnt, layers, 3,
@@ -182,6 +186,8 @@ TEST_F(mount, new_api_lowerdir_plus_fds)
 	char paths[3][LU_PATH_MAX], log[1024];
 	const char *layers[3], *step;
 	int fsfd, fd;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
 
 	layer_paths(&self->s, paths, layers);
 	if (!variant->layerfs) {
@@ -324,6 +330,8 @@ TEST_F(mount, new_api_lowerdir_plus_after_lowerdir_is_refused)
 {
 	int fsfd = lu_fsopen(variant->fstype);
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
+
 	ASSERT_LE(0, fsfd);
 	ASSERT_EQ(0, lu_fsconfig_string(fsfd, "lowerdir", lu_lpath(&self->s, 0, NULL)));
 	EXPECT_EQ(-EINVAL, lu_fsconfig_string(fsfd, "lowerdir+",
@@ -458,6 +466,8 @@ TEST_F(mount, sixty_four_layers)
 	const char *step;
 	char log[1024];
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
+
 	ASSERT_EQ(0, make_many_layers(&self->s, 64, &layers));
 	ASSERT_EQ(0, lu_mount_new(variant->fstype, self->s.mnt, layers, 64,
 				  LU_SET_STRING, &step, log, sizeof(log))) {
@@ -481,6 +491,8 @@ TEST_F(mount, max_layers)
 	const char **layers;
 	const char *step;
 	char log[1024], want[32];
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
 
 	ASSERT_EQ(0, make_many_layers(&self->s, n, &layers));
 	ASSERT_EQ(0, lu_mount_new(variant->fstype, self->s.mnt, layers, n,
@@ -541,6 +553,8 @@ TEST_F(mount, mountinfo_shows_lowerdir_as_given)
 	char lowerdir[3 * LU_PATH_MAX], esc[LU_PATH_MAX];
 	const char *layers[3];
 	int i;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
 
 	/* the path with an escaped colon shows as given (seq-escaped) */
 	snprintf(paths[1], LU_PATH_MAX, "%s", lu_path(s, "with:colon"));
@@ -720,6 +734,8 @@ TEST_F(mount, new_api_bad_layers_are_refused)
 	unsigned int i;
 	int want, ret;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_LOWERDIR_PLUS);
+
 	snprintf(l0, sizeof(l0), "%s", lu_lpath(s, 0, NULL));
 	snprintf(l1, sizeof(l1), "%s", lu_lpath(s, 1, NULL));
 	snprintf(file, sizeof(file), "%s", lu_lpath(s, 2, "c"));
@@ -765,6 +781,8 @@ TEST_F(mount, data_only_layers)
 	struct lu_scratch *s = &self->s;
 	char data[4 * LU_PATH_MAX];
 	int ret;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_DATA_ONLY);
 
 	/* overlay needs metacopy=on for data-only layers */
 	snprintf(data, sizeof(data), "lowerdir=%s:%s::%s,metacopy=on",

@@ -276,6 +276,8 @@ TEST_F(nameidx, whiteouts_and_opaque_dirs_at_every_depth)
 	char name[64], want[64];
 	int k, layer;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	for (k = 0; k < NLAYERS - 1; k++) {
 		/* wN: files in all layers, a whiteout in layer k */
 		for (layer = 0; layer < NLAYERS; layer++) {

@@ -67,6 +67,8 @@ TEST_F(readdir, merged_listing_has_each_name_once)
 	ssize_t n, i;
 	int dots = 0, dotdots = 0;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	make_mixed(_metadata, s);
 	ASSERT_EQ(0, lu_mount(s));
 
@@ -96,6 +98,8 @@ TEST_F(readdir, empty_and_fully_whited_out_directories)
 	struct lu_dent *d;
 	ssize_t n;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	ASSERT_EQ(0, lu_mkdir(s, 0, "empty", 0755));
 	ASSERT_EQ(0, lu_mkdir(s, 2, "empty", 0755));
 	ASSERT_EQ(0, lu_whiteout(s, 0, "gone/a"));
@@ -121,6 +125,8 @@ TEST_F(readdir, whiteouts_in_a_directory_from_one_layer)
 {
 	struct lu_scratch *s = &self->s;
 	const char *got;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
 
 	/* "single" is in l1 only; "opq" is opaque in l1, over l2's */
 	ASSERT_EQ(0, lu_file(s, 1, "single/kept", 0644, "kept"));
@@ -366,6 +372,8 @@ TEST_F(readdir, rewind_restarts_with_the_same_listing)
 	int fd, i, count;
 	DIR *dir;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	make_mixed(_metadata, s);
 	ASSERT_EQ(0, lu_mount(s));
 
@@ -413,6 +421,8 @@ TEST_F(readdir, interleaved_opens_see_the_same_listing)
 	struct dirent *a, *b;
 	DIR *d1, *d2;
 	int n = 0;
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
 
 	make_mixed(_metadata, s);
 	ASSERT_EQ(0, lu_mount(s));

@@ -177,6 +177,8 @@ TEST_F(rootfs, shell_in_chroot_sees_the_merged_image)
 	char out[4096];
 	int status;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+
 	status = run_in_root(self->s.mnt,
 		"cat /etc/hostname\n"
 		"test -e /etc/motd && echo motd || echo no motd\n"
@@ -229,6 +231,8 @@ TEST_F(rootfs, tree_equals_the_flattened_image)
 {
 	struct lu_tree u, f;
 	char why[4096];
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
 
 	ASSERT_EQ(0, lu_tree_walk(self->s.mnt, &u));
 	ASSERT_EQ(0, lu_tree_walk(lu_path(&self->s, "flat"), &f));

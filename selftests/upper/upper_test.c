@@ -313,6 +313,8 @@ TEST_F(upper, copy_up_keeps_data_attributes_and_xattrs)
 	ssize_t an, bn;
 	int fd;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_ESCAPED_XATTR);
+
 	ASSERT_EQ(0, lu_file(s, 2, "dir/f", 0640, "lower data"));
 	ASSERT_EQ(0, chown(lu_lpath(s, 2, "dir/f"), 1000, 1001));
 	ASSERT_EQ(0, chmod(lu_lpath(s, 2, "dir/f"), 0640));
@@ -702,6 +704,8 @@ TEST_F(upper, data_operations)
 	struct stat st;
 	int fd, dfd;
 
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_TMPFILE);
+
 	ASSERT_EQ(0, lu_file(s, 1, "f", 0644, "0123456789"));
 	ASSERT_EQ(0, mount_rw(_metadata, self, variant->fstype));
 
@@ -743,6 +747,8 @@ TEST_F(upper, xattrs_and_acls_through_the_union)
 {
 	struct lu_scratch *s = &self->s;
 	char v[64];
+
+	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_ESCAPED_XATTR);
 
 	ASSERT_EQ(0, lu_file(s, 1, "f", 0644, "f"));
 	ASSERT_EQ(0, lu_mkdir(s, 1, "d", 0755));
