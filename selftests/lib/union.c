@@ -168,6 +168,7 @@ static const char *const lu_ovl_what[LU_OVL_NR_FEATURES] = {
 	[LU_OVL_ESCAPED_XATTR]	= "trusted.overlay.* xattrs of its own files (Linux 6.7)",
 	[LU_OVL_VERITY]		= "verity= (Linux 6.6)",
 	[LU_OVL_FSYNC]		= "fsync= (newer than Linux 6.1)",
+	[LU_OVL_UUID_NULL]	= "uuid=null (Linux 6.6)",
 };
 
 /* A read-write overlay of @d/l0 (upper @d/u) on @d/m, with @extra options. */
@@ -236,6 +237,8 @@ static int lu_ovl_probe(const char *d, enum lu_ovl_feature f)
 		return lu_ovl_probe_mount_rw(d, ",verity=off") ? 1 : 0;
 	case LU_OVL_FSYNC:
 		return lu_ovl_probe_mount_rw(d, ",fsync=strict") ? 1 : 0;
+	case LU_OVL_UUID_NULL:
+		return lu_ovl_probe_mount_rw(d, ",uuid=null") ? 1 : 0;
 	default:
 		return 2;
 	}

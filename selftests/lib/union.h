@@ -87,6 +87,7 @@ enum lu_ovl_feature {
 	LU_OVL_ESCAPED_XATTR,	/* trusted.overlay.* through the union (6.7) */
 	LU_OVL_VERITY,		/* verity= (6.6) */
 	LU_OVL_FSYNC,		/* fsync= */
+	LU_OVL_UUID_NULL,	/* uuid=null and uuid=auto (6.6) */
 	LU_OVL_NR_FEATURES
 };
 

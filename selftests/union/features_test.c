@@ -109,7 +109,7 @@ static const struct accepted accepted[] = {
 
 /*
  * Does the kernel's overlayfs take @opts at all? An older one (6.1) has
- * no verity=: that option string is not tried on it (said in the log),
+ * no verity= and no uuid=null: that option string is not tried on it (said in the log),
  * the others are. layerfs takes every one on every kernel.
  */
 static bool overlay_has_option(struct __test_metadata *_metadata,
@@ -121,6 +121,8 @@ static bool overlay_has_option(struct __test_metadata *_metadata,
 		why = lu_overlay_lacks(fstype, LU_OVL_VERITY);
 	else if (strstr(opts, "fsync="))
 		why = lu_overlay_lacks(fstype, LU_OVL_FSYNC);
+	else if (strstr(opts, "uuid=null") || strstr(opts, "uuid=auto"))
+		why = lu_overlay_lacks(fstype, LU_OVL_UUID_NULL);
 	if (why)
 		TH_LOG("not tried: %s: %s", opts, why);
 	return !why;
@@ -128,9 +130,18 @@ static bool overlay_has_option(struct __test_metadata *_metadata,
 
 TEST_F(features, container_tools_option_strings_mount_as_on_overlay)
 {
+	/*
+	 * What mountinfo shows is overlayfs 6.12's rule (an option at its
+	 * default is hidden, since the fs_context rewrite of Linux 6.5);
+	 * an older overlayfs shows some defaults (6.1: redirect_dir=follow),
+	 * so there only the mounts and their trees are compared.
+	 */
+	const char *old = lu_overlay_lacks(variant->fstype, LU_OVL_UUID_NULL);
 	char opts[8192];
 	unsigned int i;
 
+	if (old)
+		TH_LOG("mountinfo not compared: %s", old);
 	for (i = 0; i < ARRAY_SIZE(accepted); i++) {
 		const struct accepted *a = &accepted[i];
 
@@ -144,11 +155,11 @@ TEST_F(features, container_tools_option_strings_mount_as_on_overlay)
 		EXPECT_STREQ("top", lu_cat(lu_mpath(&self->s, "top")));
 		EXPECT_STREQ("bottom", lu_cat(lu_mpath(&self->s, "d/bottom")));
 		ASSERT_EQ(0, lu_mountinfo_opts(self->s.mnt, opts, sizeof(opts)));
-		if (a->shown)
+		if (a->shown && !old)
 			EXPECT_NE(NULL, strstr(opts, a->shown)) {
 				TH_LOG("%s: %s shows %s", variant->fstype, a->opts, opts);
 			}
-		if (a->hidden)
+		if (a->hidden && !old)
 			EXPECT_EQ(NULL, strstr(opts, a->hidden)) {
 				TH_LOG("%s: %s shows %s", variant->fstype, a->opts, opts);
 			}
