@@ -327,7 +327,8 @@ static int loaded_build_id(char *hex, size_t len)
 /* ---- the fixture --------------------------------------------------------- */
 
 FIXTURE(pkg) {
-	char dir[PATH_MAX];		/* private tmpfs (lu_scratch_mount()) */
+	char dir[PATH_MAX];
+	char scratch[PATH_MAX];		/* lu_scratch_mount() in dir */
 	char backing[LU_SCRATCH_BACKING_MAX];
 	char ko[PATH_MAX];		/* the module DKMS installed */
 };
@@ -345,25 +346,16 @@ FIXTURE_SETUP(pkg)
 	if (RUN("test -d /lib/modules/%s/build", kver))
 		SKIP(return, "no headers for the running kernel %s (/lib/modules/%s/build): %s",
 		     kver, kver, "DKMS cannot build for it");
-	/*
-	 * The store holds user.* xattrs, which tmpfs has only since 6.6:
-	 * lu_scratch_mount() puts the directory on the ext4 scratch disk
-	 * then, in a mount namespace of this test's own.
-	 */
-	ASSERT_EQ(0, unshare(CLONE_NEWNS));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	P(self->dir, "/tmp/package-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
-	ASSERT_EQ(0, lu_scratch_mount(self->dir, self->backing,
-				      sizeof(self->backing)));
 }
 
 FIXTURE_TEARDOWN(pkg)
 {
-	if (!self->dir[0])
-		return;
-	RUN("umount -q %s/mnt/* 2>/dev/null; rm -rf %s/*", self->dir, self->dir);
-	lu_scratch_umount(self->dir, self->backing);
+	if (self->scratch[0])
+		lu_scratch_umount(self->scratch, self->backing);
+	if (self->dir[0])
+		RUN("umount -q %s/mnt/* 2>/dev/null; rm -rf %s", self->dir, self->dir);
 }
 
 /* The module DKMS installed for the running kernel, in @self->ko. */
@@ -530,28 +522,40 @@ TEST_F_TIMEOUT(pkg, layerctl_mounts_an_image_and_a_container_of_a_store, 300)
 	ASSERT_NE(NULL, mkstore);
 	if (lfs_fs_registered(LFS_FSTYPE))
 		ASSERT_EQ(0, lfs_unload_module());
-	P(img, "%s/mnt/image", self->dir);
-	P(ctr, "%s/mnt/container", self->dir);
+	/*
+	 * The store holds user.* xattrs, which tmpfs has only since 6.6:
+	 * lu_scratch_mount() puts it on the ext4 scratch disk then, in a
+	 * mount namespace of this test's own (the mounts that make the
+	 * guest's root writable for the packages are copied into it).
+	 */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	P(self->scratch, "%s/scratch", self->dir);
+	ASSERT_EQ(0, mkdir(self->scratch, 0700));
+	ASSERT_EQ(0, lu_scratch_mount(self->scratch, self->backing,
+				      sizeof(self->backing)));
+	P(img, "%s/mnt/image", self->scratch);
+	P(ctr, "%s/mnt/container", self->scratch);
 	ASSERT_EQ(0, RUN("mkdir -p %s %s && %s --root %s/store --demo --container",
-			 img, ctr, mkstore, self->dir))
+			 img, ctr, mkstore, self->scratch))
 		TH_LOG("mkstore: %s", out_buf);
 
-	ASSERT_EQ(0, RUN("layerctl --root %s/store mount demo:latest %s", self->dir, img))
+	ASSERT_EQ(0, RUN("layerctl --root %s/store mount demo:latest %s", self->scratch, img))
 		TH_LOG("%s", out_buf);
 	EXPECT_EQ(0, RUN("findmnt -n -o FSTYPE %s | grep -qx layerfs", img));
 	EXPECT_EQ(0, RUN("test -x %s/bin/busybox && %s/bin/busybox true", img, img))
 		TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, RUN("layerctl --root %s/store mount demo-container %s", self->dir, ctr))
+	ASSERT_EQ(0, RUN("layerctl --root %s/store mount demo-container %s", self->scratch, ctr))
 		TH_LOG("%s", out_buf);
 	ASSERT_EQ(0, RUN("echo written > %s/package-test && "
-			 "cat %s/store/overlay2/*/diff/package-test", ctr, self->dir))
+			 "cat %s/store/overlay2/*/diff/package-test", ctr, self->scratch))
 		TH_LOG("the write is in no diff dir: %s", out_buf);
 	EXPECT_STREQ("written", chomp());
-	EXPECT_EQ(0, RUN("layerctl mounts | grep -c %s/mnt/ | grep -qx 2", self->dir))
+	EXPECT_EQ(0, RUN("layerctl mounts | grep -c %s/mnt/ | grep -qx 2", self->scratch))
 		TH_LOG("%s", out_buf);
 	EXPECT_EQ(0, RUN("layerctl umount %s && layerctl umount %s", ctr, img))
 		TH_LOG("%s", out_buf);
-	EXPECT_EQ(0, RUN("layerctl --root %s/store prune", self->dir)) TH_LOG("%s", out_buf);
+	EXPECT_EQ(0, RUN("layerctl --root %s/store prune", self->scratch)) TH_LOG("%s", out_buf);
 	EXPECT_EQ(0, lfs_unload_module());
 }
 

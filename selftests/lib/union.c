@@ -217,8 +217,10 @@ static int lu_ovl_probe(const char *d, enum lu_ovl_feature f)
 		close(fd);
 		return ret ? 1 : 0;
 	case LU_OVL_DATA_ONLY:
+		/* overlayfs takes data-only layers only with metacopy=on */
 		return mount("overlay", m, "overlay", MS_RDONLY,
-			     lu_buf_printf("lowerdir=%s/l0::%s/l1", d, d)) ? 1 : 0;
+			     lu_buf_printf("lowerdir=%s/l0::%s/l1,metacopy=on",
+					   d, d)) ? 1 : 0;
 	case LU_OVL_TMPFILE:
 	case LU_OVL_ESCAPED_XATTR:
 		if (lu_ovl_probe_mount_rw(d, ""))
