@@ -171,102 +171,80 @@ static const char *const lu_ovl_what[LU_OVL_NR_FEATURES] = {
 	[LU_OVL_UUID_NULL]	= "uuid=null (Linux 6.6)",
 };
 
-/* A read-write overlay of @d/l0 (upper @d/u) on @d/m, with @extra options. */
-static int lu_ovl_probe_mount_rw(const char *d, const char *extra)
+/* A read-write overlay of layer 0 with @rw on s->mnt, with @extra options. */
+static int lu_ovl_probe_mount_rw(const struct lu_scratch *s,
+				 const struct lu_rw *rw, const char *extra)
 {
-	char data[4 * LU_PATH_MAX], mnt[LU_PATH_MAX];
+	char data[4 * LU_PATH_MAX];
 
-	snprintf(data, sizeof(data), "lowerdir=%s/l0,upperdir=%s/u,workdir=%s/w%s",
-		 d, d, d, extra);
-	snprintf(mnt, sizeof(mnt), "%s/m", d);
-	return mount("overlay", mnt, "overlay", 0, data);
+	snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s%s",
+		 lu_lpath(s, 0, NULL), rw->upper, rw->work, extra);
+	return lu_mount_data("overlay", s->mnt, 0, data);
 }
 
 /* 0: has it, 1: lacks it, 2: the probe could not be set up. */
-static int lu_ovl_probe(const char *d, enum lu_ovl_feature f)
+static int lu_ovl_probe(struct lu_scratch *s, const struct lu_rw *rw,
+			enum lu_ovl_feature f)
 {
-	char m[LU_PATH_MAX];
-	struct stat st;
-	int fd, ret;
+	char l0[LU_PATH_MAX], l1[LU_PATH_MAX], data[3 * LU_PATH_MAX];
+	const char *layers[] = { l0, l1 };
+	int fd;
 
-	snprintf(m, sizeof(m), "%s/m", d);
-
+	snprintf(l0, sizeof(l0), "%s", lu_lpath(s, 0, NULL));
+	snprintf(l1, sizeof(l1), "%s", lu_lpath(s, 1, NULL));
 	switch (f) {
-	case LU_OVL_XWHITEOUT: {
-		char data[3 * LU_PATH_MAX];
-
-		if (lu_write_file(lu_buf_printf("%s/l0/d/x", d), 0644, "", 0) ||
-		    lu_write_file(lu_buf_printf("%s/l1/d/x", d), 0644, "x", 1) ||
-		    setxattr(lu_buf_printf("%s/l0/d/x", d), OVL_XATTR_WHITEOUT,
-			     "", 0, 0) ||
-		    setxattr(lu_buf_printf("%s/l0/d", d), OVL_XATTR_OPAQUE,
-			     "x", 1, 0))
+	case LU_OVL_XWHITEOUT:
+		if (lu_xwhiteout(s, 0, "d/x") || lu_file(s, 1, "d/x", 0644, "x") ||
+		    lu_mount(s))
 			return 2;
-		snprintf(data, sizeof(data), "lowerdir=%s/l0:%s/l1", d, d);
-		if (mount("overlay", m, "overlay", MS_RDONLY, data))
-			return 2;
-		return lstat(lu_buf_printf("%s/d/x", m), &st) ? 0 : 1;
-	}
+		return lu_ftype(lu_mpath(s, "d/x")) == -ENOENT ? 0 : 1;
 	case LU_OVL_LOWERDIR_PLUS:
-		fd = lu_fsopen("overlay");
-		if (fd < 0)
-			return 2;
-		ret = lu_fsconfig_string(fd, "lowerdir+", lu_buf_printf("%s/l0", d)) ||
-		      lu_fsconfig_string(fd, "lowerdir+", lu_buf_printf("%s/l1", d)) ||
-		      lu_fsconfig_create(fd);
-		close(fd);
-		return ret ? 1 : 0;
+		return lu_mount_new("overlay", s->mnt, layers, 2, LU_SET_STRING,
+				    NULL, NULL, 0) ? 1 : 0;
 	case LU_OVL_DATA_ONLY:
 		/* overlayfs takes data-only layers only with metacopy=on */
-		return mount("overlay", m, "overlay", MS_RDONLY,
-			     lu_buf_printf("lowerdir=%s/l0::%s/l1,metacopy=on",
-					   d, d)) ? 1 : 0;
+		snprintf(data, sizeof(data), "lowerdir=%s::%s,metacopy=on",
+			 l0, l1);
+		return lu_mount_data("overlay", s->mnt, MS_RDONLY, data) ? 1 : 0;
 	case LU_OVL_TMPFILE:
-	case LU_OVL_ESCAPED_XATTR:
-		if (lu_ovl_probe_mount_rw(d, ""))
+		if (lu_ovl_probe_mount_rw(s, rw, ""))
 			return 2;
-		if (f == LU_OVL_ESCAPED_XATTR) {
-			if (lu_write_file(lu_buf_printf("%s/f", m), 0644, "", 0))
-				return 2;
-			return setxattr(lu_buf_printf("%s/f", m), "trusted.overlay.lu",
-					"1", 1, 0) ? 1 : 0;
-		}
-		fd = open(m, O_TMPFILE | O_RDWR, 0600);
-		if (fd >= 0)
-			close(fd);
-		return fd >= 0 ? 0 : 1;
+		fd = open(s->mnt, O_TMPFILE | O_RDWR, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+		return 0;
+	case LU_OVL_ESCAPED_XATTR:
+		if (lu_ovl_probe_mount_rw(s, rw, "") ||
+		    lu_write_file(lu_mpath(s, "f"), 0644, "", 0))
+			return 2;
+		return setxattr(lu_mpath(s, "f"), "trusted.overlay.lu", "1", 1, 0) ?
+		       1 : 0;
 	case LU_OVL_VERITY:
-		return lu_ovl_probe_mount_rw(d, ",verity=off") ? 1 : 0;
+		return lu_ovl_probe_mount_rw(s, rw, ",verity=off") ? 1 : 0;
 	case LU_OVL_FSYNC:
-		return lu_ovl_probe_mount_rw(d, ",fsync=strict") ? 1 : 0;
+		return lu_ovl_probe_mount_rw(s, rw, ",fsync=strict") ? 1 : 0;
 	case LU_OVL_UUID_NULL:
-		return lu_ovl_probe_mount_rw(d, ",uuid=null") ? 1 : 0;
+		return lu_ovl_probe_mount_rw(s, rw, ",uuid=null") ? 1 : 0;
 	default:
 		return 2;
 	}
 }
 
+/* In a child: a scratch area of its own (lu_scratch_init()), two layers. */
 static int lu_ovl_probe_child(enum lu_ovl_feature f)
 {
-	char d[] = "/tmp/lu-ovl-probe.XXXXXX";
-	const char *const dirs[] = { "l0/d", "l1/d", "u", "w", "m" };
-	unsigned int i;
+	struct lu_scratch s;
+	struct lu_rw rw;
+	int ret = 2;
 
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) || !mkdtemp(d))
-		return 2;
-	if (mount("tmpfs", d, "tmpfs", 0, "mode=0700")) {
-		rmdir(d);
-		return 2;
-	}
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (lu_mkdir_p(lu_buf_printf("%s/%s", d, dirs[i]), 0755))
-			return 2;
-	i = lu_ovl_probe(d, f);
-	umount2(lu_buf_printf("%s/m", d), MNT_DETACH);
-	umount2(d, MNT_DETACH);
-	rmdir(d);
-	return i;
+	if (!lu_scratch_init(&s, "overlay", 2) && !lu_rw_init(&rw, &s, NULL))
+		ret = lu_ovl_probe(&s, &rw, f);
+	if (s.mnt[0])
+		umount2(s.mnt, MNT_DETACH);
+	s.mounted = false;
+	lu_scratch_fini(&s);
+	return ret;
 }
 
 const char *lu_overlay_lacks(const char *fstype, enum lu_ovl_feature f)

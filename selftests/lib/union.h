@@ -76,7 +76,7 @@ int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers);
  * it builds for; the overlayfs of an older kernel (Debian 12's default
  * 6.1) lacks some, and an overlay variant that needs one SKIPs then
  * (LU_OVERLAY_NEEDS()). Each feature is tried once per process, by a
- * child in a mount namespace of its own on a private tmpfs, not told by
+ * child on a scratch area of its own (lu_scratch_init()), not told by
  * the kernel version.
  */
 enum lu_ovl_feature {
