@@ -38,12 +38,30 @@
 
 enum { STRONG, WEAK, NPROBES };
 
-/* kprobes on the union's two revalidate operations. */
+/*
+ * kprobes on the union's two revalidate operations.
+ *
+ * With as little live patching of kernel text as kprobes allow: under
+ * multi-threaded TCG, text_poke_bp() (static calls, jump labels,
+ * optimized kprobes) can leave a vCPU looping in its int3 handler while
+ * another waits for it in an IPI (an RCU stall, then a soft lockup; seen
+ * on 6.1 in the disable path of the first event). Enabling a trace event
+ * also starts the recording of task names, which registers the sched
+ * tracepoints (static call updates): options/record-cmd is turned off
+ * while the probes exist, and so is kprobe jump optimization
+ * (debug.kprobes-optimization), which would patch each probe again.
+ * What is left is the one-byte int3 of each probe's arming and
+ * disarming. Both settings are restored by probes_fini().
+ */
+#define KPROBE_OPT	"/proc/sys/debug/kprobes-optimization"
+
 struct probes {
 	char tracefs[LU_PATH_MAX];
 	char name[NPROBES][48];
 	bool made[NPROBES];
 	bool mounted;
+	char record_cmd[8];	/* options/record-cmd before, or "" */
+	char kprobe_opt[8];	/* KPROBE_OPT before, or "" */
 };
 
 static int write_str(const char *path, const char *s, int flags)
@@ -58,6 +76,18 @@ static int write_str(const char *path, const char *s, int flags)
 	if (n < 0)
 		return -errno;
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* The first line of @path into @buf (its newline dropped), or "". */
+static void read_str(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 static const char *tpath(const struct probes *p, const char *fmt, const char *a)
@@ -86,6 +116,11 @@ static void probes_fini(struct probes *p)
 		write_str(tpath(p, "%s", "kprobe_events"), cmd, O_APPEND);
 		p->made[i] = false;
 	}
+	if (p->record_cmd[0])
+		write_str(tpath(p, "%s", "options/record-cmd"), p->record_cmd, 0);
+	if (p->kprobe_opt[0])
+		write_str(KPROBE_OPT, p->kprobe_opt, 0);
+	p->record_cmd[0] = p->kprobe_opt[0] = '\0';
 	if (p->mounted)
 		umount2(p->tracefs, MNT_DETACH);
 	p->mounted = false;
@@ -115,6 +150,19 @@ static int probes_init(struct probes *p, struct lu_scratch *s,
 	p->mounted = true;
 	if (access(tpath(p, "%s", "kprobe_events"), W_OK))
 		return -ENODEV;
+	read_str(tpath(p, "%s", "options/record-cmd"), p->record_cmd,
+		 sizeof(p->record_cmd));
+	if (p->record_cmd[0]) {
+		ret = write_str(tpath(p, "%s", "options/record-cmd"), "0", 0);
+		if (ret)
+			return ret;
+	}
+	read_str(KPROBE_OPT, p->kprobe_opt, sizeof(p->kprobe_opt));
+	if (p->kprobe_opt[0]) {
+		ret = write_str(KPROBE_OPT, "0", 0);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < NPROBES; i++) {
 		snprintf(p->name[i], sizeof(p->name[i]), "reval_test_%d_%d",
 			 (int)getpid(), i);
