@@ -8,7 +8,9 @@
 #   make lint              sparse (C=2) with W=1, checkpatch.pl --strict
 #   make check [T=PATTERN] scripts/setup, build, lint, selftests in a VM,
 #                          then the power-cut test (scripts/vm-powercut,
-#                          two more boots; T=durability/powercut_test)
+#                          two more boots; T=durability/powercut_test),
+#                          on 6.12 and then on 6.1 (scripts/check-kernels)
+#   make check KVER=K      the same on kernel K alone
 #   make check KERNEL=debug  the same on the debug kernel (scripts/debug-kernel)
 #   make check SLOW=1      the same with CPU hogs beside the guest (either kernel)
 #   make check-docker      only selftests/docker (a real dockerd in the VM)
@@ -31,6 +33,10 @@
 # 12's default kernel, for every target that builds or boots one (make
 # KVER=... check, stress, demo, compat-report). What differs between
 # the two is found by feature probes (module/compat/Kbuild.include).
+
+# KVER given (command line or environment): `make check` runs on that
+# kernel alone. Otherwise, and without KERNEL=debug, on both series.
+KVER_GIVEN := $(filter command line environment,$(origin KVER))
 
 # KERNEL=debug: the reliability lane's debug kernel (KASAN, lockdep,
 # kmemleak, fault injection), built once by scripts/debug-kernel and
@@ -79,8 +85,13 @@ $(error SLOW=$(SLOW): 1 or 0)
 endif
 TEST_TIMEOUT_ENV := LAYERFS_TEST_TIMEOUT=$(TEST_TIMEOUT) LAYERFS_TIMEOUT_SCALE=$(TIME_SCALE)
 
-KVER ?= $(shell for d in /lib/modules/*6.12*-amd64/build; do \
+# The newest installed Debian amd64 kernel of a series (a glob) that has
+# a build directory.
+newest_kernel = $(shell for d in /lib/modules/$(1)-amd64/build; do \
 	[ -d "$$d" ] && basename "$$(dirname "$$d")"; done | sort -V | tail -n 1)
+KVER_612 := $(call newest_kernel,*6.12*)
+KVER_61 := $(call newest_kernel,6.1.[0-9]*)
+KVER ?= $(KVER_612)
 KDIR ?= /lib/modules/$(KVER)/build
 
 # Kernel tree files used at build time, extracted from the Debian kernel
@@ -239,7 +250,22 @@ checkpatch: ksrc
 
 # The whole test run: what CI runs (.ci/run). The packages are built for
 # selftests/install, which installs them in the guest as a user would.
+# `make check` without KVER: Debian 12's two series, 6.12 then 6.1, one
+# after the other (scripts/check-kernels: the tree is built for one
+# kernel at a time), with one last line for both. With KVER, or
+# KERNEL=debug: check-one, that kernel alone.
+ifeq ($(KVER_GIVEN)$(KERNEL),)
 check: setup
+	@scripts/check-kernels $(KVER_612) $(KVER_61) -- $(if $(T),T="$(T)") \
+		$(if $(filter 1,$(SLOW)),SLOW=1)
+else
+check: check-one
+endif
+
+# VM_LOG: the guest's console log (scripts/vm-run --log), if not
+# out/vm-console.log.
+VM_LOG ?=
+check-one: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all W=1
 	@$(MAKE) --no-print-directory lint
 	@mkdir -p out
@@ -247,7 +273,8 @@ check: setup
 	@$(MAKE) --no-print-directory deb > out/deb.log 2>&1 || \
 		{ tail -n 30 out/deb.log; echo "make deb failed (out/deb.log)" >&2; exit 1; }
 	@$(TEST_TIMEOUT_ENV) scripts/vm-selftests --kver $(KVER) $(VM_KERNEL) $(VM_ARGS) \
-		$(VM_ARGS_DEBUG) $(VM_ARGS_SLOW) --timeout $(VM_TIMEOUT) -- $(T)
+		$(VM_ARGS_DEBUG) $(VM_ARGS_SLOW) $(if $(VM_LOG),--log $(VM_LOG)) \
+		--timeout $(VM_TIMEOUT) -- $(T)
 
 # The guided tour (scripts/demo-guest): a busybox image store, layerctl
 # mounts of the image and a container, writes landing in the container's
@@ -353,7 +380,7 @@ clean:
 	$(if $(wildcard helper/Makefile),$(MAKE) -C helper clean)
 	rm -rf build out/deb .checkpatch-camelcase.*
 
-.PHONY: all module helper selftests ksrc lint sparse checkpatch check demo \
+.PHONY: all module helper selftests ksrc lint sparse checkpatch check check-one demo \
 	compat-report \
 	check-docker bench \
 	stress setup clean uapi-check install uninstall dkms-source deb
