@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reader for Docker's overlay2 image store.
+ * The store: what every kind shares (openat2() beneath the root, bounded
+ * reads, strict JSON, chain IDs, messages; see store_int.h), the choice
+ * of a kind at store_open() and the store_*() functions that call it,
+ * and the reader for Docker's overlay2 image store, docker_store_ops.
  *
  * Everything is opened with openat2() beneath the data root directory,
  * with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS: a
@@ -30,6 +33,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include "store.h"
+#include "store_int.h"
 
 #define IMAGEDB		"image/overlay2/imagedb/content/sha256"
 #define LAYERDB		"image/overlay2/layerdb/sha256"
@@ -37,6 +41,7 @@
 #define REPOSITORIES	"image/overlay2/repositories.json"
 #define CONTAINERS	"containers"			/* <id>/config.v2.json */
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SMALL_MAX	4096			/* id, link and size files */
 #define LOWER_MAX	(STORE_MAX_DEPTH * 30)	/* "l/<short>:" per layer */
 #define JSON_MAX	(16 << 20)		/* image config */
@@ -44,7 +49,7 @@
 #define DIR_SIZE	256			/* a directory in it */
 
 /* Start a message with "ROOT/REL: " (nothing for a NULL @rel). */
-static size_t store_err_prefix(struct store *st, const char *rel)
+size_t store_err_prefix(struct store *st, const char *rel)
 {
 	int n = 0;
 
@@ -53,23 +58,8 @@ static size_t store_err_prefix(struct store *st, const char *rel)
 	return n > 0 && (size_t)n < sizeof(st->err) ? (size_t)n : 0;
 }
 
-/*
- * Leave "ROOT/REL: reason" in st->err and return -1, keeping errno. A
- * macro, so that snprintf() checks the format.
- */
-#define store_fail(st, rel, fmt, ...) ({				\
-	struct store *__st = (st);					\
-	int __e = errno;						\
-	size_t __n = store_err_prefix(__st, rel);			\
-									\
-	snprintf(__st->err + __n, sizeof(__st->err) - __n, fmt,	\
-		 ##__VA_ARGS__);					\
-	errno = __e;							\
-	-1;								\
-})
-
 /* Why an openat2() beneath the root failed, in words. */
-static const char *store_strerror(int e)
+const char *store_strerror(int e)
 {
 	switch (e) {
 	case ELOOP:
@@ -82,8 +72,8 @@ static const char *store_strerror(int e)
 }
 
 /* Printable excerpt of untrusted file content for messages. */
-static const char *store_quote(const char *s, size_t len, char *buf,
-			       size_t size)
+const char *store_quote(const char *s, size_t len, char *buf,
+			size_t size)
 {
 	size_t i, n = 0;
 
@@ -109,7 +99,7 @@ static int store_openat2_how(int dirfd, const char *rel, int flags,
 	return syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 }
 
-static int store_openat2(int dirfd, const char *rel, int flags)
+int store_openat2(int dirfd, const char *rel, int flags)
 {
 	return store_openat2_how(dirfd, rel, flags, 0);
 }
@@ -124,12 +114,12 @@ int store_open_beneath(int dirfd, const char *rel, int flags)
  * into another mount either: the directory is one object, verified and
  * used through one descriptor.
  */
-static int store_openat2_layer(int dirfd, const char *rel, int flags)
+int store_openat2_layer(int dirfd, const char *rel, int flags)
 {
 	return store_openat2_how(dirfd, rel, flags, RESOLVE_NO_XDEV);
 }
 
-static bool store_is_hex(const char *s, size_t len)
+bool store_is_hex(const char *s, size_t len)
 {
 	size_t i;
 
@@ -178,8 +168,8 @@ static void store_hex_digest(const unsigned char *md,
 	out[STORE_HEX_LEN] = '\0';
 }
 
-static int store_sha256_hex(const void *data, size_t len,
-			    char out[STORE_HEX_LEN + 1])
+int store_sha256_hex(const void *data, size_t len,
+		     char out[STORE_HEX_LEN + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -219,8 +209,8 @@ void store_chain_id(const char *parent_chain, const char *diff_id,
  * an O_PATH descriptor first, so that no device or FIFO is ever opened.
  * On failure errno is kept for the caller (ENOENT for optional files).
  */
-static char *store_slurp_at(struct store *st, int dirfd, const char *name,
-			    const char *rel, size_t max, size_t *lenp)
+char *store_slurp_at(struct store *st, int dirfd, const char *name,
+		     const char *rel, size_t max, size_t *lenp)
 {
 	struct stat sp, sr;
 	char *buf = NULL;
@@ -310,9 +300,9 @@ static char *store_slurp(struct store *st, const char *rel, size_t max,
  * dropped, as dockerd does for the layerdb files (strings.TrimSpace);
  * link, lower and size files are used exactly as they are.
  */
-static int store_read_small_at(struct store *st, int dirfd, const char *name,
-			       const char *rel, char *out, size_t size,
-			       bool trim)
+int store_read_small_at(struct store *st, int dirfd, const char *name,
+			const char *rel, char *out, size_t size,
+			bool trim)
 {
 	char *buf, *s, q[96];
 	size_t len;
@@ -440,20 +430,20 @@ static int store_path(const struct store *st, const char *dir,
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-int store_layer_path(const struct store *st, const struct store_layer *l,
-		     char *buf, size_t size)
+static int docker_layer_path(const struct store *st, const struct store_layer *l,
+			     char *buf, size_t size)
 {
 	return store_path(st, l->cache_id, "diff", buf, size);
 }
 
-int store_upper_path(const struct store *st, const struct store_chain *c,
-		     char *buf, size_t size)
+static int docker_upper_path(const struct store *st, const struct store_chain *c,
+			     char *buf, size_t size)
 {
 	return store_path(st, c->mount_id, "diff", buf, size);
 }
 
-int store_work_path(const struct store *st, const struct store_chain *c,
-		    char *buf, size_t size)
+static int docker_work_path(const struct store *st, const struct store_chain *c,
+			    char *buf, size_t size)
 {
 	return store_path(st, c->mount_id, "work", buf, size);
 }
@@ -462,8 +452,8 @@ int store_work_path(const struct store *st, const struct store_chain *c,
  * stat(2) of layer @l's diff directory, opened beneath the root like
  * every directory of the store (a listed layer holds no descriptor).
  */
-int store_layer_stat(struct store *st, const struct store_layer *l,
-		     struct stat *out)
+static int docker_layer_stat(struct store *st, const struct store_layer *l,
+			     struct stat *out)
 {
 	char rel[REL_SIZE];
 	int fd, ret = 0;
@@ -719,9 +709,9 @@ static int store_link_layer(struct store *st, struct store_layer *layers,
 	return ret;
 }
 
-static struct json_object *store_parse_json(struct store *st,
-					    const char *rel,
-					    const char *buf, size_t len)
+struct json_object *store_parse_json(struct store *st,
+				     const char *rel,
+				     const char *buf, size_t len)
 {
 	enum json_tokener_error jerr;
 	struct json_tokener *tok;
@@ -774,8 +764,8 @@ static struct json_object *store_read_json(struct store *st, const char *rel)
 	return obj;
 }
 
-static struct json_object *store_json_get(struct json_object *obj,
-					  const char *key, json_type type)
+struct json_object *store_json_get(struct json_object *obj,
+				   const char *key, json_type type)
 {
 	struct json_object *val;
 
@@ -834,7 +824,7 @@ static struct json_object *store_config_diff_ids(struct store *st,
 	return ids;
 }
 
-static void store_chain_init(struct store_chain *c, enum store_kind kind)
+void store_chain_init(struct store_chain *c, enum store_kind kind)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -843,7 +833,7 @@ static void store_chain_init(struct store_chain *c, enum store_kind kind)
 	c->work_fd = -1;
 }
 
-static void store_close_fd(int *fd)
+void store_close_fd(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);
@@ -924,8 +914,8 @@ out_put:
 	return ret;
 }
 
-int store_image_chain(struct store *st, const char *image_hex,
-		      struct store_chain *c)
+static int docker_image_chain(struct store *st, const char *image_hex,
+			      struct store_chain *c)
 {
 	char rel[REL_SIZE];
 
@@ -1031,8 +1021,8 @@ out_free:
 	return ret;
 }
 
-int store_container_chain(struct store *st, const char *container_hex,
-			  struct store_chain *c)
+static int docker_container_chain(struct store *st, const char *container_hex,
+				  struct store_chain *c)
 {
 	char dir[DIR_SIZE], rel[REL_SIZE], init_id[SMALL_MAX + 1];
 	char parent[STORE_ID_SIZE], want[STORE_CACHE_ID_SIZE], q[96];
@@ -1243,7 +1233,7 @@ static int store_list_ids(struct store *st, const char *dir,
 			}
 			v = tmp;
 		}
-		memcpy(v[n++].hex, de->d_name, STORE_HEX_LEN + 1);
+		memcpy(v[n++].id, de->d_name, STORE_HEX_LEN + 1);
 	}
 	if (!ret && errno)
 		ret = store_fail(st, dir, "%s", strerror(errno));
@@ -1259,8 +1249,8 @@ static int store_list_ids(struct store *st, const char *dir,
 }
 
 /* A string member of @obj into @out ("" if absent or not a string). */
-static void store_json_str(struct json_object *obj, const char *key,
-			   char *out, size_t size)
+void store_json_str(struct json_object *obj, const char *key,
+		    char *out, size_t size)
 {
 	struct json_object *v = store_json_get(obj, key, json_type_string);
 
@@ -1300,8 +1290,8 @@ static void store_container_state(struct json_object *state, char *out,
  * name, image, state. 1 if read, 0 if the file is not there (a store of
  * layers only, as mkstore's without --name), -1 with the file named.
  */
-int store_container_meta(struct store *st, const char *hex,
-			 struct store_container *m)
+static int docker_container_meta(struct store *st, const char *hex,
+				 struct store_container *m)
 {
 	struct json_object *cfg, *v;
 	char rel[REL_SIZE];
@@ -1349,9 +1339,9 @@ static int store_find_name(struct store *st, const char *name,
 	if (!name[0] || store_list_ids(st, MOUNTSDB, &ids, &nr))
 		return name[0] ? -1 : 0;
 	for (i = 0; i < nr && !found; i++) {
-		if (store_container_meta(st, ids[i].hex, &m) > 0 &&
+		if (docker_container_meta(st, ids[i].id, &m) > 0 &&
 		    !strcmp(m.name, name)) {
-			memcpy(hex, ids[i].hex, STORE_HEX_LEN + 1);
+			memcpy(hex, ids[i].id, STORE_HEX_LEN + 1);
 			found = 1;
 		}
 	}
@@ -1360,14 +1350,14 @@ static int store_find_name(struct store *st, const char *name,
 	return found;
 }
 
-int store_list_containers(struct store *st, struct store_id **ids,
-			  size_t *nr)
+static int docker_list_containers(struct store *st, struct store_id **ids,
+				  size_t *nr)
 {
 	return store_list_ids(st, MOUNTSDB, ids, nr);
 }
 
-int store_list_images(struct store *st, struct store_id **ids,
-		      size_t *nr)
+static int docker_list_images(struct store *st, struct store_id **ids,
+			      size_t *nr)
 {
 	return store_list_ids(st, IMAGEDB, ids, nr);
 }
@@ -1376,7 +1366,7 @@ int store_list_images(struct store *st, struct store_id **ids,
  * The name:tag and name@digest references of image @id ("sha256:...")
  * in repositories.json, ", "-separated into @out ("" for none).
  */
-int store_image_refs(struct store *st, const char *id, char *out, size_t size)
+static int docker_image_refs(struct store *st, const char *id, char *out, size_t size)
 {
 	struct json_object *root, *repos;
 	size_t o = 0;
@@ -1408,8 +1398,8 @@ int store_image_refs(struct store *st, const char *id, char *out, size_t size)
 }
 
 /* "created" of image @hex's config ("" if it has none). */
-int store_image_created(struct store *st, const char *hex, char *out,
-			size_t size)
+static int docker_image_created(struct store *st, const char *hex, char *out,
+				size_t size)
 {
 	struct json_object *cfg;
 	char rel[REL_SIZE];
@@ -1425,7 +1415,7 @@ int store_image_created(struct store *st, const char *hex, char *out,
 	return 0;
 }
 
-int store_resolve(struct store *st, const char *what, struct store_chain *c)
+static int docker_resolve(struct store *st, const char *what, struct store_chain *c)
 {
 	char rel[REL_SIZE], ref[256], img[STORE_HEX_LEN + 1];
 	char ctr[STORE_HEX_LEN + 1];
@@ -1468,14 +1458,14 @@ int store_resolve(struct store *st, const char *what, struct store_chain *c)
 					  "'%.80s' is ambiguous in %s: the image %s and the container named so",
 					  what, st->root, ref);
 		if (ret) {
-			ret = store_image_chain(st, img, c);
+			ret = docker_image_chain(st, img, c);
 			if (!ret)
 				snprintf(c->ref, sizeof(c->ref), "%s", ref);
 			return ret;
 		}
 	}
 	if (nn)
-		return store_container_chain(st, ctr, c);
+		return docker_container_chain(st, ctr, c);
 	if (hex[0] && strlen(hex) < STORE_HEX_LEN &&
 	    store_is_hex(hex, strlen(hex))) {
 		ni = store_find_prefix(st, IMAGEDB, hex, img);
@@ -1494,9 +1484,9 @@ found:
 				  what, st->root, ni, ni == 1 ? "" : "s",
 				  nc, nc == 1 ? "" : "s");
 	if (ni)
-		return store_image_chain(st, img, c);
+		return docker_image_chain(st, img, c);
 	if (nc)
-		return store_container_chain(st, ctr, c);
+		return docker_container_chain(st, ctr, c);
 	errno = ENOENT;
 	return store_fail(st, NULL, "no such image or container in %s: '%.80s'",
 			  st->root, what);
@@ -1574,7 +1564,7 @@ static int store_list_inits(struct store *st, struct store_layer **out,
 	while ((errno = 0, de = readdir(d))) {
 		if (!store_valid_hex(de->d_name))
 			continue;
-		ret = store_container_chain(st, de->d_name, &c);
+		ret = docker_container_chain(st, de->d_name, &c);
 		if (ret)
 			break;
 		if (*nr == *cap) {
@@ -1638,8 +1628,8 @@ static int store_depth_cmp(const void *a, const void *b)
  * All layers the store would register: layerdb/sha256 and the init
  * layers of layerdb/mounts, each verified, with parent names filled in.
  */
-int store_list_layers(struct store *st, struct store_layer **layers,
-		      size_t *nr)
+static int docker_list_layers(struct store *st, struct store_layer **layers,
+			      size_t *nr)
 {
 	struct store_layer *out = NULL, key, *p;
 	size_t n = 0, cap = 0, i, ndb;
@@ -1711,8 +1701,8 @@ out_free:
  * `layerctl explain --all`: beneath overlay2/<cache-id>/diff, through no
  * symbolic link and no mount, read-only.
  */
-int store_layer_file_sha256(struct store *st, const struct store_layer *l,
-			    const char *rel, char out[STORE_HEX_LEN + 1])
+static int docker_layer_file_sha256(struct store *st, const struct store_layer *l,
+				    const char *rel, char out[STORE_HEX_LEN + 1])
 {
 	char path[REL_SIZE];
 	struct stat stbuf;
@@ -1773,8 +1763,8 @@ static const char *store_history_of(struct json_object *cfg, size_t nth)
  * with "empty_layer" made none). 1 and @out set, 0 when no image says,
  * -1 on an unreadable image database.
  */
-int store_layer_created_by(struct store *st, const char *chain_id,
-			   char *out, size_t size)
+static int docker_layer_created_by(struct store *st, const char *chain_id,
+				   char *out, size_t size)
 {
 	char rel[REL_SIZE], chain[STORE_ID_SIZE], parent[STORE_ID_SIZE];
 	struct json_object *cfg, *ids;
@@ -1826,7 +1816,89 @@ int store_layer_created_by(struct store *st, const char *chain_id,
 	return found;
 }
 
-int store_open(struct store *st, const char *root)
+const struct store_ops docker_store_ops = {
+	.type			= STORE_DOCKER,
+	.name			= "docker",
+	.resolve		= docker_resolve,
+	.image_chain		= docker_image_chain,
+	.container_chain	= docker_container_chain,
+	.list_layers		= docker_list_layers,
+	.list_images		= docker_list_images,
+	.list_containers	= docker_list_containers,
+	.image_refs		= docker_image_refs,
+	.image_created		= docker_image_created,
+	.container_meta		= docker_container_meta,
+	.layer_path		= docker_layer_path,
+	.upper_path		= docker_upper_path,
+	.work_path		= docker_work_path,
+	.layer_stat		= docker_layer_stat,
+	.layer_file_sha256	= docker_layer_file_sha256,
+	.layer_created_by	= docker_layer_created_by,
+};
+
+/* The kinds --store names, in the order auto-detection tries them. */
+static const struct store_ops *const store_kinds[] = {
+	&docker_store_ops, &ctrd_store_ops, &cs_store_ops,
+};
+
+/* 1 if @rel beneath the root is a directory (@dir) or a regular file. */
+static bool store_has(struct store *st, const char *rel, bool dir)
+{
+	struct stat sb;
+	int fd;
+
+	fd = store_openat2(st->rootfd, rel, O_PATH);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &sb))
+		sb.st_mode = 0;
+	close(fd);
+	return dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
+}
+
+/*
+ * The kind of store at the root, from what it holds: Docker's layerdb or
+ * overlay2/, containerd's metadata database, containers/storage's layer
+ * list (or its overlay/ and overlay-layers/ directories).
+ */
+static const struct store_ops *store_detect(struct store *st)
+{
+	if (store_has(st, "image/overlay2/layerdb", true) ||
+	    store_has(st, "overlay2", true))
+		return &docker_store_ops;
+	if (store_has(st, "io.containerd.metadata.v1.bolt/meta.db", false))
+		return &ctrd_store_ops;
+	if (store_has(st, "overlay-layers/layers.json", false) ||
+	    (store_has(st, "overlay", true) &&
+	     store_has(st, "overlay-layers", true)))
+		return &cs_store_ops;
+	snprintf(st->err, sizeof(st->err),
+		 "%s: no store of a known kind: no %s (docker), %s (containerd) or %s (containers); --store KIND names it",
+		 st->root, "image/overlay2/layerdb/ or overlay2/",
+		 "io.containerd.metadata.v1.bolt/meta.db",
+		 "overlay-layers/layers.json");
+	errno = ENOENT;
+	return NULL;
+}
+
+static const struct store_ops *store_kind(struct store *st, const char *kind)
+{
+	size_t i;
+
+	if (!kind || !strcmp(kind, "auto"))
+		return store_detect(st);
+	for (i = 0; i < ARRAY_SIZE(store_kinds); i++)
+		if (!strcmp(kind, store_kinds[i]->name))
+			return store_kinds[i];
+	snprintf(st->err, sizeof(st->err),
+		 "unknown kind of store '%.80s' (docker, containerd, containers or auto)",
+		 kind);
+	errno = EINVAL;
+	return NULL;
+}
+
+int store_open(struct store *st, const char *root, const char *kind,
+	       const char *ns)
 {
 	size_t len = strlen(root);
 
@@ -1834,6 +1906,15 @@ int store_open(struct store *st, const char *root)
 	st->rootfd = -1;
 	st->ldirfd = -1;
 	st->o2fd = -1;
+	if (!ns)
+		ns = "default";
+	if (!ns[0] || strlen(ns) >= sizeof(st->ns) || strchr(ns, '/')) {
+		snprintf(st->err, sizeof(st->err),
+			 "'%.80s' is not a containerd namespace (1 to %zu characters, no '/')",
+			 ns, sizeof(st->ns) - 1);
+		return -1;
+	}
+	memcpy(st->ns, ns, strlen(ns) + 1);
 	st->root = strdup(root);
 	if (!st->root) {
 		snprintf(st->err, sizeof(st->err), "%s", strerror(errno));
@@ -1846,13 +1927,30 @@ int store_open(struct store *st, const char *root)
 	if (st->rootfd < 0) {
 		snprintf(st->err, sizeof(st->err), "%s: %s", st->root,
 			 strerror(errno));
-		return -1;
+		goto out_close;
 	}
+	st->ops = store_kind(st, kind);
+	if (!st->ops || (st->ops->open && st->ops->open(st)))
+		goto out_close;
 	return 0;
+
+out_close:
+	st->ops = NULL;
+	store_close(st);
+	return -1;
+}
+
+const char *store_kind_name(const struct store *st)
+{
+	return st->ops ? st->ops->name : "none";
 }
 
 void store_close(struct store *st)
 {
+	if (st->ops && st->ops->close)
+		st->ops->close(st);
+	st->ops = NULL;
+	st->priv = NULL;
 	if (st->ldirfd >= 0)
 		close(st->ldirfd);
 	if (st->o2fd >= 0)
@@ -1864,4 +1962,98 @@ void store_close(struct store *st)
 	st->rootfd = -1;
 	st->ldirfd = -1;
 	st->o2fd = -1;
+}
+
+/*
+ * The store_*() functions of store.h: the open store's kind does it.
+ * Only on a store that store_open() opened.
+ */
+int store_resolve(struct store *st, const char *what, struct store_chain *c)
+{
+	return st->ops->resolve(st, what, c);
+}
+
+int store_image_chain(struct store *st, const char *image_id,
+		      struct store_chain *c)
+{
+	return st->ops->image_chain(st, image_id, c);
+}
+
+int store_container_chain(struct store *st, const char *container_id,
+			  struct store_chain *c)
+{
+	return st->ops->container_chain(st, container_id, c);
+}
+
+int store_list_layers(struct store *st, struct store_layer **layers,
+		      size_t *nr)
+{
+	return st->ops->list_layers(st, layers, nr);
+}
+
+int store_list_images(struct store *st, struct store_id **ids, size_t *nr)
+{
+	return st->ops->list_images(st, ids, nr);
+}
+
+int store_list_containers(struct store *st, struct store_id **ids,
+			  size_t *nr)
+{
+	return st->ops->list_containers(st, ids, nr);
+}
+
+int store_image_refs(struct store *st, const char *id, char *out, size_t size)
+{
+	return st->ops->image_refs(st, id, out, size);
+}
+
+int store_image_created(struct store *st, const char *id, char *out,
+			size_t size)
+{
+	return st->ops->image_created(st, id, out, size);
+}
+
+int store_container_meta(struct store *st, const char *id,
+			 struct store_container *m)
+{
+	return st->ops->container_meta(st, id, m);
+}
+
+int store_layer_path(const struct store *st, const struct store_layer *l,
+		     char *buf, size_t size)
+{
+	return st->ops->layer_path(st, l, buf, size);
+}
+
+int store_upper_path(const struct store *st, const struct store_chain *c,
+		     char *buf, size_t size)
+{
+	return st->ops->upper_path(st, c, buf, size);
+}
+
+int store_work_path(const struct store *st, const struct store_chain *c,
+		    char *buf, size_t size)
+{
+	return st->ops->work_path(st, c, buf, size);
+}
+
+int store_layer_stat(struct store *st, const struct store_layer *l,
+		     struct stat *out)
+{
+	return st->ops->layer_stat(st, l, out);
+}
+
+int store_layer_file_sha256(struct store *st, const struct store_layer *l,
+			    const char *rel, char out[STORE_HEX_LEN + 1])
+{
+	return st->ops->layer_file_sha256(st, l, rel, out);
+}
+
+/* 1 and @out, 0 when the store does not say what made the layer. */
+int store_layer_created_by(struct store *st, const char *chain_id,
+			   char *out, size_t size)
+{
+	if (!st->ops->layer_created_by)
+		return 0;
+	return st->ops->layer_created_by(st, chain_id, out, size);
 }

@@ -302,7 +302,7 @@ FIXTURE_SETUP(store)
 	snprintf(self->root, sizeof(self->root), "/tmp/layerctl-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->root));
 	build_store(self);
-	ASSERT_EQ(0, store_open(&self->st, self->root));
+	ASSERT_EQ(0, store_open(&self->st, self->root, NULL, NULL));
 	memset(&self->c, 0, sizeof(self->c));
 }
 

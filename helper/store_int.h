@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the store readers share (store.c), for the kinds of store in
+ * store.c (docker), cs_store.c (containers) and ctrd_store.c
+ * (containerd): openat2() beneath the root, bounded reads, strict JSON,
+ * messages that name the file. Not for layerctl.c, which uses store.h.
+ */
+#ifndef LAYERCTL_STORE_INT_H
+#define LAYERCTL_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "store.h"
+
+#define STORE_SMALL_MAX	4096		/* id, link and size files */
+
+/* Start a message with "ROOT/REL: " (nothing for a NULL @rel). */
+size_t store_err_prefix(struct store *st, const char *rel);
+
+/*
+ * Leave "ROOT/REL: reason" in st->err and return -1, keeping errno. A
+ * macro, so that snprintf() checks the format.
+ */
+#define store_fail(st, rel, fmt, ...) ({				\
+	struct store *__st = (st);					\
+	int __e = errno;						\
+	size_t __n = store_err_prefix(__st, rel);			\
+									\
+	snprintf(__st->err + __n, sizeof(__st->err) - __n, fmt,	\
+		 ##__VA_ARGS__);					\
+	errno = __e;							\
+	-1;								\
+})
+
+/* Why an openat2() beneath the root failed, in words. */
+const char *store_strerror(int e);
+/* Printable excerpt of untrusted file content for messages. */
+const char *store_quote(const char *s, size_t len, char *buf, size_t size);
+
+/* openat2() beneath @dirfd through no symbolic link, close-on-exec. */
+int store_openat2(int dirfd, const char *rel, int flags);
+/* The same, and crossing no mount: inside one layer directory. */
+int store_openat2_layer(int dirfd, const char *rel, int flags);
+
+bool store_is_hex(const char *s, size_t len);
+int store_sha256_hex(const void *data, size_t len,
+		     char out[STORE_HEX_LEN + 1]);
+
+/*
+ * The regular file @name beneath @dirfd (@rel names it in messages), at
+ * most @max bytes, NUL-terminated, for free(); NULL with errno kept
+ * (ENOENT for an optional file) and st->err set.
+ */
+char *store_slurp_at(struct store *st, int dirfd, const char *name,
+		     const char *rel, size_t max, size_t *lenp);
+/* A small file into @out; @trim drops surrounding white space. */
+int store_read_small_at(struct store *st, int dirfd, const char *name,
+			const char *rel, char *out, size_t size, bool trim);
+
+/* Strict JSON, one value and nothing after it; NULL and st->err set. */
+struct json_object *store_parse_json(struct store *st, const char *rel,
+				     const char *buf, size_t len);
+/* Member @key of @obj if it has @type, else NULL. */
+struct json_object *store_json_get(struct json_object *obj, const char *key,
+				   json_type type);
+/* A string member of @obj into @out ("" if absent or not a string). */
+void store_json_str(struct json_object *obj, const char *key, char *out,
+		    size_t size);
+
+void store_chain_init(struct store_chain *c, enum store_kind kind);
+void store_close_fd(int *fd);
+
+#endif /* LAYERCTL_STORE_INT_H */
