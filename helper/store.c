@@ -425,25 +425,25 @@ static int store_check_dir(struct store *st, const char *rel)
 static int store_path(const struct store *st, const char *dir,
 		      const char *sub, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%s/overlay2/%s/%s", st->root, dir, sub);
+	int n = snprintf(buf, size, "%s/%s/%s/%s", st->root, st->drv, dir, sub);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static int docker_layer_path(const struct store *st, const struct store_layer *l,
-			     char *buf, size_t size)
+int store_ovl_layer_path(const struct store *st, const struct store_layer *l,
+			 char *buf, size_t size)
 {
 	return store_path(st, l->cache_id, "diff", buf, size);
 }
 
-static int docker_upper_path(const struct store *st, const struct store_chain *c,
-			     char *buf, size_t size)
+int store_ovl_upper_path(const struct store *st, const struct store_chain *c,
+			 char *buf, size_t size)
 {
 	return store_path(st, c->mount_id, "diff", buf, size);
 }
 
-static int docker_work_path(const struct store *st, const struct store_chain *c,
-			    char *buf, size_t size)
+int store_ovl_work_path(const struct store *st, const struct store_chain *c,
+			char *buf, size_t size)
 {
 	return store_path(st, c->mount_id, "work", buf, size);
 }
@@ -452,13 +452,13 @@ static int docker_work_path(const struct store *st, const struct store_chain *c,
  * stat(2) of layer @l's diff directory, opened beneath the root like
  * every directory of the store (a listed layer holds no descriptor).
  */
-static int docker_layer_stat(struct store *st, const struct store_layer *l,
-			     struct stat *out)
+int store_ovl_layer_stat(struct store *st, const struct store_layer *l,
+			 struct stat *out)
 {
 	char rel[REL_SIZE];
 	int fd, ret = 0;
 
-	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
+	snprintf(rel, sizeof(rel), "%s/%s/diff", st->drv, l->cache_id);
 	fd = store_open_dir(st, rel, true);
 	if (fd < 0)
 		return -1;
@@ -481,7 +481,7 @@ static int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
 	fd = store_openat2_layer(dirfd, sub, O_DIRECTORY |
 				 (path_only ? O_PATH : O_RDONLY));
 	if (fd < 0) {
-		snprintf(rel, sizeof(rel), "overlay2/%s/%s", cache, sub);
+		snprintf(rel, sizeof(rel), "%s/%s/%s", st->drv, cache, sub);
 		store_fail(st, rel, "%s", errno == ENOTDIR ?
 			   "not a directory" : store_strerror(errno));
 	}
@@ -508,11 +508,11 @@ static int store_check_cache(struct store *st, const char *cache,
 	ssize_t n;
 
 	if (st->o2fd < 0) {
-		st->o2fd = store_open_dir(st, "overlay2", true);
+		st->o2fd = store_open_dir(st, st->drv, true);
 		if (st->o2fd < 0)
 			return -1;
 	}
-	snprintf(rel, sizeof(rel), "overlay2/%s", cache);
+	snprintf(rel, sizeof(rel), "%s/%s", st->drv, cache);
 	dirfd = store_openat2_layer(st->o2fd, cache, O_PATH | O_DIRECTORY);
 	if (dirfd < 0)
 		return store_fail(st, rel, "%s", errno == ENOTDIR ?
@@ -520,7 +520,7 @@ static int store_check_cache(struct store *st, const char *cache,
 	diff_fd = store_open_layer_dir(st, dirfd, cache, "diff", true);
 	if (diff_fd < 0)
 		goto out_close;
-	snprintf(rel, sizeof(rel), "overlay2/%s/link", cache);
+	snprintf(rel, sizeof(rel), "%s/%s/link", st->drv, cache);
 	if (store_read_small_at(st, dirfd, "link", rel, buf, sizeof(buf),
 				false))
 		goto out_close;
@@ -533,11 +533,12 @@ static int store_check_cache(struct store *st, const char *cache,
 	memcpy(name, buf, STORE_NAME_SIZE);
 
 	if (st->ldirfd < 0) {
-		st->ldirfd = store_open_dir(st, "overlay2/l", true);
+		snprintf(rel, sizeof(rel), "%s/l", st->drv);
+		st->ldirfd = store_open_dir(st, rel, true);
 		if (st->ldirfd < 0)
 			goto out_close;
 	}
-	snprintf(rel, sizeof(rel), "overlay2/l/%s", name);
+	snprintf(rel, sizeof(rel), "%s/l/%s", st->drv, name);
 	n = readlinkat(st->ldirfd, name, target, sizeof(target) - 1);
 	if (n < 0) {
 		store_fail(st, rel, "%s", errno == EINVAL ?
@@ -548,8 +549,9 @@ static int store_check_cache(struct store *st, const char *cache,
 	snprintf(want, sizeof(want), "../%s/diff", cache);
 	if (strcmp(target, want)) {
 		store_fail(st, rel,
-			   "points to '%s', not to '%s' as overlay2/%s/link says",
-			   store_quote(target, n, q, sizeof(q)), want, cache);
+			   "points to '%s', not to '%s' as %s/%s/link says",
+			   store_quote(target, n, q, sizeof(q)), want, st->drv,
+			   cache);
 		goto out_close;
 	}
 	*dirfdp = dirfd;
@@ -575,7 +577,7 @@ static int store_check_lower(struct store *st, const char *cache, int dirfd,
 	size_t len, i;
 	int ret = -1;
 
-	snprintf(rel, sizeof(rel), "overlay2/%s/lower", cache);
+	snprintf(rel, sizeof(rel), "%s/%s/lower", st->drv, cache);
 	buf = store_slurp_at(st, dirfd, "lower", rel, LOWER_MAX, &len);
 	if (!nr) {
 		free(buf);
@@ -681,8 +683,7 @@ static int store_read_layerdb(struct store *st, const char *chain_hex,
  * lower file. Only the diff directory stays open (for the kernel): with
  * two descriptors per layer a deep chain ran into RLIMIT_NOFILE.
  */
-static int store_link_layer(struct store *st, struct store_layer *layers,
-			    size_t i)
+int store_link_layer(struct store *st, struct store_layer *layers, size_t i)
 {
 	struct store_layer *l = &layers[i];
 	char rel[REL_SIZE];
@@ -695,10 +696,10 @@ static int store_link_layer(struct store *st, struct store_layer *layers,
 	for (j = 0; j < i; j++) {
 		if (strcmp(l->name, layers[j].name))
 			continue;
-		snprintf(rel, sizeof(rel), "overlay2/%s/link", l->cache_id);
+		snprintf(rel, sizeof(rel), "%s/%s/link", st->drv, l->cache_id);
 		return store_fail(st, rel,
-				  "short name %s is also used by overlay2/%s",
-				  l->name, layers[j].cache_id);
+				  "short name %s is also used by %s/%s",
+				  l->name, st->drv, layers[j].cache_id);
 	}
 	if (i)
 		memcpy(l->parent, layers[i - 1].name, sizeof(l->parent));
@@ -933,6 +934,48 @@ static int docker_image_chain(struct store *st, const char *image_hex,
 }
 
 /*
+ * The read-write layer of container chain @c, DRV/<mount_id>, on top of
+ * its linked layers: its diff (the upper directory, held open for
+ * reading) and work directories, its link, its lower file, a short name
+ * of its own.
+ */
+int store_link_rw(struct store *st, struct store_chain *c)
+{
+	char rel[REL_SIZE], rw_name[STORE_NAME_SIZE];
+	int ret = -1, rw_diff_fd = -1;
+	size_t i;
+
+	if (store_check_cache(st, c->mount_id, rw_name, &c->rw_dirfd,
+			      &rw_diff_fd))
+		return -1;
+	/* The very directory checked, opened for reading for fsconfig(). */
+	c->upper_fd = store_openat2_layer(rw_diff_fd, ".",
+					  O_RDONLY | O_DIRECTORY);
+	if (c->upper_fd < 0) {
+		snprintf(rel, sizeof(rel), "%s/%s/diff", st->drv, c->mount_id);
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_close;
+	}
+	c->work_fd = store_open_layer_dir(st, c->rw_dirfd, c->mount_id, "work",
+					  false);
+	if (c->work_fd < 0 ||
+	    store_check_lower(st, c->mount_id, c->rw_dirfd, c->layers, c->nr))
+		goto out_close;
+	for (i = 0; i < c->nr; i++) {
+		if (strcmp(rw_name, c->layers[i].name))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s/link", st->drv, c->mount_id);
+		store_fail(st, rel, "short name %s is also used by %s/%s",
+			   rw_name, st->drv, c->layers[i].cache_id);
+		goto out_close;
+	}
+	ret = 0;
+out_close:
+	close(rw_diff_fd);
+	return ret;
+}
+
+/*
  * overlay2/<mount-id>-init is registered on top of the image; the
  * container's own overlay2/<mount-id> becomes the upper layer.
  */
@@ -940,10 +983,9 @@ static int store_container_layers(struct store *st, const char *dir,
 				  const char *parent, struct store_chain *c)
 {
 	struct store_layer *tmp, *init;
-	char rel[REL_SIZE], chain[STORE_ID_SIZE];
-	char rw_name[STORE_NAME_SIZE];
+	char chain[STORE_ID_SIZE];
 	size_t nr = 0, i;
-	int ret = -1, rw_diff_fd = -1;
+	int ret = -1;
 
 	tmp = calloc(STORE_MAX_DEPTH + 1, sizeof(*tmp));
 	if (!tmp)
@@ -986,34 +1028,10 @@ static int store_container_layers(struct store *st, const char *dir,
 			goto out_free;
 
 	/* The read-write layer: diff and work, its link, its lower file. */
-	if (store_check_cache(st, c->mount_id, rw_name, &c->rw_dirfd,
-			      &rw_diff_fd))
+	if (store_link_rw(st, c))
 		goto out_free;
-	/* The very directory checked, opened for reading for fsconfig(). */
-	c->upper_fd = store_openat2_layer(rw_diff_fd, ".",
-					  O_RDONLY | O_DIRECTORY);
-	if (c->upper_fd < 0) {
-		snprintf(rel, sizeof(rel), "overlay2/%s/diff", c->mount_id);
-		store_fail(st, rel, "%s", strerror(errno));
-		goto out_free;
-	}
-	c->work_fd = store_open_layer_dir(st, c->rw_dirfd, c->mount_id, "work",
-					  false);
-	if (c->work_fd < 0 ||
-	    store_check_lower(st, c->mount_id, c->rw_dirfd, c->layers, c->nr))
-		goto out_free;
-	for (i = 0; i < c->nr; i++) {
-		if (strcmp(rw_name, c->layers[i].name))
-			continue;
-		snprintf(rel, sizeof(rel), "overlay2/%s/link", c->mount_id);
-		store_fail(st, rel, "short name %s is also used by overlay2/%s",
-			   rw_name, c->layers[i].cache_id);
-		goto out_free;
-	}
 	ret = 0;
 out_free:
-	if (rw_diff_fd >= 0)
-		close(rw_diff_fd);
 	/* Layers read but not handed to the chain. */
 	for (i = 0; i < nr; i++)
 		store_layer_close(&tmp[i]);
@@ -1701,8 +1719,8 @@ out_free:
  * `layerctl explain --all`: beneath overlay2/<cache-id>/diff, through no
  * symbolic link and no mount, read-only.
  */
-static int docker_layer_file_sha256(struct store *st, const struct store_layer *l,
-				    const char *rel, char out[STORE_HEX_LEN + 1])
+int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
+				const char *rel, char out[STORE_HEX_LEN + 1])
 {
 	char path[REL_SIZE];
 	struct stat stbuf;
@@ -1710,22 +1728,24 @@ static int docker_layer_file_sha256(struct store *st, const struct store_layer *
 
 	if (snprintf(path, sizeof(path), "%s/diff/%s", l->cache_id, rel) >=
 	    (int)sizeof(path))
-		return store_fail(st, NULL, "overlay2/%s/diff/%s: path too long",
-				  l->cache_id, rel);
+		return store_fail(st, NULL, "%s/%s/diff/%s: path too long",
+				  st->drv, l->cache_id, rel);
 	if (st->o2fd < 0) {
-		st->o2fd = store_open_dir(st, "overlay2", true);
+		st->o2fd = store_open_dir(st, st->drv, true);
 		if (st->o2fd < 0)
 			return -1;
 	}
 	fd = store_openat2_layer(st->o2fd, path, O_RDONLY | O_NOCTTY |
 				 O_NONBLOCK);
 	if (fd < 0)
-		return store_fail(st, NULL, "overlay2/%s: %s", path,
+		return store_fail(st, NULL, "%s/%s: %s", st->drv, path,
 				  store_strerror(errno));
 	if (fstat(fd, &stbuf) || !S_ISREG(stbuf.st_mode))
-		store_fail(st, NULL, "overlay2/%s: not a regular file", path);
+		store_fail(st, NULL, "%s/%s: not a regular file", st->drv,
+			   path);
 	else if (store_fd_sha256(fd, out))
-		store_fail(st, NULL, "overlay2/%s: %s", path, strerror(errno));
+		store_fail(st, NULL, "%s/%s: %s", st->drv, path,
+			   strerror(errno));
 	else
 		ret = 0;
 	close(fd);
@@ -1828,11 +1848,11 @@ const struct store_ops docker_store_ops = {
 	.image_refs		= docker_image_refs,
 	.image_created		= docker_image_created,
 	.container_meta		= docker_container_meta,
-	.layer_path		= docker_layer_path,
-	.upper_path		= docker_upper_path,
-	.work_path		= docker_work_path,
-	.layer_stat		= docker_layer_stat,
-	.layer_file_sha256	= docker_layer_file_sha256,
+	.layer_path		= store_ovl_layer_path,
+	.upper_path		= store_ovl_upper_path,
+	.work_path		= store_ovl_work_path,
+	.layer_stat		= store_ovl_layer_stat,
+	.layer_file_sha256	= store_ovl_layer_file_sha256,
 	.layer_created_by	= docker_layer_created_by,
 };
 
@@ -1906,6 +1926,7 @@ int store_open(struct store *st, const char *root, const char *kind,
 	st->rootfd = -1;
 	st->ldirfd = -1;
 	st->o2fd = -1;
+	st->drv = "overlay2";
 	if (!ns)
 		ns = "default";
 	if (!ns[0] || strlen(ns) >= sizeof(st->ns) || strchr(ns, '/')) {

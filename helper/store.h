@@ -42,6 +42,7 @@ struct store {
 	const struct store_ops *ops;	/* the kind of store */
 	void *priv;			/* the kind's own state */
 	char ns[STORE_NS_SIZE];		/* containerd namespace ("default") */
+	const char *drv;		/* layer directories: "overlay2", ... */
 };
 
 /* One layer as the store describes it. */

@@ -68,6 +68,27 @@ struct json_object *store_json_get(struct json_object *obj, const char *key,
 void store_json_str(struct json_object *obj, const char *key, char *out,
 		    size_t size);
 
+/*
+ * The overlay2 scheme (Docker's overlay2, containers/storage's overlay),
+ * in directory st->drv: layer @i of @layers, whose cache_id names its
+ * directory, checked (diff, link, l/ entry, lower, a short name used once)
+ * above the linked layers below it; and a container chain's read-write
+ * layer c->mount_id above all of c->layers.
+ */
+int store_link_layer(struct store *st, struct store_layer *layers, size_t i);
+int store_link_rw(struct store *st, struct store_chain *c);
+/* store_ops of the overlay2 scheme, for layers with a cache_id. */
+int store_ovl_layer_path(const struct store *st, const struct store_layer *l,
+			 char *buf, size_t size);
+int store_ovl_upper_path(const struct store *st, const struct store_chain *c,
+			 char *buf, size_t size);
+int store_ovl_work_path(const struct store *st, const struct store_chain *c,
+			char *buf, size_t size);
+int store_ovl_layer_stat(struct store *st, const struct store_layer *l,
+			 struct stat *out);
+int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
+				const char *rel, char out[STORE_HEX_LEN + 1]);
+
 void store_chain_init(struct store_chain *c, enum store_kind kind);
 void store_close_fd(int *fd);
 
