@@ -37,7 +37,7 @@
 #define CS_JSON_MAX	(64 << 20)	/* refused beyond, as too large */
 #define CS_LOWER_MAX	(STORE_MAX_DEPTH * (STORE_HEX_LEN + 1))
 #define CS_REL_SIZE	512
-#define CS_REF_SIZE	512
+#define CS_REF_SIZE	256
 
 /* A layer of layers.json; the strings point into the parsed JSON. */
 struct cs_layer {
@@ -641,6 +641,13 @@ static size_t cs_candidates(const char *what, char out[][CS_REF_SIZE],
 	domain = slash && (!strncmp(what, "localhost/", 10) ||
 			   memchr(what, '.', slash - what) ||
 			   memchr(what, ':', slash - what));
+	/* docker.io/x is docker.io/library/x, as Docker Hub names it */
+	if (!strncmp(name, "docker.io/", 10) && !strchr(name + 10, '/') &&
+	    n < max) {
+		snprintf(out[n++], CS_REF_SIZE, "docker.io/library/%s",
+			 name + 10);
+		*nexact = n;
+	}
 	if (domain || n + 2 > max)
 		return n;
 	snprintf(out[n++], CS_REF_SIZE, "localhost/%s", name);
