@@ -69,7 +69,7 @@ static size_t store_err_prefix(struct store *st, const char *rel)
 })
 
 /* Why an openat2() beneath the root failed, in words. */
-static const char *store_strerror(int e)
+const char *store_strerror(int e)
 {
 	switch (e) {
 	case ELOOP:
@@ -82,8 +82,8 @@ static const char *store_strerror(int e)
 }
 
 /* Printable excerpt of untrusted file content for messages. */
-static const char *store_quote(const char *s, size_t len, char *buf,
-			       size_t size)
+const char *store_quote(const char *s, size_t len, char *buf,
+			size_t size)
 {
 	size_t i, n = 0;
 
@@ -97,8 +97,8 @@ static const char *store_quote(const char *s, size_t len, char *buf,
 	return buf;
 }
 
-static int store_openat2_how(int dirfd, const char *rel, int flags,
-			     __u64 resolve)
+int store_openat2_how(int dirfd, const char *rel, int flags,
+		      __u64 resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
@@ -178,8 +178,8 @@ static void store_hex_digest(const unsigned char *md,
 	out[STORE_HEX_LEN] = '\0';
 }
 
-static int store_sha256_hex(const void *data, size_t len,
-			    char out[STORE_HEX_LEN + 1])
+int store_sha256_hex(const void *data, size_t len,
+		     char out[STORE_HEX_LEN + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -219,8 +219,8 @@ void store_chain_id(const char *parent_chain, const char *diff_id,
  * an O_PATH descriptor first, so that no device or FIFO is ever opened.
  * On failure errno is kept for the caller (ENOENT for optional files).
  */
-static char *store_slurp_at(struct store *st, int dirfd, const char *name,
-			    const char *rel, size_t max, size_t *lenp)
+char *store_slurp_at(struct store *st, int dirfd, const char *name,
+		     const char *rel, size_t max, size_t *lenp)
 {
 	struct stat sp, sr;
 	char *buf = NULL;
@@ -719,9 +719,9 @@ static int store_link_layer(struct store *st, struct store_layer *layers,
 	return ret;
 }
 
-static struct json_object *store_parse_json(struct store *st,
-					    const char *rel,
-					    const char *buf, size_t len)
+struct json_object *store_parse_json(struct store *st,
+				     const char *rel,
+				     const char *buf, size_t len)
 {
 	enum json_tokener_error jerr;
 	struct json_tokener *tok;
@@ -786,9 +786,9 @@ static struct json_object *store_json_get(struct json_object *obj,
 }
 
 /* rootfs.diff_ids of an image config, checked for type and content. */
-static struct json_object *store_config_diff_ids(struct store *st,
-						 const char *rel,
-						 struct json_object *cfg)
+struct json_object *store_config_diff_ids(struct store *st,
+					  const char *rel,
+					  struct json_object *cfg)
 {
 	struct json_object *rootfs, *type, *ids, *id;
 	size_t i, n;
@@ -834,7 +834,7 @@ static struct json_object *store_config_diff_ids(struct store *st,
 	return ids;
 }
 
-static void store_chain_init(struct store_chain *c, enum store_kind kind)
+void store_chain_init(struct store_chain *c, enum store_kind kind)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;

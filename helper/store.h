@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <linux/types.h>
 
 #define STORE_HEX_LEN		64
 #define STORE_ID_SIZE		72	/* "sha256:" + 64 hex + NUL */
@@ -33,6 +34,9 @@ struct store {
 	int o2fd;			/* O_PATH of overlay2, or -1 */
 	char *root;			/* as given, for messages */
 	char err[STORE_ERR_SIZE];	/* last failure: "FILE: reason" */
+	const struct store_ops *ops;	/* the kind's backend */
+	void *priv;			/* the backend's */
+	char ns[64];			/* containerd namespace, "" = default */
 };
 
 /* One layer as the store describes it. */
@@ -75,9 +79,15 @@ struct store_chain {
 	int work_fd;			/* O_RDONLY directory, or -1 */
 };
 
-/* An image or container ID: 64 hex digits. */
+/*
+ * An image or container ID: 64 hex digits (docker), any string of the
+ * store (containerd's container IDs and snapshot keys) in id.
+ */
 struct store_id {
-	char hex[STORE_HEX_LEN + 1];
+	union {
+		char hex[STORE_HEX_LEN + 1];
+		char id[256];
+	};
 };
 
 /* A container as dockerd describes it (containers/<id>/config.v2.json). */
@@ -147,5 +157,21 @@ void store_chain_id(const char *parent_chain, const char *diff_id,
 bool store_valid_id(const char *id);
 bool store_valid_hex(const char *hex);
 bool store_valid_short(const char *name);
+
+/* store.c's helpers for the other backends (ctrd_store.c). */
+struct json_object;
+const char *store_strerror(int e);
+const char *store_quote(const char *s, size_t len, char *buf, size_t size);
+int store_openat2_how(int dirfd, const char *rel, int flags,
+		      __u64 resolve);
+int store_sha256_hex(const void *data, size_t len,
+		     char out[STORE_HEX_LEN + 1]);
+char *store_slurp_at(struct store *st, int dirfd, const char *name,
+		     const char *rel, size_t max, size_t *lenp);
+struct json_object *store_parse_json(struct store *st, const char *rel,
+				     const char *buf, size_t len);
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
+					  struct json_object *cfg);
+void store_chain_init(struct store_chain *c, enum store_kind kind);
 
 #endif /* LAYERCTL_STORE_H */
