@@ -689,8 +689,9 @@ static int ctrd_load_images(struct store *st)
 		cd->images_read = true;
 		return 0;
 	}
+	st->err[0] = '\0';
 	if (bbolt_foreach(&cd->meta, &b, ctrd_collect, st)) {
-		if (cd->meta.err[0] && errno != EINVAL)
+		if (!st->err[0])
 			ctrd_db_fail(st, &cd->meta);
 		ctrd_free_images(cd);
 		return -1;
@@ -1295,8 +1296,10 @@ static int ctrd_id_elem(struct bbolt *db, const struct bbolt_elem *e,
 		/* One that cannot be read is no container we can list. */
 		if (ctrd_ns_snapshot(l->st, key, &s) <= 0 ||
 		    ctrd_backend_snapshot(l->st, &s) ||
-		    s.kind != CTRD_KIND_ACTIVE)
+		    s.kind != CTRD_KIND_ACTIVE) {
+			l->st->err[0] = '\0';
 			return 0;
+		}
 	}
 	return ctrd_add_id(l, e->key, e->klen);
 }
@@ -1320,6 +1323,7 @@ static int ctrd_list_containers(struct store *st, struct store_id **ids,
 	struct bbolt_bucket b;
 	size_t i, ncont;
 
+	st->err[0] = '\0';
 	if (!ctrd_sub(&cd->meta, &cd->nsb, "containers", &b) &&
 	    bbolt_foreach(&cd->meta, &b, ctrd_id_elem, &l))
 		goto out_free;
