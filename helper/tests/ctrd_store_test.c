@@ -308,7 +308,8 @@ static void image(struct _test_data_ctrd *self, const char *ns, const char *name
 
 	nputs(t, "digest", target);
 	nputs(t, "mediatype", mt);
-	varint(t, "size", size);
+	if (size >= 0)
+		varint(t, "size", size);
 }
 
 static void snapshot(struct _test_data_ctrd *self, const char *ns,
@@ -895,6 +896,124 @@ TEST_F(ctrd, manifest_and_config_layer_counts_must_agree)
 	ASSERT_EQ(0, fx_open(self, ""));
 	EXPECT_REFUSED("localhost/short:1",
 		       "rootfs.diff_ids has 2 layers, the manifest 3");
+}
+
+static int count_fds(void)
+{
+	char path[64];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += !access(path, F_OK);
+	}
+	return n;
+}
+
+TEST_F(ctrd, freed_chains_and_listings_leave_no_descriptor_open)
+{
+	struct store_layer *l;
+	struct store_id *ids;
+	struct store_chain c;
+	size_t nr;
+	int before;
+
+	ASSERT_EQ(0, fx_open(self, ""));
+	before = count_fds();
+	ASSERT_EQ(0, ctrd_store_ops.resolve(&self->st, "demo", &c));
+	/* a descriptor per layer, and the snapshots directory */
+	EXPECT_EQ(before + 4, count_fds());
+	store_chain_free(&c);
+	ASSERT_EQ(0, ctrd_store_ops.resolve(&self->st, "ctr1-rw", &c));
+	store_chain_free(&c);
+	ASSERT_EQ(0, ctrd_store_ops.list_layers(&self->st, &l, &nr));
+	free(l);
+	ASSERT_EQ(0, ctrd_store_ops.list_containers(&self->st, &ids, &nr));
+	free(ids);
+	/* the snapshots directory stays open with the store */
+	EXPECT_EQ(before + 1, count_fds());
+	EXPECT_REFUSED("nothing-here", "no such image or container");
+	EXPECT_EQ(before + 1, count_fds());
+}
+
+TEST_F(ctrd, layer_paths_stat_and_file_hash)
+{
+	char path[PATH_MAX], want[PATH_MAX], hex[STORE_HEX_LEN + 1];
+	char rel[256], expect[STORE_HEX_LEN + 1];
+	struct store_chain c;
+	struct stat a, b;
+
+	snprintf(rel, sizeof(rel), SNAPS "/2/fs/hello");
+	put(self->root, rel, "hello\n", 6);
+	sha256_hex("hello\n", 6, expect);
+	ASSERT_EQ(0, fx_open(self, ""));
+	ASSERT_EQ(0, ctrd_store_ops.resolve(&self->st, "demo", &c));
+	ASSERT_EQ(0, ctrd_store_ops.layer_path(&self->st, &c.layers[1], path,
+					       sizeof(path)));
+	snprintf(want, sizeof(want), "%s/" SNAPS "/2/fs", self->root);
+	EXPECT_STREQ(want, path);
+	ASSERT_EQ(0, ctrd_store_ops.layer_stat(&self->st, &c.layers[1], &a));
+	ASSERT_EQ(0, fstat(c.layers[1].diff_fd, &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	ASSERT_EQ(0, ctrd_store_ops.layer_file_sha256(&self->st, &c.layers[1],
+						      "hello", hex))
+		TH_LOG("%s", self->st.err);
+	EXPECT_STREQ(expect, hex);
+	EXPECT_EQ(-1, ctrd_store_ops.layer_file_sha256(&self->st, &c.layers[1],
+						       "../../1/fs/hello", hex));
+	EXPECT_EQ(NULL, ctrd_store_ops.layer_created_by);
+	store_chain_free(&c);
+}
+
+TEST_F(ctrd, cri_names_by_image_id_are_one_image)
+{
+	struct store_id *ids;
+	struct store_chain c;
+	char refs[512];
+	size_t nr;
+
+	image(self, "default", self->config, self->manifest, MT_MANIFEST, -1);
+	ASSERT_EQ(0, fx_open(self, ""));
+	ASSERT_EQ(0, ctrd_store_ops.resolve(&self->st, self->config, &c))
+		TH_LOG("%s", self->st.err);
+	store_chain_free(&c);
+	ASSERT_EQ(0, ctrd_store_ops.list_images(&self->st, &ids, &nr));
+	EXPECT_EQ(2, nr);
+	free(ids);
+	ASSERT_EQ(0, ctrd_store_ops.image_refs(&self->st, self->config, refs,
+					       sizeof(refs)));
+	EXPECT_NE(NULL, strstr(refs, self->config));
+}
+
+TEST_F(ctrd, descriptor_size_and_snapshot_name_mismatches_are_refused)
+{
+	char bkey[256];
+
+	image(self, "default", "localhost/size:1", self->manifest, MT_MANIFEST,
+	      12);
+	ASSERT_EQ(0, fx_open(self, ""));
+	EXPECT_REFUSED("localhost/size:1", "the descriptor says 12");
+
+	snprintf(bkey, sizeof(bkey), "moby/2/%s", chain_ids[0]);
+	nputs(npath(&self->meta, NSNAP("default"), chain_ids[0], NULL), "name",
+	      bkey);
+	ASSERT_EQ(0, fx_open(self, ""));
+	EXPECT_REFUSED("demo", "is not default/<n>/sha256:d319");
+}
+
+TEST_F(ctrd, index_without_this_platform_is_refused)
+{
+	char idx[2048], d1[512], d2[512], digest[STORE_ID_SIZE];
+	static const char * const def[] = { "default", NULL };
+
+	plat_desc(d1, sizeof(d1), "sha256:" ZERO62 "01", 100, "arm64", NULL);
+	plat_desc(d2, sizeof(d2), "sha256:" ZERO62 "02", 100, "s390x", NULL);
+	snprintf(idx, sizeof(idx), "{\"manifests\":[%s,%s]}", d1, d2);
+	blob(self, idx, def, digest);
+	image(self, "default", "localhost/arm:1", digest, MT_INDEX,
+	      strlen(idx));
+	ASSERT_EQ(0, fx_open(self, ""));
+	EXPECT_REFUSED("localhost/arm:1", "no manifest for linux/" CTRD_ARCH);
 }
 
 TEST_HARNESS_MAIN
