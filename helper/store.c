@@ -87,8 +87,8 @@ const char *store_quote(const char *s, size_t len, char *buf,
 	return buf;
 }
 
-static int store_openat2_how(int dirfd, const char *rel, int flags,
-			     __u64 resolve)
+int store_openat2_how(int dirfd, const char *rel, int flags,
+		      __u64 resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
@@ -777,9 +777,9 @@ struct json_object *store_json_get(struct json_object *obj,
 }
 
 /* rootfs.diff_ids of an image config, checked for type and content. */
-static struct json_object *store_config_diff_ids(struct store *st,
-						 const char *rel,
-						 struct json_object *cfg)
+struct json_object *store_config_diff_ids(struct store *st,
+					  const char *rel,
+					  struct json_object *cfg)
 {
 	struct json_object *rootfs, *type, *ids, *id;
 	size_t i, n;

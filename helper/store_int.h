@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include <linux/types.h>
 #include "store.h"
 
 #define STORE_SMALL_MAX	4096		/* id, link and size files */
@@ -42,6 +43,8 @@ const char *store_quote(const char *s, size_t len, char *buf, size_t size);
 int store_openat2(int dirfd, const char *rel, int flags);
 /* The same, and crossing no mount: inside one layer directory. */
 int store_openat2_layer(int dirfd, const char *rel, int flags);
+/* store_openat2() with more RESOLVE_* flags in @resolve. */
+int store_openat2_how(int dirfd, const char *rel, int flags, __u64 resolve);
 
 bool store_is_hex(const char *s, size_t len);
 int store_sha256_hex(const void *data, size_t len,
@@ -58,6 +61,9 @@ char *store_slurp_at(struct store *st, int dirfd, const char *name,
 int store_read_small_at(struct store *st, int dirfd, const char *name,
 			const char *rel, char *out, size_t size, bool trim);
 
+/* rootfs.diff_ids of an image config, checked: an array of IDs. */
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
+					  struct json_object *cfg);
 /* Strict JSON, one value and nothing after it; NULL and st->err set. */
 struct json_object *store_parse_json(struct store *st, const char *rel,
 				     const char *buf, size_t len);
