@@ -100,7 +100,9 @@ static int podman_env(char *why, size_t len)
 		snprintf(why, len, "a writable /etc/containers: %.600s", lu_out);
 		return -1;
 	}
-	if (writable("/dev/shm", why, len) || writable("/var/tmp", why, len))
+	/* libpod's locks are in /dev/shm (shm_open()) */
+	if ((mkdir("/dev/shm", 01777) && errno != EEXIST) ||
+	    writable("/dev/shm", why, len) || writable("/var/tmp", why, len))
 		return -1;
 	return close(open(E2E "/ready", O_CREAT | O_WRONLY, 0600));
 }
