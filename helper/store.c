@@ -777,9 +777,8 @@ struct json_object *store_json_get(struct json_object *obj,
 }
 
 /* rootfs.diff_ids of an image config, checked for type and content. */
-static struct json_object *store_config_diff_ids(struct store *st,
-						 const char *rel,
-						 struct json_object *cfg)
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
+					  struct json_object *cfg)
 {
 	struct json_object *rootfs, *type, *ids, *id;
 	size_t i, n;
@@ -1753,7 +1752,7 @@ int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
 }
 
 /* history[] entry @nth of those that made a layer (no "empty_layer"). */
-static const char *store_history_of(struct json_object *cfg, size_t nth)
+const char *store_history_of(struct json_object *cfg, size_t nth)
 {
 	struct json_object *hist, *h, *v;
 	size_t i, n;

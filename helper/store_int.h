@@ -89,6 +89,12 @@ int store_ovl_layer_stat(struct store *st, const struct store_layer *l,
 int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
 				const char *rel, char out[STORE_HEX_LEN + 1]);
 
+/* rootfs.diff_ids of an image config, checked; NULL and st->err set. */
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
+					  struct json_object *cfg);
+/* created_by of history entry @nth of those that made a layer, or NULL. */
+const char *store_history_of(struct json_object *cfg, size_t nth);
+
 void store_chain_init(struct store_chain *c, enum store_kind kind);
 void store_close_fd(int *fd);
 
