@@ -87,8 +87,7 @@ const char *store_quote(const char *s, size_t len, char *buf,
 	return buf;
 }
 
-static int store_openat2_how(int dirfd, const char *rel, int flags,
-			     __u64 resolve)
+int store_openat2_how(int dirfd, const char *rel, int flags, __u64 resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,

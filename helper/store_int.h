@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include <linux/types.h>
 #include "store.h"
 
 #define STORE_SMALL_MAX	4096		/* id, link and size files */
@@ -38,9 +39,14 @@ const char *store_strerror(int e);
 /* Printable excerpt of untrusted file content for messages. */
 const char *store_quote(const char *s, size_t len, char *buf, size_t size);
 
-/* openat2() beneath @dirfd through no symbolic link, close-on-exec. */
+/*
+ * openat2() beneath @dirfd through no symbolic or magic link,
+ * close-on-exec, with more RESOLVE_* flags in @resolve; store_openat2()
+ * with none, store_openat2_layer() with RESOLVE_NO_XDEV (inside one layer
+ * directory).
+ */
+int store_openat2_how(int dirfd, const char *rel, int flags, __u64 resolve);
 int store_openat2(int dirfd, const char *rel, int flags);
-/* The same, and crossing no mount: inside one layer directory. */
 int store_openat2_layer(int dirfd, const char *rel, int flags);
 
 bool store_is_hex(const char *s, size_t len);
