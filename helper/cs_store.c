@@ -671,6 +671,12 @@ static int cs_container_chain(struct store *st, const char *container_id,
 	free(v);
 	if (!ret)
 		ret = store_link_rw(st, c);
+	if (!ret) {
+		struct store_layer top = { .dirfd = -1, .diff_fd = -1 };
+
+		memcpy(top.cache_id, c->mount_id, sizeof(c->mount_id));
+		ret = cs_check_lower_layers(st, &top, c->nr, c->layers);
+	}
 	if (ret)
 		store_chain_free(c);
 	return ret;

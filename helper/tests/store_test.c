@@ -1733,6 +1733,19 @@ TEST_F(cs, container_lower_and_parent_are_checked)
 	CS_REFUSED("c1", "not its image's top layer");
 }
 
+TEST_F(cs, container_lower_layers_file_is_checked)
+{
+	char rel[PATH_MAX], ids[512];
+
+	fpath(rel, "overlay/%s/lower-layers", self->rw);
+	snprintf(ids, sizeof(ids), "%s:%s:%s", cs_ids[2], cs_ids[1], cs_ids[0]);
+	put(self->root, rel, ids, strlen(ids));
+	ASSERT_EQ(0, store_resolve(&self->st, "c1", &self->c));
+	store_chain_free(&self->c);
+	put(self->root, rel, ids, 2 * (STORE_HEX_LEN + 1));
+	CS_REFUSED("c1", rel);
+}
+
 TEST_F(cs, work_directory_of_a_container_is_required)
 {
 	char rel[PATH_MAX];
