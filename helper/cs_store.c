@@ -17,7 +17,9 @@
  * must have the types it should, IDs of 64 hex digits (no "..", no '/'),
  * diff digests "sha256:" and 64 hex digits, no ID twice. Chains follow
  * the parent fields, at most STORE_MAX_DEPTH deep and without a cycle;
- * chain IDs are recomputed from the diff digests.
+ * chain IDs are recomputed from the diff digests. An image's config (big
+ * data "sha256:<id>"), when it lists one, must hash to the image ID and
+ * list the chain's diff digests.
  */
 
 #define _GNU_SOURCE
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include "store.h"
 #include "store_int.h"
 
@@ -472,6 +475,97 @@ static int cs_fill(struct store *st, struct cs_layer **v, size_t n,
 	return 0;
 }
 
+/* true if the names array @key of @obj has @name. */
+static bool cs_has_name(struct json_object *obj, const char *key,
+			const char *name)
+{
+	struct json_object *v = store_json_get(obj, key, json_type_array), *e;
+	size_t i;
+
+	for (i = 0; v && i < json_object_array_length(v); i++) {
+		e = json_object_array_get_idx(v, i);
+		if (json_object_is_type(e, json_type_string) &&
+		    !strcmp(json_object_get_string(e), name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The config of image @img, its big data "sha256:<id>" if the image lists
+ * it in big-data-names: overlay-images/<id>/ and "=" + base64 of the key
+ * (containers/storage's name for a key not only of [.0-9a-z]). Its
+ * sha256 must be the image ID and its rootfs.diff_ids valid. 0 and *@cfg
+ * (NULL when the image has none), or -1.
+ */
+static int cs_read_config(struct store *st, const struct cs_entry *img,
+			  struct json_object **cfg, char *rel, size_t size)
+{
+	char key[STORE_ID_SIZE], digest[STORE_HEX_LEN + 1];
+	unsigned char b64[2 * STORE_ID_SIZE];
+	size_t len;
+	char *buf;
+
+	*cfg = NULL;
+	snprintf(key, sizeof(key), "sha256:%s", img->id);
+	if (!cs_has_name(img->obj, "big-data-names", key))
+		return 0;
+	EVP_EncodeBlock(b64, (const unsigned char *)key, strlen(key));
+	snprintf(rel, size, "overlay-images/%s/=%s", img->id, b64);
+	if (strchr((char *)b64, '/'))
+		return store_fail(st, rel,
+				  "the image's config cannot have this name (it has a '/')");
+	buf = store_slurp_at(st, st->rootfd, rel, rel, CS_JSON_MAX, &len);
+	if (!buf)
+		return -1;
+	if (store_sha256_hex(buf, len, digest) || strcmp(digest, img->id)) {
+		free(buf);
+		errno = EINVAL;
+		return store_fail(st, rel,
+				  "content does not match the image ID (sha256:%s)",
+				  digest);
+	}
+	*cfg = store_parse_json(st, rel, buf, len);
+	free(buf);
+	if (!*cfg)
+		return -1;
+	if (!store_config_diff_ids(st, rel, *cfg)) {
+		json_object_put(*cfg);
+		*cfg = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The image config's diff IDs, bottom first, against the layers' (top first). */
+static int cs_check_config(struct store *st, const char *rel,
+			   struct json_object *cfg, struct cs_layer **v,
+			   size_t n)
+{
+	struct json_object *ids = store_config_diff_ids(st, rel, cfg);
+	size_t i, nids = json_object_array_length(ids);
+	const char *diff;
+
+	if (nids != n) {
+		errno = EINVAL;
+		return store_fail(st, rel,
+				  "rootfs.diff_ids has %zu layers, the image's chain %zu",
+				  nids, n);
+	}
+	for (i = 0; i < n; i++) {
+		diff = json_object_get_string(json_object_array_get_idx(ids, i));
+		if (strcmp(diff, v[n - 1 - i]->diff)) {
+			errno = EINVAL;
+			return store_fail(st, rel,
+					  "rootfs.diff_ids[%zu] is %s, but layer %s has diff-digest %s",
+					  i, diff, v[n - 1 - i]->id,
+					  v[n - 1 - i]->diff[0] ?
+					  v[n - 1 - i]->diff : "(none)");
+		}
+	}
+	return 0;
+}
+
 static struct cs_entry *cs_image(struct store *st, const char *id)
 {
 	struct cs_store *cs = CS(st);
@@ -489,9 +583,10 @@ static struct cs_entry *cs_ctr(struct store *st, const char *id)
 static int cs_image_chain(struct store *st, const char *image_id,
 			  struct store_chain *c)
 {
-	struct cs_layer **v;
+	struct cs_layer **v = NULL;
+	struct json_object *cfg;
 	struct cs_entry *img;
-	char who[96];
+	char who[96], rel[CS_REL_SIZE];
 	size_t n;
 	int ret;
 
@@ -505,9 +600,14 @@ static int cs_image_chain(struct store *st, const char *image_id,
 	}
 	snprintf(c->id, sizeof(c->id), "sha256:%s", img->id);
 	snprintf(who, sizeof(who), "image %s", img->id);
-	if (cs_walk(st, img->layer, who, &v, &n))
+	if (cs_read_config(st, img, &cfg, rel, sizeof(rel)))
 		return -1;
-	ret = cs_fill(st, v, n, c);
+	ret = cs_walk(st, img->layer, who, &v, &n);
+	if (!ret && cfg)
+		ret = cs_check_config(st, rel, cfg, v, n);
+	if (!ret)
+		ret = cs_fill(st, v, n, c);
+	json_object_put(cfg);
 	free(v);
 	if (ret)
 		store_chain_free(c);
@@ -571,6 +671,12 @@ static int cs_container_chain(struct store *st, const char *container_id,
 	free(v);
 	if (!ret)
 		ret = store_link_rw(st, c);
+	if (!ret) {
+		struct store_layer top = { .dirfd = -1, .diff_fd = -1 };
+
+		memcpy(top.cache_id, c->mount_id, sizeof(c->mount_id));
+		ret = cs_check_lower_layers(st, &top, c->nr, c->layers);
+	}
 	if (ret)
 		store_chain_free(c);
 	return ret;
@@ -965,6 +1071,51 @@ static int cs_container_meta(struct store *st, const char *id,
 	return 1;
 }
 
+/*
+ * What made the layer with chain ID @chain_id: the created_by of its
+ * history entry in the config of an image that has it. 1 and @out, 0 if
+ * no image says (images without a config, or unreadable ones: inspect
+ * names those).
+ */
+static int cs_layer_created_by(struct store *st, const char *chain_id,
+			       char *out, size_t size)
+{
+	struct cs_store *cs = CS(st);
+	char rel[CS_REL_SIZE], chain[STORE_ID_SIZE], parent[STORE_ID_SIZE];
+	struct json_object *cfg;
+	struct cs_layer **v;
+	const char *by;
+	size_t i, j, n;
+	int found = 0;
+
+	for (i = 0; i < cs->ni && !found; i++) {
+		if (cs_read_config(st, &cs->images[i], &cfg, rel, sizeof(rel)) ||
+		    !cfg)
+			continue;
+		if (cs_walk(st, cs->images[i].layer, "an image", &v, &n)) {
+			json_object_put(cfg);
+			continue;
+		}
+		chain[0] = '\0';
+		for (j = 0; j < n && v[n - 1 - j]->diff[0]; j++) {
+			memcpy(parent, chain, sizeof(parent));
+			store_chain_id(parent, v[n - 1 - j]->diff, chain);
+			if (strcmp(chain, chain_id))
+				continue;
+			by = store_history_of(cfg, j);
+			if (by) {
+				snprintf(out, size, "%s", by);
+				found = 1;
+			}
+			break;
+		}
+		free(v);
+		json_object_put(cfg);
+	}
+	st->err[0] = '\0';
+	return found;
+}
+
 const struct store_ops cs_store_ops = {
 	.type			= STORE_CONTAINERS,
 	.name			= "containers",
@@ -984,5 +1135,5 @@ const struct store_ops cs_store_ops = {
 	.work_path		= store_ovl_work_path,
 	.layer_stat		= store_ovl_layer_stat,
 	.layer_file_sha256	= store_ovl_layer_file_sha256,
-	/* .layer_created_by: the image configs (big data) are not read */
+	.layer_created_by	= cs_layer_created_by,
 };

@@ -199,6 +199,8 @@ static void inspect_json(struct ctl *ctl, const struct store_chain *c)
 	json_object_object_add(o, "type", json_object_new_string(ctr ?
 			       "container" : "image"));
 	json_object_object_add(o, "root", json_object_new_string(ctl->root));
+	json_object_object_add(o, "store",
+			       json_object_new_string(store_kind_name(&ctl->st)));
 	json_object_object_add(o, "id", json_object_new_string(c->id));
 	if (!ctr)
 		json_object_object_add(o, "reference", json_str_or_null(c->ref));

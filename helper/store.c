@@ -87,8 +87,7 @@ const char *store_quote(const char *s, size_t len, char *buf,
 	return buf;
 }
 
-int store_openat2_how(int dirfd, const char *rel, int flags,
-		      __u64 resolve)
+int store_openat2_how(int dirfd, const char *rel, int flags, __u64 resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
@@ -777,8 +776,7 @@ struct json_object *store_json_get(struct json_object *obj,
 }
 
 /* rootfs.diff_ids of an image config, checked for type and content. */
-struct json_object *store_config_diff_ids(struct store *st,
-					  const char *rel,
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
 					  struct json_object *cfg)
 {
 	struct json_object *rootfs, *type, *ids, *id;
@@ -1753,7 +1751,7 @@ int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
 }
 
 /* history[] entry @nth of those that made a layer (no "empty_layer"). */
-static const char *store_history_of(struct json_object *cfg, size_t nth)
+const char *store_history_of(struct json_object *cfg, size_t nth)
 {
 	struct json_object *hist, *h, *v;
 	size_t i, n;

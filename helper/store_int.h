@@ -39,12 +39,15 @@ const char *store_strerror(int e);
 /* Printable excerpt of untrusted file content for messages. */
 const char *store_quote(const char *s, size_t len, char *buf, size_t size);
 
-/* openat2() beneath @dirfd through no symbolic link, close-on-exec. */
-int store_openat2(int dirfd, const char *rel, int flags);
-/* The same, and crossing no mount: inside one layer directory. */
-int store_openat2_layer(int dirfd, const char *rel, int flags);
-/* store_openat2() with more RESOLVE_* flags in @resolve. */
+/*
+ * openat2() beneath @dirfd through no symbolic or magic link,
+ * close-on-exec, with more RESOLVE_* flags in @resolve; store_openat2()
+ * with none, store_openat2_layer() with RESOLVE_NO_XDEV (inside one layer
+ * directory).
+ */
 int store_openat2_how(int dirfd, const char *rel, int flags, __u64 resolve);
+int store_openat2(int dirfd, const char *rel, int flags);
+int store_openat2_layer(int dirfd, const char *rel, int flags);
 
 bool store_is_hex(const char *s, size_t len);
 int store_sha256_hex(const void *data, size_t len,
@@ -61,9 +64,6 @@ char *store_slurp_at(struct store *st, int dirfd, const char *name,
 int store_read_small_at(struct store *st, int dirfd, const char *name,
 			const char *rel, char *out, size_t size, bool trim);
 
-/* rootfs.diff_ids of an image config, checked: an array of IDs. */
-struct json_object *store_config_diff_ids(struct store *st, const char *rel,
-					  struct json_object *cfg);
 /* Strict JSON, one value and nothing after it; NULL and st->err set. */
 struct json_object *store_parse_json(struct store *st, const char *rel,
 				     const char *buf, size_t len);
@@ -94,6 +94,12 @@ int store_ovl_layer_stat(struct store *st, const struct store_layer *l,
 			 struct stat *out);
 int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
 				const char *rel, char out[STORE_HEX_LEN + 1]);
+
+/* rootfs.diff_ids of an image config, checked; NULL and st->err set. */
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
+					  struct json_object *cfg);
+/* created_by of history entry @nth of those that made a layer, or NULL. */
+const char *store_history_of(struct json_object *cfg, size_t nth);
 
 void store_chain_init(struct store_chain *c, enum store_kind kind);
 void store_close_fd(int *fd);

@@ -1733,6 +1733,19 @@ TEST_F(cs, container_lower_and_parent_are_checked)
 	CS_REFUSED("c1", "not its image's top layer");
 }
 
+TEST_F(cs, container_lower_layers_file_is_checked)
+{
+	char rel[PATH_MAX], ids[512];
+
+	fpath(rel, "overlay/%s/lower-layers", self->rw);
+	snprintf(ids, sizeof(ids), "%s:%s:%s", cs_ids[2], cs_ids[1], cs_ids[0]);
+	put(self->root, rel, ids, strlen(ids));
+	ASSERT_EQ(0, store_resolve(&self->st, "c1", &self->c));
+	store_chain_free(&self->c);
+	put(self->root, rel, ids, 2 * (STORE_HEX_LEN + 1));
+	CS_REFUSED("c1", rel);
+}
+
 TEST_F(cs, work_directory_of_a_container_is_required)
 {
 	char rel[PATH_MAX];
@@ -1791,6 +1804,89 @@ TEST_F(cs, store_kind_override_and_detection)
 	}
 	store_close(&self->st);
 	ASSERT_EQ(0, store_open(&self->st, self->root, NULL, NULL));
+}
+
+/*
+ * An image with its config as big data (overlay-images/<id>/= + base64
+ * of "sha256:<id>"), whose sha256 is its ID; @diff1 is its second diff ID.
+ */
+static void cs_put_config(struct _test_data_cs *self, const char *diff1,
+			  char id[STORE_HEX_LEN + 1])
+{
+	char cfg[2048], key[STORE_ID_SIZE], rel[PATH_MAX], tail[512];
+	unsigned char b64[2 * STORE_ID_SIZE];
+
+	snprintf(cfg, sizeof(cfg),
+		 "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\",\"%s\"]},\"history\":[{\"created_by\":\"ADD base\"},{\"created_by\":\"ENV x\",\"empty_layer\":true},{\"created_by\":\"RUN middle\"},{\"created_by\":\"COPY top\"}]}",
+		 cs_diffs[0], diff1, cs_diffs[2]);
+	sha256_hex(cfg, strlen(cfg), id);
+	snprintf(key, sizeof(key), "sha256:%s", id);
+	EVP_EncodeBlock(b64, (const unsigned char *)key, strlen(key));
+	fpath(rel, "overlay-images/%s/=%s", id, b64);
+	put(self->root, rel, cfg, strlen(cfg));
+	snprintf(tail, sizeof(tail),
+		 ",{\"id\":\"%s\",\"names\":[\"localhost/cfg:latest\"],\"layer\":\"%s\",\"big-data-names\":[\"manifest\",\"%s\"]}]",
+		 id, cs_ids[2], key);
+	self->images[strlen(self->images) - 1] = '\0';
+	snprintf(self->images + strlen(self->images),
+		 sizeof(self->images) - strlen(self->images), "%s", tail);
+	cs_write(self);
+}
+
+TEST_F(cs, image_config_is_checked_against_its_id_and_the_layers)
+{
+	char id[STORE_HEX_LEN + 1], rel[PATH_MAX], by[256];
+	struct dirent *de;
+	DIR *d;
+
+	cs_put_config(self, cs_diffs[1], id);
+	CS_REOPEN();
+	ASSERT_EQ(0, store_resolve(&self->st, "cfg", &self->c));
+	cs_expect_demo(_metadata, &self->c);
+	store_chain_free(&self->c);
+	ASSERT_EQ(1, store_layer_created_by(&self->st, cs_chains[2], by,
+					    sizeof(by)));
+	EXPECT_STREQ("COPY top", by);
+	ASSERT_EQ(1, store_layer_created_by(&self->st, cs_chains[1], by,
+					    sizeof(by)));
+	EXPECT_STREQ("RUN middle", by);
+
+	/* a config changed after the fact no longer matches the ID */
+	fpath(rel, "%s/overlay-images/%s", self->root, id);
+	d = opendir(rel);
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d)) && de->d_name[0] != '=')
+		;
+	ASSERT_NE(NULL, de);
+	fpath(rel, "overlay-images/%s/%s", id, de->d_name);
+	closedir(d);
+	put(self->root, rel, "{}", 2);
+	CS_REFUSED("cfg", "content does not match the image ID");
+	EXPECT_NE(NULL, strstr(self->st.err, rel));
+	EXPECT_EQ(0, store_layer_created_by(&self->st, cs_chains[2], by,
+					    sizeof(by)));
+}
+
+TEST_F(cs, image_config_diff_ids_must_be_the_layers)
+{
+	char id[STORE_HEX_LEN + 1];
+
+	cs_put_config(self, cs_diffs[0], id);
+	CS_REOPEN();
+	CS_REFUSED("cfg", "rootfs.diff_ids[1] is sha256:d3193802");
+	EXPECT_NE(NULL, strstr(self->st.err, "but layer f969103e"));
+}
+
+TEST_F(cs, image_config_listed_but_missing_is_refused)
+{
+	char id[STORE_HEX_LEN + 1], rel[PATH_MAX];
+
+	cs_put_config(self, cs_diffs[1], id);
+	fpath(rel, "overlay-images/%s", id);
+	rm_rel(self->root, rel);
+	CS_REOPEN();
+	CS_REFUSED("cfg", "No such file");
+	EXPECT_NE(NULL, strstr(self->st.err, rel));
 }
 
 TEST_HARNESS_MAIN
