@@ -1743,7 +1743,7 @@ int store_layer_file_sha256(struct store *st, const struct store_layer *l,
 }
 
 /* history[] entry @nth of those that made a layer (no "empty_layer"). */
-static const char *store_history_of(struct json_object *cfg, size_t nth)
+const char *store_history_of(struct json_object *cfg, size_t nth)
 {
 	struct json_object *hist, *h, *v;
 	size_t i, n;

@@ -173,5 +173,6 @@ struct json_object *store_parse_json(struct store *st, const char *rel,
 struct json_object *store_config_diff_ids(struct store *st, const char *rel,
 					  struct json_object *cfg);
 void store_chain_init(struct store_chain *c, enum store_kind kind);
+const char *store_history_of(struct json_object *cfg, size_t nth);
 
 #endif /* LAYERCTL_STORE_H */
