@@ -1824,6 +1824,31 @@ static int ctrd_layer_file_sha256(struct store *st, const struct store_layer *l,
 	return ret;
 }
 
+/*
+ * What made the layer @chain_id: the "created_by" of its history entry in
+ * the config of an image of the namespace that has it (as the docker
+ * reader). 1 and @out, 0 when no image says, -1.
+ */
+static int ctrd_layer_created_by(struct store *st, const char *chain_id,
+				 char *out, size_t size)
+{
+	struct json_object *cfg, *ids;
+	const char *by;
+	size_t depth;
+
+	if (ctrd_load_images(st))
+		return -1;
+	cfg = ctrd_find_chain(st, chain_id, "", &ids, &depth);
+	st->err[0] = '\0';
+	if (!cfg)
+		return 0;
+	by = store_history_of(cfg, depth - 1);
+	if (by)
+		snprintf(out, size, "%s", by);
+	json_object_put(cfg);
+	return by ? 1 : 0;
+}
+
 const struct store_ops ctrd_store_ops = {
 	.type = STORE_CONTAINERD,
 	.name = "containerd",
@@ -1843,5 +1868,5 @@ const struct store_ops ctrd_store_ops = {
 	.work_path = ctrd_work_path,
 	.layer_stat = ctrd_layer_stat,
 	.layer_file_sha256 = ctrd_layer_file_sha256,
-	.layer_created_by = NULL,	/* not known: see layerctl(8) */
+	.layer_created_by = ctrd_layer_created_by,
 };
