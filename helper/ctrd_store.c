@@ -1281,25 +1281,25 @@ static int ctrd_add_id(struct ctrd_ids *l, const unsigned char *key,
 static int ctrd_id_elem(struct bbolt *db, const struct bbolt_elem *e,
 			void *arg)
 {
+	char key[CTRD_KEY_SIZE], image[CTRD_KEY_SIZE], bkey[CTRD_KEY_SIZE];
 	struct ctrd_ids *l = arg;
 	struct ctrd_snap s;
-	char key[CTRD_KEY_SIZE];
 
 	(void)db;
-	if (!e->bucket)
+	if (!e->bucket || e->klen >= sizeof(key) ||
+	    memchr(e->key, '\0', e->klen))
 		return 0;
-	if (l->active) {
-		if (e->klen >= sizeof(key) || memchr(e->key, '\0', e->klen))
-			return 0;
-		memcpy(key, e->key, e->klen);
-		key[e->klen] = '\0';
-		/* One that cannot be read is no container we can list. */
-		if (ctrd_ns_snapshot(l->st, key, &s) <= 0 ||
-		    ctrd_backend_snapshot(l->st, &s) ||
-		    s.kind != CTRD_KIND_ACTIVE) {
-			l->st->err[0] = '\0';
-			return 0;
-		}
+	memcpy(key, e->key, e->klen);
+	key[e->klen] = '\0';
+	/*
+	 * One that cannot be read, or of another snapshotter, is no
+	 * container we can list.
+	 */
+	if (l->active ? ctrd_ns_snapshot(l->st, key, &s) <= 0 ||
+	    ctrd_backend_snapshot(l->st, &s) || s.kind != CTRD_KIND_ACTIVE :
+	    ctrd_container_rec(l->st, key, image, bkey, NULL) <= 0) {
+		l->st->err[0] = '\0';
+		return 0;
 	}
 	return ctrd_add_id(l, e->key, e->klen);
 }

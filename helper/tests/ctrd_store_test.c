@@ -1024,4 +1024,23 @@ TEST_F(ctrd, index_without_this_platform_is_refused)
 	EXPECT_REFUSED("localhost/arm:1", "no manifest for linux/" CTRD_ARCH);
 }
 
+TEST_F(ctrd, container_of_another_snapshotter_is_refused_and_not_listed)
+{
+	struct store_id *ids;
+	struct node *c;
+	size_t nr, i;
+
+	c = npath(&self->meta, "v1", "default", "containers", "nat", NULL);
+	nputs(c, "image", DEMO);
+	nputs(c, "snapshotter", "native");
+	nputs(c, "snapshotKey", "nat");
+	ASSERT_EQ(0, fx_open(self, ""));
+	ASSERT_EQ(0, ctrd_store_ops.list_containers(&self->st, &ids, &nr));
+	EXPECT_EQ(3, nr);
+	for (i = 0; i < nr; i++)
+		EXPECT_STRNE("nat", ids[i].id);
+	free(ids);
+	EXPECT_REFUSED("nat", "v1/default/containers/nat: snapshotter is not overlayfs");
+}
+
 TEST_HARNESS_MAIN
