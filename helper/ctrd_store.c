@@ -1579,6 +1579,7 @@ static int ctrd_resolve(struct store *st, const char *what,
 	int ret;
 
 	store_chain_init(c, STORE_IMAGE);
+	norm[0] = '\0';	/* no name to compare: no image has "" */
 	if (ctrd_load_images(st))
 		return -1;
 	if (!digest && !store_valid_hex(what) &&
