@@ -464,6 +464,9 @@ FIXTURE_SETUP(ctrd)
 	nputs(c, "snapshotter", "overlayfs");
 	nputs(c, "snapshotKey", "web-snap");
 	nputs(npath(c, "labels", NULL), "nerdctl/name", "webby");
+	/* time.MarshalBinary of 2026-01-02T03:04:05.5Z */
+	nput(c, "createdat", "\x01\x00\x00\x00\x0e\xe0\xe9\x2c\xa5"
+	     "\x1d\xcd\x65\x00\xff\xff", 15);
 	/* a CRI-style container whose ID shares 63 digits with demo's ID */
 	memcpy(cont, self->config + 7, sizeof(cont));
 	cont[63] = cont[63] == '0' ? '1' : '0';
@@ -703,6 +706,7 @@ TEST_F(ctrd, active_snapshot_is_a_container_with_upper_and_work)
 	EXPECT_STREQ("webby", m.name);
 	EXPECT_STREQ(DEMO, m.image_ref);
 	EXPECT_STREQ(self->config, m.image);
+	EXPECT_STREQ("2026-01-02T03:04:05.500000000Z", m.created);
 	EXPECT_EQ(0, ctrd_store_ops.container_meta(&self->st, "gone", &m));
 }
 
