@@ -82,8 +82,8 @@ const char *store_strerror(int e)
 }
 
 /* Printable excerpt of untrusted file content for messages. */
-const char *store_quote(const char *s, size_t len, char *buf,
-			size_t size)
+static const char *store_quote(const char *s, size_t len, char *buf,
+			       size_t size)
 {
 	size_t i, n = 0;
 

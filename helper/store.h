@@ -161,7 +161,6 @@ bool store_valid_short(const char *name);
 /* store.c's helpers for the other backends (ctrd_store.c). */
 struct json_object;
 const char *store_strerror(int e);
-const char *store_quote(const char *s, size_t len, char *buf, size_t size);
 int store_openat2_how(int dirfd, const char *rel, int flags,
 		      __u64 resolve);
 int store_sha256_hex(const void *data, size_t len,
