@@ -1282,25 +1282,25 @@ static int ctrd_add_id(struct ctrd_ids *l, const unsigned char *key,
 static int ctrd_id_elem(struct bbolt *db, const struct bbolt_elem *e,
 			void *arg)
 {
+	char key[CTRD_KEY_SIZE], image[CTRD_KEY_SIZE], bkey[CTRD_KEY_SIZE];
 	struct ctrd_ids *l = arg;
 	struct ctrd_snap s;
-	char key[CTRD_KEY_SIZE];
 
 	(void)db;
-	if (!e->bucket)
+	if (!e->bucket || e->klen >= sizeof(key) ||
+	    memchr(e->key, '\0', e->klen))
 		return 0;
-	if (l->active) {
-		if (e->klen >= sizeof(key) || memchr(e->key, '\0', e->klen))
-			return 0;
-		memcpy(key, e->key, e->klen);
-		key[e->klen] = '\0';
-		/* One that cannot be read is no container we can list. */
-		if (ctrd_ns_snapshot(l->st, key, &s) <= 0 ||
-		    ctrd_backend_snapshot(l->st, &s) ||
-		    s.kind != CTRD_KIND_ACTIVE) {
-			l->st->err[0] = '\0';
-			return 0;
-		}
+	memcpy(key, e->key, e->klen);
+	key[e->klen] = '\0';
+	/*
+	 * One that cannot be read, or of another snapshotter, is no
+	 * container we can list.
+	 */
+	if (l->active ? ctrd_ns_snapshot(l->st, key, &s) <= 0 ||
+	    ctrd_backend_snapshot(l->st, &s) || s.kind != CTRD_KIND_ACTIVE :
+	    ctrd_container_rec(l->st, key, image, bkey, NULL) <= 0) {
+		l->st->err[0] = '\0';
+		return 0;
 	}
 	return ctrd_add_id(l, e->key, e->klen);
 }
@@ -1580,6 +1580,7 @@ static int ctrd_resolve(struct store *st, const char *what,
 	int ret;
 
 	store_chain_init(c, STORE_IMAGE);
+	norm[0] = '\0';	/* no name to compare: no image has "" */
 	if (ctrd_load_images(st))
 		return -1;
 	if (!digest && !store_valid_hex(what) &&
@@ -1825,6 +1826,31 @@ static int ctrd_layer_file_sha256(struct store *st, const struct store_layer *l,
 	return ret;
 }
 
+/*
+ * What made the layer @chain_id: the "created_by" of its history entry in
+ * the config of an image of the namespace that has it (as the docker
+ * reader). 1 and @out, 0 when no image says, -1.
+ */
+static int ctrd_layer_created_by(struct store *st, const char *chain_id,
+				 char *out, size_t size)
+{
+	struct json_object *cfg, *ids;
+	const char *by;
+	size_t depth;
+
+	if (ctrd_load_images(st))
+		return -1;
+	cfg = ctrd_find_chain(st, chain_id, "", &ids, &depth);
+	st->err[0] = '\0';
+	if (!cfg)
+		return 0;
+	by = store_history_of(cfg, depth - 1);
+	if (by)
+		snprintf(out, size, "%s", by);
+	json_object_put(cfg);
+	return by ? 1 : 0;
+}
+
 const struct store_ops ctrd_store_ops = {
 	.type = STORE_CONTAINERD,
 	.name = "containerd",
@@ -1844,5 +1870,5 @@ const struct store_ops ctrd_store_ops = {
 	.work_path = ctrd_work_path,
 	.layer_stat = ctrd_layer_stat,
 	.layer_file_sha256 = ctrd_layer_file_sha256,
-	.layer_created_by = NULL,	/* not known: see layerctl(8) */
+	.layer_created_by = ctrd_layer_created_by,
 };

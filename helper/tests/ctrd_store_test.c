@@ -358,7 +358,7 @@ static void config_json(char *buf, size_t size, int n)
 	int len, i;
 
 	len = snprintf(buf, size,
-		       "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2026-01-02T03:04:05Z\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[");
+		       "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2026-01-02T03:04:05Z\",\"history\":[{\"created_by\":\"COPY a /\"},{\"created_by\":\"ENV x=1\",\"empty_layer\":true},{\"created_by\":\"COPY b /\"},{\"created_by\":\"COPY c /\"}],\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[");
 	for (i = 0; i < n; i++)
 		len += snprintf(buf + len, size - len, "%s\"%s\"", i ? "," : "",
 				diff_ids[i]);
@@ -464,6 +464,9 @@ FIXTURE_SETUP(ctrd)
 	nputs(c, "snapshotter", "overlayfs");
 	nputs(c, "snapshotKey", "web-snap");
 	nputs(npath(c, "labels", NULL), "nerdctl/name", "webby");
+	/* time.MarshalBinary of 2026-01-02T03:04:05.5Z */
+	nput(c, "createdat", "\x01\x00\x00\x00\x0e\xe0\xe9\x2c\xa5"
+	     "\x1d\xcd\x65\x00\xff\xff", 15);
 	/* a CRI-style container whose ID shares 63 digits with demo's ID */
 	memcpy(cont, self->config + 7, sizeof(cont));
 	cont[63] = cont[63] == '0' ? '1' : '0';
@@ -698,6 +701,7 @@ TEST_F(ctrd, active_snapshot_is_a_container_with_upper_and_work)
 	EXPECT_STREQ("webby", m.name);
 	EXPECT_STREQ(DEMO, m.image_ref);
 	EXPECT_STREQ(self->config, m.image);
+	EXPECT_STREQ("2026-01-02T03:04:05.500000000Z", m.created);
 	EXPECT_EQ(0, ctrd_store_ops.container_meta(&self->st, "gone", &m));
 }
 
@@ -728,9 +732,13 @@ TEST_F(ctrd, listings)
 	ASSERT_EQ(0, ctrd_store_ops.list_containers(&self->st, &ids, &nr))
 		TH_LOG("%s", self->st.err);
 	ASSERT_EQ(3, nr);
-	EXPECT_STREQ("ctr1-rw", ids[0].id);
-	EXPECT_EQ(64, strlen(ids[1].id));
-	EXPECT_STREQ("web", ids[2].id);
+	for (i = 0; i < nr; i++) {
+		if (i)
+			EXPECT_GT(0, strcmp(ids[i - 1].id, ids[i].id));
+		EXPECT_TRUE(!strcmp(ids[i].id, "ctr1-rw") ||
+			    !strcmp(ids[i].id, "web") ||
+			    strlen(ids[i].id) == STORE_HEX_LEN) TH_LOG("%s", ids[i].id);
+	}
 	free(ids);
 
 	ASSERT_EQ(0, ctrd_store_ops.list_layers(&self->st, &l, &nr))
@@ -956,7 +964,11 @@ TEST_F(ctrd, layer_paths_stat_and_file_hash)
 	EXPECT_STREQ(expect, hex);
 	EXPECT_EQ(-1, ctrd_store_ops.layer_file_sha256(&self->st, &c.layers[1],
 						       "../../1/fs/hello", hex));
-	EXPECT_EQ(NULL, ctrd_store_ops.layer_created_by);
+	EXPECT_EQ(1, ctrd_store_ops.layer_created_by(&self->st, chain_ids[1],
+						     hex, sizeof(hex)));
+	EXPECT_STREQ("COPY b /", hex);
+	EXPECT_EQ(0, ctrd_store_ops.layer_created_by(&self->st, diff_ids[1],
+						     hex, sizeof(hex)));
 	store_chain_free(&c);
 }
 
@@ -1009,6 +1021,25 @@ TEST_F(ctrd, index_without_this_platform_is_refused)
 	      strlen(idx));
 	ASSERT_EQ(0, fx_open(self, ""));
 	EXPECT_REFUSED("localhost/arm:1", "no manifest for linux/" CTRD_ARCH);
+}
+
+TEST_F(ctrd, container_of_another_snapshotter_is_refused_and_not_listed)
+{
+	struct store_id *ids;
+	struct node *c;
+	size_t nr, i;
+
+	c = npath(&self->meta, "v1", "default", "containers", "nat", NULL);
+	nputs(c, "image", DEMO);
+	nputs(c, "snapshotter", "native");
+	nputs(c, "snapshotKey", "nat");
+	ASSERT_EQ(0, fx_open(self, ""));
+	ASSERT_EQ(0, ctrd_store_ops.list_containers(&self->st, &ids, &nr));
+	EXPECT_EQ(3, nr);
+	for (i = 0; i < nr; i++)
+		EXPECT_STRNE("nat", ids[i].id);
+	free(ids);
+	EXPECT_REFUSED("nat", "v1/default/containers/nat: snapshotter is not overlayfs");
 }
 
 TEST_HARNESS_MAIN
