@@ -501,6 +501,7 @@ TEST_F_TIMEOUT(ctrd, layerctl_inspect_agrees_with_ctr, 600)
 	lc = RUN_JSON(LC " inspect --json " IMAGE, lu_layerctl_cmd(), "default");
 	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", lu_out);
 	EXPECT_STREQ("image", lu_jstr(lc, "type"));
+	EXPECT_STREQ("containerd", lu_jstr(lc, "store"));
 	EXPECT_STREQ(config_digest, lu_jstr(lc, "id"));
 	n = check_layers(_metadata, "default", lc, config_digest);
 	EXPECT_EQ(3, n);

@@ -267,6 +267,8 @@ TEST_F_TIMEOUT(podman, layerctl_inspect_agrees_with_podman_inspect, 600)
 	free(after);
 
 	/* the image: Id, RootFS.Layers = diff IDs, GraphDriver.Data */
+	EXPECT_STREQ("containers", lu_jstr(lc, "store"));
+	EXPECT_STREQ("container", lu_jstr(lcc, "type"));
 	P(id, "%s", lu_jstr(lc, "id") ?: "");
 	EXPECT_STREQ(lu_jstr(pi, "Id"), strncmp(id, "sha256:", 7) ? id : id + 7);
 	ASSERT_TRUE(json_object_object_get_ex(pi, "RootFS", &rootfs));
