@@ -57,6 +57,8 @@
 #define MAX_LAYERS	256
 #define LC		"%s --root " ROOT " -n %s"
 #define TAR_TYPE	"application/vnd.oci.image.layer.v1.tar"
+/* Only stdout in lu_out when the command succeeds, stderr too if not. */
+#define QUIET		" 2>" E2E "/stderr || { cat " E2E "/stderr; exit 1; }"
 
 /* ---- containerd -------------------------------------------------------- */
 
@@ -137,7 +139,7 @@ static void stop_containerd(void)
 /* A blob of the content store as JSON (ctr content get). */
 static struct json_object *blob(const char *ns, const char *digest)
 {
-	return RUN_JSON(CTR " -n %s content get %s", ns, digest);
+	return RUN_JSON(CTR " -n %s content get %s" QUIET, ns, digest);
 }
 
 /* The config digest of image @ref, through its target (and index). */
@@ -146,7 +148,7 @@ static int image_config(const char *ns, const char *ref, char *out, size_t len)
 	struct json_object *m, *v, *c;
 	char digest[128];
 
-	if (RUN(CTR " -n %s images ls | awk '$1 == \"%s\" { print $3 }'", ns, ref) ||
+	if (RUN(CTR " -n %s images ls 2>/dev/null | awk '$1 == \"%s\" { print $3 }'", ns, ref) ||
 	    strncmp(lu_chomp(), "sha256:", 7))
 		return -1;
 	P(digest, "%s", lu_out);
@@ -178,7 +180,7 @@ static int snapshots_ls(const char *ns, struct snap *s, int max)
 	char *line, *save = NULL;
 	int n = 0;
 
-	if (RUN(CTR " -n %s snapshots ls", ns))
+	if (RUN(CTR " -n %s snapshots ls" QUIET, ns))
 		return -1;
 	for (line = strtok_r(lu_out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char a[256], b[256], c[256];
@@ -224,7 +226,7 @@ static int snapshot_mounts(const char *ns, const char *key, struct ovl_mount *m)
 	char *opts, *o, *save = NULL, *p, *psave = NULL;
 
 	memset(m, 0, sizeof(*m));
-	if (RUN(CTR " -n %s snapshots mounts /mnt %s", ns, key))
+	if (RUN(CTR " -n %s snapshots mounts /mnt %s" QUIET, ns, key))
 		return -1;
 	/* mount -t overlay overlay -o index=off,workdir=...,lowerdir=... /mnt */
 	opts = strstr(lu_chomp(), " -o ");
@@ -449,7 +451,7 @@ static int check_layers(struct __test_metadata *_metadata, const char *ns,
 					 "chain_id") : "", sn->parent);
 	}
 	/* ctr snapshots info of the top agrees with ls */
-	info = RUN_JSON(CTR " -n %s snapshots info %s", ns,
+	info = RUN_JSON(CTR " -n %s snapshots info %s" QUIET, ns,
 			lu_jstr(json_object_array_get_idx(layers, n - 1), "chain_id"));
 	EXPECT_NE(NULL, info) TH_LOG("%s", lu_out);
 	EXPECT_STREQ("Committed", lu_jstr(info, "Kind"));
@@ -528,7 +530,7 @@ TEST_F_TIMEOUT(ctrd, layerctl_inspect_agrees_with_ctr, 600)
 	json_object_put(imgs);
 
 	/* the active snapshot: a container on the image's top layer */
-	info = RUN_JSON(CTR " -n default snapshots info %s", self->key);
+	info = RUN_JSON(CTR " -n default snapshots info %s" QUIET, self->key);
 	ASSERT_NE(NULL, info) TH_LOG("%s", lu_out);
 	EXPECT_STREQ("Active", lu_jstr(info, "Kind"));
 	EXPECT_STREQ(self->top, lu_jstr(info, "Parent"));

@@ -51,6 +51,8 @@
 			" --storage-driver overlay"
 #define IMAGE		"localhost/layerfs-podman:latest"
 #define LC		"%s --root " ROOT
+/* Only stdout in lu_out when the command succeeds, stderr too if not. */
+#define QUIET		" 2>" E2E "/stderr || { cat " E2E "/stderr; exit 1; }"
 
 /* ---- podman's environment -------------------------------------------- */
 
@@ -131,7 +133,7 @@ static struct json_object *inspect(const char *what, const char *ref)
 {
 	struct json_object *arr, *o;
 
-	arr = RUN_JSON(PODMAN " %s inspect %s", what, ref);
+	arr = RUN_JSON(PODMAN " %s inspect %s" QUIET, what, ref);
 	if (!arr || !json_object_is_type(arr, json_type_array) ||
 	    json_object_array_length(arr) != 1) {
 		json_object_put(arr);
@@ -213,7 +215,7 @@ FIXTURE_SETUP(podman)
 		RUN(PODMAN " --version");
 		TH_LOG("%s", lu_chomp());
 	}
-	ASSERT_EQ(0, RUN(PODMAN " create --network none " IMAGE " /bin/sh"))
+	ASSERT_EQ(0, RUN(PODMAN " create --network none " IMAGE " /bin/sh" QUIET))
 		TH_LOG("podman create: %s", lu_out);
 	P(self->cid, "%.64s", lu_chomp());
 	ASSERT_EQ(64, strlen(self->cid)) TH_LOG("%s", lu_out);
@@ -319,7 +321,7 @@ TEST_F_TIMEOUT(podman, image_mount_matches_podman_image_mount, 600)
 	free(before);
 	free(after);
 
-	ASSERT_EQ(0, RUN(PODMAN " image mount " IMAGE)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN(PODMAN " image mount " IMAGE QUIET)) TH_LOG("%s", lu_out);
 	P(merged, "%s", lu_chomp());
 	ASSERT_EQ(0, RUN(LC " mount " IMAGE " %s", lu_layerctl_cmd(), self->a))
 		TH_LOG("%s", lu_out);
@@ -343,7 +345,7 @@ TEST_F_TIMEOUT(podman, container_mount_matches_podman_mount, 600)
 	ASSERT_EQ(0, RUN("mkdir -p %s/sub && echo from podman cp > %s/sub/file && "
 			 "ln -s file %s/sub/link && " PODMAN " cp %s %s:/etc/",
 			 src, src, src, src, self->cid)) TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN(PODMAN " mount %s", self->cid)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN(PODMAN " mount %s" QUIET, self->cid)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, walk(_metadata, lu_chomp(), &tp));
 	ASSERT_EQ(0, RUN(PODMAN " umount %s", self->cid)) TH_LOG("%s", lu_out);
 
@@ -381,7 +383,7 @@ static int podman_diff(const char *cid, char *buf, size_t len)
 {
 	size_t n;
 
-	if (RUN(PODMAN " diff %s | LC_ALL=C sort", cid))
+	if (RUN(PODMAN " diff %s 2>/dev/null | LC_ALL=C sort", cid))
 		return -1;
 	n = strnlen(lu_out, len - 1);
 	memcpy(buf, lu_out, n);
@@ -402,10 +404,10 @@ TEST_F_TIMEOUT(podman, writes_show_in_podman_diff, 600)
 	ASSERT_EQ(0, podman_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", lu_out);
 
 	/* the same changes through podman's own overlay mount */
-	ASSERT_EQ(0, RUN(PODMAN " create --network none " IMAGE " /bin/sh"))
+	ASSERT_EQ(0, RUN(PODMAN " create --network none " IMAGE " /bin/sh" QUIET))
 		TH_LOG("%s", lu_out);
 	P(ocid, "%.64s", lu_chomp());
-	ASSERT_EQ(0, RUN(PODMAN " mount %s", ocid)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN(PODMAN " mount %s" QUIET, ocid)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN("cd %s && %s", lu_chomp(), changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN(PODMAN " umount %s", ocid)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, podman_diff(ocid, diff_ovl, sizeof(diff_ovl))) TH_LOG("%s", lu_out);
@@ -436,7 +438,7 @@ TEST_F_TIMEOUT(podman, podman_still_manages_the_store, 600)
 	EXPECT_EQ(0, RUN(PODMAN " rm %s", self->cid)) TH_LOG("%s", lu_out);
 	self->cid[0] = '\0';
 	EXPECT_EQ(0, RUN(PODMAN " rmi " IMAGE)) TH_LOG("%s", lu_out);
-	EXPECT_EQ(0, RUN(PODMAN " images -q | wc -l"));
+	EXPECT_EQ(0, RUN(PODMAN " images -q 2>/dev/null | wc -l"));
 	EXPECT_STREQ("0", lu_chomp());
 	/* and its layers went with the image */
 	EXPECT_EQ(0, RUN("python3 -c 'import json; print(len(json.load(open(\"" ROOT
