@@ -183,7 +183,7 @@ static int snapshots_ls(const char *ns, struct snap *s, int max)
 	if (RUN(CTR " -n %s snapshots ls" QUIET, ns))
 		return -1;
 	for (line = strtok_r(lu_out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char a[256], b[256], c[256];
+		char a[256] = "", b[256], c[256];
 		int k = sscanf(line, "%255s %255s %255s", a, b, c);
 
 		if (!strcmp(a, "KEY") || n == max)
