@@ -225,6 +225,7 @@ FIXTURE_TEARDOWN(podman)
 {
 	if (!self->dir[0])
 		return;
+	RUN(LC " umount %s", lu_layerctl_cmd(), self->a);
 	umount2(self->a, MNT_DETACH);
 	if (self->cid[0]) {
 		RUN(PODMAN " umount %s", self->cid);
@@ -328,6 +329,9 @@ TEST_F_TIMEOUT(podman, image_mount_matches_podman_image_mount, 600)
 	n = lu_same_tree(_metadata, self->a, merged);
 	EXPECT_LT(100, n);
 	TH_LOG("image: %zd entries identical", n);
+	/* unregistered before podman takes its bind mount away (see below) */
+	EXPECT_EQ(0, RUN(LC " umount %s", lu_layerctl_cmd(), self->a)) TH_LOG("%s", lu_out);
+	EXPECT_EQ(0, RUN(LC " prune", lu_layerctl_cmd())) TH_LOG("%s", lu_out);
 	EXPECT_EQ(0, RUN(PODMAN " image unmount " IMAGE)) TH_LOG("%s", lu_out);
 }
 
@@ -425,6 +429,33 @@ TEST_F_TIMEOUT(podman, writes_show_in_podman_diff, 600)
 			TH_LOG("podman diff lacks %s", want[i]);
 	}
 	TH_LOG("podman diff:\n%s", diff_lfs);
+}
+
+/*
+ * While a podman process runs, containers/storage's overlay driver
+ * bind-mounts its home (ROOT/overlay) privately onto itself, and at exit
+ * unmounts it again unless a container or image mount keeps it busy
+ * (drivers/overlay: MakePrivate() in Init(), Unmount() in Cleanup()).
+ * Layers layerctl registers meanwhile are reached through that bind
+ * mount; they must stay mountable once podman has unmounted it.
+ */
+TEST_F_TIMEOUT(podman, layers_registered_under_podmans_bind_mount_stay_mountable, 600)
+{
+	ASSERT_EQ(0, RUN(PODMAN " image mount " IMAGE QUIET)) TH_LOG("%s", lu_out);
+	EXPECT_EQ(0, RUN("grep -c ' " ROOT "/overlay ' /proc/self/mountinfo"))
+		TH_LOG("podman's bind mount of its overlay directory: %s", lu_out);
+	ASSERT_EQ(0, RUN(LC " mount " IMAGE " %s", lu_layerctl_cmd(), self->a))
+		TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN(LC " umount %s", lu_layerctl_cmd(), self->a)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN(PODMAN " image unmount " IMAGE)) TH_LOG("%s", lu_out);
+	RUN("grep -c ' " ROOT "/overlay ' /proc/self/mountinfo");
+	TH_LOG("after podman image unmount: %s bind mount(s) of its overlay directory",
+	       lu_chomp());
+	/* the layers are still registered: mounted again by name */
+	EXPECT_EQ(0, RUN(LC " mount " IMAGE " %s", lu_layerctl_cmd(), self->a))
+		TH_LOG("%s", lu_out);
+	RUN(LC " umount %s", lu_layerctl_cmd(), self->a);
+	EXPECT_EQ(0, RUN(LC " prune", lu_layerctl_cmd())) TH_LOG("%s", lu_out);
 }
 
 /* Last: podman still manages the store layerctl used. */
