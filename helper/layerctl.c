@@ -61,6 +61,8 @@ enum {
 
 struct ctl {
 	const char *root;
+	const char *kind;	/* --store, or NULL: from the root */
+	const char *ns;		/* --namespace (containerd) */
 	const char *module;
 	const char *upper;
 	const char *work;
@@ -104,7 +106,7 @@ static void store_or_die(struct ctl *ctl)
 {
 	if (ctl->st.root)
 		return;
-	if (store_open(&ctl->st, ctl->root))
+	if (store_open(&ctl->st, ctl->root, ctl->kind, ctl->ns))
 		errx(EXIT_STORE, "%s", ctl->st.err);
 }
 
@@ -149,6 +151,19 @@ static const char *or_dash(const char *s)
 	return s && s[0] ? s : "-";
 }
 
+/* An image ID without its "sha256:", as docker images shows it. */
+static const char *hex_of(const char *id)
+{
+	return strncmp(id, "sha256:", 7) ? id : id + 7;
+}
+
+/* A container's init layer (Docker's), or "" for a store without. */
+static const char *init_layer(const struct store_chain *c)
+{
+	return c->nr && c->layers[c->nr - 1].init ?
+		c->layers[c->nr - 1].name : "";
+}
+
 /* ---- inspect --------------------------------------------------------- */
 
 static struct json_object *layer_json(struct ctl *ctl,
@@ -184,6 +199,8 @@ static void inspect_json(struct ctl *ctl, const struct store_chain *c)
 	json_object_object_add(o, "type", json_object_new_string(ctr ?
 			       "container" : "image"));
 	json_object_object_add(o, "root", json_object_new_string(ctl->root));
+	json_object_object_add(o, "store",
+			       json_object_new_string(store_kind_name(&ctl->st)));
 	json_object_object_add(o, "id", json_object_new_string(c->id));
 	if (!ctr)
 		json_object_object_add(o, "reference", json_str_or_null(c->ref));
@@ -1346,7 +1363,7 @@ static long long chain_size(const struct store_chain *c)
 static int cmd_images(struct ctl *ctl, int argc, char **argv)
 {
 	struct store_id *ids;
-	char refs[4096], created[64], id[STORE_ID_SIZE];
+	char refs[4096], created[64], id[STORE_KEY_SIZE];
 	struct json_object *arr = NULL, *o;
 	struct store_chain c;
 	size_t nr, i;
@@ -1365,11 +1382,12 @@ static int cmd_images(struct ctl *ctl, int argc, char **argv)
 		printf("%-12s  %-40s  %6s  %10s  %s\n", "IMAGE ID", "REFERENCES",
 		       "LAYERS", "SIZE", "CREATED");
 	for (i = 0; i < nr; i++) {
-		snprintf(id, sizeof(id), "sha256:%s", ids[i].hex);
 		/* every image is verified as inspect verifies it */
-		if (store_image_chain(&ctl->st, ids[i].hex, &c) ||
-		    store_image_refs(&ctl->st, id, refs, sizeof(refs)) ||
-		    store_image_created(&ctl->st, ids[i].hex, created,
+		if (store_image_chain(&ctl->st, ids[i].id, &c))
+			errx(EXIT_STORE, "%s", ctl->st.err);
+		snprintf(id, sizeof(id), "%s", c.id);
+		if (store_image_refs(&ctl->st, id, refs, sizeof(refs)) ||
+		    store_image_created(&ctl->st, ids[i].id, created,
 					sizeof(created)))
 			errx(EXIT_STORE, "%s", ctl->st.err);
 		size = chain_size(&c);
@@ -1390,7 +1408,7 @@ static int cmd_images(struct ctl *ctl, int argc, char **argv)
 			char sz[32];
 
 			snprintf(sz, sizeof(sz), "%lld", size);
-			printf("%-12.12s  %-40s  %6zu  %10s  %s\n", ids[i].hex,
+			printf("%-12.12s  %-40s  %6zu  %10s  %s\n", hex_of(id),
 			       refs[0] ? refs : "<none>", c.nr,
 			       size < 0 ? "-" : sz, or_dash(created));
 		}
@@ -1427,9 +1445,9 @@ static int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		printf("%-12s  %-24s  %-24s  %-12s  %-26s  %s\n", "CONTAINER ID",
 		       "NAME", "IMAGE", "STATE", "INIT LAYER", "MOUNT ID");
 	for (i = 0; i < nr; i++) {
-		if (store_container_chain(&ctl->st, ids[i].hex, &c))
+		if (store_container_chain(&ctl->st, ids[i].id, &c))
 			errx(EXIT_STORE, "%s", ctl->st.err);
-		have = store_container_meta(&ctl->st, ids[i].hex, &m);
+		have = store_container_meta(&ctl->st, ids[i].id, &m);
 		if (have < 0) {
 			/* the layers are fine: list it, and say what is not */
 			warnx("%s", ctl->st.err);
@@ -1438,7 +1456,7 @@ static int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		image = m.image_ref[0] ? m.image_ref : m.image;
 		if (arr) {
 			o = json_object_new_object();
-			json_object_object_add(o, "id", json_object_new_string(ids[i].hex));
+			json_object_object_add(o, "id", json_object_new_string(ids[i].id));
 			json_object_object_add(o, "name", json_str_or_null(m.name));
 			json_object_object_add(o, "image", json_str_or_null(m.image));
 			json_object_object_add(o, "image_ref",
@@ -1449,14 +1467,14 @@ static int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			json_object_object_add(o, "mount_id",
 					       json_object_new_string(c.mount_id));
 			json_object_object_add(o, "init_layer",
-					       json_object_new_string(c.layers[c.nr - 1].name));
+					       json_str_or_null(init_layer(&c)));
 			json_object_object_add(o, "layers",
 					       json_object_new_int64(c.nr));
 			json_object_array_add(arr, o);
 		} else {
 			printf("%-12.12s  %-24s  %-24.24s  %-12s  %-26s  %.12s\n",
-			       ids[i].hex, or_dash(m.name), or_dash(image),
-			       or_dash(m.state), c.layers[c.nr - 1].name,
+			       ids[i].id, or_dash(m.name), or_dash(image),
+			       or_dash(m.state), or_dash(init_layer(&c)),
 			       c.mount_id);
 		}
 		store_chain_free(&c);
@@ -1500,7 +1518,8 @@ static const struct store_layer *explain_store_layer(struct ctl *ctl,
 		return NULL;
 	if (!es->tried) {
 		es->tried = true;
-		if (!ctl->st.root && store_open(&ctl->st, ctl->root)) {
+		if (!ctl->st.root &&
+		    store_open(&ctl->st, ctl->root, ctl->kind, ctl->ns)) {
 			if (ctl->verbose)
 				warnx("no store to name layers: %s", ctl->st.err);
 			return NULL;
@@ -2749,7 +2768,12 @@ static const struct {
 	unsigned int opts;
 	const char *row;
 } opt_help[] = {
-	{ 0, " -r, --root <dir>      Docker data root (default " DEFAULT_ROOT ")" },
+	{ 0, " -r, --root <dir>      the store's data root (default " DEFAULT_ROOT "):\n"
+	     "                       Docker's, containerd's or containers/storage's" },
+	{ 0, "     --store <kind>    docker, containerd or containers (default: auto,\n"
+	     "                       from what the root holds)" },
+	{ 0, " -n, --namespace <ns>  containerd namespace (default \"default\"; Docker's\n"
+	     "                       is \"moby\", Kubernetes' \"k8s.io\")" },
 	{ 0, " -m, --module <file>   layerfs.ko to insert if /dev/layerfs is missing\n"
 	     "                       (default: the installed module, alias fs-layerfs)" },
 	{ OPT_JSON, " -j, --json            JSON output, for programs (not escaped\n"
@@ -2792,7 +2816,8 @@ static noreturn void usage(void)
 
 	printf("Usage:\n %s [options] <command> [arguments]\n\n",
 	       program_invocation_short_name);
-	printf("Mount Docker overlay2 images and containers with layerfs.\n\n");
+	printf("Mount the images and containers of Docker, containerd and\n"
+	       "containers/storage (podman, CRI-O) stores with layerfs.\n\n");
 	printf("Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(cmd_help_rows); i++)
 		printf(" %s%s%s\n        %s\n", cmd_help_rows[i].name,
@@ -2829,6 +2854,8 @@ static noreturn void cmd_usage(const char *name)
 
 static const struct option longopts[] = {
 	{ "root",	required_argument,	NULL, 'r' },
+	{ "store",	required_argument,	NULL, 'S' },
+	{ "namespace",	required_argument,	NULL, 'n' },
 	{ "module",	required_argument,	NULL, 'm' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "upper",	required_argument,	NULL, 'u' },
@@ -2873,6 +2900,21 @@ static int parse_fd(const char *arg)
 	return fd;
 }
 
+/* The --store KIND: a kind of store, or auto. */
+static const char *parse_kind(const char *arg)
+{
+	static const char * const kinds[] = {
+		"docker", "containerd", "containers", "auto"
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(arg, kinds[i]))
+			return arg;
+	usage_error("--store takes docker, containerd, containers or auto, not '%s'",
+		    arg);
+}
+
 static const struct cmd *find_cmd(const char *name)
 {
 	size_t i;
@@ -2893,6 +2935,12 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 		switch (ch) {
 		case 'r':
 			ctl->root = optarg;
+			break;
+		case 'S':
+			ctl->kind = parse_kind(optarg);
+			break;
+		case 'n':
+			ctl->ns = optarg;
 			break;
 		case 'm':
 			ctl->module = optarg;
@@ -2954,7 +3002,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	ctl.st.rootfd = -1;
-	parse_options(&ctl, argc, argv, "+r:m:ju:w:vahl:V");
+	parse_options(&ctl, argc, argv, "+r:n:m:ju:w:vahl:V");
 	if (optind == argc)
 		usage_error("no command given");
 	name = argv[optind];
@@ -2968,7 +3016,7 @@ int main(int argc, char **argv)
 	argv += optind;
 	argv[0] = program_invocation_name;	/* for getopt's messages */
 	optind = 0;
-	parse_options(&ctl, argc, argv, "r:m:ju:w:vahl:V");
+	parse_options(&ctl, argc, argv, "r:n:m:ju:w:vahl:V");
 	if ((ctl.upper || ctl.work) && !(c->opts & OPT_UPPER))
 		usage_error("--upper and --work are options of mount");
 	if (ctl.json && !(c->opts & OPT_JSON))

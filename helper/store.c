@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reader for Docker's overlay2 image store.
+ * The store: what every kind shares (openat2() beneath the root, bounded
+ * reads, strict JSON, chain IDs, messages; see store_int.h), the choice
+ * of a kind at store_open() and the store_*() functions that call it,
+ * and the reader for Docker's overlay2 image store, docker_store_ops.
  *
  * Everything is opened with openat2() beneath the data root directory,
  * with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS: a
@@ -30,6 +33,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include "store.h"
+#include "store_int.h"
 
 #define IMAGEDB		"image/overlay2/imagedb/content/sha256"
 #define LAYERDB		"image/overlay2/layerdb/sha256"
@@ -37,6 +41,7 @@
 #define REPOSITORIES	"image/overlay2/repositories.json"
 #define CONTAINERS	"containers"			/* <id>/config.v2.json */
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SMALL_MAX	4096			/* id, link and size files */
 #define LOWER_MAX	(STORE_MAX_DEPTH * 30)	/* "l/<short>:" per layer */
 #define JSON_MAX	(16 << 20)		/* image config */
@@ -44,7 +49,7 @@
 #define DIR_SIZE	256			/* a directory in it */
 
 /* Start a message with "ROOT/REL: " (nothing for a NULL @rel). */
-static size_t store_err_prefix(struct store *st, const char *rel)
+size_t store_err_prefix(struct store *st, const char *rel)
 {
 	int n = 0;
 
@@ -53,23 +58,8 @@ static size_t store_err_prefix(struct store *st, const char *rel)
 	return n > 0 && (size_t)n < sizeof(st->err) ? (size_t)n : 0;
 }
 
-/*
- * Leave "ROOT/REL: reason" in st->err and return -1, keeping errno. A
- * macro, so that snprintf() checks the format.
- */
-#define store_fail(st, rel, fmt, ...) ({				\
-	struct store *__st = (st);					\
-	int __e = errno;						\
-	size_t __n = store_err_prefix(__st, rel);			\
-									\
-	snprintf(__st->err + __n, sizeof(__st->err) - __n, fmt,	\
-		 ##__VA_ARGS__);					\
-	errno = __e;							\
-	-1;								\
-})
-
 /* Why an openat2() beneath the root failed, in words. */
-static const char *store_strerror(int e)
+const char *store_strerror(int e)
 {
 	switch (e) {
 	case ELOOP:
@@ -82,8 +72,8 @@ static const char *store_strerror(int e)
 }
 
 /* Printable excerpt of untrusted file content for messages. */
-static const char *store_quote(const char *s, size_t len, char *buf,
-			       size_t size)
+const char *store_quote(const char *s, size_t len, char *buf,
+			size_t size)
 {
 	size_t i, n = 0;
 
@@ -97,8 +87,7 @@ static const char *store_quote(const char *s, size_t len, char *buf,
 	return buf;
 }
 
-static int store_openat2_how(int dirfd, const char *rel, int flags,
-			     __u64 resolve)
+int store_openat2_how(int dirfd, const char *rel, int flags, __u64 resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
@@ -109,7 +98,7 @@ static int store_openat2_how(int dirfd, const char *rel, int flags,
 	return syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 }
 
-static int store_openat2(int dirfd, const char *rel, int flags)
+int store_openat2(int dirfd, const char *rel, int flags)
 {
 	return store_openat2_how(dirfd, rel, flags, 0);
 }
@@ -124,12 +113,12 @@ int store_open_beneath(int dirfd, const char *rel, int flags)
  * into another mount either: the directory is one object, verified and
  * used through one descriptor.
  */
-static int store_openat2_layer(int dirfd, const char *rel, int flags)
+int store_openat2_layer(int dirfd, const char *rel, int flags)
 {
 	return store_openat2_how(dirfd, rel, flags, RESOLVE_NO_XDEV);
 }
 
-static bool store_is_hex(const char *s, size_t len)
+bool store_is_hex(const char *s, size_t len)
 {
 	size_t i;
 
@@ -178,8 +167,8 @@ static void store_hex_digest(const unsigned char *md,
 	out[STORE_HEX_LEN] = '\0';
 }
 
-static int store_sha256_hex(const void *data, size_t len,
-			    char out[STORE_HEX_LEN + 1])
+int store_sha256_hex(const void *data, size_t len,
+		     char out[STORE_HEX_LEN + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -219,8 +208,8 @@ void store_chain_id(const char *parent_chain, const char *diff_id,
  * an O_PATH descriptor first, so that no device or FIFO is ever opened.
  * On failure errno is kept for the caller (ENOENT for optional files).
  */
-static char *store_slurp_at(struct store *st, int dirfd, const char *name,
-			    const char *rel, size_t max, size_t *lenp)
+char *store_slurp_at(struct store *st, int dirfd, const char *name,
+		     const char *rel, size_t max, size_t *lenp)
 {
 	struct stat sp, sr;
 	char *buf = NULL;
@@ -310,9 +299,9 @@ static char *store_slurp(struct store *st, const char *rel, size_t max,
  * dropped, as dockerd does for the layerdb files (strings.TrimSpace);
  * link, lower and size files are used exactly as they are.
  */
-static int store_read_small_at(struct store *st, int dirfd, const char *name,
-			       const char *rel, char *out, size_t size,
-			       bool trim)
+int store_read_small_at(struct store *st, int dirfd, const char *name,
+			const char *rel, char *out, size_t size,
+			bool trim)
 {
 	char *buf, *s, q[96];
 	size_t len;
@@ -435,25 +424,25 @@ static int store_check_dir(struct store *st, const char *rel)
 static int store_path(const struct store *st, const char *dir,
 		      const char *sub, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%s/overlay2/%s/%s", st->root, dir, sub);
+	int n = snprintf(buf, size, "%s/%s/%s/%s", st->root, st->drv, dir, sub);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-int store_layer_path(const struct store *st, const struct store_layer *l,
-		     char *buf, size_t size)
+int store_ovl_layer_path(const struct store *st, const struct store_layer *l,
+			 char *buf, size_t size)
 {
 	return store_path(st, l->cache_id, "diff", buf, size);
 }
 
-int store_upper_path(const struct store *st, const struct store_chain *c,
-		     char *buf, size_t size)
+int store_ovl_upper_path(const struct store *st, const struct store_chain *c,
+			 char *buf, size_t size)
 {
 	return store_path(st, c->mount_id, "diff", buf, size);
 }
 
-int store_work_path(const struct store *st, const struct store_chain *c,
-		    char *buf, size_t size)
+int store_ovl_work_path(const struct store *st, const struct store_chain *c,
+			char *buf, size_t size)
 {
 	return store_path(st, c->mount_id, "work", buf, size);
 }
@@ -462,13 +451,13 @@ int store_work_path(const struct store *st, const struct store_chain *c,
  * stat(2) of layer @l's diff directory, opened beneath the root like
  * every directory of the store (a listed layer holds no descriptor).
  */
-int store_layer_stat(struct store *st, const struct store_layer *l,
-		     struct stat *out)
+int store_ovl_layer_stat(struct store *st, const struct store_layer *l,
+			 struct stat *out)
 {
 	char rel[REL_SIZE];
 	int fd, ret = 0;
 
-	snprintf(rel, sizeof(rel), "overlay2/%s/diff", l->cache_id);
+	snprintf(rel, sizeof(rel), "%s/%s/diff", st->drv, l->cache_id);
 	fd = store_open_dir(st, rel, true);
 	if (fd < 0)
 		return -1;
@@ -491,7 +480,7 @@ static int store_open_layer_dir(struct store *st, int dirfd, const char *cache,
 	fd = store_openat2_layer(dirfd, sub, O_DIRECTORY |
 				 (path_only ? O_PATH : O_RDONLY));
 	if (fd < 0) {
-		snprintf(rel, sizeof(rel), "overlay2/%s/%s", cache, sub);
+		snprintf(rel, sizeof(rel), "%s/%s/%s", st->drv, cache, sub);
 		store_fail(st, rel, "%s", errno == ENOTDIR ?
 			   "not a directory" : store_strerror(errno));
 	}
@@ -518,11 +507,11 @@ static int store_check_cache(struct store *st, const char *cache,
 	ssize_t n;
 
 	if (st->o2fd < 0) {
-		st->o2fd = store_open_dir(st, "overlay2", true);
+		st->o2fd = store_open_dir(st, st->drv, true);
 		if (st->o2fd < 0)
 			return -1;
 	}
-	snprintf(rel, sizeof(rel), "overlay2/%s", cache);
+	snprintf(rel, sizeof(rel), "%s/%s", st->drv, cache);
 	dirfd = store_openat2_layer(st->o2fd, cache, O_PATH | O_DIRECTORY);
 	if (dirfd < 0)
 		return store_fail(st, rel, "%s", errno == ENOTDIR ?
@@ -530,7 +519,7 @@ static int store_check_cache(struct store *st, const char *cache,
 	diff_fd = store_open_layer_dir(st, dirfd, cache, "diff", true);
 	if (diff_fd < 0)
 		goto out_close;
-	snprintf(rel, sizeof(rel), "overlay2/%s/link", cache);
+	snprintf(rel, sizeof(rel), "%s/%s/link", st->drv, cache);
 	if (store_read_small_at(st, dirfd, "link", rel, buf, sizeof(buf),
 				false))
 		goto out_close;
@@ -543,11 +532,12 @@ static int store_check_cache(struct store *st, const char *cache,
 	memcpy(name, buf, STORE_NAME_SIZE);
 
 	if (st->ldirfd < 0) {
-		st->ldirfd = store_open_dir(st, "overlay2/l", true);
+		snprintf(rel, sizeof(rel), "%s/l", st->drv);
+		st->ldirfd = store_open_dir(st, rel, true);
 		if (st->ldirfd < 0)
 			goto out_close;
 	}
-	snprintf(rel, sizeof(rel), "overlay2/l/%s", name);
+	snprintf(rel, sizeof(rel), "%s/l/%s", st->drv, name);
 	n = readlinkat(st->ldirfd, name, target, sizeof(target) - 1);
 	if (n < 0) {
 		store_fail(st, rel, "%s", errno == EINVAL ?
@@ -558,8 +548,9 @@ static int store_check_cache(struct store *st, const char *cache,
 	snprintf(want, sizeof(want), "../%s/diff", cache);
 	if (strcmp(target, want)) {
 		store_fail(st, rel,
-			   "points to '%s', not to '%s' as overlay2/%s/link says",
-			   store_quote(target, n, q, sizeof(q)), want, cache);
+			   "points to '%s', not to '%s' as %s/%s/link says",
+			   store_quote(target, n, q, sizeof(q)), want, st->drv,
+			   cache);
 		goto out_close;
 	}
 	*dirfdp = dirfd;
@@ -585,7 +576,7 @@ static int store_check_lower(struct store *st, const char *cache, int dirfd,
 	size_t len, i;
 	int ret = -1;
 
-	snprintf(rel, sizeof(rel), "overlay2/%s/lower", cache);
+	snprintf(rel, sizeof(rel), "%s/%s/lower", st->drv, cache);
 	buf = store_slurp_at(st, dirfd, "lower", rel, LOWER_MAX, &len);
 	if (!nr) {
 		free(buf);
@@ -691,8 +682,7 @@ static int store_read_layerdb(struct store *st, const char *chain_hex,
  * lower file. Only the diff directory stays open (for the kernel): with
  * two descriptors per layer a deep chain ran into RLIMIT_NOFILE.
  */
-static int store_link_layer(struct store *st, struct store_layer *layers,
-			    size_t i)
+int store_link_layer(struct store *st, struct store_layer *layers, size_t i)
 {
 	struct store_layer *l = &layers[i];
 	char rel[REL_SIZE];
@@ -705,10 +695,10 @@ static int store_link_layer(struct store *st, struct store_layer *layers,
 	for (j = 0; j < i; j++) {
 		if (strcmp(l->name, layers[j].name))
 			continue;
-		snprintf(rel, sizeof(rel), "overlay2/%s/link", l->cache_id);
+		snprintf(rel, sizeof(rel), "%s/%s/link", st->drv, l->cache_id);
 		return store_fail(st, rel,
-				  "short name %s is also used by overlay2/%s",
-				  l->name, layers[j].cache_id);
+				  "short name %s is also used by %s/%s",
+				  l->name, st->drv, layers[j].cache_id);
 	}
 	if (i)
 		memcpy(l->parent, layers[i - 1].name, sizeof(l->parent));
@@ -719,9 +709,9 @@ static int store_link_layer(struct store *st, struct store_layer *layers,
 	return ret;
 }
 
-static struct json_object *store_parse_json(struct store *st,
-					    const char *rel,
-					    const char *buf, size_t len)
+struct json_object *store_parse_json(struct store *st,
+				     const char *rel,
+				     const char *buf, size_t len)
 {
 	enum json_tokener_error jerr;
 	struct json_tokener *tok;
@@ -774,8 +764,8 @@ static struct json_object *store_read_json(struct store *st, const char *rel)
 	return obj;
 }
 
-static struct json_object *store_json_get(struct json_object *obj,
-					  const char *key, json_type type)
+struct json_object *store_json_get(struct json_object *obj,
+				   const char *key, json_type type)
 {
 	struct json_object *val;
 
@@ -786,9 +776,8 @@ static struct json_object *store_json_get(struct json_object *obj,
 }
 
 /* rootfs.diff_ids of an image config, checked for type and content. */
-static struct json_object *store_config_diff_ids(struct store *st,
-						 const char *rel,
-						 struct json_object *cfg)
+struct json_object *store_config_diff_ids(struct store *st, const char *rel,
+					  struct json_object *cfg)
 {
 	struct json_object *rootfs, *type, *ids, *id;
 	size_t i, n;
@@ -834,7 +823,7 @@ static struct json_object *store_config_diff_ids(struct store *st,
 	return ids;
 }
 
-static void store_chain_init(struct store_chain *c, enum store_kind kind)
+void store_chain_init(struct store_chain *c, enum store_kind kind)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -843,7 +832,7 @@ static void store_chain_init(struct store_chain *c, enum store_kind kind)
 	c->work_fd = -1;
 }
 
-static void store_close_fd(int *fd)
+void store_close_fd(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);
@@ -924,8 +913,8 @@ out_put:
 	return ret;
 }
 
-int store_image_chain(struct store *st, const char *image_hex,
-		      struct store_chain *c)
+static int docker_image_chain(struct store *st, const char *image_hex,
+			      struct store_chain *c)
 {
 	char rel[REL_SIZE];
 
@@ -943,6 +932,48 @@ int store_image_chain(struct store *st, const char *image_hex,
 }
 
 /*
+ * The read-write layer of container chain @c, DRV/<mount_id>, on top of
+ * its linked layers: its diff (the upper directory, held open for
+ * reading) and work directories, its link, its lower file, a short name
+ * of its own.
+ */
+int store_link_rw(struct store *st, struct store_chain *c)
+{
+	char rel[REL_SIZE], rw_name[STORE_NAME_SIZE];
+	int ret = -1, rw_diff_fd = -1;
+	size_t i;
+
+	if (store_check_cache(st, c->mount_id, rw_name, &c->rw_dirfd,
+			      &rw_diff_fd))
+		return -1;
+	/* The very directory checked, opened for reading for fsconfig(). */
+	c->upper_fd = store_openat2_layer(rw_diff_fd, ".",
+					  O_RDONLY | O_DIRECTORY);
+	if (c->upper_fd < 0) {
+		snprintf(rel, sizeof(rel), "%s/%s/diff", st->drv, c->mount_id);
+		store_fail(st, rel, "%s", strerror(errno));
+		goto out_close;
+	}
+	c->work_fd = store_open_layer_dir(st, c->rw_dirfd, c->mount_id, "work",
+					  false);
+	if (c->work_fd < 0 ||
+	    store_check_lower(st, c->mount_id, c->rw_dirfd, c->layers, c->nr))
+		goto out_close;
+	for (i = 0; i < c->nr; i++) {
+		if (strcmp(rw_name, c->layers[i].name))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s/link", st->drv, c->mount_id);
+		store_fail(st, rel, "short name %s is also used by %s/%s",
+			   rw_name, st->drv, c->layers[i].cache_id);
+		goto out_close;
+	}
+	ret = 0;
+out_close:
+	close(rw_diff_fd);
+	return ret;
+}
+
+/*
  * overlay2/<mount-id>-init is registered on top of the image; the
  * container's own overlay2/<mount-id> becomes the upper layer.
  */
@@ -950,10 +981,9 @@ static int store_container_layers(struct store *st, const char *dir,
 				  const char *parent, struct store_chain *c)
 {
 	struct store_layer *tmp, *init;
-	char rel[REL_SIZE], chain[STORE_ID_SIZE];
-	char rw_name[STORE_NAME_SIZE];
+	char chain[STORE_ID_SIZE];
 	size_t nr = 0, i;
-	int ret = -1, rw_diff_fd = -1;
+	int ret = -1;
 
 	tmp = calloc(STORE_MAX_DEPTH + 1, sizeof(*tmp));
 	if (!tmp)
@@ -996,34 +1026,10 @@ static int store_container_layers(struct store *st, const char *dir,
 			goto out_free;
 
 	/* The read-write layer: diff and work, its link, its lower file. */
-	if (store_check_cache(st, c->mount_id, rw_name, &c->rw_dirfd,
-			      &rw_diff_fd))
+	if (store_link_rw(st, c))
 		goto out_free;
-	/* The very directory checked, opened for reading for fsconfig(). */
-	c->upper_fd = store_openat2_layer(rw_diff_fd, ".",
-					  O_RDONLY | O_DIRECTORY);
-	if (c->upper_fd < 0) {
-		snprintf(rel, sizeof(rel), "overlay2/%s/diff", c->mount_id);
-		store_fail(st, rel, "%s", strerror(errno));
-		goto out_free;
-	}
-	c->work_fd = store_open_layer_dir(st, c->rw_dirfd, c->mount_id, "work",
-					  false);
-	if (c->work_fd < 0 ||
-	    store_check_lower(st, c->mount_id, c->rw_dirfd, c->layers, c->nr))
-		goto out_free;
-	for (i = 0; i < c->nr; i++) {
-		if (strcmp(rw_name, c->layers[i].name))
-			continue;
-		snprintf(rel, sizeof(rel), "overlay2/%s/link", c->mount_id);
-		store_fail(st, rel, "short name %s is also used by overlay2/%s",
-			   rw_name, c->layers[i].cache_id);
-		goto out_free;
-	}
 	ret = 0;
 out_free:
-	if (rw_diff_fd >= 0)
-		close(rw_diff_fd);
 	/* Layers read but not handed to the chain. */
 	for (i = 0; i < nr; i++)
 		store_layer_close(&tmp[i]);
@@ -1031,8 +1037,8 @@ out_free:
 	return ret;
 }
 
-int store_container_chain(struct store *st, const char *container_hex,
-			  struct store_chain *c)
+static int docker_container_chain(struct store *st, const char *container_hex,
+				  struct store_chain *c)
 {
 	char dir[DIR_SIZE], rel[REL_SIZE], init_id[SMALL_MAX + 1];
 	char parent[STORE_ID_SIZE], want[STORE_CACHE_ID_SIZE], q[96];
@@ -1243,7 +1249,7 @@ static int store_list_ids(struct store *st, const char *dir,
 			}
 			v = tmp;
 		}
-		memcpy(v[n++].hex, de->d_name, STORE_HEX_LEN + 1);
+		memcpy(v[n++].id, de->d_name, STORE_HEX_LEN + 1);
 	}
 	if (!ret && errno)
 		ret = store_fail(st, dir, "%s", strerror(errno));
@@ -1259,8 +1265,8 @@ static int store_list_ids(struct store *st, const char *dir,
 }
 
 /* A string member of @obj into @out ("" if absent or not a string). */
-static void store_json_str(struct json_object *obj, const char *key,
-			   char *out, size_t size)
+void store_json_str(struct json_object *obj, const char *key,
+		    char *out, size_t size)
 {
 	struct json_object *v = store_json_get(obj, key, json_type_string);
 
@@ -1300,8 +1306,8 @@ static void store_container_state(struct json_object *state, char *out,
  * name, image, state. 1 if read, 0 if the file is not there (a store of
  * layers only, as mkstore's without --name), -1 with the file named.
  */
-int store_container_meta(struct store *st, const char *hex,
-			 struct store_container *m)
+static int docker_container_meta(struct store *st, const char *hex,
+				 struct store_container *m)
 {
 	struct json_object *cfg, *v;
 	char rel[REL_SIZE];
@@ -1349,9 +1355,9 @@ static int store_find_name(struct store *st, const char *name,
 	if (!name[0] || store_list_ids(st, MOUNTSDB, &ids, &nr))
 		return name[0] ? -1 : 0;
 	for (i = 0; i < nr && !found; i++) {
-		if (store_container_meta(st, ids[i].hex, &m) > 0 &&
+		if (docker_container_meta(st, ids[i].id, &m) > 0 &&
 		    !strcmp(m.name, name)) {
-			memcpy(hex, ids[i].hex, STORE_HEX_LEN + 1);
+			memcpy(hex, ids[i].id, STORE_HEX_LEN + 1);
 			found = 1;
 		}
 	}
@@ -1360,14 +1366,14 @@ static int store_find_name(struct store *st, const char *name,
 	return found;
 }
 
-int store_list_containers(struct store *st, struct store_id **ids,
-			  size_t *nr)
+static int docker_list_containers(struct store *st, struct store_id **ids,
+				  size_t *nr)
 {
 	return store_list_ids(st, MOUNTSDB, ids, nr);
 }
 
-int store_list_images(struct store *st, struct store_id **ids,
-		      size_t *nr)
+static int docker_list_images(struct store *st, struct store_id **ids,
+			      size_t *nr)
 {
 	return store_list_ids(st, IMAGEDB, ids, nr);
 }
@@ -1376,7 +1382,7 @@ int store_list_images(struct store *st, struct store_id **ids,
  * The name:tag and name@digest references of image @id ("sha256:...")
  * in repositories.json, ", "-separated into @out ("" for none).
  */
-int store_image_refs(struct store *st, const char *id, char *out, size_t size)
+static int docker_image_refs(struct store *st, const char *id, char *out, size_t size)
 {
 	struct json_object *root, *repos;
 	size_t o = 0;
@@ -1408,8 +1414,8 @@ int store_image_refs(struct store *st, const char *id, char *out, size_t size)
 }
 
 /* "created" of image @hex's config ("" if it has none). */
-int store_image_created(struct store *st, const char *hex, char *out,
-			size_t size)
+static int docker_image_created(struct store *st, const char *hex, char *out,
+				size_t size)
 {
 	struct json_object *cfg;
 	char rel[REL_SIZE];
@@ -1425,7 +1431,7 @@ int store_image_created(struct store *st, const char *hex, char *out,
 	return 0;
 }
 
-int store_resolve(struct store *st, const char *what, struct store_chain *c)
+static int docker_resolve(struct store *st, const char *what, struct store_chain *c)
 {
 	char rel[REL_SIZE], ref[256], img[STORE_HEX_LEN + 1];
 	char ctr[STORE_HEX_LEN + 1];
@@ -1468,14 +1474,14 @@ int store_resolve(struct store *st, const char *what, struct store_chain *c)
 					  "'%.80s' is ambiguous in %s: the image %s and the container named so",
 					  what, st->root, ref);
 		if (ret) {
-			ret = store_image_chain(st, img, c);
+			ret = docker_image_chain(st, img, c);
 			if (!ret)
 				snprintf(c->ref, sizeof(c->ref), "%s", ref);
 			return ret;
 		}
 	}
 	if (nn)
-		return store_container_chain(st, ctr, c);
+		return docker_container_chain(st, ctr, c);
 	if (hex[0] && strlen(hex) < STORE_HEX_LEN &&
 	    store_is_hex(hex, strlen(hex))) {
 		ni = store_find_prefix(st, IMAGEDB, hex, img);
@@ -1494,9 +1500,9 @@ found:
 				  what, st->root, ni, ni == 1 ? "" : "s",
 				  nc, nc == 1 ? "" : "s");
 	if (ni)
-		return store_image_chain(st, img, c);
+		return docker_image_chain(st, img, c);
 	if (nc)
-		return store_container_chain(st, ctr, c);
+		return docker_container_chain(st, ctr, c);
 	errno = ENOENT;
 	return store_fail(st, NULL, "no such image or container in %s: '%.80s'",
 			  st->root, what);
@@ -1574,7 +1580,7 @@ static int store_list_inits(struct store *st, struct store_layer **out,
 	while ((errno = 0, de = readdir(d))) {
 		if (!store_valid_hex(de->d_name))
 			continue;
-		ret = store_container_chain(st, de->d_name, &c);
+		ret = docker_container_chain(st, de->d_name, &c);
 		if (ret)
 			break;
 		if (*nr == *cap) {
@@ -1638,8 +1644,8 @@ static int store_depth_cmp(const void *a, const void *b)
  * All layers the store would register: layerdb/sha256 and the init
  * layers of layerdb/mounts, each verified, with parent names filled in.
  */
-int store_list_layers(struct store *st, struct store_layer **layers,
-		      size_t *nr)
+static int docker_list_layers(struct store *st, struct store_layer **layers,
+			      size_t *nr)
 {
 	struct store_layer *out = NULL, key, *p;
 	size_t n = 0, cap = 0, i, ndb;
@@ -1711,8 +1717,8 @@ out_free:
  * `layerctl explain --all`: beneath overlay2/<cache-id>/diff, through no
  * symbolic link and no mount, read-only.
  */
-int store_layer_file_sha256(struct store *st, const struct store_layer *l,
-			    const char *rel, char out[STORE_HEX_LEN + 1])
+int store_ovl_layer_file_sha256(struct store *st, const struct store_layer *l,
+				const char *rel, char out[STORE_HEX_LEN + 1])
 {
 	char path[REL_SIZE];
 	struct stat stbuf;
@@ -1720,22 +1726,24 @@ int store_layer_file_sha256(struct store *st, const struct store_layer *l,
 
 	if (snprintf(path, sizeof(path), "%s/diff/%s", l->cache_id, rel) >=
 	    (int)sizeof(path))
-		return store_fail(st, NULL, "overlay2/%s/diff/%s: path too long",
-				  l->cache_id, rel);
+		return store_fail(st, NULL, "%s/%s/diff/%s: path too long",
+				  st->drv, l->cache_id, rel);
 	if (st->o2fd < 0) {
-		st->o2fd = store_open_dir(st, "overlay2", true);
+		st->o2fd = store_open_dir(st, st->drv, true);
 		if (st->o2fd < 0)
 			return -1;
 	}
 	fd = store_openat2_layer(st->o2fd, path, O_RDONLY | O_NOCTTY |
 				 O_NONBLOCK);
 	if (fd < 0)
-		return store_fail(st, NULL, "overlay2/%s: %s", path,
+		return store_fail(st, NULL, "%s/%s: %s", st->drv, path,
 				  store_strerror(errno));
 	if (fstat(fd, &stbuf) || !S_ISREG(stbuf.st_mode))
-		store_fail(st, NULL, "overlay2/%s: not a regular file", path);
+		store_fail(st, NULL, "%s/%s: not a regular file", st->drv,
+			   path);
 	else if (store_fd_sha256(fd, out))
-		store_fail(st, NULL, "overlay2/%s: %s", path, strerror(errno));
+		store_fail(st, NULL, "%s/%s: %s", st->drv, path,
+			   strerror(errno));
 	else
 		ret = 0;
 	close(fd);
@@ -1743,7 +1751,7 @@ int store_layer_file_sha256(struct store *st, const struct store_layer *l,
 }
 
 /* history[] entry @nth of those that made a layer (no "empty_layer"). */
-static const char *store_history_of(struct json_object *cfg, size_t nth)
+const char *store_history_of(struct json_object *cfg, size_t nth)
 {
 	struct json_object *hist, *h, *v;
 	size_t i, n;
@@ -1773,8 +1781,8 @@ static const char *store_history_of(struct json_object *cfg, size_t nth)
  * with "empty_layer" made none). 1 and @out set, 0 when no image says,
  * -1 on an unreadable image database.
  */
-int store_layer_created_by(struct store *st, const char *chain_id,
-			   char *out, size_t size)
+static int docker_layer_created_by(struct store *st, const char *chain_id,
+				   char *out, size_t size)
 {
 	char rel[REL_SIZE], chain[STORE_ID_SIZE], parent[STORE_ID_SIZE];
 	struct json_object *cfg, *ids;
@@ -1826,7 +1834,89 @@ int store_layer_created_by(struct store *st, const char *chain_id,
 	return found;
 }
 
-int store_open(struct store *st, const char *root)
+const struct store_ops docker_store_ops = {
+	.type			= STORE_DOCKER,
+	.name			= "docker",
+	.resolve		= docker_resolve,
+	.image_chain		= docker_image_chain,
+	.container_chain	= docker_container_chain,
+	.list_layers		= docker_list_layers,
+	.list_images		= docker_list_images,
+	.list_containers	= docker_list_containers,
+	.image_refs		= docker_image_refs,
+	.image_created		= docker_image_created,
+	.container_meta		= docker_container_meta,
+	.layer_path		= store_ovl_layer_path,
+	.upper_path		= store_ovl_upper_path,
+	.work_path		= store_ovl_work_path,
+	.layer_stat		= store_ovl_layer_stat,
+	.layer_file_sha256	= store_ovl_layer_file_sha256,
+	.layer_created_by	= docker_layer_created_by,
+};
+
+/* The kinds --store names, in the order auto-detection tries them. */
+static const struct store_ops *const store_kinds[] = {
+	&docker_store_ops, &ctrd_store_ops, &cs_store_ops,
+};
+
+/* 1 if @rel beneath the root is a directory (@dir) or a regular file. */
+static bool store_has(struct store *st, const char *rel, bool dir)
+{
+	struct stat sb;
+	int fd;
+
+	fd = store_openat2(st->rootfd, rel, O_PATH);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &sb))
+		sb.st_mode = 0;
+	close(fd);
+	return dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
+}
+
+/*
+ * The kind of store at the root, from what it holds: Docker's layerdb or
+ * overlay2/, containerd's metadata database, containers/storage's layer
+ * list (or its overlay/ and overlay-layers/ directories).
+ */
+static const struct store_ops *store_detect(struct store *st)
+{
+	if (store_has(st, "image/overlay2/layerdb", true) ||
+	    store_has(st, "overlay2", true))
+		return &docker_store_ops;
+	if (store_has(st, "io.containerd.metadata.v1.bolt/meta.db", false))
+		return &ctrd_store_ops;
+	if (store_has(st, "overlay-layers/layers.json", false) ||
+	    (store_has(st, "overlay", true) &&
+	     store_has(st, "overlay-layers", true)))
+		return &cs_store_ops;
+	snprintf(st->err, sizeof(st->err),
+		 "%s: no store of a known kind: no %s (docker), %s (containerd) or %s (containers); --store KIND names it",
+		 st->root, "image/overlay2/layerdb/ or overlay2/",
+		 "io.containerd.metadata.v1.bolt/meta.db",
+		 "overlay-layers/layers.json");
+	errno = ENOENT;
+	return NULL;
+}
+
+static const struct store_ops *store_kind(struct store *st, const char *kind)
+{
+	size_t i;
+
+	if (!kind || !strcmp(kind, "auto"))
+		return store_detect(st);
+	for (i = 0; i < ARRAY_SIZE(store_kinds); i++)
+		if (!strcmp(kind, store_kinds[i]->name))
+			return store_kinds[i];
+	snprintf(st->err, sizeof(st->err),
+		 "unknown kind of store '%.80s' (docker, containerd, containers or auto)",
+		 kind);
+	errno = EINVAL;
+	return NULL;
+}
+
+int store_open(struct store *st, const char *root, const char *kind,
+	       const char *ns)
 {
 	size_t len = strlen(root);
 
@@ -1834,6 +1924,16 @@ int store_open(struct store *st, const char *root)
 	st->rootfd = -1;
 	st->ldirfd = -1;
 	st->o2fd = -1;
+	st->drv = "overlay2";
+	if (!ns)
+		ns = "default";
+	if (!ns[0] || strlen(ns) >= sizeof(st->ns) || strchr(ns, '/')) {
+		snprintf(st->err, sizeof(st->err),
+			 "'%.80s' is not a containerd namespace (1 to %zu characters, no '/')",
+			 ns, sizeof(st->ns) - 1);
+		return -1;
+	}
+	memcpy(st->ns, ns, strlen(ns) + 1);
 	st->root = strdup(root);
 	if (!st->root) {
 		snprintf(st->err, sizeof(st->err), "%s", strerror(errno));
@@ -1846,13 +1946,30 @@ int store_open(struct store *st, const char *root)
 	if (st->rootfd < 0) {
 		snprintf(st->err, sizeof(st->err), "%s: %s", st->root,
 			 strerror(errno));
-		return -1;
+		goto out_close;
 	}
+	st->ops = store_kind(st, kind);
+	if (!st->ops || (st->ops->open && st->ops->open(st)))
+		goto out_close;
 	return 0;
+
+out_close:
+	st->ops = NULL;
+	store_close(st);
+	return -1;
+}
+
+const char *store_kind_name(const struct store *st)
+{
+	return st->ops ? st->ops->name : "none";
 }
 
 void store_close(struct store *st)
 {
+	if (st->ops && st->ops->close)
+		st->ops->close(st);
+	st->ops = NULL;
+	st->priv = NULL;
 	if (st->ldirfd >= 0)
 		close(st->ldirfd);
 	if (st->o2fd >= 0)
@@ -1864,4 +1981,98 @@ void store_close(struct store *st)
 	st->rootfd = -1;
 	st->ldirfd = -1;
 	st->o2fd = -1;
+}
+
+/*
+ * The store_*() functions of store.h: the open store's kind does it.
+ * Only on a store that store_open() opened.
+ */
+int store_resolve(struct store *st, const char *what, struct store_chain *c)
+{
+	return st->ops->resolve(st, what, c);
+}
+
+int store_image_chain(struct store *st, const char *image_id,
+		      struct store_chain *c)
+{
+	return st->ops->image_chain(st, image_id, c);
+}
+
+int store_container_chain(struct store *st, const char *container_id,
+			  struct store_chain *c)
+{
+	return st->ops->container_chain(st, container_id, c);
+}
+
+int store_list_layers(struct store *st, struct store_layer **layers,
+		      size_t *nr)
+{
+	return st->ops->list_layers(st, layers, nr);
+}
+
+int store_list_images(struct store *st, struct store_id **ids, size_t *nr)
+{
+	return st->ops->list_images(st, ids, nr);
+}
+
+int store_list_containers(struct store *st, struct store_id **ids,
+			  size_t *nr)
+{
+	return st->ops->list_containers(st, ids, nr);
+}
+
+int store_image_refs(struct store *st, const char *id, char *out, size_t size)
+{
+	return st->ops->image_refs(st, id, out, size);
+}
+
+int store_image_created(struct store *st, const char *id, char *out,
+			size_t size)
+{
+	return st->ops->image_created(st, id, out, size);
+}
+
+int store_container_meta(struct store *st, const char *id,
+			 struct store_container *m)
+{
+	return st->ops->container_meta(st, id, m);
+}
+
+int store_layer_path(const struct store *st, const struct store_layer *l,
+		     char *buf, size_t size)
+{
+	return st->ops->layer_path(st, l, buf, size);
+}
+
+int store_upper_path(const struct store *st, const struct store_chain *c,
+		     char *buf, size_t size)
+{
+	return st->ops->upper_path(st, c, buf, size);
+}
+
+int store_work_path(const struct store *st, const struct store_chain *c,
+		    char *buf, size_t size)
+{
+	return st->ops->work_path(st, c, buf, size);
+}
+
+int store_layer_stat(struct store *st, const struct store_layer *l,
+		     struct stat *out)
+{
+	return st->ops->layer_stat(st, l, out);
+}
+
+int store_layer_file_sha256(struct store *st, const struct store_layer *l,
+			    const char *rel, char out[STORE_HEX_LEN + 1])
+{
+	return st->ops->layer_file_sha256(st, l, rel, out);
+}
+
+/* 1 and @out, 0 when the store does not say what made the layer. */
+int store_layer_created_by(struct store *st, const char *chain_id,
+			   char *out, size_t size)
+{
+	if (!st->ops->layer_created_by)
+		return 0;
+	return st->ops->layer_created_by(st, chain_id, out, size);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reader for Docker's overlay2 image store (dockerd 20.10 layout, see
- * DOCKER-FORMAT.md in the project notes and layerctl(8)).
+ * Readers of container image stores: Docker's overlay2 graphdriver store
+ * (dockerd 20.10 layout), containerd's overlayfs snapshotter and
+ * containers/storage's overlay driver (podman, CRI-O), one struct
+ * store_ops per kind behind the store_*() functions; see layerctl(8).
  *
  * Pure userspace: no kernel interfaces beyond openat2(). Every path is
  * resolved beneath the data root with RESOLVE_BENEATH and without
@@ -26,6 +28,10 @@
 #define STORE_CACHE_ID_SIZE	72	/* 64 hex, or <mount-id>-init */
 #define STORE_MAX_DEPTH		4096	/* deepest chain we follow */
 #define STORE_ERR_SIZE		1024
+#define STORE_NS_SIZE		64	/* a containerd namespace */
+#define STORE_KEY_SIZE		256	/* containerd IDs and snapshot keys */
+
+struct store_ops;
 
 struct store {
 	int rootfd;			/* O_PATH of the data root */
@@ -33,6 +39,10 @@ struct store {
 	int o2fd;			/* O_PATH of overlay2, or -1 */
 	char *root;			/* as given, for messages */
 	char err[STORE_ERR_SIZE];	/* last failure: "FILE: reason" */
+	const struct store_ops *ops;	/* the kind of store */
+	void *priv;			/* the kind's own state */
+	char ns[STORE_NS_SIZE];		/* containerd namespace ("default") */
+	const char *drv;		/* layer directories: "overlay2", ... */
 };
 
 /* One layer as the store describes it. */
@@ -64,7 +74,7 @@ enum store_kind {
 /* What an IMAGE or CONTAINER argument resolves to. */
 struct store_chain {
 	enum store_kind kind;
-	char id[STORE_ID_SIZE];		/* image "sha256:<hex>" or container <hex> */
+	char id[STORE_KEY_SIZE];	/* image "sha256:<hex>" or container ID */
 	char ref[256];			/* name:tag it was found by, or "" */
 	char mount_id[STORE_HEX_LEN + 1];	/* containers only */
 	size_t nr;			/* layers, bottom first */
@@ -75,14 +85,17 @@ struct store_chain {
 	int work_fd;			/* O_RDONLY directory, or -1 */
 };
 
-/* An image or container ID: 64 hex digits. */
+/*
+ * An image or container as a store lists it: 64 hex digits (docker,
+ * containers), or a containerd container ID or snapshot key.
+ */
 struct store_id {
-	char hex[STORE_HEX_LEN + 1];
+	char id[STORE_KEY_SIZE];
 };
 
 /* A container as dockerd describes it (containers/<id>/config.v2.json). */
 struct store_container {
-	char id[STORE_HEX_LEN + 1];
+	char id[STORE_KEY_SIZE];
 	char name[256];			/* without docker's '/', or "" */
 	char image[STORE_ID_SIZE];	/* the image ID, or "" */
 	char image_ref[256];		/* as it was created from, or "" */
@@ -90,7 +103,66 @@ struct store_container {
 	char created[64];
 };
 
-int store_open(struct store *st, const char *root);
+enum store_type { STORE_DOCKER, STORE_CONTAINERD, STORE_CONTAINERS };
+
+/*
+ * One kind of store. The store_*() functions below call these; each
+ * returns 0 (or 1/0 where a store_*() says so) or -1 with st->err set.
+ */
+struct store_ops {
+	enum store_type type;
+	const char *name;	/* "docker", "containerd", "containers" */
+	/* store_open() has set st->root, st->rootfd, st->ns; set st->priv. */
+	int (*open)(struct store *st);
+	void (*close)(struct store *st);	/* frees st->priv */
+	int (*resolve)(struct store *st, const char *what,
+		       struct store_chain *c);
+	int (*image_chain)(struct store *st, const char *image_id,
+			   struct store_chain *c);
+	int (*container_chain)(struct store *st, const char *container_id,
+			       struct store_chain *c);
+	int (*list_layers)(struct store *st, struct store_layer **layers,
+			   size_t *nr);
+	int (*list_images)(struct store *st, struct store_id **ids,
+			   size_t *nr);
+	int (*list_containers)(struct store *st, struct store_id **ids,
+			       size_t *nr);
+	int (*image_refs)(struct store *st, const char *id, char *out,
+			  size_t size);
+	int (*image_created)(struct store *st, const char *id, char *out,
+			     size_t size);
+	int (*container_meta)(struct store *st, const char *id,
+			      struct store_container *m);
+	int (*layer_path)(const struct store *st, const struct store_layer *l,
+			  char *buf, size_t size);
+	int (*upper_path)(const struct store *st, const struct store_chain *c,
+			  char *buf, size_t size);
+	int (*work_path)(const struct store *st, const struct store_chain *c,
+			 char *buf, size_t size);
+	int (*layer_stat)(struct store *st, const struct store_layer *l,
+			  struct stat *out);
+	int (*layer_file_sha256)(struct store *st, const struct store_layer *l,
+				 const char *rel,
+				 char out[STORE_HEX_LEN + 1]);
+	/* NULL: not known */
+	int (*layer_created_by)(struct store *st, const char *chain_id,
+				char *out, size_t size);
+};
+
+extern const struct store_ops docker_store_ops;
+extern const struct store_ops ctrd_store_ops;
+extern const struct store_ops cs_store_ops;
+
+/*
+ * Open the store at @root. @kind is "docker", "containerd",
+ * "containers", or NULL or "auto" to tell it from what @root holds;
+ * @ns is the containerd namespace (NULL: "default"), which the other
+ * kinds ignore. On failure st->err says what @root lacked.
+ */
+int store_open(struct store *st, const char *root, const char *kind,
+	       const char *ns);
+/* The name of the kind of an open store ("docker", ...). */
+const char *store_kind_name(const struct store *st);
 
 /*
  * openat2() of @rel beneath directory @dirfd, through no symbolic or magic
@@ -101,9 +173,9 @@ int store_open_beneath(int dirfd, const char *rel, int flags);
 void store_close(struct store *st);
 
 int store_resolve(struct store *st, const char *what, struct store_chain *c);
-int store_image_chain(struct store *st, const char *image_hex,
+int store_image_chain(struct store *st, const char *image_id,
 		      struct store_chain *c);
-int store_container_chain(struct store *st, const char *container_hex,
+int store_container_chain(struct store *st, const char *container_id,
 			  struct store_chain *c);
 void store_chain_free(struct store_chain *c);
 void store_layer_close(struct store_layer *l);
@@ -115,9 +187,9 @@ int store_list_images(struct store *st, struct store_id **ids,
 int store_list_containers(struct store *st, struct store_id **ids,
 			  size_t *nr);
 int store_image_refs(struct store *st, const char *id, char *out, size_t size);
-int store_image_created(struct store *st, const char *hex, char *out,
+int store_image_created(struct store *st, const char *id, char *out,
 			size_t size);
-int store_container_meta(struct store *st, const char *hex,
+int store_container_meta(struct store *st, const char *id,
 			 struct store_container *m);
 
 /*

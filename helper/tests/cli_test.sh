@@ -191,6 +191,80 @@ EOF
 then ok "layerctl.8 and --help agree on every command and option"
 else not_ok "layerctl.8 and --help agree on every command and option"; fi
 
+# A containers/storage overlay store (podman 4.3's layout), written here
+# (no root needed): three layers, an image, a container on it.
+CS=$TMP/cs
+cs_layer() { # ID LINK [LOWER]
+	mkdir -p "$CS/overlay/$1/diff" "$CS/overlay/$1/work" "$CS/overlay/l"
+	printf %s "$2" >"$CS/overlay/$1/link"
+	ln -s "../$1/diff" "$CS/overlay/l/$2"
+	[ -z "$3" ] || printf %s "$3" >"$CS/overlay/$1/lower"
+}
+CS_IMG=fddac831e1f83431e857a12c562f33274a71391498493ffd70ba3e9513283b26
+CS_L0=d31938029373e876794b6ffe71bf72b085508f2ae0b97af1988d075579633190
+CS_L1=f969103ecda0a64c543791a83479c1c4827869206b5252035bb8167e5d27c44d
+CS_L2=ef2e868d6352c824b3d39bcda880a2f013d99fc26e7aefd940b284be6590ae96
+CS_D1=a246ca1341c8816247ae7b3623d2ab12fd0dfcc4830e3b57b4edb843ef69df34
+CS_D2=863b9c5d78ebb9afebd18e700da4b3550e0d9cbecf3af8cd714bb8e915170764
+CS_RW=$(printf c1-layer | sha256sum | cut -c1-64)
+CS_CID=$(printf c1 | sha256sum | cut -c1-64)
+cs_layer $CS_L0 WUEUGJICV6SZCP2WC7VCB4PGOJ
+cs_layer $CS_L1 USDMMQ3TFNJ3RD6YMUC65DUPUS l/WUEUGJICV6SZCP2WC7VCB4PGOJ
+cs_layer $CS_L2 O4HNQQ4IOD77YRX6SW4O6ET5ZF \
+	l/USDMMQ3TFNJ3RD6YMUC65DUPUS:l/WUEUGJICV6SZCP2WC7VCB4PGOJ
+cs_layer "$CS_RW" NTVNCYD6S3LLTJDKDEOGKINUPG \
+	l/O4HNQQ4IOD77YRX6SW4O6ET5ZF:l/USDMMQ3TFNJ3RD6YMUC65DUPUS:l/WUEUGJICV6SZCP2WC7VCB4PGOJ
+mkdir -p "$CS/overlay-layers" "$CS/overlay-images" "$CS/overlay-containers"
+cat >"$CS/overlay-layers/layers.json" <<EOF
+[{"id":"$CS_L0","diff-digest":"sha256:$CS_L0","diff-size":1000},
+{"id":"$CS_L1","parent":"$CS_L0","diff-digest":"sha256:$CS_D1","diff-size":2000},
+{"id":"$CS_L2","parent":"$CS_L1","diff-digest":"sha256:$CS_D2","diff-size":3000},
+{"id":"$CS_RW","parent":"$CS_L2","names":["c1-layer"]}]
+EOF
+cat >"$CS/overlay-images/images.json" <<EOF
+[{"id":"$CS_IMG","names":["localhost/demo:latest"],"layer":"$CS_L2"}]
+EOF
+cat >"$CS/overlay-containers/containers.json" <<EOF
+[{"id":"$CS_CID","names":["c1"],"image":"$CS_IMG","layer":"$CS_RW"}]
+EOF
+check "a containers/storage image by its short name" 0 \
+	--out "chain  sha256:2151ece55f5ad2af597fbae7d1a147f05ed901d07e4f12f02fa353d6e9ce5d80" -- \
+	"$LAYERCTL" --root "$CS" inspect demo
+check "a containers/storage image by its name as stored" 0 \
+	--out "reference  localhost/demo:latest" -- \
+	"$LAYERCTL" --root "$CS" inspect localhost/demo:latest
+check "a containers/storage container: its layer is the upper" 0 \
+	--out "upper      $CS/overlay/$CS_RW/diff" -- \
+	"$LAYERCTL" --root "$CS" inspect c1
+check "images of a containers/storage store" 0 --out "localhost/demo:latest" -- \
+	"$LAYERCTL" --root "$CS" images
+check "ps of a containers/storage store" 0 --out "c1" -- \
+	"$LAYERCTL" --root "$CS" ps
+check "--store containers names the kind of the root" 0 \
+	--out "O4HNQQ4IOD77YRX6SW4O6ET5ZF" -- \
+	"$LAYERCTL" --root "$CS" --store containers inspect demo
+check "--store docker reads a containers/storage root as Docker's" 2 \
+	--err "no such image or container in $CS" -- \
+	"$LAYERCTL" --root "$CS" --store docker inspect demo
+check "--store takes a known kind" 1 --err "--store takes docker" -- \
+	"$LAYERCTL" --root "$CS" --store zfs inspect demo
+mkdir -p "$TMP/nostore"
+check "a root of no known kind names what was looked for" 2 \
+	--err "$TMP/nostore: no store of a known kind" -- \
+	"$LAYERCTL" --root "$TMP/nostore" inspect demo
+mkdir -p "$TMP/ctrd/io.containerd.metadata.v1.bolt"
+: >"$TMP/ctrd/io.containerd.metadata.v1.bolt/meta.db"
+check "a containerd root is told apart" 2 --err "$TMP/ctrd" -- \
+	"$LAYERCTL" --root "$TMP/ctrd" -n moby inspect demo
+ln -sfn /etc "$CS/overlay/l/USDMMQ3TFNJ3RD6YMUC65DUPUS"
+check "a containers/storage l/ link out of the store is refused" 2 \
+	--err "$CS/overlay/l/USDMMQ3TFNJ3RD6YMUC65DUPUS: points to '/etc'" -- \
+	"$LAYERCTL" --root "$CS" inspect demo
+printf '[{"id":"..' >"$CS/overlay-layers/layers.json"
+check "corrupt layers.json is refused naming it" 2 \
+	--err "$CS/overlay-layers/layers.json: truncated JSON" -- \
+	"$LAYERCTL" --root "$CS" images
+
 if [ "$(id -u)" != 0 ]; then
 	skip "mkstore demo store" "mkstore needs root (mknod, trusted xattrs)"
 	echo "1..$n"

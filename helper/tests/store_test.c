@@ -26,6 +26,9 @@
 #include "../store.h"
 
 #define NLAYERS	3
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define REPOS_FMT "{\"Repositories\":{" \
 	"\"demo\":{\"demo:latest\":\"sha256:%s\",\"demo:v1\":\"sha256:%s\"}," \
 	"\"other\":{\"other:latest\":\"sha256:%s\"}}}"
@@ -302,7 +305,7 @@ FIXTURE_SETUP(store)
 	snprintf(self->root, sizeof(self->root), "/tmp/layerctl-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->root));
 	build_store(self);
-	ASSERT_EQ(0, store_open(&self->st, self->root));
+	ASSERT_EQ(0, store_open(&self->st, self->root, NULL, NULL));
 	memset(&self->c, 0, sizeof(self->c));
 }
 
@@ -333,6 +336,12 @@ static char *cachef(struct _test_data_store *self, int i, const char *file,
 {
 	fpath(buf, "overlay2/%s/%s", self->l[i].cache, file);
 	return buf;
+}
+
+TEST_F(store, kind_is_told_from_the_root)
+{
+	EXPECT_STREQ("docker", store_kind_name(&self->st));
+	EXPECT_STREQ("default", self->st.ns);
 }
 
 /* Test vectors of DOCKER-FORMAT.md: parent chain, diff ID, chain ID. */
@@ -1153,6 +1162,731 @@ TEST_F(store, container_parent_outside_the_layerdb_is_refused)
 	fpath(rel, "image/overlay2/layerdb/mounts/%s/parent", self->cid);
 	putf(self->root, rel, "sha256:%064d", 0);
 	EXPECT_REFUSED(self->cid, "image/overlay2/layerdb/sha256/000000");
+}
+
+/*
+ * containers/storage (podman 4.3.1) stores, written here: layers.json,
+ * images.json, containers.json, overlay/<id>/{diff,link,lower,work} and
+ * overlay/l/<link>. The values are those of a real store of the demo
+ * image (STORES-FORMAT.md in the project notes, section 5): layer IDs,
+ * links and diff IDs of podman's store, chain IDs of containerd's.
+ */
+#define CS_IMG	"fddac831e1f83431e857a12c562f33274a71391498493ffd70ba3e9513283b26"
+#define CS_DIGEST "sha256:615183e3b2622bc857fa52cf374153b4a13c6a71e4ada5f94b10e38d80948045"
+
+static const char * const cs_ids[NLAYERS] = {
+	"d31938029373e876794b6ffe71bf72b085508f2ae0b97af1988d075579633190",
+	"f969103ecda0a64c543791a83479c1c4827869206b5252035bb8167e5d27c44d",
+	"ef2e868d6352c824b3d39bcda880a2f013d99fc26e7aefd940b284be6590ae96",
+};
+
+static const char * const cs_links[NLAYERS] = {
+	"WUEUGJICV6SZCP2WC7VCB4PGOJ",
+	"USDMMQ3TFNJ3RD6YMUC65DUPUS",
+	"O4HNQQ4IOD77YRX6SW4O6ET5ZF",
+};
+
+static const char * const cs_diffs[NLAYERS] = {
+	"sha256:d31938029373e876794b6ffe71bf72b085508f2ae0b97af1988d075579633190",
+	"sha256:a246ca1341c8816247ae7b3623d2ab12fd0dfcc4830e3b57b4edb843ef69df34",
+	"sha256:863b9c5d78ebb9afebd18e700da4b3550e0d9cbecf3af8cd714bb8e915170764",
+};
+
+/* chainIDs 1 (the diff ID), 2 and 3 of the demo image */
+static const char * const cs_chains[NLAYERS] = {
+	"sha256:d31938029373e876794b6ffe71bf72b085508f2ae0b97af1988d075579633190",
+	"sha256:2133bb112534960f9d7e6bb30761088cfb664029d3a02357453f3652a4b27408",
+	"sha256:2151ece55f5ad2af597fbae7d1a147f05ed901d07e4f12f02fa353d6e9ce5d80",
+};
+
+#define CS_RW_LINK	"NTVNCYD6S3LLTJDKDEOGKINUPG"
+
+FIXTURE(cs) {
+	char root[PATH_MAX];
+	struct store st;
+	struct store_chain c;
+	char cid[STORE_HEX_LEN + 1];	/* container c1 */
+	char rw[STORE_HEX_LEN + 1];	/* its layer */
+	char bb[STORE_HEX_LEN + 1];	/* image busybox, on layer 0 */
+	char layers[16384];		/* layers.json as written */
+	char images[8192];
+};
+
+/* The layer directory of overlay/@id with its link, l/ entry and lower. */
+static void cs_put_dir(const char *root, const char *id, const char *link,
+		       const char *lower)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+
+	fpath(rel, "overlay/%s/diff", id);
+	mkdir_rel(root, rel);
+	fpath(rel, "overlay/%s/work", id);
+	mkdir_rel(root, rel);
+	fpath(rel, "overlay/%s/link", id);
+	put(root, rel, link, strlen(link));
+	fpath(rel, "overlay/l/%s", link);
+	fpath(target, "../%s/diff", id);
+	symlink_rel(root, rel, target);
+	if (lower) {
+		fpath(rel, "overlay/%s/lower", id);
+		put(root, rel, lower, strlen(lower));
+	}
+}
+
+/* Replace the first @old in @buf by @new (which must be there). */
+static void edit(char *buf, size_t size, const char *old, const char *new)
+{
+	char *p = strstr(buf, old), tmp[65536];
+
+	if (!p || strlen(buf) - strlen(old) + strlen(new) >= size)
+		abort();
+	snprintf(tmp, sizeof(tmp), "%s%s", new, p + strlen(old));
+	memcpy(p, tmp, strlen(tmp) + 1);
+}
+
+static void cs_write(struct _test_data_cs *self)
+{
+	put(self->root, "overlay-layers/layers.json", self->layers,
+	    strlen(self->layers));
+	put(self->root, "overlay-images/images.json", self->images,
+	    strlen(self->images));
+}
+
+static void cs_build(struct _test_data_cs *self)
+{
+	const char *r = self->root;
+	char lower[512];
+	int n = 0, i;
+
+	sha256_hex("c1", 2, self->cid);
+	sha256_hex("c1-layer", 8, self->rw);
+	sha256_hex("busybox", 7, self->bb);
+	n += snprintf(self->layers + n, sizeof(self->layers) - n, "[");
+	for (i = 0; i < NLAYERS; i++)
+		n += snprintf(self->layers + n, sizeof(self->layers) - n,
+			      "{\"id\":\"%s\",%s%s%s\"created\":\"2026-11-30T10:00:00Z\",\"compressed-diff-digest\":\"%s\",\"compressed-size\":%d,\"diff-digest\":\"%s\",\"diff-size\":%d,\"uidset\":[0],\"gidset\":[0]},\n",
+			      cs_ids[i], i ? "\"parent\":\"" : "",
+			      i ? cs_ids[i - 1] : "", i ? "\"," : "",
+			      cs_diffs[i], 1000 * (i + 1), cs_diffs[i],
+			      1000 * (i + 1));
+	snprintf(self->layers + n, sizeof(self->layers) - n,
+		 "{\"id\":\"%s\",\"names\":[\"c1-layer\"],\"parent\":\"%s\",\"created\":\"2026-11-30T10:01:00Z\"}]",
+		 self->rw, cs_ids[2]);
+	n = snprintf(self->images, sizeof(self->images),
+		     "[{\"id\":\"%s\",\"digest\":\"%s\",\"names\":[\"localhost/demo:latest\"],\"layer\":\"%s\",\"metadata\":\"{}\",\"big-data-names\":[\"manifest\"],\"created\":\"2026-11-30T09:00:00Z\"},",
+		     CS_IMG, CS_DIGEST, cs_ids[2]);
+	snprintf(self->images + n, sizeof(self->images) - n,
+		 "{\"id\":\"%s\",\"names\":[\"docker.io/library/busybox:latest\"],\"layer\":\"%s\",\"created\":\"2026-11-30T09:30:00Z\"}]",
+		 self->bb, cs_ids[0]);
+	putf(r, "overlay-containers/containers.json",
+	     "[{\"id\":\"%s\",\"names\":[\"c1\"],\"image\":\"%s\",\"layer\":\"%s\",\"metadata\":\"{\\\"image-name\\\":\\\"localhost/demo:latest\\\",\\\"name\\\":\\\"c1\\\"}\",\"created\":\"2026-11-30T10:01:00Z\"}]",
+	     self->cid, CS_IMG, self->rw);
+	cs_write(self);
+	for (i = 0, lower[0] = '\0'; i < NLAYERS; i++) {
+		cs_put_dir(r, cs_ids[i], cs_links[i], i ? lower : NULL);
+		n = snprintf(lower, sizeof(lower), "l/%s", cs_links[i]);
+		if (i)
+			snprintf(lower + n, sizeof(lower) - n, ":l/%s",
+				 cs_links[i - 1]);
+		if (i > 1)
+			snprintf(lower + strlen(lower), sizeof(lower) - strlen(lower),
+				 ":l/%s", cs_links[i - 2]);
+	}
+	cs_put_dir(r, self->rw, CS_RW_LINK, lower);
+	mkdir_rel(r, "overlay/l");
+}
+
+FIXTURE_SETUP(cs)
+{
+	snprintf(self->root, sizeof(self->root), "/tmp/layerctl-cs.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->root));
+	cs_build(self);
+	ASSERT_EQ(0, store_open(&self->st, self->root, NULL, NULL));
+	memset(&self->c, 0, sizeof(self->c));
+}
+
+FIXTURE_TEARDOWN(cs)
+{
+	store_chain_free(&self->c);
+	store_close(&self->st);
+	rm_rf(self->root);
+}
+
+/* After a change to the store: open it again (it is read at open). */
+#define CS_REOPEN() do {						\
+	store_close(&self->st);						\
+	ASSERT_EQ(0, store_open(&self->st, self->root, NULL, NULL));	\
+} while (0)
+
+/* Opening the store fails, naming @needle. */
+#define CS_OPEN_REFUSED(needle) do {					\
+	store_close(&self->st);						\
+	ASSERT_EQ(-1, store_open(&self->st, self->root, NULL, NULL));	\
+	TH_LOG("%s", self->st.err);					\
+	ASSERT_NE(NULL, strstr(self->st.err, (needle)));		\
+} while (0)
+
+/* Resolving @what fails, naming @needle. */
+#define CS_REFUSED(what, needle) do {					\
+	ASSERT_EQ(-1, store_resolve(&self->st, (what), &self->c));	\
+	TH_LOG("%s", self->st.err);					\
+	ASSERT_NE(NULL, strstr(self->st.err, (needle)));		\
+} while (0)
+
+static void cs_expect_demo(struct __test_metadata *_metadata,
+			   const struct store_chain *c)
+{
+	int i;
+
+	ASSERT_EQ(NLAYERS, c->nr);
+	for (i = 0; i < NLAYERS; i++) {
+		EXPECT_STREQ(cs_diffs[i], c->layers[i].diff_id);
+		EXPECT_STREQ(cs_chains[i], c->layers[i].chain_id);
+		EXPECT_STREQ(cs_ids[i], c->layers[i].cache_id);
+		EXPECT_STREQ(cs_links[i], c->layers[i].name);
+		EXPECT_STREQ(i ? cs_links[i - 1] : "", c->layers[i].parent);
+		EXPECT_STREQ(i ? cs_chains[i - 1] : "",
+			     c->layers[i].parent_chain);
+		EXPECT_EQ(1000 * (i + 1), c->layers[i].size);
+		EXPECT_EQ(i + 1, c->layers[i].depth);
+		EXPECT_LE(0, c->layers[i].diff_fd);
+		EXPECT_FALSE(c->layers[i].init);
+	}
+}
+
+TEST_F(cs, kind_is_told_from_the_root)
+{
+	EXPECT_STREQ("containers", store_kind_name(&self->st));
+	EXPECT_EQ(STORE_CONTAINERS, self->st.ops->type);
+}
+
+TEST_F(cs, image_by_stored_name_gives_the_chain_with_recomputed_chain_ids)
+{
+	ASSERT_EQ(0, store_resolve(&self->st, "localhost/demo:latest",
+				   &self->c));
+	EXPECT_EQ(STORE_IMAGE, self->c.kind);
+	EXPECT_STREQ("sha256:" CS_IMG, self->c.id);
+	EXPECT_STREQ("localhost/demo:latest", self->c.ref);
+	cs_expect_demo(_metadata, &self->c);
+}
+
+TEST_F(cs, short_names_are_completed_as_podman_does)
+{
+	static const char * const refs[] = {
+		"demo", "demo:latest", "localhost/demo",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		ASSERT_EQ(0, store_resolve(&self->st, refs[i], &self->c));
+		EXPECT_STREQ("sha256:" CS_IMG, self->c.id);
+		EXPECT_STREQ("localhost/demo:latest", self->c.ref);
+		store_chain_free(&self->c);
+	}
+	ASSERT_EQ(0, store_resolve(&self->st, "busybox", &self->c));
+	EXPECT_STREQ("docker.io/library/busybox:latest", self->c.ref);
+	EXPECT_EQ(1, self->c.nr);
+	store_chain_free(&self->c);
+	ASSERT_EQ(0, store_resolve(&self->st, "docker.io/busybox", &self->c));
+	EXPECT_EQ(1, self->c.nr);
+}
+
+TEST_F(cs, image_by_repo_and_digest)
+{
+	ASSERT_EQ(0, store_resolve(&self->st, "localhost/demo@" CS_DIGEST,
+				   &self->c));
+	EXPECT_STREQ("sha256:" CS_IMG, self->c.id);
+}
+
+TEST_F(cs, short_name_of_two_images_is_ambiguous_and_lists_them)
+{
+	edit(self->images, sizeof(self->images),
+	     "\"docker.io/library/busybox:latest\"",
+	     "\"docker.io/library/busybox:latest\",\"docker.io/library/demo:latest\"");
+	cs_write(self);
+	CS_REOPEN();
+	CS_REFUSED("demo", "is ambiguous");
+	EXPECT_NE(NULL, strstr(self->st.err, "localhost/demo:latest (fddac831e1f8)"));
+	EXPECT_NE(NULL, strstr(self->st.err, "docker.io/library/demo:latest"));
+	/* a name as stored is no short name */
+	ASSERT_EQ(0, store_resolve(&self->st, "localhost/demo:latest",
+				   &self->c));
+	EXPECT_STREQ("sha256:" CS_IMG, self->c.id);
+}
+
+TEST_F(cs, image_by_full_id_and_unique_prefix)
+{
+	static const char * const refs[] = {
+		CS_IMG, "sha256:" CS_IMG, "fddac", "sha256:fddac",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		ASSERT_EQ(0, store_resolve(&self->st, refs[i], &self->c));
+		EXPECT_STREQ("sha256:" CS_IMG, self->c.id);
+		cs_expect_demo(_metadata, &self->c);
+		store_chain_free(&self->c);
+	}
+	CS_REFUSED("nosuch", "no such image or container");
+}
+
+TEST_F(cs, container_by_name_id_and_prefix_has_its_layer_as_upper)
+{
+	char prefix[8], path[PATH_MAX], want[PATH_MAX];
+	const char * const refs[] = { "c1", self->cid, prefix };
+	struct stat a, b;
+	size_t i;
+
+	snprintf(prefix, sizeof(prefix), "%.6s", self->cid);
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		ASSERT_EQ(0, store_resolve(&self->st, refs[i], &self->c));
+		EXPECT_EQ(STORE_CONTAINER, self->c.kind);
+		EXPECT_STREQ(self->cid, self->c.id);
+		EXPECT_STREQ(self->rw, self->c.mount_id);
+		cs_expect_demo(_metadata, &self->c);
+		ASSERT_LE(0, self->c.upper_fd);
+		ASSERT_LE(0, self->c.work_fd);
+		fpath(want, "%s/overlay/%s/diff", self->root, self->rw);
+		ASSERT_EQ(0, stat(want, &a));
+		ASSERT_EQ(0, fstat(self->c.upper_fd, &b));
+		EXPECT_EQ(a.st_ino, b.st_ino);
+		ASSERT_EQ(0, store_upper_path(&self->st, &self->c, path,
+					      sizeof(path)));
+		EXPECT_STREQ(want, path);
+		fpath(want, "%s/overlay/%s/work", self->root, self->rw);
+		ASSERT_EQ(0, store_work_path(&self->st, &self->c, path,
+					     sizeof(path)));
+		EXPECT_STREQ(want, path);
+		store_chain_free(&self->c);
+	}
+}
+
+TEST_F(cs, listings_and_metadata)
+{
+	struct store_layer *layers;
+	struct store_container m;
+	struct store_id *ids;
+	char buf[1024], path[PATH_MAX], want[PATH_MAX];
+	size_t nr, i;
+
+	ASSERT_EQ(0, store_list_images(&self->st, &ids, &nr));
+	ASSERT_EQ(2, nr);
+	EXPECT_TRUE(!strcmp(ids[0].id, CS_IMG) || !strcmp(ids[1].id, CS_IMG));
+	free(ids);
+	ASSERT_EQ(0, store_list_containers(&self->st, &ids, &nr));
+	ASSERT_EQ(1, nr);
+	EXPECT_STREQ(self->cid, ids[0].id);
+	free(ids);
+	/* the container's own layer is no layer of the store's images */
+	ASSERT_EQ(0, store_list_layers(&self->st, &layers, &nr));
+	ASSERT_EQ(NLAYERS, nr);
+	for (i = 0; i < nr; i++) {
+		EXPECT_STREQ(cs_chains[i], layers[i].chain_id);
+		EXPECT_STREQ(cs_links[i], layers[i].name);
+		EXPECT_EQ(-1, layers[i].diff_fd);
+	}
+	ASSERT_EQ(0, store_layer_path(&self->st, &layers[1], path,
+				      sizeof(path)));
+	fpath(want, "%s/overlay/%s/diff", self->root, cs_ids[1]);
+	EXPECT_STREQ(want, path);
+	free(layers);
+	ASSERT_EQ(0, store_image_refs(&self->st, "sha256:" CS_IMG, buf,
+				      sizeof(buf)));
+	EXPECT_STREQ("localhost/demo:latest", buf);
+	ASSERT_EQ(0, store_image_created(&self->st, CS_IMG, buf, sizeof(buf)));
+	EXPECT_STREQ("2026-11-30T09:00:00Z", buf);
+	ASSERT_EQ(1, store_container_meta(&self->st, self->cid, &m));
+	EXPECT_STREQ("c1", m.name);
+	EXPECT_STREQ("sha256:" CS_IMG, m.image);
+	EXPECT_STREQ("localhost/demo:latest", m.image_ref);
+	EXPECT_EQ(0, store_layer_created_by(&self->st, cs_chains[2], buf,
+					    sizeof(buf)));
+}
+
+TEST_F(cs, layer_file_hash_is_read_beneath_the_layer)
+{
+	char rel[PATH_MAX], hex[STORE_HEX_LEN + 1], want[STORE_HEX_LEN + 1];
+
+	ASSERT_EQ(0, store_resolve(&self->st, "demo", &self->c));
+	fpath(rel, "overlay/%s/diff/hello", cs_ids[1]);
+	put(self->root, rel, "hello\n", 6);
+	sha256_hex("hello\n", 6, want);
+	ASSERT_EQ(0, store_layer_file_sha256(&self->st, &self->c.layers[1],
+					     "hello", hex));
+	EXPECT_STREQ(want, hex);
+}
+
+TEST_F(cs, corrupt_json_is_refused_naming_the_file)
+{
+	self->layers[strlen(self->layers) - 10] = '\0';
+	cs_write(self);
+	CS_OPEN_REFUSED("overlay-layers/layers.json: truncated JSON");
+	put(self->root, "overlay-layers/layers.json", "[{\"id\":}]", 9);
+	CS_OPEN_REFUSED("overlay-layers/layers.json: invalid JSON");
+	put(self->root, "overlay-layers/layers.json", "{}", 2);
+	CS_OPEN_REFUSED("overlay-layers/layers.json: not a JSON array");
+	put(self->root, "overlay-layers/layers.json", "[]", 2);
+	put(self->root, "overlay-images/images.json", "[{\"id\":1}]", 10);
+	CS_OPEN_REFUSED("overlay-images/images.json: image [0]: \"id\" is not a string");
+	put(self->root, "overlay-images/images.json", "[]", 2);
+	put(self->root, "overlay-containers/containers.json", "[[]]", 4);
+	CS_OPEN_REFUSED("overlay-containers/containers.json: container [0]: not a JSON object");
+}
+
+TEST_F(cs, parent_cycle_is_refused)
+{
+	char old[128], new[160];
+
+	/* the base layer's parent is the top layer */
+	snprintf(old, sizeof(old), "{\"id\":\"%s\",", cs_ids[0]);
+	snprintf(new, sizeof(new), "{\"id\":\"%s\",\"parent\":\"%s\",",
+		 cs_ids[0], cs_ids[2]);
+	edit(self->layers, sizeof(self->layers), old, new);
+	cs_write(self);
+	CS_REOPEN();
+	CS_REFUSED("demo", "overlay-layers/layers.json: layer");
+	EXPECT_NE(NULL, strstr(self->st.err, "(a cycle)"));
+}
+
+TEST_F(cs, missing_parent_is_refused_naming_both_layers)
+{
+	char want[256];
+
+	edit(self->layers, sizeof(self->layers), cs_ids[0],
+	     "0000000000000000000000000000000000000000000000000000000000000000");
+	cs_write(self);
+	CS_REOPEN();
+	snprintf(want, sizeof(want),
+		 "overlay-layers/layers.json: layer %s: parent %s not found",
+		 cs_ids[1], cs_ids[0]);
+	CS_REFUSED("demo", want);
+}
+
+TEST_F(cs, image_top_layer_not_in_layers_json_is_refused)
+{
+	edit(self->images, sizeof(self->images), cs_ids[2],
+	     "1111111111111111111111111111111111111111111111111111111111111111");
+	cs_write(self);
+	CS_REOPEN();
+	CS_REFUSED("demo", "overlay-layers/layers.json: layer 1111");
+	EXPECT_NE(NULL, strstr(self->st.err, "of image " CS_IMG " not found"));
+}
+
+TEST_F(cs, l_link_escaping_the_store_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay/l/%s", cs_links[1]);
+	symlink_rel(self->root, rel, "/etc");
+	CS_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "points to '/etc'"));
+}
+
+TEST_F(cs, symlinked_layer_diff_is_refused)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay/%s/diff", cs_ids[1]);
+	rm_rel(self->root, rel);
+	symlink_rel(self->root, rel, "/etc");
+	CS_REFUSED("demo", rel);
+	EXPECT_NE(NULL, strstr(self->st.err, "symbolic link"));
+}
+
+TEST_F(cs, dot_dot_in_an_id_is_refused)
+{
+	edit(self->layers, sizeof(self->layers), cs_ids[1],
+	     "../../../../etc");
+	cs_write(self);
+	CS_OPEN_REFUSED("overlay-layers/layers.json: layer [1]: id '../../../../etc' is not an ID");
+	edit(self->layers, sizeof(self->layers), "../../../../etc", cs_ids[1]);
+	edit(self->images, sizeof(self->images), cs_ids[2], "../x");
+	cs_write(self);
+	CS_OPEN_REFUSED("overlay-images/images.json: image [0]: layer '../x' is not an ID");
+}
+
+TEST_F(cs, diff_digest_of_another_form_is_refused)
+{
+	static const char * const bad[] = {
+		"sha512:d31938029373e876794b6ffe71bf72b085508f2ae0b97af1988d075579633190",
+		"sha256:D31938029373E876794B6FFE71BF72B085508F2AE0B97AF1988D075579633190",
+		"sha256:d3193802",
+		"d31938029373e876794b6ffe71bf72b085508f2ae0b97af1988d075579633190",
+	};
+	char layers[sizeof(self->layers)], old[100];
+	size_t i;
+
+	memcpy(layers, self->layers, sizeof(layers));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memcpy(self->layers, layers, sizeof(layers));
+		snprintf(old, sizeof(old), "\"diff-digest\":\"%s\"", cs_diffs[1]);
+		edit(self->layers, sizeof(self->layers), old, "\"diff-digest\":\"@\"");
+		edit(self->layers, sizeof(self->layers), "@", bad[i]);
+		cs_write(self);
+		CS_OPEN_REFUSED("is not a sha256 digest");
+		EXPECT_NE(NULL, strstr(self->st.err, cs_ids[1]));
+	}
+}
+
+TEST_F(cs, oversize_json_is_refused)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	fpath(path, "%s/overlay-layers/layers.json", self->root);
+	fd = open(path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, (64 << 20) + 1));
+	close(fd);
+	CS_OPEN_REFUSED("overlay-layers/layers.json: too large");
+}
+
+TEST_F(cs, duplicate_layer_is_refused)
+{
+	char dup[1024];
+
+	snprintf(dup, sizeof(dup), "[{\"id\":\"%s\",\"diff-digest\":\"%s\"},",
+		 cs_ids[0], cs_diffs[0]);
+	edit(self->layers, sizeof(self->layers), "[", dup);
+	cs_write(self);
+	CS_OPEN_REFUSED("is listed twice");
+	EXPECT_NE(NULL, strstr(self->st.err, cs_ids[0]));
+}
+
+TEST_F(cs, incomplete_layer_is_not_used)
+{
+	char old[128], new[160];
+
+	snprintf(old, sizeof(old), "{\"id\":\"%s\",", cs_ids[1]);
+	snprintf(new, sizeof(new), "{\"flags\":{\"incomplete\":true},\"id\":\"%s\",",
+		 cs_ids[1]);
+	edit(self->layers, sizeof(self->layers), old, new);
+	cs_write(self);
+	CS_REOPEN();
+	CS_REFUSED("demo", "parent f969103ecda0");
+	EXPECT_NE(NULL, strstr(self->st.err, "not found"));
+}
+
+TEST_F(cs, chain_deeper_than_the_limit_is_refused)
+{
+	size_t size = (STORE_MAX_DEPTH + 2) * 320, n = 0;
+	char id[STORE_HEX_LEN + 1], parent[STORE_HEX_LEN + 1] = "";
+	char *buf = malloc(size);
+	int i;
+
+	ASSERT_NE(NULL, buf);
+	n += snprintf(buf + n, size - n, "[");
+	for (i = 0; i <= STORE_MAX_DEPTH; i++) {
+		snprintf(id, sizeof(id), "%064x", i + 1);
+		n += snprintf(buf + n, size - n,
+			      "%s{\"id\":\"%s\",\"parent\":\"%s\",\"diff-digest\":\"%s\"}",
+			      i ? "," : "", id, parent, cs_diffs[0]);
+		memcpy(parent, id, sizeof(parent));
+	}
+	snprintf(buf + n, size - n, "]");
+	put(self->root, "overlay-layers/layers.json", buf, strlen(buf));
+	free(buf);
+	snprintf(self->images, sizeof(self->images),
+		 "[{\"id\":\"%s\",\"names\":[\"localhost/deep:latest\"],\"layer\":\"%s\"}]",
+		 CS_IMG, id);
+	put(self->root, "overlay-images/images.json", self->images,
+	    strlen(self->images));
+	put(self->root, "overlay-containers/containers.json", "[]", 2);
+	CS_REOPEN();
+	CS_REFUSED("deep", "chain deeper than 4096 layers");
+}
+
+TEST_F(cs, lower_files_are_checked)
+{
+	char rel[PATH_MAX], ids[256];
+
+	fpath(rel, "overlay/%s/lower", cs_ids[2]);
+	put(self->root, rel, "l/WUEUGJICV6SZCP2WC7VCB4PGOJ", 28);
+	CS_REFUSED("demo", rel);
+	put(self->root, rel, "l/USDMMQ3TFNJ3RD6YMUC65DUPUS:l/WUEUGJICV6SZCP2WC7VCB4PGOJ",
+	    57);
+	/* newer versions' lower-layers: the layer IDs below, nearest first */
+	fpath(rel, "overlay/%s/lower-layers", cs_ids[2]);
+	snprintf(ids, sizeof(ids), "%s:%s", cs_ids[1], cs_ids[0]);
+	put(self->root, rel, ids, strlen(ids));
+	ASSERT_EQ(0, store_resolve(&self->st, "demo", &self->c));
+	store_chain_free(&self->c);
+	put(self->root, rel, cs_ids[1], STORE_HEX_LEN);
+	CS_REFUSED("demo", rel);
+}
+
+TEST_F(cs, container_lower_and_parent_are_checked)
+{
+	char rel[PATH_MAX], old[128], new[128];
+
+	fpath(rel, "overlay/%s/lower", self->rw);
+	put(self->root, rel, "l/O4HNQQ4IOD77YRX6SW4O6ET5ZF", 28);
+	CS_REFUSED("c1", rel);
+	/* its layer on the image's middle layer, not its top */
+	snprintf(old, sizeof(old), "\"parent\":\"%s\",\"created\":\"2026-11-30T10:01",
+		 cs_ids[2]);
+	snprintf(new, sizeof(new), "\"parent\":\"%s\",\"created\":\"2026-11-30T10:01",
+		 cs_ids[1]);
+	edit(self->layers, sizeof(self->layers), old, new);
+	cs_write(self);
+	CS_REOPEN();
+	CS_REFUSED("c1", "not its image's top layer");
+}
+
+TEST_F(cs, container_lower_layers_file_is_checked)
+{
+	char rel[PATH_MAX], ids[512];
+
+	fpath(rel, "overlay/%s/lower-layers", self->rw);
+	snprintf(ids, sizeof(ids), "%s:%s:%s", cs_ids[2], cs_ids[1], cs_ids[0]);
+	put(self->root, rel, ids, strlen(ids));
+	ASSERT_EQ(0, store_resolve(&self->st, "c1", &self->c));
+	store_chain_free(&self->c);
+	put(self->root, rel, ids, 2 * (STORE_HEX_LEN + 1));
+	CS_REFUSED("c1", rel);
+}
+
+TEST_F(cs, work_directory_of_a_container_is_required)
+{
+	char rel[PATH_MAX];
+
+	fpath(rel, "overlay/%s/work", self->rw);
+	rm_rel(self->root, rel);
+	CS_REFUSED("c1", rel);
+}
+
+TEST_F(cs, store_kind_override_and_detection)
+{
+	char dir[PATH_MAX];
+
+	/* --store docker on a containers/storage root: docker's files */
+	store_close(&self->st);
+	ASSERT_EQ(0, store_open(&self->st, self->root, "docker", NULL));
+	EXPECT_STREQ("docker", store_kind_name(&self->st));
+	CS_REFUSED("demo", "no such image or container");
+	store_close(&self->st);
+	ASSERT_EQ(0, store_open(&self->st, self->root, "containers", NULL));
+	EXPECT_STREQ("containers", store_kind_name(&self->st));
+	store_close(&self->st);
+	ASSERT_EQ(-1, store_open(&self->st, self->root, "zfs", NULL));
+	EXPECT_NE(NULL, strstr(self->st.err, "unknown kind of store 'zfs'"));
+	ASSERT_EQ(-1, store_open(&self->st, self->root, NULL, "a/b"));
+	EXPECT_NE(NULL, strstr(self->st.err, "not a containerd namespace"));
+
+	/* overlay/ and overlay-layers/ are enough, without layers.json */
+	fpath(dir, "%s/overlay-layers/layers.json", self->root);
+	ASSERT_EQ(0, unlink(dir));
+	ASSERT_EQ(0, store_open(&self->st, self->root, "auto", NULL));
+	EXPECT_STREQ("containers", store_kind_name(&self->st));
+	CS_REFUSED("demo", "not found");
+	store_close(&self->st);
+
+	/* nothing known: the root and what was looked for are named */
+	fpath(dir, "%s/empty", self->root);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(-1, store_open(&self->st, dir, NULL, NULL));
+	TH_LOG("%s", self->st.err);
+	EXPECT_NE(NULL, strstr(self->st.err, dir));
+	EXPECT_NE(NULL, strstr(self->st.err, "overlay-layers/layers.json"));
+	EXPECT_NE(NULL, strstr(self->st.err, "image/overlay2/layerdb"));
+	EXPECT_NE(NULL, strstr(self->st.err, "io.containerd.metadata.v1.bolt/meta.db"));
+
+	/* containerd's database: containerd's kind, namespace kept */
+	fpath(dir, "%s/empty/io.containerd.metadata.v1.bolt/meta.db", self->root);
+	put("/", dir + 1, "", 0);
+	fpath(dir, "%s/empty", self->root);
+	if (!store_open(&self->st, dir, NULL, "moby")) {
+		EXPECT_STREQ("containerd", store_kind_name(&self->st));
+		EXPECT_STREQ("moby", self->st.ns);
+	} else {
+		TH_LOG("%s", self->st.err);
+		EXPECT_NE(NULL, strstr(self->st.err, dir));
+	}
+	store_close(&self->st);
+	ASSERT_EQ(0, store_open(&self->st, self->root, NULL, NULL));
+}
+
+/*
+ * An image with its config as big data (overlay-images/<id>/= + base64
+ * of "sha256:<id>"), whose sha256 is its ID; @diff1 is its second diff ID.
+ */
+static void cs_put_config(struct _test_data_cs *self, const char *diff1,
+			  char id[STORE_HEX_LEN + 1])
+{
+	char cfg[2048], key[STORE_ID_SIZE], rel[PATH_MAX], tail[512];
+	unsigned char b64[2 * STORE_ID_SIZE];
+
+	snprintf(cfg, sizeof(cfg),
+		 "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\",\"%s\"]},\"history\":[{\"created_by\":\"ADD base\"},{\"created_by\":\"ENV x\",\"empty_layer\":true},{\"created_by\":\"RUN middle\"},{\"created_by\":\"COPY top\"}]}",
+		 cs_diffs[0], diff1, cs_diffs[2]);
+	sha256_hex(cfg, strlen(cfg), id);
+	snprintf(key, sizeof(key), "sha256:%s", id);
+	EVP_EncodeBlock(b64, (const unsigned char *)key, strlen(key));
+	fpath(rel, "overlay-images/%s/=%s", id, b64);
+	put(self->root, rel, cfg, strlen(cfg));
+	snprintf(tail, sizeof(tail),
+		 ",{\"id\":\"%s\",\"names\":[\"localhost/cfg:latest\"],\"layer\":\"%s\",\"big-data-names\":[\"manifest\",\"%s\"]}]",
+		 id, cs_ids[2], key);
+	self->images[strlen(self->images) - 1] = '\0';
+	snprintf(self->images + strlen(self->images),
+		 sizeof(self->images) - strlen(self->images), "%s", tail);
+	cs_write(self);
+}
+
+TEST_F(cs, image_config_is_checked_against_its_id_and_the_layers)
+{
+	char id[STORE_HEX_LEN + 1], rel[PATH_MAX], by[256];
+	struct dirent *de;
+	DIR *d;
+
+	cs_put_config(self, cs_diffs[1], id);
+	CS_REOPEN();
+	ASSERT_EQ(0, store_resolve(&self->st, "cfg", &self->c));
+	cs_expect_demo(_metadata, &self->c);
+	store_chain_free(&self->c);
+	ASSERT_EQ(1, store_layer_created_by(&self->st, cs_chains[2], by,
+					    sizeof(by)));
+	EXPECT_STREQ("COPY top", by);
+	ASSERT_EQ(1, store_layer_created_by(&self->st, cs_chains[1], by,
+					    sizeof(by)));
+	EXPECT_STREQ("RUN middle", by);
+
+	/* a config changed after the fact no longer matches the ID */
+	fpath(rel, "%s/overlay-images/%s", self->root, id);
+	d = opendir(rel);
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d)) && de->d_name[0] != '=')
+		;
+	ASSERT_NE(NULL, de);
+	fpath(rel, "overlay-images/%s/%s", id, de->d_name);
+	closedir(d);
+	put(self->root, rel, "{}", 2);
+	CS_REFUSED("cfg", "content does not match the image ID");
+	EXPECT_NE(NULL, strstr(self->st.err, rel));
+	EXPECT_EQ(0, store_layer_created_by(&self->st, cs_chains[2], by,
+					    sizeof(by)));
+}
+
+TEST_F(cs, image_config_diff_ids_must_be_the_layers)
+{
+	char id[STORE_HEX_LEN + 1];
+
+	cs_put_config(self, cs_diffs[0], id);
+	CS_REOPEN();
+	CS_REFUSED("cfg", "rootfs.diff_ids[1] is sha256:d3193802");
+	EXPECT_NE(NULL, strstr(self->st.err, "but layer f969103e"));
+}
+
+TEST_F(cs, image_config_listed_but_missing_is_refused)
+{
+	char id[STORE_HEX_LEN + 1], rel[PATH_MAX];
+
+	cs_put_config(self, cs_diffs[1], id);
+	fpath(rel, "overlay-images/%s", id);
+	rm_rel(self->root, rel);
+	CS_REOPEN();
+	CS_REFUSED("cfg", "No such file");
+	EXPECT_NE(NULL, strstr(self->st.err, rel));
 }
 
 TEST_HARNESS_MAIN

@@ -43,6 +43,7 @@
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "e2e.h"
 
 #define E2E		"/run/layerfs-e2e"
 #define DATA		"/var/lib/layerfs-e2e/docker"
@@ -52,97 +53,7 @@
 #define DOCKERD		"/usr/sbin/dockerd"
 #define CONTAINERD	"/usr/bin/containerd"
 #define IMAGE		"layerfs-e2e:latest"
-#define OUT_SIZE	(1 << 20)
 #define CGROUP2_MAGIC	0x63677270
-
-/* ---- commands ------------------------------------------------------------ */
-
-static char out_buf[OUT_SIZE];
-
-/* Run a shell command; its exit status (or -1), stdout+stderr in out_buf. */
-static int run_cmd(const char *cmd)
-{
-	char full[8400], path[] = "/tmp/docker-test-out.XXXXXX";
-	ssize_t n;
-	int fd, status;
-
-	fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	snprintf(full, sizeof(full), "exec >%s 2>&1 </dev/null; %s", path, cmd);
-	status = system(full);
-	n = read(fd, out_buf, OUT_SIZE - 1);
-	out_buf[n < 0 ? 0 : n] = '\0';
-	close(fd);
-	unlink(path);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-#define RUN(fmt, ...) ({						\
-	char __cmd[8192];						\
-									\
-	if (snprintf(__cmd, sizeof(__cmd), fmt, ##__VA_ARGS__) >=	\
-	    (int)sizeof(__cmd))						\
-		abort();						\
-	run_cmd(__cmd);							\
-})
-
-/* The output of a command that must succeed, as JSON (NULL if not). */
-#define RUN_JSON(fmt, ...) \
-	(RUN(fmt, ##__VA_ARGS__) ? NULL : json_tokener_parse(out_buf))
-
-#define P(buf, fmt, ...) ({						\
-	char *__buf = (buf);						\
-									\
-	if (snprintf(__buf, sizeof(buf), fmt, ##__VA_ARGS__) >=	\
-	    (int)sizeof(buf))						\
-		abort();						\
-	__buf;								\
-})
-
-/* out_buf without its trailing newlines. */
-static char *chomp(void)
-{
-	size_t n = strlen(out_buf);
-
-	while (n && out_buf[n - 1] == '\n')
-		out_buf[--n] = '\0';
-	return out_buf;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static const char *layerctl(void)
-{
-	const char *l = getenv("LAYERCTL");
-
-	return l ? l : "helper/layerctl";
-}
-
-/*
- * layerctl as the tests run it: with --module $LAYERFS_KO when that is
- * set (layerctl itself ignores the variable).
- */
-static const char *layerctl_cmd(void)
-{
-	static char cmd[2 * PATH_MAX + 16];
-	const char *ko = getenv("LAYERFS_KO");
-
-	if (ko && *ko)
-		snprintf(cmd, sizeof(cmd), "%s --module %s", layerctl(), ko);
-	else
-		snprintf(cmd, sizeof(cmd), "%s", layerctl());
-	return cmd;
-}
 
 /* ---- the daemons ------------------------------------------------------- */
 
@@ -185,7 +96,7 @@ static int start_daemons(char *why, size_t len)
 	if (RUN("setsid " CONTAINERD " --address " CTRD_SOCK
 		" --root /var/lib/layerfs-e2e/containerd --state " E2E "/containerd"
 		" >" E2E "/containerd.log 2>&1 </dev/null & echo $! >" E2E "/containerd.pid")) {
-		snprintf(why, len, "containerd: %s", out_buf);
+		snprintf(why, len, "containerd: %.600s", lu_out);
 		return -1;
 	}
 	/* Poll for the socket: containerd has no readiness notification. */
@@ -193,14 +104,14 @@ static int start_daemons(char *why, size_t len)
 		usleep(500000);
 	if (access(CTRD_SOCK, F_OK)) {
 		RUN("tail -20 " E2E "/containerd.log");
-		snprintf(why, len, "containerd did not come up in %d s: %s", ctrd_secs, out_buf);
+		snprintf(why, len, "containerd did not come up in %d s: %.600s", ctrd_secs, lu_out);
 		return -1;
 	}
 	if (RUN("setsid " DOCKERD " --containerd=" CTRD_SOCK " -H unix://" SOCK
 		" --data-root " DATA " --exec-root " E2E "/exec --pidfile " E2E "/dockerd.pid"
 		" --storage-driver=overlay2 --bridge=none --iptables=false --ip6tables=false"
 		" >" E2E "/dockerd.log 2>&1 </dev/null &")) {
-		snprintf(why, len, "dockerd: %s", out_buf);
+		snprintf(why, len, "dockerd: %.600s", lu_out);
 		return -1;
 	}
 	/* Poll until it answers on its API socket, as docker's own scripts do. */
@@ -208,7 +119,7 @@ static int start_daemons(char *why, size_t len)
 		sleep(1);
 	if (!docker_up()) {
 		RUN("tail -20 " E2E "/dockerd.log");
-		snprintf(why, len, "dockerd did not answer in %d s: %s", dockerd_secs, out_buf);
+		snprintf(why, len, "dockerd did not answer in %d s: %.600s", dockerd_secs, lu_out);
 		return -1;
 	}
 	return 0;
@@ -246,7 +157,7 @@ FIXTURE_SETUP(docker)
 
 	if (geteuid())
 		SKIP(return, "needs root");
-	if (access(layerctl(), X_OK))
+	if (access(lu_layerctl(), X_OK))
 		SKIP(return, "layerctl is not built (LAYERCTL)");
 	if (!docker_up()) {
 		if (start_daemons(why, sizeof(why))) {
@@ -256,7 +167,7 @@ FIXTURE_SETUP(docker)
 		}
 		RUN(DOCKER " version --format 'dockerd {{.Server.Version}}, API {{.Server.APIVersion}}, containerd '"
 		    " && " CONTAINERD " --version | cut -d' ' -f3");
-		TH_LOG("started %s", chomp());
+		TH_LOG("started %s", lu_chomp());
 	}
 	P(self->dir, "/tmp/docker-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
@@ -269,15 +180,15 @@ FIXTURE_SETUP(docker)
 		ASSERT_NE(NULL, mkstore);
 		P(tar, "%s/image.tar", self->dir);
 		ASSERT_EQ(0, RUN("%s --docker-save %s --demo --tag " IMAGE, mkstore, tar))
-			TH_LOG("%s", out_buf);
-		ASSERT_EQ(0, RUN(DOCKER " load -i %s", tar)) TH_LOG("%s", out_buf);
-		TH_LOG("docker load: %s", chomp());
+			TH_LOG("%s", lu_out);
+		ASSERT_EQ(0, RUN(DOCKER " load -i %s", tar)) TH_LOG("%s", lu_out);
+		TH_LOG("docker load: %s", lu_chomp());
 		unlink(tar);
 	}
 	ASSERT_EQ(0, RUN("grep -qw overlay /proc/filesystems || modprobe overlay"));
 	e = RUN(DOCKER " create " IMAGE " /bin/sh");
-	ASSERT_EQ(0, e) TH_LOG("docker create: %s", out_buf);
-	P(self->cid, "%.64s", chomp());
+	ASSERT_EQ(0, e) TH_LOG("docker create: %s", lu_out);
+	P(self->cid, "%.64s", lu_chomp());
 	ASSERT_EQ(64, strlen(self->cid));
 	self->ready = true;
 }
@@ -290,7 +201,7 @@ FIXTURE_TEARDOWN(docker)
 	umount2(self->b, MNT_DETACH);
 	if (self->cid[0])
 		RUN(DOCKER " rm -f %s", self->cid);
-	RUN("%s --root " DATA " prune", layerctl_cmd());
+	RUN("%s --root " DATA " prune", lu_layerctl_cmd());
 	RUN("rm -rf %s", self->dir);
 }
 
@@ -320,35 +231,13 @@ static struct json_object *graph_data(const char *what)
 static int mount_overlay_ro(struct json_object *gd, const char *mnt)
 {
 	char opts[8192];
-	const char *lower = jstr(gd, "LowerDir"), *upper = jstr(gd, "UpperDir");
+	const char *lower = lu_jstr(gd, "LowerDir"), *upper = lu_jstr(gd, "UpperDir");
 
 	if (!upper)
 		return -1;
 	snprintf(opts, sizeof(opts), "lowerdir=%s%s%s", upper,
 		 lower ? ":" : "", lower ? lower : "");
 	return mount("overlay", mnt, "overlay", MS_RDONLY, opts);
-}
-
-/* Compare two mounted trees; logs the first difference; entries or -1. */
-static ssize_t same_tree(struct __test_metadata *_metadata, const char *a,
-			 const char *b)
-{
-	struct lu_tree ta = { 0 }, tb = { 0 };
-	char why[2 * LU_PATH_MAX + 512];
-	ssize_t n = -1;
-
-	if (lu_tree_walk(a, &ta)) {
-		TH_LOG("%s: %s", a, ta.error);
-	} else if (lu_tree_walk(b, &tb)) {
-		TH_LOG("%s: %s", b, tb.error);
-	} else if (lu_tree_diff(&ta, &tb, LU_CMP_NLINK, why, sizeof(why))) {
-		TH_LOG("layerfs and overlayfs differ: %s", why);
-	} else {
-		n = ta.n;
-	}
-	lu_tree_free(&ta);
-	lu_tree_free(&tb);
-	return n;
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -361,11 +250,11 @@ TEST_F_TIMEOUT(docker, layerctl_inspect_agrees_with_docker_inspect, 600)
 
 	/* the image: its ID and RootFS.Layers are the chain's diffIDs */
 	di = RUN_JSON(DOCKER " image inspect " IMAGE);
-	ASSERT_NE(NULL, di) TH_LOG("%s", out_buf);
+	ASSERT_NE(NULL, di) TH_LOG("%s", lu_out);
 	di = json_object_array_get_idx(di, 0);
-	lc = RUN_JSON("%s --root " DATA " inspect --json " IMAGE, layerctl_cmd());
-	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
-	EXPECT_STREQ(jstr(di, "Id"), jstr(lc, "id"));
+	lc = RUN_JSON("%s --root " DATA " inspect --json " IMAGE, lu_layerctl_cmd());
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", lu_out);
+	EXPECT_STREQ(lu_jstr(di, "Id"), lu_jstr(lc, "id"));
 	ASSERT_TRUE(json_object_object_get_ex(di, "RootFS", &rootfs));
 	ASSERT_TRUE(json_object_object_get_ex(rootfs, "Layers", &dl));
 	ASSERT_TRUE(json_object_object_get_ex(lc, "layers", &layers));
@@ -374,17 +263,17 @@ TEST_F_TIMEOUT(docker, layerctl_inspect_agrees_with_docker_inspect, 600)
 	ASSERT_EQ(n, json_object_array_length(layers));
 	for (i = 0; i < n; i++)
 		EXPECT_STREQ(json_object_get_string(json_object_array_get_idx(dl, i)),
-			     jstr(json_object_array_get_idx(layers, i), "diff_id"));
-	TH_LOG("image %s: %zu layers agree", jstr(lc, "id"), n);
+			     lu_jstr(json_object_array_get_idx(layers, i), "diff_id"));
+	TH_LOG("image %s: %zu layers agree", lu_jstr(lc, "id"), n);
 	json_object_put(lc);
 
 	/* the container: upper, work, and the lower dirs, init layer first */
 	gd = graph_data(self->cid);
 	ASSERT_NE(NULL, gd);
-	lc = RUN_JSON("%s --root " DATA " inspect --json %s", layerctl_cmd(), self->cid);
-	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
-	EXPECT_STREQ(jstr(gd, "UpperDir"), jstr(lc, "upperdir"));
-	EXPECT_STREQ(jstr(gd, "WorkDir"), jstr(lc, "workdir"));
+	lc = RUN_JSON("%s --root " DATA " inspect --json %s", lu_layerctl_cmd(), self->cid);
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", lu_out);
+	EXPECT_STREQ(lu_jstr(gd, "UpperDir"), lu_jstr(lc, "upperdir"));
+	EXPECT_STREQ(lu_jstr(gd, "WorkDir"), lu_jstr(lc, "workdir"));
 	ASSERT_TRUE(json_object_object_get_ex(lc, "layers", &layers));
 	n = json_object_array_length(layers);
 	ASSERT_EQ(4, n);	/* three image layers and the init layer */
@@ -392,8 +281,8 @@ TEST_F_TIMEOUT(docker, layerctl_inspect_agrees_with_docker_inspect, 600)
 		json_object_array_get_idx(layers, n - 1), "init")));
 	for (i = n; i-- > 0;)
 		p += snprintf(p, lower + sizeof(lower) - p, "%s%s", i == n - 1 ? "" : ":",
-			      jstr(json_object_array_get_idx(layers, i), "path"));
-	EXPECT_STREQ(jstr(gd, "LowerDir"), lower);
+			      lu_jstr(json_object_array_get_idx(layers, i), "path"));
+	EXPECT_STREQ(lu_jstr(gd, "LowerDir"), lower);
 	json_object_put(lc);
 	json_object_put(gd);
 }
@@ -404,10 +293,10 @@ TEST_F_TIMEOUT(docker, image_mount_matches_overlay_from_graphdriver, 600)
 	ssize_t n;
 
 	ASSERT_NE(NULL, gd);
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount " IMAGE " %s", layerctl_cmd(), self->a))
-		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount " IMAGE " %s", lu_layerctl_cmd(), self->a))
+		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, mount_overlay_ro(gd, self->b)) TH_LOG("overlay: %s", strerror(errno));
-	n = same_tree(_metadata, self->a, self->b);
+	n = lu_same_tree(_metadata, self->a, self->b);
 	EXPECT_LT(100, n);
 	TH_LOG("image: %zd entries identical", n);
 	json_object_put(gd);
@@ -427,13 +316,13 @@ TEST_F_TIMEOUT(docker, container_mount_matches_overlay_from_graphdriver, 600)
 	P(src, "%s/copied", self->dir);
 	ASSERT_EQ(0, RUN("mkdir -p %s/sub && echo from docker cp > %s/sub/file && "
 			 "ln -s file %s/sub/link && " DOCKER " cp %s %s:/etc/",
-			 src, src, src, src, self->cid)) TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), self->cid, self->a))
-		TH_LOG("%s", out_buf);
+			 src, src, src, src, self->cid)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", lu_layerctl_cmd(), self->cid, self->a))
+		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, mount_overlay_ro(gd, self->b)) TH_LOG("overlay: %s", strerror(errno));
 	EXPECT_STREQ("from docker cp\n", lu_cat(P(src, "%s/etc/copied/sub/file", self->a)));
 	EXPECT_EQ(0, access(P(src, "%s/.dockerenv", self->a), F_OK));
-	n = same_tree(_metadata, self->a, self->b);
+	n = lu_same_tree(_metadata, self->a, self->b);
 	EXPECT_LT(100, n);
 	TH_LOG("container: %zd entries identical", n);
 	json_object_put(gd);
@@ -455,8 +344,8 @@ static int docker_diff(const char *cid, char *buf, size_t len)
 
 	if (RUN(DOCKER " diff %s | LC_ALL=C sort", cid))
 		return -1;
-	n = strnlen(out_buf, len - 1);
-	memcpy(buf, out_buf, n);
+	n = strnlen(lu_out, len - 1);
+	memcpy(buf, lu_out, n);
 	buf[n] = '\0';
 	return 0;
 }
@@ -468,25 +357,25 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 	int i;
 
 	/* the changes through layerctl's mount of the container */
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), self->cid, self->a))
-		TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a))
-		TH_LOG("%s", out_buf);
-	ASSERT_EQ(0, docker_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", lu_layerctl_cmd(), self->cid, self->a))
+		TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", lu_layerctl_cmd(), self->a))
+		TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, docker_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", lu_out);
 
 	/* the same changes through overlayfs mounted as dockerd mounts it */
-	ASSERT_EQ(0, RUN(DOCKER " create " IMAGE " /bin/sh")) TH_LOG("%s", out_buf);
-	P(ocid, "%.64s", chomp());
+	ASSERT_EQ(0, RUN(DOCKER " create " IMAGE " /bin/sh")) TH_LOG("%s", lu_out);
+	P(ocid, "%.64s", lu_chomp());
 	gd = graph_data(ocid);
 	ASSERT_NE(NULL, gd);
-	P(p, "lowerdir=%s,upperdir=%s,workdir=%s", jstr(gd, "LowerDir"),
-	  jstr(gd, "UpperDir"), jstr(gd, "WorkDir"));
+	P(p, "lowerdir=%s,upperdir=%s,workdir=%s", lu_jstr(gd, "LowerDir"),
+	  lu_jstr(gd, "UpperDir"), lu_jstr(gd, "WorkDir"));
 	json_object_put(gd);
 	ASSERT_EQ(0, mount("overlay", self->b, "overlay", 0, p)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, RUN("cd %s && %s", self->b, changes)) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->b, changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, umount(self->b));
-	ASSERT_EQ(0, docker_diff(ocid, diff_ovl, sizeof(diff_ovl))) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, docker_diff(ocid, diff_ovl, sizeof(diff_ovl))) TH_LOG("%s", lu_out);
 	RUN(DOCKER " rm -f %s", ocid);
 
 	/* docker diff: exactly those changes, as overlayfs gives them */
@@ -512,14 +401,14 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 
 	/* docker commit + docker save carry them as an image layer */
 	ASSERT_EQ(0, RUN(DOCKER " commit %s layerfs-e2e:committed", self->cid))
-		TH_LOG("%s", out_buf);
+		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN("cd %s && " DOCKER " save -o saved.tar layerfs-e2e:committed && "
 			 "mkdir saved && tar -xf saved.tar -C saved && "
 			 "tar -tvf saved/$(python3 -c 'import json; "
 			 "print(json.load(open(\"saved/manifest.json\"))[0][\"Layers\"][-1])') | "
 			 "awk '{print $1, $6}' | LC_ALL=C sort -k2", self->dir))
-		TH_LOG("%s", out_buf);
-	TH_LOG("the committed layer:\n%s", out_buf);
+		TH_LOG("%s", lu_out);
+	TH_LOG("the committed layer:\n%s", lu_out);
 	for (i = 0; i < 6; i++) {
 		static const char *const want[] = {
 			" new.txt\n", " etc/os-release\n",
@@ -527,20 +416,20 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 			" opt/old/fresh\n", " usr/local/bin/hello-3\n",
 		};
 
-		EXPECT_NE(NULL, strstr(out_buf, want[i]))
+		EXPECT_NE(NULL, strstr(lu_out, want[i]))
 			TH_LOG("the committed layer lacks%s", want[i]);
 	}
 
 	/* and layerctl mounts the committed image with the changes */
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount layerfs-e2e:committed %s", layerctl_cmd(),
-			 self->a)) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount layerfs-e2e:committed %s", lu_layerctl_cmd(),
+			 self->a)) TH_LOG("%s", lu_out);
 	EXPECT_STREQ("new\n", lu_cat(P(p, "%s/new.txt", self->a)));
 	EXPECT_STREQ("fresh\n", lu_cat(P(p, "%s/opt/old/fresh", self->a)));
 	EXPECT_NE(0, access(P(p, "%s/opt/old/new.txt", self->a), F_OK));
 	EXPECT_NE(0, access(P(p, "%s/usr/share/demo/keep", self->a), F_OK));
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a));
-	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl_cmd()));
-	EXPECT_EQ(0, RUN(DOCKER " rmi layerfs-e2e:committed")) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", lu_layerctl_cmd(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " prune", lu_layerctl_cmd()));
+	EXPECT_EQ(0, RUN(DOCKER " rmi layerfs-e2e:committed")) TH_LOG("%s", lu_out);
 }
 
 /* layerctl ps and images read what docker ps and docker images show. */
@@ -551,43 +440,43 @@ TEST_F_TIMEOUT(docker, layerctl_ps_and_images_agree_with_docker, 600)
 	size_t i;
 
 	da = RUN_JSON(DOCKER " container inspect %s", self->cid);
-	ASSERT_NE(NULL, da) TH_LOG("%s", out_buf);
+	ASSERT_NE(NULL, da) TH_LOG("%s", lu_out);
 	di = json_object_array_get_idx(da, 0);
 	ASSERT_TRUE(json_object_object_get_ex(di, "State", &state));
-	snprintf(name, sizeof(name), "%s", jstr(di, "Name") + 1); /* "/name" */
+	snprintf(name, sizeof(name), "%s", lu_jstr(di, "Name") + 1); /* "/name" */
 
-	lc = RUN_JSON("%s --root " DATA " ps --json", layerctl_cmd());
-	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
+	lc = RUN_JSON("%s --root " DATA " ps --json", lu_layerctl_cmd());
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", lu_out);
 	for (i = 0; i < json_object_array_length(lc); i++)
-		if (!strcmp(jstr(json_object_array_get_idx(lc, i), "id"), self->cid))
+		if (!strcmp(lu_jstr(json_object_array_get_idx(lc, i), "id"), self->cid))
 			c = json_object_array_get_idx(lc, i);
-	ASSERT_NE(NULL, c) TH_LOG("ps: %s", out_buf);
-	EXPECT_STREQ(name, jstr(c, "name"));
-	EXPECT_STREQ(jstr(state, "Status"), jstr(c, "state"));	/* created */
-	EXPECT_STREQ(jstr(di, "Image"), jstr(c, "image"));
-	EXPECT_STREQ(IMAGE, jstr(c, "image_ref"));
-	TH_LOG("container %s: %s, %s", name, jstr(c, "state"), jstr(c, "init_layer"));
+	ASSERT_NE(NULL, c) TH_LOG("ps: %s", lu_out);
+	EXPECT_STREQ(name, lu_jstr(c, "name"));
+	EXPECT_STREQ(lu_jstr(state, "Status"), lu_jstr(c, "state"));	/* created */
+	EXPECT_STREQ(lu_jstr(di, "Image"), lu_jstr(c, "image"));
+	EXPECT_STREQ(IMAGE, lu_jstr(c, "image_ref"));
+	TH_LOG("container %s: %s, %s", name, lu_jstr(c, "state"), lu_jstr(c, "init_layer"));
 	json_object_put(lc);
 	json_object_put(da);
 
 	/* mounted by the name docker gave it */
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), name, self->a))
-		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", lu_layerctl_cmd(), name, self->a))
+		TH_LOG("%s", lu_out);
 	snprintf(path, sizeof(path), "%s/.dockerenv", self->a);
 	EXPECT_EQ(0, access(path, F_OK));
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", lu_layerctl_cmd(), self->a));
 
-	lc = RUN_JSON("%s --root " DATA " images --json", layerctl_cmd());
-	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", out_buf);
+	lc = RUN_JSON("%s --root " DATA " images --json", lu_layerctl_cmd());
+	ASSERT_NE(NULL, lc) TH_LOG("layerctl: %s", lu_out);
 	da = RUN_JSON(DOCKER " image inspect " IMAGE);
-	ASSERT_NE(NULL, da) TH_LOG("%s", out_buf);
+	ASSERT_NE(NULL, da) TH_LOG("%s", lu_out);
 	di = json_object_array_get_idx(da, 0);
 	c = NULL;
 	for (i = 0; i < json_object_array_length(lc); i++)
-		if (!strcmp(jstr(json_object_array_get_idx(lc, i), "id"), jstr(di, "Id")))
+		if (!strcmp(lu_jstr(json_object_array_get_idx(lc, i), "id"), lu_jstr(di, "Id")))
 			c = json_object_array_get_idx(lc, i);
-	ASSERT_NE(NULL, c) TH_LOG("images: %s", out_buf);
-	EXPECT_NE(NULL, strstr(jstr(c, "references"), IMAGE));
+	ASSERT_NE(NULL, c) TH_LOG("images: %s", lu_out);
+	EXPECT_NE(NULL, strstr(lu_jstr(c, "references"), IMAGE));
 	EXPECT_EQ(3, json_object_get_int(json_object_object_get(c, "layers")));
 	json_object_put(lc);
 	json_object_put(da);
@@ -596,22 +485,22 @@ TEST_F_TIMEOUT(docker, layerctl_ps_and_images_agree_with_docker, 600)
 /* Last: dockerd still manages the store layerctl used, then it stops. */
 TEST_F_TIMEOUT(docker, dockerd_still_manages_the_store, 600)
 {
-	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", layerctl_cmd(), self->cid, self->a))
-		TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", lu_layerctl_cmd(), self->cid, self->a))
+		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN("echo x > %s/root/x", self->a));
 	/* dockerd cannot remove a container whose layer layerfs holds */
-	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", layerctl_cmd(), self->a));
-	ASSERT_EQ(0, RUN("%s --root " DATA " prune", layerctl_cmd()));
-	EXPECT_EQ(0, RUN(DOCKER " rm %s", self->cid)) TH_LOG("%s", out_buf);
+	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", lu_layerctl_cmd(), self->a));
+	ASSERT_EQ(0, RUN("%s --root " DATA " prune", lu_layerctl_cmd()));
+	EXPECT_EQ(0, RUN(DOCKER " rm %s", self->cid)) TH_LOG("%s", lu_out);
 	self->cid[0] = '\0';
-	EXPECT_EQ(0, RUN(DOCKER " rmi " IMAGE)) TH_LOG("%s", out_buf);
+	EXPECT_EQ(0, RUN(DOCKER " rmi " IMAGE)) TH_LOG("%s", lu_out);
 	EXPECT_EQ(0, RUN(DOCKER " images -q | wc -l"));
-	EXPECT_STREQ("0", chomp());
+	EXPECT_STREQ("0", lu_chomp());
 	/* nothing of the image is left in overlay2/ but the l/ directory */
 	EXPECT_EQ(0, RUN("ls " DATA "/overlay2"));
-	EXPECT_STREQ("l", chomp());
+	EXPECT_STREQ("l", lu_chomp());
 	EXPECT_EQ(0, RUN("ls " DATA "/overlay2/l | wc -l"));
-	EXPECT_STREQ("0", chomp());
+	EXPECT_STREQ("0", lu_chomp());
 	stop_daemons();
 	EXPECT_FALSE(docker_up());
 }

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers of the end-to-end tests against real tools: see e2e.h. */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+char lu_out[LU_OUT_SIZE];
+
+int lu_run_cmd(const char *cmd)
+{
+	char full[8400], path[] = "/tmp/lu-e2e-out.XXXXXX";
+	ssize_t n;
+	int fd, status;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	snprintf(full, sizeof(full), "exec >%s 2>&1 </dev/null; %s", path, cmd);
+	status = system(full);
+	n = read(fd, lu_out, LU_OUT_SIZE - 1);
+	lu_out[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	unlink(path);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+char *lu_chomp(void)
+{
+	size_t n = strlen(lu_out);
+
+	while (n && lu_out[n - 1] == '\n')
+		lu_out[--n] = '\0';
+	return lu_out;
+}
+
+const char *lu_jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+const char *lu_layerctl(void)
+{
+	const char *l = getenv("LAYERCTL");
+
+	return l ? l : "helper/layerctl";
+}
+
+const char *lu_layerctl_cmd(void)
+{
+	static char cmd[2 * PATH_MAX + 16];
+	const char *ko = getenv("LAYERFS_KO");
+
+	if (ko && *ko)
+		snprintf(cmd, sizeof(cmd), "%s --module %s", lu_layerctl(), ko);
+	else
+		snprintf(cmd, sizeof(cmd), "%s", lu_layerctl());
+	return cmd;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the end-to-end tests against real tools (selftests/docker,
+ * selftests/stores): run a command and keep its output, read its JSON,
+ * call layerctl as the tests do, compare two mounted trees.
+ *
+ * Commands run through system() with stdout and stderr in lu_out (the
+ * last command's, up to LU_OUT_SIZE - 1 bytes).
+ */
+#ifndef LAYERFS_SELFTESTS_E2E_H
+#define LAYERFS_SELFTESTS_E2E_H
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#define LU_OUT_SIZE	(1 << 20)
+
+extern char lu_out[LU_OUT_SIZE];
+
+/* Run a shell command; its exit status (or -1), stdout+stderr in lu_out. */
+int lu_run_cmd(const char *cmd);
+
+#define RUN(fmt, ...) ({						\
+	char __cmd[8192];						\
+									\
+	if (snprintf(__cmd, sizeof(__cmd), fmt, ##__VA_ARGS__) >=	\
+	    (int)sizeof(__cmd))						\
+		abort();						\
+	lu_run_cmd(__cmd);						\
+})
+
+/* The output of a command that must succeed, as JSON (NULL if not). */
+#define RUN_JSON(fmt, ...) \
+	(RUN(fmt, ##__VA_ARGS__) ? NULL : json_tokener_parse(lu_out))
+
+/* snprintf() into the array @buf, which must be large enough. */
+#define P(buf, fmt, ...) ({						\
+	char *__buf = (buf);						\
+									\
+	if (snprintf(__buf, sizeof(buf), fmt, ##__VA_ARGS__) >=	\
+	    (int)sizeof(buf))						\
+		abort();						\
+	__buf;								\
+})
+
+/* lu_out without its trailing newlines. */
+char *lu_chomp(void);
+
+/* The string member @key of @o, or NULL. */
+const char *lu_jstr(struct json_object *o, const char *key);
+
+/* $LAYERCTL, else helper/layerctl. */
+const char *lu_layerctl(void);
+
+/*
+ * layerctl as the tests run it: with --module $LAYERFS_KO when that is
+ * set (layerctl itself ignores the variable).
+ */
+const char *lu_layerctl_cmd(void);
+
+/*
+ * This part needs kselftest_harness.h and union.h, included before this
+ * header.
+ */
+#ifdef TH_LOG
+/*
+ * Compare two mounted trees (lu_tree_diff() with LU_CMP_NLINK: type,
+ * mode, owner, size, content hash, symlink target, xattrs, link count);
+ * logs the first difference. The number of entries, or -1.
+ */
+static inline ssize_t lu_same_tree(struct __test_metadata *_metadata,
+				   const char *a, const char *b)
+{
+	struct lu_tree ta = { 0 }, tb = { 0 };
+	char why[2 * LU_PATH_MAX + 512];
+	ssize_t n = -1;
+
+	if (lu_tree_walk(a, &ta)) {
+		TH_LOG("%s: %s", a, ta.error);
+	} else if (lu_tree_walk(b, &tb)) {
+		TH_LOG("%s: %s", b, tb.error);
+	} else if (lu_tree_diff(&ta, &tb, LU_CMP_NLINK, why, sizeof(why))) {
+		TH_LOG("layerfs and overlayfs differ: %s", why);
+	} else {
+		n = ta.n;
+	}
+	lu_tree_free(&ta);
+	lu_tree_free(&tb);
+	return n;
+}
+#endif
+
+#endif /* LAYERFS_SELFTESTS_E2E_H */
