@@ -944,15 +944,6 @@ static bool cs_is_ctr_layer(struct store *st, const char *id)
 	return false;
 }
 
-static int cs_depth_cmp(const void *a, const void *b)
-{
-	const struct store_layer *x = a, *y = b;
-
-	if (x->depth != y->depth)
-		return x->depth < y->depth ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 /*
  * Every layer of layers.json but the containers' own, each verified with
  * the chain below it; bottom layers first, then by short name.
@@ -988,7 +979,7 @@ static int cs_list_layers(struct store *st, struct store_layer **layers,
 		if (ret)
 			goto out_free;
 	}
-	qsort(out, n, sizeof(*out), cs_depth_cmp);
+	qsort(out, n, sizeof(*out), store_depth_cmp);
 	*layers = out;
 	*nr = n;
 	return 0;

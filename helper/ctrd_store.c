@@ -91,26 +91,14 @@ static struct ctrd *CTRD(const struct store *st)
 	return st->priv;
 }
 
-/* Start a message with "ROOT/REL: " (nothing for a NULL @rel). */
-static size_t ctrd_err_prefix(struct store *st, const char *rel)
-{
-	int n = 0;
-
-	if (rel)
-		n = snprintf(st->err, sizeof(st->err), "%s/%s: ", st->root, rel);
-	return n > 0 && (size_t)n < sizeof(st->err) ? (size_t)n : 0;
-}
-
-/* "ROOT/REL: reason" into st->err, -1, errno kept (store.c's store_fail). */
+/*
+ * store_fail() (store_int.h), with EINVAL for a failure that set no
+ * errno: the callers here tell failures apart by errno.
+ */
 #define ctrd_fail(st, rel, fmt, ...) ({					\
-	struct store *__st = (st);					\
-	int __e = errno;						\
-	size_t __n = ctrd_err_prefix(__st, rel);			\
-									\
-	snprintf(__st->err + __n, sizeof(__st->err) - __n, fmt,	\
-		 ##__VA_ARGS__);					\
-	errno = __e ? __e : EINVAL;					\
-	-1;								\
+	if (!errno)							\
+		errno = EINVAL;						\
+	store_fail(st, rel, fmt, ##__VA_ARGS__);			\
 })
 
 /* A bbolt failure: its own message names the file. */
@@ -1393,15 +1381,6 @@ static int ctrd_list_images(struct store *st, struct store_id **ids,
 	return 0;
 }
 
-static int ctrd_layer_cmp(const void *a, const void *b)
-{
-	const struct store_layer *x = a, *y = b;
-
-	if (x->depth != y->depth)
-		return x->depth < y->depth ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 /* Every layer of every image of the namespace, verified, once each. */
 static int ctrd_list_layers(struct store *st, struct store_layer **layers,
 			    size_t *nr)
@@ -1436,7 +1415,7 @@ static int ctrd_list_layers(struct store *st, struct store_layer **layers,
 	}
 	free(ids);
 	if (n)
-		qsort(out, n, sizeof(*out), ctrd_layer_cmp);
+		qsort(out, n, sizeof(*out), store_depth_cmp);
 	*layers = out;
 	*nr = n;
 	return 0;

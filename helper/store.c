@@ -1630,8 +1630,8 @@ static int store_list_depths(struct store *st, struct store_layer *l,
 	return 0;
 }
 
-/* Listing order: bottom layers first, then by name. */
-static int store_depth_cmp(const void *a, const void *b)
+/* Listing order of every kind: bottom layers first, then by name. */
+int store_depth_cmp(const void *a, const void *b)
 {
 	const struct store_layer *x = a, *y = b;
 

@@ -50,6 +50,10 @@ int store_openat2(int dirfd, const char *rel, int flags);
 int store_openat2_layer(int dirfd, const char *rel, int flags);
 
 bool store_is_hex(const char *s, size_t len);
+
+/* qsort() order of layer listings: bottom layers first, then by name. */
+int store_depth_cmp(const void *a, const void *b);
+
 int store_sha256_hex(const void *data, size_t len,
 		     char out[STORE_HEX_LEN + 1]);
 
