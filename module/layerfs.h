@@ -284,6 +284,7 @@ bool lfs_is_escaped_xattr(const char *name);
 bool lfs_path_is_whiteout(const struct path *path);
 char lfs_get_opaque_val(const struct path *path);
 void lfs_real_path(struct inode *inode, struct path *path);
+char *lfs_path_name(const struct path *path);
 struct inode *lfs_inode_real(struct inode *inode);
 struct dentry *lfs_dentry_real(struct dentry *dentry);
 const struct lfs_layer *lfs_inode_layer(struct inode *inode);
@@ -380,7 +381,7 @@ struct lfs_reg_snapshot {
 	u32 depth;
 	u32 children;
 	u32 mounts;
-	struct path path;		/* referenced: path_put() it */
+	char *dir;			/* as added, or NULL: kfree() it */
 };
 
 int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap);

@@ -53,6 +53,8 @@ struct lfs_nameidx_owner;
 /* One layer of a mounted union. */
 struct lfs_layer {
 	struct vfsmount *mnt;		/* private clone of the layer root */
+	/* @mnt is the registry's clone, shared by its mounts (registry.c) */
+	bool reg_mnt;
 	unsigned int idx;		/* 0 = upper, 1.. = lower, top first */
 	unsigned int fsid;		/* index of the layer's fs in lfs_fs */
 	bool has_xwhiteouts;		/* an "x" marked dir seen in layer */

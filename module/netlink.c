@@ -253,13 +253,8 @@ static int lfs_put_str(struct sk_buff *skb, int type, const char *s)
 static int lfs_fill_layer(struct sk_buff *skb, const struct lfs_reg_snapshot *s)
 {
 	struct nlattr *nest;
-	char *buf, *path;
 	int err;
 
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	path = d_path(&s->path, buf, PATH_MAX);
 	nest = nla_nest_start(skb, LAYERFS_A_LAYER);
 	err = !nest ||
 	      nla_put_string(skb, LAYERFS_LAYER_A_NAME, s->name) ||
@@ -269,8 +264,7 @@ static int lfs_fill_layer(struct sk_buff *skb, const struct lfs_reg_snapshot *s)
 	      lfs_put_str(skb, LAYERFS_LAYER_A_CHAIN_ID, s->chain_id) ||
 	      nla_put_u32(skb, LAYERFS_LAYER_A_CHILDREN, s->children) ||
 	      nla_put_u32(skb, LAYERFS_LAYER_A_MOUNTS, s->mounts) ||
-	      (!IS_ERR(path) && nla_put_string(skb, LAYERFS_LAYER_A_PATH, path));
-	kfree(buf);
+	      lfs_put_str(skb, LAYERFS_LAYER_A_PATH, s->dir);
 	if (err)
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -330,7 +324,8 @@ static int lfs_nl_get_layers(struct sk_buff *skb, struct netlink_callback *cb)
 				  cb->nlh->nlmsg_seq, &lfs_genl_family,
 				  NLM_F_MULTI, LAYERFS_CMD_GET_LAYERS);
 		err = hdr ? lfs_fill_layer(skb, &d->snap) : -EMSGSIZE;
-		path_put(&d->snap.path);
+		kfree(d->snap.dir);
+		d->snap.dir = NULL;
 		if (err) {
 			if (hdr)
 				genlmsg_cancel(skb, hdr);

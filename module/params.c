@@ -307,21 +307,6 @@ static int lfs_check_dir(struct fs_context *fc, const struct path *path,
 	return 0;
 }
 
-/* An absolute name for a layer given by fd, for show_options. */
-static char *lfs_path_name(const struct path *path)
-{
-	char *buf, *p, *name = NULL;
-
-	buf = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
-	if (!buf)
-		return NULL;
-	p = d_path(path, buf, PATH_MAX);
-	if (!IS_ERR(p))
-		name = kstrdup(p, GFP_KERNEL_ACCOUNT);
-	kfree(buf);
-	return name;
-}
-
 /* Resolve a layer given as string, fd or path parameter. */
 static int lfs_lookup_layer_param(struct fs_context *fc,
 				  struct fs_parameter *param,
@@ -370,6 +355,7 @@ static int lfs_add_lower(struct fs_context *fc, struct path *path,
 	ctx->lower[ctx->nr].path = *path;
 	ctx->lower[ctx->nr].name = name;
 	ctx->lower[ctx->nr].nidx = NULL;
+	ctx->lower[ctx->nr].reg_mnt = false;
 	ctx->nr++;
 	return 0;
 }
@@ -555,6 +541,7 @@ int lfs_resolve_layer(struct fs_context *fc)
 			l = chain->layers[i];
 			ctx->lower[ctx->nr - 1].nidx =
 				lfs_nameidx_owner_get(lfs_reg_layer_nameidx(l));
+			ctx->lower[ctx->nr - 1].reg_mnt = true;
 		}
 	}
 	/*

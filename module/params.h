@@ -12,6 +12,8 @@ struct lfs_ctx_layer {
 	struct path path;
 	char *name;
 	struct lfs_nameidx_owner *nidx;	/* registry layer's index table */
+	/* path.mnt is a registry layer's private clone: shared, not cloned */
+	bool reg_mnt;
 };
 
 struct lfs_fs_context {

@@ -18,9 +18,12 @@
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/refcount.h>
+#include <linux/llist.h>
+#include <linux/mount.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <crypto/sha2.h>
 #include "layerfs.h"
 
@@ -28,7 +31,16 @@ struct lfs_reg_layer {
 	struct rb_node node;
 	refcount_t ref;
 	struct lfs_reg_layer *parent;
+	/*
+	 * The layer directory on a private clone of the mount it was added
+	 * through (read-only, noatime): the layer outlives that mount and is
+	 * mountable from any mount namespace, as an overlay mount's lowers
+	 * are. Mounts share the clone (mntget()); the last lfs_reg_put()
+	 * kern_unmount()s it.
+	 */
 	struct path path;
+	char *dir;		/* its path when added (dumps); may be NULL */
+	struct llist_node free_node;	/* on lfs_reg_freed, unreferenced */
 	/* Name indexes of its directories, shared by its mounts (nameidx.c) */
 	struct lfs_nameidx_owner *nidx;
 	unsigned int depth;
@@ -43,6 +55,44 @@ static DEFINE_MUTEX(lfs_reg_mutex);
 static struct rb_root lfs_reg_root = RB_ROOT;
 
 /*
+ * Unreferenced layers, freed by lfs_reg_free_work(): their clones go
+ * through one kern_unmount_array(), one RCU grace period for all of them,
+ * rather than one each (deleting 4096 layers one by one would wait for
+ * 4096 grace periods). lfs_reg_exit() flushes it.
+ */
+static LLIST_HEAD(lfs_reg_freed);
+
+static void lfs_reg_free_work(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&lfs_reg_freed);
+	struct lfs_reg_layer *l, *next;
+	struct vfsmount **mounts;
+	unsigned int n = 0;
+
+	if (!list)
+		return;
+	llist_for_each_entry(l, list, free_node)
+		n++;
+	mounts = kvmalloc_array(n, sizeof(*mounts), GFP_KERNEL);
+	n = 0;
+	llist_for_each_entry_safe(l, next, list, free_node) {
+		dput(l->path.dentry);
+		if (mounts)
+			mounts[n++] = l->path.mnt;
+		else
+			kern_unmount(l->path.mnt);
+		kfree(l->dir);
+		kfree(l);
+	}
+	if (mounts) {
+		kern_unmount_array(mounts, n);
+		kvfree(mounts);
+	}
+}
+
+static DECLARE_WORK(lfs_reg_free_wk, lfs_reg_free_work);
+
+/*
  * Drop a reference; the last one frees the layer and drops its parent's.
  * A loop, not recursion through the parents: a 4096-layer chain whose top goes
  * last (module exit) would otherwise recurse 4096 deep on the stack.
@@ -50,14 +100,17 @@ static struct rb_root lfs_reg_root = RB_ROOT;
 static void lfs_reg_put(struct lfs_reg_layer *l)
 {
 	struct lfs_reg_layer *parent;
+	bool freed = false;
 
 	while (l && refcount_dec_and_test(&l->ref)) {
 		parent = l->parent;
 		lfs_nameidx_owner_put(l->nidx);
-		path_put(&l->path);
-		kfree(l);
+		llist_add(&l->free_node, &lfs_reg_freed);
+		freed = true;
 		l = parent;
 	}
+	if (freed)
+		schedule_work(&lfs_reg_free_wk);
 }
 
 /* Caller holds lfs_reg_mutex. */
@@ -193,6 +246,7 @@ static bool lfs_reg_same(const struct lfs_reg_layer *old,
 int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 {
 	struct lfs_reg_layer *l, *old;
+	struct vfsmount *mnt;
 	int err;
 
 	if (!lfs_reg_valid_name(req->name, LAYERFS_NAME_SIZE) ||
@@ -212,10 +266,21 @@ int lfs_reg_add(const struct lfs_reg_req *req, const struct path *path)
 	if (!l)
 		return -ENOMEM;
 	refcount_set(&l->ref, 1);
+	/* Unbindable, under a locked mount, or not in our namespace */
+	mnt = clone_private_mount(path);
+	if (IS_ERR(mnt)) {
+		pr_err("layer %s: cannot clone the mount of its directory: %pe\n",
+		       req->name, mnt);
+		kfree(l);
+		return PTR_ERR(mnt);
+	}
+	/* No one else sees the clone yet. */
+	mnt->mnt_flags |= MNT_READONLY | MNT_NOATIME;
+	l->path.mnt = mnt;
+	l->path.dentry = dget(mnt->mnt_root);
+	l->dir = lfs_path_name(path);
 	/* No table (no memory): its mounts just do not share indexes. */
 	l->nidx = lfs_nameidx_owner_alloc(true);
-	l->path = *path;
-	path_get(&l->path);
 	strscpy(l->name, req->name, sizeof(l->name));
 	strscpy(l->diff_id, req->diff_id, sizeof(l->diff_id));
 	strscpy(l->chain_id, req->chain_id, sizeof(l->chain_id));
@@ -400,8 +465,10 @@ int lfs_reg_snapshot_next(const char *after, struct lfs_reg_snapshot *snap)
 		snap->depth = l->depth;
 		snap->children = l->children;
 		snap->mounts = l->mounts;
-		snap->path = l->path;
-		path_get(&snap->path);
+		/* as d_path() would say of it, relative to its adder's root */
+		snap->dir = l->dir ? kasprintf(GFP_KERNEL, "%s%s", l->dir,
+					       d_unlinked(l->path.dentry) ?
+					       " (deleted)" : "") : NULL;
 	}
 	mutex_unlock(&lfs_reg_mutex);
 	return l ? 0 : -ENOENT;
@@ -440,4 +507,5 @@ void lfs_reg_exit(void)
 		lfs_reg_put(l);
 	}
 	mutex_unlock(&lfs_reg_mutex);
+	flush_work(&lfs_reg_free_wk);
 }

@@ -59,7 +59,7 @@ static void lfs_destroy_inode(struct inode *inode)
 void lfs_free_fs(struct lfs_fs *ofs)
 {
 	struct vfsmount **mounts;
-	unsigned int i;
+	unsigned int i, n;
 
 	lfs_stats_free(ofs);
 	dput(ofs->workdir);
@@ -75,13 +75,22 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	 */
 	BUILD_BUG_ON(sizeof(struct lfs_layer) < 2 * sizeof(*mounts));
 	mounts = (struct vfsmount **)ofs->layers;
-	for (i = 0; i < ofs->numlayer; i++) {
+	for (i = 0, n = 0; i < ofs->numlayer; i++) {
+		struct vfsmount *mnt = ofs->layers[i].mnt;
+
 		lfs_nameidx_owner_put(ofs->layers[i].nidx);
-		mounts[i] = ofs->layers[i].mnt;
+		/*
+		 * A registry clone is not ours to make short-term: a plain
+		 * put, while the chain (put below) still holds it.
+		 */
+		if (ofs->layers[i].reg_mnt)
+			mntput(mnt);
+		else
+			mounts[n++] = mnt;
 	}
 	if (mounts) {
-		mounts[ofs->numlayer] = ofs->upper_ro;
-		kern_unmount_array(mounts, ofs->numlayer + 1);
+		mounts[n] = ofs->upper_ro;
+		kern_unmount_array(mounts, n + 1);
 	}
 	kvfree(ofs->layers);
 	kvfree(ofs->traps);
@@ -337,15 +346,22 @@ static int lfs_get_lower_layers(struct super_block *sb,
 			if (err)
 				goto out_put_own;
 		}
-		mnt = clone_private_mount(&l->path);
-		if (IS_ERR(mnt)) {
-			errorfc(fc, "failed to clone lowerdir %s", l->name);
-			err = PTR_ERR(mnt);
-			goto out_put_own;
+		if (l->reg_mnt) {
+			/* Read-only and noatime already; the chain pins it. */
+			mnt = mntget(l->path.mnt);
+		} else {
+			mnt = clone_private_mount(&l->path);
+			if (IS_ERR(mnt)) {
+				errorfc(fc, "failed to clone lowerdir %s",
+					l->name);
+				err = PTR_ERR(mnt);
+				goto out_put_own;
+			}
+			/* fchmod() etc. on a lower file fail, not write. */
+			mnt->mnt_flags |= MNT_READONLY | MNT_NOATIME;
 		}
-		/* fchmod() etc. on a lower file fail instead of writing. */
-		mnt->mnt_flags |= MNT_READONLY | MNT_NOATIME;
 		layer->mnt = mnt;
+		layer->reg_mnt = l->reg_mnt;
 		layer->idx = ofs->numlayer;
 		layer->fsid = lfs_get_fsid(ofs, mnt->mnt_sb);
 		/*

@@ -465,3 +465,22 @@ void lfs_dir_modified(struct inode *dir)
 	WRITE_ONCE(LFS_I(dir)->version, LFS_I(dir)->version + 1);
 	lfs_copyattr(dir);
 }
+
+/*
+ * The name of @path as the caller sees it (d_path()), allocated: for
+ * show_options of a layer given by fd and for the registry's dumps. NULL
+ * without memory or for a path the caller cannot reach.
+ */
+char *lfs_path_name(const struct path *path)
+{
+	char *buf, *p, *name = NULL;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return NULL;
+	p = d_path(path, buf, PATH_MAX);
+	if (!IS_ERR(p))
+		name = kstrdup(p, GFP_KERNEL_ACCOUNT);
+	kfree(buf);
+	return name;
+}

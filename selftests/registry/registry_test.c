@@ -491,6 +491,89 @@ TEST_F(reg, images_share_layers)
 		EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, i)));
 }
 
+/* A child in a new mount namespace mounts layer @name at @mnt and reads @f. */
+static int mount_in_new_ns(const char *name, const char *mnt, const char *f,
+			   const char *want)
+{
+	char data[64], path[LU_PATH_MAX];
+	const char *got;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if (unshare(CLONE_NEWNS))
+			_exit(10);
+		snprintf(data, sizeof(data), "layer=%s", name);
+		if (lu_mount_data("layerfs", mnt, 0, data))
+			_exit(11);
+		snprintf(path, sizeof(path), "%s/%s", mnt, f);
+		got = lu_cat(path);
+		_exit(got && !strcmp(got, want) ? 0 : 12);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/*
+ * podman registers its layers through a private bind mount of its
+ * overlay/ directory over itself, and removes that mount when it is done.
+ * The registry keeps its own private clone of each layer directory, as an
+ * overlay mount does of its lowerdirs: the layers stay mountable from any
+ * mount namespace, and the mount they were added through is not kept busy.
+ */
+TEST_F(reg, layers_outlive_the_mount_they_were_added_through)
+{
+	struct lu_scratch *s = &self->s;
+	char store[LU_PATH_MAX], a[LU_PATH_MAX], b[LU_PATH_MAX];
+	char data[3 * LU_PATH_MAX];
+
+	snprintf(store, sizeof(store), "%s", lu_path(s, "store"));
+	snprintf(a, sizeof(a), "%s/a", store);
+	snprintf(b, sizeof(b), "%s/b", store);
+	ASSERT_EQ(0, mkdir(store, 0755));
+	ASSERT_EQ(0, mkdir(a, 0755));
+	ASSERT_EQ(0, mkdir(b, 0755));
+	ASSERT_EQ(0, lu_write_file(lu_path(s, "store/a/f"), 0644, "a", 1));
+	ASSERT_EQ(0, lu_write_file(lu_path(s, "store/b/f"), 0644, "b", 1));
+
+	/* overlayfs: its lowerdirs' mount can go while it is mounted */
+	ASSERT_EQ(0, mount(store, store, NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, mount(NULL, store, NULL, MS_PRIVATE, NULL));
+	snprintf(data, sizeof(data), "lowerdir=%s:%s", b, a);
+	ASSERT_EQ(0, lu_mount_data("overlay", s->mnt, 0, data));
+	EXPECT_EQ(0, umount(store)) {
+		TH_LOG("umount of overlay's lower mount: %s", strerror(errno));
+		umount2(store, MNT_DETACH);
+	}
+	EXPECT_STREQ("b", lu_cat(lu_mpath(s, "f")));
+	ASSERT_EQ(0, umount(s->mnt));
+
+	/* the registry, the same */
+	ASSERT_EQ(0, mount(store, store, NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, mount(NULL, store, NULL, MS_PRIVATE, NULL));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 0), NULL, a));
+	ASSERT_EQ(0, lfs_add_layer(self->dev, lname(self, 1), lname(self, 0), b));
+	/* mounted from another mount namespace than the one that added it */
+	EXPECT_EQ(0, mount_in_new_ns(lname(self, 1), s->mnt, "f", "b"));
+	EXPECT_EQ(0, umount(store)) {
+		TH_LOG("umount of the mount the layers came through: %s",
+		       strerror(errno));
+		umount2(store, MNT_DETACH);
+	}
+	/* and after that mount is gone */
+	snprintf(data, sizeof(data), "layer=%s", lname(self, 1));
+	EXPECT_EQ(0, lu_mount_data("layerfs", s->mnt, 0, data));
+	EXPECT_STREQ("b", lu_cat(lu_mpath(s, "f")));
+	EXPECT_EQ(0, umount(s->mnt));
+	EXPECT_EQ(0, mount_in_new_ns(lname(self, 0), s->mnt, "f", "a"));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 1)));
+	EXPECT_EQ(0, lfs_del_layer(self->dev, lname(self, 0)));
+}
+
 TEST_F_TIMEOUT(reg, chain_of_1024_layers, 300)
 {
 	struct lu_scratch *s = &self->s;
