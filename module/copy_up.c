@@ -431,6 +431,28 @@ static int lfs_copy_up_workdir(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	return err;
 }
 
+/*
+ * Give the upper parent back the times it had before the copy-up linked
+ * the new entry into it (best effort, as overlayfs's ovl_set_timestamps()):
+ * a copy-up changes no directory the user sees.
+ */
+static void lfs_copy_up_parent_times(struct lfs_fs *ofs, struct dentry *dir,
+				     const struct kstat *pstat)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+			    ATTR_MTIME_SET | ATTR_CTIME,
+		.ia_atime = pstat->atime,
+		.ia_mtime = pstat->mtime,
+	};
+
+	lfs_start_write(ofs);
+	inode_lock(d_inode(dir));
+	lfs_do_notify_change(ofs, dir, &attr);
+	inode_unlock(d_inode(dir));
+	lfs_end_write(ofs);
+}
+
 /* Mark a parent whose entries have origins, as overlayfs does. */
 int lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
 {
@@ -466,6 +488,8 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 		.metadata_only = metadata_only,
 	};
 	const struct cred *old_cred;
+	struct path parentpath;
+	struct kstat pstat;
 	u64 start, ns, bytes;
 	int err;
 
@@ -478,10 +502,15 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 
 	start = ktime_get_ns();
 	c.destdir = lfs_i_upper(d_inode(parent));
+	parentpath.mnt = lfs_upper_mnt(ofs);
+	parentpath.dentry = c.destdir;
 	lfs_real_path(inode, &c.lowerpath);
 	old_cred = lfs_override_creds(dentry->d_sb);
-	err = lfs_do_getattr(&c.lowerpath, &c.stat,
-			     STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	err = lfs_do_getattr(&parentpath, &pstat, STATX_ATIME | STATX_MTIME,
+			     AT_STATX_SYNC_AS_STAT);
+	if (!err)
+		err = lfs_do_getattr(&c.lowerpath, &c.stat,
+				     STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
 	/*
 	 * fsync=strict syncs each regular file and directory copy-up after
 	 * its metadata, for atomic copy-up on filesystems without ordered
@@ -500,6 +529,8 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 		lfs_set_impure(ofs, c.destdir);
 		lfs_end_write(ofs);
 		err = lfs_copy_up_workdir(&c, ofs);
+		if (!err)
+			lfs_copy_up_parent_times(ofs, c.destdir, &pstat);
 	}
 	if (S_ISLNK(c.stat.mode) && !IS_ERR_OR_NULL(c.link))
 		do_delayed_call(&c.link_done);

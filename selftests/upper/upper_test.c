@@ -365,6 +365,50 @@ TEST_F(upper, copy_up_keeps_data_attributes_and_xattrs)
 	EXPECT_STREQ("", work_names(self));
 }
 
+/*
+ * A copy-up changes no directory the user sees: each upper parent it links
+ * a new entry into gets its times back, as overlayfs's ovl_set_timestamps()
+ * gives them (tools that compare directory metadata, as podman diff does,
+ * would otherwise list every parent of a copied-up file as changed).
+ */
+TEST_F(upper, copy_up_leaves_the_parents_times_as_they_were)
+{
+	struct lu_scratch *s = &self->s;
+	struct timespec ts[2] = { { 1000000000, 5000 }, { 1200000000, 7000 } };
+	static const char * const dirs[] = { "", "dir", "dir/sub" };
+	struct stat st;
+	unsigned int i;
+	int fd;
+
+	ASSERT_EQ(0, lu_file(s, 2, "dir/sub/f", 0644, "lower data"));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, lu_lpath(s, 2, "dir/sub"), ts, 0));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, lu_lpath(s, 2, "dir"), ts, 0));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, self->upper, ts, 0));
+	ASSERT_EQ(0, mount_rw(_metadata, self, variant->fstype));
+
+	/* copies up dir into the root, sub into dir and f into sub */
+	fd = open(lu_mpath(s, "dir/sub/f"), O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write(fd, " new", 4));
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, lstat(upath(self, "dir/sub/f"), &st));
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		ASSERT_EQ(0, stat(lu_mpath(s, dirs[i]), &st));
+		EXPECT_EQ(ts[1].tv_sec, st.st_mtim.tv_sec) {
+			TH_LOG("'%s': mtime %ld.%09ld", dirs[i],
+			       (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		}
+		EXPECT_EQ(ts[1].tv_nsec, st.st_mtim.tv_nsec);
+		EXPECT_EQ(ts[0].tv_sec, st.st_atim.tv_sec);
+		ASSERT_EQ(0, stat(upath(self, dirs[i]), &st));
+		EXPECT_EQ(ts[1].tv_sec, st.st_mtim.tv_sec) {
+			TH_LOG("upper '%s': mtime %ld", dirs[i],
+			       (long)st.st_mtim.tv_sec);
+		}
+	}
+}
+
 TEST_F(upper, copy_up_keeps_holes)
 {
 	struct lu_scratch *s = &self->s;
