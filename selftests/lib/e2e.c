@@ -68,3 +68,32 @@ const char *lu_layerctl_cmd(void)
 		snprintf(cmd, sizeof(cmd), "%s", lu_layerctl());
 	return cmd;
 }
+
+int lu_many_layers_archive(const char *dir, int n, const char *tag,
+			   const char *tar)
+{
+	const char *mkstore = getenv("MKSTORE");
+
+	if (!mkstore)
+		return -1;
+	return RUN("cd %s && python3 - <<'EOF'\n"
+		   "import io, tarfile\n"
+		   "def add(t, name, data=None):\n"
+		   "    ti = tarfile.TarInfo(name)\n"
+		   "    ti.mtime = 1700000000\n"
+		   "    if data is None:\n"
+		   "        ti.type, ti.mode = tarfile.DIRTYPE, 0o755\n"
+		   "        t.addfile(ti)\n"
+		   "    else:\n"
+		   "        ti.size, ti.mode = len(data), 0o644\n"
+		   "        t.addfile(ti, io.BytesIO(data))\n"
+		   "for i in range(%d):\n"
+		   "    with tarfile.open('l%%03d.tar' %% i, 'w') as t:\n"
+		   "        add(t, 'd')\n"
+		   "        add(t, 'd/f%%03d' %% i, b'layer %%d\\n' %% i)\n"
+		   "        if i %% 10 == 9:\n"
+		   "            add(t, 'd/.wh.f%%03d' %% (i - 1), b'')\n"
+		   "EOF\n"
+		   "%s --docker-save %s --tag %s l[0-9][0-9][0-9].tar && "
+		   "rm l[0-9][0-9][0-9].tar", dir, n, mkstore, tar, tag);
+}

@@ -61,6 +61,15 @@ const char *lu_layerctl(void);
 const char *lu_layerctl_cmd(void);
 
 /*
+ * A `docker save` archive @tar (mkstore --docker-save, $MKSTORE) of an
+ * image @tag ("name:tag") of @n layers, made in @dir: layer i adds d/fNNN
+ * ("layer i\n"), every tenth also whites out the file of the one below.
+ * The command's status (-1 without $MKSTORE), its output in lu_out.
+ */
+int lu_many_layers_archive(const char *dir, int n, const char *tag,
+			   const char *tar);
+
+/*
  * This part needs kselftest_harness.h and union.h, included before this
  * header.
  */

@@ -528,7 +528,7 @@ static int mount_in_new_ns(const char *name, const char *mnt, const char *f,
 TEST_F(reg, layers_outlive_the_mount_they_were_added_through)
 {
 	struct lu_scratch *s = &self->s;
-	char store[LU_PATH_MAX], a[LU_PATH_MAX], b[LU_PATH_MAX];
+	char store[LU_PATH_MAX], a[LU_PATH_MAX + 8], b[LU_PATH_MAX + 8];
 	char data[3 * LU_PATH_MAX];
 
 	snprintf(store, sizeof(store), "%s", lu_path(s, "store"));

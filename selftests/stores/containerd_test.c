@@ -801,36 +801,16 @@ TEST_F_TIMEOUT(ctrd, moby_namespace_as_on_a_docker_29_host, 900)
  */
 TEST_F_TIMEOUT(ctrd, many_layers_mount_through_the_registry, 900)
 {
-	const char *mkstore = getenv("MKSTORE");
 	static struct ovl_mount m;
 	struct json_object *lc;
 	char key[80], top[128], opts[32768], *p = opts, config_digest[128];
 	ssize_t n;
 	int i, nl;
 
-	ASSERT_NE(NULL, mkstore);
-	ASSERT_EQ(0, RUN("cd %s && python3 - <<'EOF'\n"
-			 "import io, tarfile\n"
-			 "def add(t, name, data=None):\n"
-			 "    ti = tarfile.TarInfo(name)\n"
-			 "    ti.mtime = 1700000000\n"
-			 "    if data is None:\n"
-			 "        ti.type, ti.mode = tarfile.DIRTYPE, 0o755\n"
-			 "        t.addfile(ti)\n"
-			 "    else:\n"
-			 "        ti.size, ti.mode = len(data), 0o644\n"
-			 "        t.addfile(ti, io.BytesIO(data))\n"
-			 "for i in range(%d):\n"
-			 "    with tarfile.open('l%%03d.tar' %% i, 'w') as t:\n"
-			 "        add(t, 'd')\n"
-			 "        add(t, 'd/f%%03d' %% i, b'layer %%d\\n' %% i)\n"
-			 "        if i %% 10 == 9:\n"
-			 "            add(t, 'd/.wh.f%%03d' %% (i - 1), b'')\n"
-			 "EOF\n"
-			 "%s --docker-save many.tar --tag layerfs-many:latest l*.tar && "
-			 "rm l*.tar && " CTR " -n default images import many.tar && rm many.tar",
-			 self->dir, MANY_LAYERS, mkstore))
-		TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, lu_many_layers_archive(self->dir, MANY_LAYERS, "layerfs-many:latest",
+					    "many.tar")) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && " CTR " -n default images import many.tar && rm many.tar",
+			 self->dir)) TH_LOG("%s", lu_out);
 
 	ASSERT_EQ(0, image_config("default", MANY, config_digest, sizeof(config_digest)))
 		TH_LOG("%s", lu_out);
