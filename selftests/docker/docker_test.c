@@ -328,26 +328,12 @@ TEST_F_TIMEOUT(docker, container_mount_matches_overlay_from_graphdriver, 600)
 	json_object_put(gd);
 }
 
-/* The changes the tests make, in a mounted container root. */
-static const char *const changes =
-	"echo new > new.txt && "			/* a new file */
-	"echo edited >> etc/os-release && "		/* modify a lower file */
-	"rm usr/share/demo/keep && "			/* delete a lower file */
-	"rm -r opt/old && mkdir opt/old && "		/* mkdir over a deleted dir */
-	"echo fresh > opt/old/fresh && "
-	"ln usr/local/bin/hello usr/local/bin/hello-3";	/* link a lower file */
-
 /* docker diff of a container, sorted, in @buf. */
 static int docker_diff(const char *cid, char *buf, size_t len)
 {
-	size_t n;
+	char cmd[256];
 
-	if (RUN(DOCKER " diff %s | LC_ALL=C sort", cid))
-		return -1;
-	n = strnlen(lu_out, len - 1);
-	memcpy(buf, lu_out, n);
-	buf[n] = '\0';
-	return 0;
+	return lu_run_sorted(P(cmd, DOCKER " diff %s", cid), buf, len);
 }
 
 TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
@@ -359,7 +345,7 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 	/* the changes through layerctl's mount of the container */
 	ASSERT_EQ(0, RUN("%s --root " DATA " mount %s %s", lu_layerctl_cmd(), self->cid, self->a))
 		TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->a, lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN("%s --root " DATA " umount %s", lu_layerctl_cmd(), self->a))
 		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, docker_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", lu_out);
@@ -373,7 +359,7 @@ TEST_F_TIMEOUT(docker, writes_show_in_docker_diff_commit_and_save, 600)
 	  lu_jstr(gd, "UpperDir"), lu_jstr(gd, "WorkDir"));
 	json_object_put(gd);
 	ASSERT_EQ(0, mount("overlay", self->b, "overlay", 0, p)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, RUN("cd %s && %s", self->b, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->b, lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, umount(self->b));
 	ASSERT_EQ(0, docker_diff(ocid, diff_ovl, sizeof(diff_ovl))) TH_LOG("%s", lu_out);
 	RUN(DOCKER " rm -f %s", ocid);

@@ -97,3 +97,34 @@ int lu_many_layers_archive(const char *dir, int n, const char *tag,
 		   "%s --docker-save %s --tag %s l[0-9][0-9][0-9].tar && "
 		   "rm l[0-9][0-9][0-9].tar", dir, n, mkstore, tar, tag);
 }
+
+const char lu_changes[] =
+	"echo new > new.txt && "			/* a new file */
+	"echo edited >> etc/os-release && "		/* modify a lower file */
+	"rm usr/share/demo/keep && "			/* delete a lower file */
+	"rm -r opt/old && mkdir opt/old && "		/* mkdir over a deleted dir */
+	"echo fresh > opt/old/fresh && "
+	"ln usr/local/bin/hello usr/local/bin/hello-3";	/* link a lower file */
+
+int lu_run_sorted(const char *cmd, char *buf, size_t len)
+{
+	char sorted[8192];
+	size_t n;
+
+	if (snprintf(sorted, sizeof(sorted), "%s | LC_ALL=C sort", cmd) >=
+	    (int)sizeof(sorted) || lu_run_cmd(sorted))
+		return -1;
+	n = strnlen(lu_out, len - 1);
+	memcpy(buf, lu_out, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+char *lu_store_listing(const char *root, const char *skip)
+{
+	if (RUN("cd %s && find . %s -printf '%%y %%m %%U:%%G %%s %%T@ %%p\\n' | "
+		"LC_ALL=C sort && find . %s -type f -print0 | LC_ALL=C sort -z | "
+		"xargs -0r sha256sum", root, skip, skip))
+		return NULL;
+	return strdup(lu_out);
+}

@@ -61,6 +61,28 @@ const char *lu_layerctl(void);
 const char *lu_layerctl_cmd(void);
 
 /*
+ * The changes the end-to-end tests make in a mounted container root of
+ * the demo image (mkstore --demo), as one shell command run there: a new
+ * file, an edited and a deleted lower file, a mkdir over a removed lower
+ * directory, a hard link to a lower file.
+ */
+extern const char lu_changes[];
+
+/*
+ * Run @cmd (its stderr not captured unless it says so) and keep its
+ * output sorted (LC_ALL=C) in @buf of @len bytes: 0, or -1 if it failed.
+ */
+int lu_run_sorted(const char *cmd, char *buf, size_t len);
+
+/*
+ * What a test checks layerctl did not change in the store at @root: every
+ * file and directory with type, mode, owner, size and mtime, then every
+ * file's sha256, sorted; @skip is a find(1) expression ending in -o that
+ * prunes what may change ("" for nothing). Allocated; NULL on failure.
+ */
+char *lu_store_listing(const char *root, const char *skip);
+
+/*
  * A `docker save` archive @tar (mkstore --docker-save, $MKSTORE) of an
  * image @tag ("name:tag") of @n layers, made in @dir: layer i adds d/fNNN
  * ("layer i\n"), every tenth also whites out the file of the one below.

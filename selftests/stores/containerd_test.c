@@ -289,11 +289,7 @@ static char *store_listing_once(bool layers)
 		"\\( -path './io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs' -o "
 		"-path './io.containerd.snapshotter.v1.overlayfs/snapshots/*/work' \\) -prune -o";
 
-	if (RUN("cd " ROOT " && find . %s -printf '%%y %%m %%U:%%G %%s %%T@ %%p\\n' | "
-		"LC_ALL=C sort && find . %s -type f -print0 | LC_ALL=C sort -z | "
-		"xargs -0r sha256sum", skip, skip))
-		return NULL;
-	return strdup(lu_out);
+	return lu_store_listing(ROOT, skip);
 }
 
 /*
@@ -587,15 +583,6 @@ TEST_F_TIMEOUT(ctrd, image_mount_matches_overlay_from_ctr_mounts, 600)
 	free(after);
 }
 
-/* The changes the tests make, in a mounted container root. */
-static const char *const changes =
-	"echo new > new.txt && "			/* a new file */
-	"echo edited >> etc/os-release && "		/* modify a lower file */
-	"rm usr/share/demo/keep && "			/* delete a lower file */
-	"rm -r opt/old && mkdir opt/old && "		/* mkdir over a deleted dir */
-	"echo fresh > opt/old/fresh && "
-	"ln usr/local/bin/hello usr/local/bin/hello-3";	/* link a lower file */
-
 /* containerd's own overlay mount of active snapshot @key, read-write. */
 static int mount_ctr_rw(const char *ns, const char *key, const char *mnt)
 {
@@ -614,7 +601,7 @@ TEST_F_TIMEOUT(ctrd, container_mount_matches_overlay_from_ctr_mounts, 600)
 	ssize_t n;
 
 	ASSERT_EQ(0, mount_ctr_rw("default", self->key, self->b)) TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN("cd %s && %s", self->b, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->b, lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, umount(self->b));
 	before = store_listing(false);
 	ASSERT_NE(NULL, before) TH_LOG("%s", lu_out);
@@ -667,7 +654,7 @@ static void write_both_ways(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, RUN(LC " mount %s %s", lu_layerctl_cmd(), ns, self->key, self->a))
 		TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->a, lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN(LC " umount %s", lu_layerctl_cmd(), ns, self->a))
 		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN(LC " prune", lu_layerctl_cmd(), ns));
@@ -678,7 +665,7 @@ static void write_both_ways(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, RUN(CTR " -n %s snapshots prepare %s %s", ns, okey, self->top))
 		TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, mount_ctr_rw(ns, okey, self->b)) TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN("cd %s && %s", self->b, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->b, lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, umount(self->b));
 	ASSERT_EQ(0, snapshot_diff(ns, okey, self->dir, ovl, len)) TH_LOG("%s", lu_out);
 	RUN(CTR " -n %s snapshots rm %s", ns, okey);

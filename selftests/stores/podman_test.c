@@ -123,11 +123,7 @@ static char *store_listing(bool layers)
 		"\\( -path './overlay/*/diff' -o -path './overlay/*/work' -o "
 		"-path './overlay/*/merged' \\) -prune -o";
 
-	if (RUN("cd " ROOT " && find . %s -printf '%%y %%m %%U:%%G %%s %%T@ %%p\\n' | "
-		"LC_ALL=C sort && find . %s -type f -print0 | LC_ALL=C sort -z | "
-		"xargs -0r sha256sum", skip, skip))
-		return NULL;
-	return strdup(lu_out);
+	return lu_store_listing(ROOT, skip);
 }
 
 /* The first object of `podman ... inspect`'s array (put the result). */
@@ -396,26 +392,12 @@ TEST_F_TIMEOUT(podman, container_mount_matches_podman_mount, 600)
 	free(after);
 }
 
-/* The changes the tests make, in a mounted container root. */
-static const char *const changes =
-	"echo new > new.txt && "			/* a new file */
-	"echo edited >> etc/os-release && "		/* modify a lower file */
-	"rm usr/share/demo/keep && "			/* delete a lower file */
-	"rm -r opt/old && mkdir opt/old && "		/* mkdir over a deleted dir */
-	"echo fresh > opt/old/fresh && "
-	"ln usr/local/bin/hello usr/local/bin/hello-3";	/* link a lower file */
-
 /* podman diff of a container, sorted, in @buf. */
 static int podman_diff(const char *cid, char *buf, size_t len)
 {
-	size_t n;
+	char cmd[1024];
 
-	if (RUN(PODMAN " diff %s 2>/dev/null | LC_ALL=C sort", cid))
-		return -1;
-	n = strnlen(lu_out, len - 1);
-	memcpy(buf, lu_out, n);
-	buf[n] = '\0';
-	return 0;
+	return lu_run_sorted(P(cmd, PODMAN " diff %s 2>/dev/null", cid), buf, len);
 }
 
 TEST_F_TIMEOUT(podman, writes_show_in_podman_diff, 600)
@@ -425,7 +407,7 @@ TEST_F_TIMEOUT(podman, writes_show_in_podman_diff, 600)
 
 	ASSERT_EQ(0, RUN(LC " mount %s %s", lu_layerctl_cmd(), self->cid, self->a))
 		TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN("cd %s && %s", self->a, changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->a, lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN(LC " umount %s", lu_layerctl_cmd(), self->a)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN(LC " prune", lu_layerctl_cmd()));
 	ASSERT_EQ(0, podman_diff(self->cid, diff_lfs, sizeof(diff_lfs))) TH_LOG("%s", lu_out);
@@ -435,7 +417,7 @@ TEST_F_TIMEOUT(podman, writes_show_in_podman_diff, 600)
 		TH_LOG("%s", lu_out);
 	P(ocid, "%.64s", lu_chomp());
 	ASSERT_EQ(0, RUN(PODMAN " mount %s" QUIET, ocid)) TH_LOG("%s", lu_out);
-	ASSERT_EQ(0, RUN("cd %s && %s", lu_chomp(), changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", lu_chomp(), lu_changes)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, RUN(PODMAN " umount %s", ocid)) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, podman_diff(ocid, diff_ovl, sizeof(diff_ovl))) TH_LOG("%s", lu_out);
 	/* the metadata podman diff compares, of every layer's /etc */
