@@ -72,6 +72,9 @@ static int lfs_ioc_add_layer(void __user *uarg)
 	err = -ENOTDIR;
 	if (!d_is_dir(path.dentry))
 		goto out;
+	err = -ENOENT;		/* removed: nothing would ever look it up */
+	if (d_unlinked(path.dentry))
+		goto out;
 	err = -EINVAL;
 	if (lfs_dentry_weird(path.dentry) || sb_has_encoding(path.mnt->mnt_sb))
 		goto out;

@@ -445,9 +445,10 @@ out_free:
  * for the upper layer a second, read-only clone made at mount time
  * (super.c), so that nothing is written into the upper behind the union.
  * A file holds its mount, so the descriptor stays valid after the union
- * is unmounted (lfs_free_fs() kern_unmount()s the clones; the last fput()
- * frees them). The clones are internal mounts: open_tree() and
- * move_mount() refuse them, and ".." stops at their root.
+ * is unmounted (lfs_free_fs() kern_unmount()s its own clones, the registry
+ * those of its layers once they are deleted; the last fput() frees them).
+ * The clones are internal mounts: open_tree() and move_mount() refuse
+ * them, and ".." stops at their root.
  */
 static int lfs_ioc_open_layer(struct file *file, void __user *uarg)
 {

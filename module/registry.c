@@ -234,6 +234,7 @@ static bool lfs_reg_same(const struct lfs_reg_layer *old,
 {
 	return old->path.dentry == new->path.dentry &&
 	       old->path.mnt->mnt_sb == new->path.mnt->mnt_sb &&
+	       mnt_idmap(old->path.mnt) == mnt_idmap(new->path.mnt) &&
 	       old->parent == new->parent &&
 	       (!new->diff_id[0] || !strcmp(old->diff_id, new->diff_id)) &&
 	       (!new->chain_id[0] || !strcmp(old->chain_id, new->chain_id));

@@ -70,14 +70,16 @@ void lfs_free_fs(struct lfs_fs *ofs)
 		lfs_inuse_unlock(ofs->layers[0].mnt->mnt_root);
 
 	/*
-	 * Reuse the layer array, with room for one more pointer (struct
-	 * lfs_layer is larger than two): one RCU grace period for all.
+	 * One kern_unmount_array(), one RCU grace period for all mounts, in
+	 * the lowerdirs array (room for numlayer + 1 pointers), as overlayfs
+	 * does: RCU walkers may read ofs->layers until the grace period ends,
+	 * so it is not overwritten. No lowerdirs, nothing was cloned.
 	 */
-	BUILD_BUG_ON(sizeof(struct lfs_layer) < 2 * sizeof(*mounts));
-	mounts = (struct vfsmount **)ofs->layers;
-	for (i = 0, n = 0; i < ofs->numlayer; i++) {
+	mounts = (struct vfsmount **)ofs->config.lowerdirs;
+	for (i = 0, n = 0; mounts && i < ofs->numlayer; i++) {
 		struct vfsmount *mnt = ofs->layers[i].mnt;
 
+		kfree(ofs->config.lowerdirs[i]);
 		lfs_nameidx_owner_put(ofs->layers[i].nidx);
 		/*
 		 * A registry clone is not ours to make short-term: a plain
@@ -95,11 +97,7 @@ void lfs_free_fs(struct lfs_fs *ofs)
 	kvfree(ofs->layers);
 	kvfree(ofs->traps);
 	kfree(ofs->fs_sb);
-	if (ofs->config.lowerdirs) {
-		for (i = 0; i < ofs->numlayer; i++)
-			kfree(ofs->config.lowerdirs[i]);
-		kvfree(ofs->config.lowerdirs);
-	}
+	kvfree(ofs->config.lowerdirs);
 	kfree(ofs->config.lowerdir_all);
 	kfree(ofs->config.layer);
 	lfs_reg_put_chain(ofs->chain);
@@ -866,7 +864,8 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	ofs->creator_cred = prepare_creds();
 	ofs->layers = kvcalloc(ctx->nr + 1, sizeof(*ofs->layers), GFP_KERNEL);
 	ofs->fs_sb = kcalloc(ctx->nr + 1, sizeof(*ofs->fs_sb), GFP_KERNEL);
-	ofs->config.lowerdirs = kvcalloc(ctx->nr + 1, sizeof(char *),
+	/* + 2: lfs_free_fs() reuses it for the mounts and upper_ro */
+	ofs->config.lowerdirs = kvcalloc(ctx->nr + 2, sizeof(char *),
 					 GFP_KERNEL);
 	if (!ofs->creator_cred || !ofs->layers || !ofs->fs_sb ||
 	    !ofs->config.lowerdirs)

@@ -222,6 +222,17 @@ TEST_F(reg, add_layer_abi)
 		snprintf(name, sizeof(name), "%s-abi%u", self->prefix, i);
 		EXPECT_EQ(-ENOENT, lfs_get_layer(self->dev, name, &info));
 	}
+	/* a directory removed after it was opened */
+	ASSERT_EQ(0, mkdir(lu_path(&self->s, "gone"), 0755));
+	memset(buf, 0, sizeof(buf));
+	a->size = sizeof(*a);
+	a->dirfd = open(lu_path(&self->s, "gone"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, a->dirfd);
+	ASSERT_EQ(0, rmdir(lu_path(&self->s, "gone")));
+	snprintf((char *)a->name, sizeof(a->name), "%s-gone", self->prefix);
+	EXPECT_EQ(-1, ioctl(self->dev, LAYERFS_IOC_ADD_LAYER, a));
+	EXPECT_EQ(ENOENT, errno);
+	close(a->dirfd);
 	/* an unknown ioctl number */
 	EXPECT_EQ(-1, ioctl(self->dev, _IOW(LAYERFS_IOC_MAGIC, 99, int), &ret));
 	EXPECT_EQ(ENOTTY, errno);
