@@ -5,6 +5,11 @@
  * fails at FSCONFIG_CMD_CREATE, and the fs context it leaves behind until
  * its fd is closed pins nothing: root can unregister the layer at once.
  * layerfs only (overlayfs has no registry).
+ *
+ * The idmapped tree is attached in the test's mount namespace first: the
+ * registry clones the mount a layer is added through, and, as overlayfs
+ * with a lowerdir+ descriptor, cannot clone a detached one (open_tree()
+ * without move_mount()); that is refused at ADD_LAYER with EINVAL.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -33,6 +38,7 @@ FIXTURE(resolve) {
 	int tree;		/* idmapped copy of the layer dir */
 	char name[32];
 	bool registered;
+	bool attached;		/* the tree is mounted at idm/ */
 };
 
 FIXTURE_SETUP(resolve)
@@ -70,6 +76,19 @@ FIXTURE_SETUP(resolve)
 	snprintf(self->name, sizeof(self->name), "resolve-%d", getpid());
 	snprintf((char *)a.name, sizeof(a.name), "%s", self->name);
 	a.dirfd = self->tree;
+	EXPECT_EQ(-1, ioctl(self->dev, LAYERFS_IOC_ADD_LAYER, &a));
+	EXPECT_EQ(EINVAL, errno) {
+		TH_LOG("ADD_LAYER of a detached mount: %s", strerror(errno));
+	}
+
+	ASSERT_EQ(0, lu_mkdir_p(lu_path(s, "idm"), 0755));
+	ASSERT_EQ(0, syscall(__NR_move_mount, self->tree, "", AT_FDCWD,
+			     lu_path(s, "idm"), MOVE_MOUNT_F_EMPTY_PATH));
+	self->attached = true;
+	close(self->tree);
+	self->tree = open(lu_path(s, "idm"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, self->tree);
+	a.dirfd = self->tree;
 	ASSERT_EQ(0, ioctl(self->dev, LAYERFS_IOC_ADD_LAYER, &a)) {
 		TH_LOG("ADD_LAYER of an idmapped dir: %s", strerror(errno));
 	}
@@ -92,6 +111,8 @@ FIXTURE_TEARDOWN(resolve)
 		close(self->dev);
 	if (self->tree >= 0)
 		close(self->tree);
+	if (self->attached)
+		umount2(lu_path(&self->s, "idm"), MNT_DETACH);
 	lu_scratch_fini(&self->s);
 }
 
