@@ -956,6 +956,16 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	err = -ENOTEMPTY;
 	if (newdentry == trap)
 		goto out_dput_new;
+	/*
+	 * A directory replaced by the rename is empty in the union, but its
+	 * upper may hold whiteouts: removed only now, once nothing above can
+	 * fail, so that a failed rename does not bring back what they hid.
+	 */
+	if (c->overwrite && new_expect && d_is_dir(newdentry)) {
+		err = lfs_clear_whiteouts(ofs, newdentry);
+		if (err)
+			goto out_dput_new;
+	}
 
 	flags = lfs_rename_real_flags(c, newdentry);
 	err = lfs_do_rename(ofs, olddir, olddentry, newdir, newdentry, flags);
@@ -1006,12 +1016,7 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	c.newdir_upper = lfs_i_upper(newdir);
 	c.old_upper = lfs_i_upper(d_inode(old));
 	old_cred = lfs_override_creds(sb);
-	err = 0;
-	if (c.overwrite && d_is_positive(new) && d_is_dir(new) &&
-	    lfs_i_upper(d_inode(new)))
-		err = lfs_clear_whiteouts(ofs, lfs_i_upper(d_inode(new)));
-	if (!err)
-		err = lfs_rename_upper(&c, ofs);
+	err = lfs_rename_upper(&c, ofs);
 	revert_creds(old_cred);
 
 	if (!err) {

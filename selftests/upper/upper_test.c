@@ -580,6 +580,37 @@ TEST_F(upper, mkdir_over_whiteout_is_opaque)
 	EXPECT_STREQ("", work_names(self));
 }
 
+/*
+ * A rename over a merged directory that is empty in the union (its lower
+ * entries whited out) which then fails must leave it empty: the upper of
+ * the source is moved away behind the union's back, so the rename ends
+ * in ESTALE once it looks the source up on the upper layer. overlayfs
+ * has made the target opaque by then (ovl_clear_empty()); layerfs used to
+ * have removed its whiteouts, and the lower entries came back.
+ */
+TEST_F(upper, failed_rename_over_an_empty_merged_dir_keeps_it_empty)
+{
+	struct lu_scratch *s = &self->s;
+	struct stat st;
+
+	ASSERT_EQ(0, lu_file(s, 1, "b/x", 0644, "x"));
+	ASSERT_EQ(0, lu_file(s, 1, "b/y", 0644, "y"));
+	ASSERT_EQ(0, mount_rw(_metadata, self, variant->fstype));
+	ASSERT_EQ(0, unlink(lu_mpath(s, "b/x")));
+	ASSERT_EQ(0, unlink(lu_mpath(s, "b/y")));
+	EXPECT_STREQ("", lu_names(lu_mpath(s, "b")));
+	ASSERT_EQ(0, mkdir(lu_mpath(s, "a"), 0755));
+	ASSERT_EQ(0, stat(lu_mpath(s, "a"), &st));
+
+	ASSERT_EQ(0, rename(upath(self, "a"), upath(self, "a-moved")));
+	EXPECT_EQ(-1, rename(lu_mpath(s, "a"), lu_mpath(s, "b")));
+	EXPECT_EQ(ESTALE, errno);
+	EXPECT_STREQ("", lu_names(lu_mpath(s, "b")));
+
+	ASSERT_EQ(0, remount_rw(_metadata, self, variant->fstype));
+	EXPECT_STREQ("", lu_names(lu_mpath(s, "b")));
+}
+
 TEST_F(upper, rename_rules)
 {
 	struct lu_scratch *s = &self->s;
