@@ -470,39 +470,65 @@ out_drop_write:
 	return err;
 }
 
+static void lfs_free_names(struct list_head *names)
+{
+	struct lfs_name *n, *tmp;
+
+	list_for_each_entry_safe(n, tmp, names, list)
+		kfree(n);
+	INIT_LIST_HEAD(names);
+}
+
+/*
+ * Remove the whiteouts @names (read from @upper before, outside any lock
+ * on the upper layer) of an upper dir that is empty in the union: each
+ * is looked up and checked first, and only if all are whiteouts (or
+ * gone) are they unlinked, so that an error leaves all in place.
+ */
+static int lfs_unlink_whiteouts(struct lfs_fs *ofs, struct dentry *upper,
+				struct list_head *names)
+{
+	struct inode *udir = d_inode(upper);
+	struct lfs_name *n;
+	int pass, err = 0;
+
+	if (list_empty(names))
+		return 0;
+	inode_lock_nested(udir, I_MUTEX_CHILD);
+	for (pass = 0; !err && pass < 2; pass++) {
+		list_for_each_entry(n, names, list) {
+			struct dentry *d = lookup_one_len(n->name, upper, n->len);
+
+			if (IS_ERR(d)) {
+				err = PTR_ERR(d);
+				break;
+			}
+			if (lfs_is_upper_whiteout(d)) {
+				if (pass)
+					err = lfs_do_unlink(ofs, udir, d);
+			} else if (d_is_positive(d)) {
+				err = -ENOTEMPTY;
+			}
+			dput(d);
+			if (err)
+				break;
+		}
+	}
+	inode_unlock(udir);
+	return err;
+}
+
 /* Remove whiteouts from an upper dir that is empty in the union. */
 static int lfs_clear_whiteouts(struct lfs_fs *ofs, struct dentry *upper)
 {
 	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upper };
-	struct inode *udir = d_inode(upper);
-	struct lfs_name *n, *tmp;
 	LIST_HEAD(names);
 	int err;
 
 	err = lfs_dir_read_names(&path, &names);
-	if (err || list_empty(&names))
-		goto out;
-
-	inode_lock_nested(udir, I_MUTEX_CHILD);
-	list_for_each_entry(n, &names, list) {
-		struct dentry *d = lookup_one_len(n->name, upper, n->len);
-
-		if (IS_ERR(d)) {
-			err = PTR_ERR(d);
-			break;
-		}
-		if (lfs_is_upper_whiteout(d))
-			err = lfs_do_unlink(ofs, udir, d);
-		else if (d_is_positive(d))
-			err = -ENOTEMPTY;
-		dput(d);
-		if (err)
-			break;
-	}
-	inode_unlock(udir);
-out:
-	list_for_each_entry_safe(n, tmp, &names, list)
-		kfree(n);
+	if (!err)
+		err = lfs_unlink_whiteouts(ofs, upper, &names);
+	lfs_free_names(&names);
 	return err;
 }
 
@@ -805,6 +831,8 @@ struct lfs_rename_ctx {
 	unsigned int flags;			/* user's RENAME_* */
 	bool overwrite;
 	bool old_whiteout;			/* whiteout the old name */
+	/* names in the upper of a dir replaced, read before the lock */
+	struct list_head new_names;
 };
 
 /*
@@ -958,11 +986,12 @@ static int lfs_rename_upper(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 		goto out_dput_new;
 	/*
 	 * A directory replaced by the rename is empty in the union, but its
-	 * upper may hold whiteouts: removed only now, once nothing above can
-	 * fail, so that a failed rename does not bring back what they hid.
+	 * upper may hold whiteouts (named in c->new_names, read before the
+	 * lock: no readdir under it): removed only now, after the checks
+	 * above, so that their failure does not bring back what they hid.
 	 */
 	if (c->overwrite && new_expect && d_is_dir(newdentry)) {
-		err = lfs_clear_whiteouts(ofs, newdentry);
+		err = lfs_unlink_whiteouts(ofs, newdentry, &c->new_names);
 		if (err)
 			goto out_dput_new;
 	}
@@ -1016,7 +1045,20 @@ static int lfs_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	c.newdir_upper = lfs_i_upper(newdir);
 	c.old_upper = lfs_i_upper(d_inode(old));
 	old_cred = lfs_override_creds(sb);
-	err = lfs_rename_upper(&c, ofs);
+	err = 0;
+	INIT_LIST_HEAD(&c.new_names);
+	if (c.overwrite && d_is_positive(new) && d_is_dir(new) &&
+	    lfs_i_upper(d_inode(new))) {
+		struct path path = {
+			.mnt = lfs_upper_mnt(ofs),
+			.dentry = lfs_i_upper(d_inode(new)),
+		};
+
+		err = lfs_dir_read_names(&path, &c.new_names);
+	}
+	if (!err)
+		err = lfs_rename_upper(&c, ofs);
+	lfs_free_names(&c.new_names);
 	revert_creds(old_cred);
 
 	if (!err) {
