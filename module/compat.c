@@ -453,29 +453,39 @@ static const struct xattr_handler lfs_compat_acl_default_xattr_handler = {
 	.set	= lfs_compat_acl_xattr_set,
 };
 
-/* The ACL handlers, then the core's (ahead of its catch-all). */
-static const struct xattr_handler *lfs_compat_xattr_handlers[8];
+/*
+ * The ACL handlers, then the core's (ahead of its catch-all): one list
+ * for trusted.overlay.* mounts, one for userxattr ones.
+ */
+static const struct xattr_handler *lfs_compat_xattr_handlers[2][8];
 
 static void lfs_compat_xattr_init(void)
 {
 	const struct xattr_handler * const *h;
-	unsigned int n = 0;
+	unsigned int n, user;
 
-	lfs_compat_xattr_handlers[n++] = &lfs_compat_acl_access_xattr_handler;
-	lfs_compat_xattr_handlers[n++] = &lfs_compat_acl_default_xattr_handler;
-	for (h = lfs_xattr_handlers; *h; h++) {
-		/* The last slot stays NULL. */
-		if (WARN_ON(n == ARRAY_SIZE(lfs_compat_xattr_handlers) - 1))
-			break;
-		lfs_compat_xattr_handlers[n++] = *h;
+	for (user = 0; user < 2; user++) {
+		const struct xattr_handler **v = lfs_compat_xattr_handlers[user];
+
+		n = 0;
+		v[n++] = &lfs_compat_acl_access_xattr_handler;
+		v[n++] = &lfs_compat_acl_default_xattr_handler;
+		for (h = lfs_xattr_handlers(user); *h; h++) {
+			/* The last slot stays NULL. */
+			if (WARN_ON(n == ARRAY_SIZE(lfs_compat_xattr_handlers[0]) - 1))
+				break;
+			v[n++] = *h;
+		}
 	}
 }
 
 void lfs_set_s_xattr(struct super_block *sb,
 		     const struct xattr_handler * const *h)
 {
-	WARN_ON_ONCE(h != lfs_xattr_handlers);
-	sb->s_xattr = lfs_compat_xattr_handlers;
+	bool user = h == lfs_xattr_handlers(true);
+
+	WARN_ON_ONCE(!user && h != lfs_xattr_handlers(false));
+	sb->s_xattr = lfs_compat_xattr_handlers[user];
 }
 #endif
 

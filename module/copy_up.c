@@ -87,7 +87,7 @@ static int lfs_copy_xattr(struct lfs_fs *ofs, const struct path *oldpath,
 			err = -EIO;
 			break;
 		}
-		if (lfs_is_private_xattr(name))
+		if (lfs_is_private_xattr(ofs, name))
 			continue;
 		/* An LSM may discard (ECANCELED) or refuse one, as in ovl. */
 		err = security_inode_copy_up_xattr(oldpath->dentry, name);
@@ -290,7 +290,8 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 					c->temp);
 	/* "Copied up, origin unknown" in overlayfs's format. */
 	if (!err)
-		err = lfs_do_setxattr(ofs, c->temp, LFS_XATTR_ORIGIN, NULL, 0, 0);
+		err = lfs_do_setxattr(ofs, c->temp,
+				      lfs_xattr(ofs, LFS_XATTR_ORIGIN), NULL, 0, 0);
 	if (!err)
 		err = lfs_copy_up_attr(c, ofs);
 	if (!err && lfs_should_sync(ofs) && c->metadata_fsync)
@@ -458,9 +459,10 @@ int lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir)
 {
 	struct path path = { .mnt = lfs_upper_mnt(ofs), .dentry = upperdir };
 
-	if (lfs_do_getxattr(&path, LFS_XATTR_IMPURE, NULL, 0) >= 0)
+	if (lfs_do_getxattr(&path, lfs_xattr(ofs, LFS_XATTR_IMPURE), NULL, 0) >= 0)
 		return 0;
-	return lfs_do_setxattr(ofs, upperdir, LFS_XATTR_IMPURE, "y", 1, 0);
+	return lfs_do_setxattr(ofs, upperdir, lfs_xattr(ofs, LFS_XATTR_IMPURE),
+			       "y", 1, 0);
 }
 
 static void lfs_copy_up_count(struct lfs_fs *ofs, struct dentry *dentry,
@@ -511,6 +513,14 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	if (!err)
 		err = lfs_do_getattr(&c.lowerpath, &c.stat,
 				     STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	/*
+	 * An owner the mounter's user namespace cannot map (a mount made in
+	 * a user namespace) cannot be given to the copy: EOVERFLOW, as
+	 * ovl_copy_up_one().
+	 */
+	if (!err && (!kuid_has_mapping(current_user_ns(), c.stat.uid) ||
+		     !kgid_has_mapping(current_user_ns(), c.stat.gid)))
+		err = -EOVERFLOW;
 	/*
 	 * fsync=strict syncs each regular file and directory copy-up after
 	 * its metadata, for atomic copy-up on filesystems without ordered

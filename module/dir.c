@@ -205,7 +205,8 @@ static int lfs_create_over_whiteout(struct lfs_fs *ofs, struct dentry *dentry,
 		err = lfs_create_acl_apply(ofs, temp, &ca);
 	/* A new directory must not show what the whiteout hid. */
 	if (!err && d_is_dir(temp)) {
-		err = lfs_do_setxattr(ofs, temp, LFS_XATTR_OPAQUE, "y", 1, 0);
+		err = lfs_do_setxattr(ofs, temp, lfs_xattr(ofs, LFS_XATTR_OPAQUE),
+				      "y", 1, 0);
 		if (!err)
 			lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
 	}
@@ -312,7 +313,7 @@ static int lfs_instantiate(struct dentry *dentry, struct dentry *newdentry,
 			.dentry = newdentry,
 		};
 
-		if (d_is_dir(newdentry) && lfs_get_opaque_val(&path) == 'y')
+		if (d_is_dir(newdentry) && lfs_get_opaque_val(LFS_FS(dentry->d_sb), &path) == 'y')
 			__set_bit(LFS_I_OPAQUE, &flags);
 		inode = lfs_get_inode(dentry->d_sb, newdentry, NULL, flags);
 		if (IS_ERR(inode))
@@ -756,7 +757,7 @@ static char *lfs_build_redirect(struct lfs_fs *ofs, struct dentry *dentry,
 			name = own ?: name;
 		else if (up.dentry &&
 			 !test_bit(LFS_I_OPAQUE, &LFS_I(d_inode(d))->flags))
-			redirect = lfs_get_redirect(&up, 0);
+			redirect = lfs_get_redirect(ofs, &up, 0);
 		if (IS_ERR(redirect)) {
 			ret = ERR_CAST(redirect);
 			goto out;
@@ -803,7 +804,7 @@ static int lfs_set_redirect(struct lfs_fs *ofs, struct dentry *dentry,
 	int err;
 
 	old_cred = lfs_override_creds(dentry->d_sb);
-	cur = lfs_get_redirect(&up, 0);
+	cur = lfs_get_redirect(ofs, &up, 0);
 	err = PTR_ERR_OR_ZERO(cur);
 	if (err || (cur && (samedir || cur[0] == '/')))
 		goto out;
@@ -811,7 +812,8 @@ static int lfs_set_redirect(struct lfs_fs *ofs, struct dentry *dentry,
 	err = PTR_ERR_OR_ZERO(redirect);
 	if (err)
 		goto out;
-	err = lfs_do_setxattr(ofs, up.dentry, LFS_XATTR_REDIRECT, redirect,
+	err = lfs_do_setxattr(ofs, up.dentry,
+			      lfs_xattr(ofs, LFS_XATTR_REDIRECT), redirect,
 			      strlen(redirect), 0);
 	if (err) {
 		pr_warn_ratelimited("failed to set redirect (%i)\n", err);
@@ -853,7 +855,8 @@ static int lfs_rename_set_opaque(struct lfs_fs *ofs, struct dentry *src,
 	if (!test_bit(LFS_I_MERGE, &LFS_I(d_inode(destparent))->flags))
 		return 0;
 	old_cred = lfs_override_creds(src->d_sb);
-	err = lfs_do_setxattr(ofs, upper, LFS_XATTR_OPAQUE, "y", 1, 0);
+	err = lfs_do_setxattr(ofs, upper, lfs_xattr(ofs, LFS_XATTR_OPAQUE),
+			      "y", 1, 0);
 	revert_creds(old_cred);
 	if (!err) {
 		set_bit(LFS_I_OPAQUE, &LFS_I(d_inode(src))->flags);

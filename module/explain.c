@@ -74,17 +74,18 @@ static int lfs_explain_put(struct lfs_explain_ctx *c, unsigned int layer,
 }
 
 /* What a real dentry is, for the walk; 0 for nothing there. */
-static u32 lfs_explain_kind(const struct lfs_layer *layer, struct dentry *this)
+static u32 lfs_explain_kind(struct lfs_fs *ofs, const struct lfs_layer *layer,
+			    struct dentry *this)
 {
 	struct path path = { .mnt = layer->mnt, .dentry = this };
 
 	if (d_is_negative(this))
 		return 0;
-	if (lfs_path_is_whiteout(&path))
+	if (lfs_path_is_whiteout(ofs, &path))
 		return LAYERFS_KIND_WHITEOUT;
 	if (!d_can_lookup(this))
 		return LAYERFS_KIND_OBJECT;
-	return lfs_get_opaque_val(&path) == 'y' ? LAYERFS_KIND_OPAQUE_DIR :
+	return lfs_get_opaque_val(ofs, &path) == 'y' ? LAYERFS_KIND_OPAQUE_DIR :
 						  LAYERFS_KIND_DIR;
 }
 
@@ -117,7 +118,7 @@ static int lfs_explain_level(struct lfs_explain_ctx *c, const char *name,
 				err = 0;
 			continue;
 		}
-		kind = lfs_explain_kind(layer, this);
+		kind = lfs_explain_kind(c->ofs, layer, this);
 		if (kind == LAYERFS_KIND_DIR || kind == LAYERFS_KIND_OPAQUE_DIR) {
 			/* Never into a layer root, the upper or the work dir. */
 			if (lfs_dentry_weird(this) ||
@@ -183,7 +184,8 @@ static int lfs_explain_root(struct lfs_explain_ctx *c)
 	for (i = 0; !err && i < c->ofs->numlayer; i++) {
 		if (!c->cur[i])
 			continue;
-		err = lfs_explain_put(c, i, lfs_explain_kind(&c->ofs->layers[i],
+		err = lfs_explain_put(c, i, lfs_explain_kind(c->ofs,
+							     &c->ofs->layers[i],
 							     c->cur[i]),
 				      first ? LAYERFS_ROLE_SHOWN :
 					      LAYERFS_ROLE_MERGED, 0, c->cur[i]);
@@ -333,10 +335,9 @@ static char *lfs_explain_path(struct dentry *dentry, const char *name,
 
 /*
  * What the union hides, and the layers themselves, are for CAP_SYS_ADMIN
- * in the initial user namespace. layerfs is not FS_USERNS_MOUNT, but a
- * superblock whose context was made in a user namespace (fsopen() there,
- * committed by a privileged process) has that namespace as s_user_ns:
- * its root must not gain this.
+ * in the initial user namespace. A mount made in a user namespace
+ * (FS_USERNS_MOUNT) has that namespace as s_user_ns: its root must not
+ * gain this.
  */
 static bool lfs_explain_capable(void)
 {

@@ -73,7 +73,8 @@ static void lfs_check_protattr(struct inode *inode, struct dentry *upper)
 	int res, n;
 
 	old_cred = lfs_override_creds(inode->i_sb);
-	res = lfs_do_getxattr(&path, LFS_XATTR_PROTATTR, buf, LFS_PROTATTR_MAX);
+	res = lfs_do_getxattr(&path, lfs_xattr(ofs, LFS_XATTR_PROTATTR), buf,
+			      LFS_PROTATTR_MAX);
 	revert_creds(old_cred);
 	if (res < 0)
 		return;
@@ -114,13 +115,15 @@ static int lfs_set_protattr(struct inode *inode, struct dentry *upper,
 		iflags |= S_IMMUTABLE;
 	}
 	if (len) {
-		err = lfs_do_setxattr(ofs, upper, LFS_XATTR_PROTATTR, buf, len,
-				      0);
+		err = lfs_do_setxattr(ofs, upper,
+				      lfs_xattr(ofs, LFS_XATTR_PROTATTR),
+				      buf, len, 0);
 		/* Not on the upper inode either: refuse, as overlayfs. */
 		if (err == -EOPNOTSUPP)
 			err = -EPERM;
 	} else if (inode->i_flags & LFS_PROT_I_FLAGS) {
-		err = lfs_do_removexattr(ofs, upper, LFS_XATTR_PROTATTR);
+		err = lfs_do_removexattr(ofs, upper,
+					 lfs_xattr(ofs, LFS_XATTR_PROTATTR));
 		if (err == -EOPNOTSUPP || err == -ENODATA)
 			err = 0;
 	}
@@ -655,17 +658,18 @@ static int lfs_xattr_set(struct dentry *dentry, struct inode *inode,
  * union on this one: it is stored escaped, as trusted.overlay.overlay.X,
  * in the real object and shown unescaped, as overlayfs does
  * (Documentation/filesystems/overlayfs.rst, "Nesting overlayfs mounts").
- * The union's own trusted.overlay.* never shows.
+ * The union's own trusted.overlay.* never shows. With userxattr, the
+ * same holds for user.overlay.* (the handler's prefix) instead.
  */
-static char *lfs_xattr_escape_name(const char *name)
+static char *lfs_xattr_escape_name(const char *prefix, const char *name)
 {
 	char *escaped;
 
-	if (LFS_XATTR_PREFIX_LEN + LFS_XATTR_ESCAPE_LEN + strlen(name) >
+	if (strlen(prefix) + LFS_XATTR_ESCAPE_LEN + strlen(name) >
 	    XATTR_NAME_MAX)
 		return ERR_PTR(-ERANGE);
-	escaped = kasprintf(GFP_KERNEL, "%s%s%s", LFS_XATTR_PREFIX,
-			    LFS_XATTR_ESCAPE, name);
+	escaped = kasprintf(GFP_KERNEL, "%s%s%s", prefix, LFS_XATTR_ESCAPE,
+			    name);
 	return escaped ?: ERR_PTR(-ENOMEM);
 }
 
@@ -673,7 +677,7 @@ static int lfs_own_xattr_get(const struct xattr_handler *handler,
 			     struct dentry *dentry, struct inode *inode,
 			     const char *name, void *buffer, size_t size)
 {
-	char *escaped = lfs_xattr_escape_name(name);
+	char *escaped = lfs_xattr_escape_name(handler->prefix, name);
 	int res;
 
 	if (IS_ERR(escaped))
@@ -689,7 +693,7 @@ static int lfs_own_xattr_set(const struct xattr_handler *handler,
 			     const char *name, const void *value,
 			     size_t size, int flags)
 {
-	char *escaped = lfs_xattr_escape_name(name);
+	char *escaped = lfs_xattr_escape_name(handler->prefix, name);
 	int err;
 
 	if (IS_ERR(escaped))
@@ -716,7 +720,13 @@ static int lfs_other_xattr_set(const struct xattr_handler *handler,
 }
 
 static const struct xattr_handler lfs_own_trusted_xattr_handler = {
-	.prefix	= LFS_XATTR_PREFIX,
+	.prefix	= LFS_XATTR_TRUSTED_PREFIX,
+	.get	= lfs_own_xattr_get,
+	.set	= lfs_own_xattr_set,
+};
+
+static const struct xattr_handler lfs_own_user_xattr_handler = {
+	.prefix	= LFS_XATTR_USER_PREFIX,
 	.get	= lfs_own_xattr_get,
 	.set	= lfs_own_xattr_set,
 };
@@ -727,23 +737,36 @@ static const struct xattr_handler lfs_other_xattr_handler = {
 	.set	= lfs_other_xattr_set,
 };
 
-const struct xattr_handler * const lfs_xattr_handlers[] = {
+static const struct xattr_handler * const lfs_trusted_xattr_handlers[] = {
 	&lfs_own_trusted_xattr_handler,
 	&lfs_other_xattr_handler,
 	NULL
 };
 
-static bool lfs_can_list(const char *s)
+static const struct xattr_handler * const lfs_user_xattr_handlers[] = {
+	&lfs_own_user_xattr_handler,
+	&lfs_other_xattr_handler,
+	NULL
+};
+
+const struct xattr_handler * const *lfs_xattr_handlers(bool userxattr)
 {
-	if (lfs_is_private_xattr(s))
+	return userxattr ? lfs_user_xattr_handlers : lfs_trusted_xattr_handlers;
+}
+
+static bool lfs_can_list(struct lfs_fs *ofs, const char *s)
+{
+	if (lfs_is_private_xattr(ofs, s))
 		return false;
 	/* The real list was read with the mounter's creds: filter trusted. */
 	return strncmp(s, XATTR_TRUSTED_PREFIX, XATTR_TRUSTED_PREFIX_LEN) ||
-	       capable(CAP_SYS_ADMIN);
+	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 }
 
 ssize_t lfs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	size_t plen = lfs_xattr_prefix_len(ofs);
 	struct dentry *realdentry = lfs_dentry_real(dentry);
 	const struct cred *old_cred;
 	size_t slen, len;
@@ -762,16 +785,15 @@ ssize_t lfs_listxattr(struct dentry *dentry, char *list, size_t size)
 		if (WARN_ON_ONCE(slen > len))
 			return -EIO;
 		len -= slen;
-		if (!lfs_can_list(s)) {
+		if (!lfs_can_list(ofs, s)) {
 			res -= slen;
 			memmove(s, s + slen, len);
-		} else if (lfs_is_escaped_xattr(s)) {
+		} else if (lfs_is_escaped_xattr(ofs, s)) {
 			/* Drop "overlay." after the prefix: shift the rest. */
 			res -= LFS_XATTR_ESCAPE_LEN;
 			slen -= LFS_XATTR_ESCAPE_LEN;
-			memmove(s + LFS_XATTR_PREFIX_LEN,
-				s + LFS_XATTR_PREFIX_LEN + LFS_XATTR_ESCAPE_LEN,
-				slen - LFS_XATTR_PREFIX_LEN + len);
+			memmove(s + plen, s + plen + LFS_XATTR_ESCAPE_LEN,
+				slen - plen + len);
 			s += slen;
 		} else {
 			s += slen;

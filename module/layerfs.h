@@ -18,20 +18,53 @@
 /* Lower layers a mount may stack; overlayfs stops at 500. */
 #define LFS_MAX_LOWER		4096
 
-#define LFS_XATTR_PREFIX	XATTR_TRUSTED_PREFIX "overlay."
-#define LFS_XATTR_PREFIX_LEN	(sizeof(LFS_XATTR_PREFIX) - 1)
+/*
+ * The union's own xattrs are trusted.overlay.*, or user.overlay.* with
+ * "userxattr" (overlayfs's names, so that either reads what the other
+ * wrote). lfs_xattr() gives the name a mount uses.
+ */
+#define LFS_XATTR_TRUSTED_PREFIX	"trusted.overlay."
+#define LFS_XATTR_TRUSTED_PREFIX_LEN	(sizeof(LFS_XATTR_TRUSTED_PREFIX) - 1)
+#define LFS_XATTR_USER_PREFIX		"user.overlay."
+#define LFS_XATTR_USER_PREFIX_LEN	(sizeof(LFS_XATTR_USER_PREFIX) - 1)
 /*
  * A nested union's own trusted.overlay.X is stored escaped, as
- * trusted.overlay.overlay.X, in the layers (overlayfs's convention).
+ * trusted.overlay.overlay.X, in the layers (overlayfs's convention);
+ * user.overlay.X as user.overlay.overlay.X with userxattr.
  */
 #define LFS_XATTR_ESCAPE	"overlay."
 #define LFS_XATTR_ESCAPE_LEN	(sizeof(LFS_XATTR_ESCAPE) - 1)
-#define LFS_XATTR_OPAQUE	LFS_XATTR_PREFIX "opaque"
-#define LFS_XATTR_WHITEOUT	LFS_XATTR_PREFIX "whiteout"
-#define LFS_XATTR_ORIGIN	LFS_XATTR_PREFIX "origin"
-#define LFS_XATTR_REDIRECT	LFS_XATTR_PREFIX "redirect"
-#define LFS_XATTR_IMPURE	LFS_XATTR_PREFIX "impure"
-#define LFS_XATTR_PROTATTR	LFS_XATTR_PREFIX "protattr"
+
+enum lfs_xattr {
+	LFS_XATTR_OPAQUE,
+	LFS_XATTR_WHITEOUT,
+	LFS_XATTR_ORIGIN,
+	LFS_XATTR_REDIRECT,
+	LFS_XATTR_IMPURE,
+	LFS_XATTR_PROTATTR,
+};
+
+/* [enum lfs_xattr][userxattr] (util.c) */
+extern const char *const lfs_xattr_table[][2];
+
+static inline const char *lfs_xattr(const struct lfs_fs *ofs,
+				    enum lfs_xattr ox)
+{
+	return lfs_xattr_table[ox][ofs->config.userxattr];
+}
+
+/* "trusted.overlay." or "user.overlay." */
+static inline const char *lfs_xattr_prefix(const struct lfs_fs *ofs)
+{
+	return ofs->config.userxattr ? LFS_XATTR_USER_PREFIX :
+				       LFS_XATTR_TRUSTED_PREFIX;
+}
+
+static inline size_t lfs_xattr_prefix_len(const struct lfs_fs *ofs)
+{
+	return ofs->config.userxattr ? LFS_XATTR_USER_PREFIX_LEN :
+				       LFS_XATTR_TRUSTED_PREFIX_LEN;
+}
 
 /* Name of the directory layerfs owns inside workdir, as overlayfs. */
 #define LFS_WORKDIR_NAME	"work"
@@ -256,7 +289,8 @@ struct lfs_cattr {
 #define LFS_CATTR(m) (&(struct lfs_cattr) { .mode = (m) })
 
 /* util.c */
-char *lfs_get_redirect(const struct path *path, size_t padding);
+char *lfs_get_redirect(struct lfs_fs *ofs, const struct path *path,
+		       size_t padding);
 int lfs_set_impure(struct lfs_fs *ofs, struct dentry *upperdir);
 bool lfs_inuse_trylock(struct dentry *dentry);
 void lfs_inuse_unlock(struct dentry *dentry);
@@ -279,10 +313,10 @@ u64 lfs_map_ino(const struct lfs_fs *ofs, const struct lfs_layer *layer,
 struct lfs_entry *lfs_alloc_entry(unsigned int numlower);
 void lfs_put_entry(struct lfs_entry *oe);
 void lfs_free_entry(struct lfs_entry *oe);
-bool lfs_is_private_xattr(const char *name);
-bool lfs_is_escaped_xattr(const char *name);
-bool lfs_path_is_whiteout(const struct path *path);
-char lfs_get_opaque_val(const struct path *path);
+bool lfs_is_private_xattr(struct lfs_fs *ofs, const char *name);
+bool lfs_is_escaped_xattr(struct lfs_fs *ofs, const char *name);
+bool lfs_path_is_whiteout(struct lfs_fs *ofs, const struct path *path);
+char lfs_get_opaque_val(struct lfs_fs *ofs, const struct path *path);
 void lfs_real_path(struct inode *inode, struct path *path);
 char *lfs_path_name(const struct path *path);
 struct inode *lfs_inode_real(struct inode *inode);
@@ -339,7 +373,7 @@ int lfs_copy_fileattr(struct inode *inode, const struct path *old,
 int lfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
 int lfs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
 		     struct fileattr *fa);
-extern const struct xattr_handler * const lfs_xattr_handlers[];
+const struct xattr_handler * const *lfs_xattr_handlers(bool userxattr);
 
 /* dir.c */
 extern const struct inode_operations lfs_dir_inode_operations;

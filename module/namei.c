@@ -55,7 +55,7 @@ static int lfs_check_redirect(struct lfs_lookup_ctx *c, const struct path *path,
 	char *buf;
 
 	c->absolute = false;
-	buf = lfs_get_redirect(path, prelen + strlen(post));
+	buf = lfs_get_redirect(LFS_FS(c->sb), path, prelen + strlen(post));
 	if (IS_ERR_OR_NULL(buf))
 		return PTR_ERR(buf);
 	if (buf[0] == '/') {
@@ -107,7 +107,7 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 
 	path.mnt = layer->mnt;
 	path.dentry = this;
-	if (lfs_path_is_whiteout(&path)) {
+	if (lfs_path_is_whiteout(LFS_FS(c->sb), &path)) {
 		c->stop = true;
 		c->whiteouts_hit++;
 		goto put;
@@ -128,7 +128,7 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 		return -ELOOP;
 	}
 
-	val = lfs_get_opaque_val(&path);
+	val = lfs_get_opaque_val(LFS_FS(c->sb), &path);
 	if (val == 'y') {
 		c->stop = true;
 		c->opaque_stops++;
@@ -225,7 +225,8 @@ static int lfs_lookup_origin(struct lfs_lookup_ctx *c, struct inode *dir)
 		return 0;
 	path.mnt = lfs_upper_mnt(LFS_FS(c->sb));
 	path.dentry = c->upper;
-	if (lfs_do_getxattr(&path, LFS_XATTR_ORIGIN, NULL, 0) < 0)
+	if (lfs_do_getxattr(&path, lfs_xattr(LFS_FS(c->sb), LFS_XATTR_ORIGIN),
+			    NULL, 0) < 0)
 		return 0;
 
 	for (i = 0; !o.stop && !this && i < lfs_numlower(poe); i++) {

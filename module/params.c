@@ -844,8 +844,6 @@ int lfs_check_features(struct fs_context *fc, struct lfs_config *config,
 		return lfs_not_yet(fc, "metacopy=on", "metadata-only copy-up");
 	if (config->verity_mode)
 		return lfs_not_yet(fc, "verity", "fs-verity checking");
-	if (config->userxattr)
-		return lfs_not_yet(fc, "userxattr", "user.overlay.* xattrs");
 	if (config->xino == LFS_XINO_OFF)
 		return lfs_not_yet(fc, "xino=off",
 				   "reporting per-layer st_dev (layerfs always maps inode numbers)");

@@ -225,7 +225,7 @@ static void lfs_check_entries(struct lfs_readdir_data *rdd,
 			continue;
 		if (d_is_positive(d)) {
 			path.dentry = d;
-			e->whiteout = lfs_path_is_whiteout(&path);
+			e->whiteout = lfs_path_is_whiteout(rdd->ofs, &path);
 			if (e->type == DT_UNKNOWN)
 				e->type = fs_umode_to_dtype(d_inode(d)->i_mode);
 		}
@@ -368,7 +368,8 @@ static int lfs_cache_fill(struct lfs_dir_cache *cache, struct dentry *dir)
 		realpath.dentry = upper;
 		lfs_stamp(&cache->stamps[cache->nstamps++], d_inode(upper));
 		/* also upper-only: a merged directory may have moved in */
-		rdd.impure = lfs_do_getxattr(&realpath, LFS_XATTR_IMPURE,
+		rdd.impure = lfs_do_getxattr(&realpath,
+					     lfs_xattr(rdd.ofs, LFS_XATTR_IMPURE),
 					     NULL, 0) >= 0;
 		err = lfs_read_layer(&rdd, &realpath);
 		if (err)
@@ -380,7 +381,7 @@ static int lfs_cache_fill(struct lfs_dir_cache *cache, struct dentry *dir)
 		realpath.dentry = oe->lowerstack[i].dentry;
 		lfs_stamp(&cache->stamps[cache->nstamps++],
 			  d_inode(realpath.dentry));
-		rdd.xwhiteouts = lfs_get_opaque_val(&realpath) == 'x';
+		rdd.xwhiteouts = lfs_get_opaque_val(rdd.ofs, &realpath) == 'x';
 		err = lfs_read_layer(&rdd, &realpath);
 		if (err)
 			return err;

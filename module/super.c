@@ -561,13 +561,22 @@ static int lfs_check_upper_features(struct fs_context *fc, struct lfs_fs *ofs)
 	struct file *tmpfile;
 	int err;
 
-	err = lfs_do_setxattr(ofs, ofs->workdir, LFS_XATTR_OPAQUE, "0", 1, 0);
+	err = lfs_do_setxattr(ofs, ofs->workdir,
+			      lfs_xattr(ofs, LFS_XATTR_OPAQUE), "0", 1, 0);
+	/*
+	 * overlayfs mounts without its marks then (degraded); layerfs
+	 * refuses. EPERM is a mounter in a user namespace without userxattr.
+	 */
+	if (err == -EPERM && !ofs->config.userxattr) {
+		errorfc(fc, "upperdir: trusted xattrs not permitted: mount with 'userxattr'");
+		return err;
+	}
 	if (err) {
-		errorfc(fc, "upperdir: filesystem does not support trusted xattrs (%d)",
-			err);
+		errorfc(fc, "upperdir: filesystem does not support %s xattrs (%d)",
+			ofs->config.userxattr ? "user" : "trusted", err);
 		return err == -EOPNOTSUPP ? err : -EINVAL;
 	}
-	lfs_do_removexattr(ofs, ofs->workdir, LFS_XATTR_OPAQUE);
+	lfs_do_removexattr(ofs, ofs->workdir, lfs_xattr(ofs, LFS_XATTR_OPAQUE));
 
 	err = lfs_check_rename_whiteout(ofs);
 	if (err <= 0) {
@@ -851,6 +860,10 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct dentry *root;
 	int err;
 
+	/* The context's fd may have been passed to another user namespace. */
+	if (fc->user_ns != current_user_ns())
+		return -EIO;
+
 	err = lfs_resolve_layer(fc);
 	if (err)
 		return err;
@@ -910,7 +923,7 @@ int lfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = LAYERFS_SUPER_MAGIC;
 	sb->s_op = &lfs_super_operations;
 	sb->s_d_op = &lfs_dentry_operations;
-	lfs_set_s_xattr(sb, lfs_xattr_handlers);
+	lfs_set_s_xattr(sb, lfs_xattr_handlers(ofs->config.userxattr));
 	sb->s_time_gran = 1;
 	sb->s_flags |= SB_POSIXACL;
 	if (!lfs_upper_mnt(ofs))
@@ -945,6 +958,13 @@ static struct file_system_type layerfs_fs_type = {
 	.init_fs_context	= lfs_init_fs_context,
 	.parameters		= lfs_parameter_spec,
 	.kill_sb		= lfs_kill_sb,
+	/*
+	 * lowerdir=/upperdir= mounts in a user namespace, as overlayfs (5.11)
+	 * allows: the mounter's credentials (creator_cred) reach only what
+	 * that namespace's root may touch. layer= stays for CAP_SYS_ADMIN in
+	 * the initial namespace (lfs_resolve_layer()).
+	 */
+	.fs_flags		= FS_USERNS_MOUNT,
 };
 MODULE_ALIAS_FS("layerfs");
 

@@ -71,18 +71,30 @@ void lfs_free_entry(struct lfs_entry *oe)
 	kvfree(oe);
 }
 
-bool lfs_is_escaped_xattr(const char *name)
+/* [mark][userxattr]: overlayfs's names (ovl_xattr_table) */
+const char *const lfs_xattr_table[][2] = {
+	[LFS_XATTR_OPAQUE] = { "trusted.overlay.opaque", "user.overlay.opaque" },
+	[LFS_XATTR_WHITEOUT] = { "trusted.overlay.whiteout", "user.overlay.whiteout" },
+	[LFS_XATTR_ORIGIN] = { "trusted.overlay.origin", "user.overlay.origin" },
+	[LFS_XATTR_REDIRECT] = { "trusted.overlay.redirect", "user.overlay.redirect" },
+	[LFS_XATTR_IMPURE] = { "trusted.overlay.impure", "user.overlay.impure" },
+	[LFS_XATTR_PROTATTR] = { "trusted.overlay.protattr", "user.overlay.protattr" },
+};
+
+bool lfs_is_escaped_xattr(struct lfs_fs *ofs, const char *name)
 {
-	return !strncmp(name, LFS_XATTR_PREFIX, LFS_XATTR_PREFIX_LEN) &&
-	       !strncmp(name + LFS_XATTR_PREFIX_LEN, LFS_XATTR_ESCAPE,
-			LFS_XATTR_ESCAPE_LEN);
+	size_t len = lfs_xattr_prefix_len(ofs);
+
+	return !strncmp(name, lfs_xattr_prefix(ofs), len) &&
+	       !strncmp(name + len, LFS_XATTR_ESCAPE, LFS_XATTR_ESCAPE_LEN);
 }
 
 /* The union's own xattrs; escaped ones belong to a nested union. */
-bool lfs_is_private_xattr(const char *name)
+bool lfs_is_private_xattr(struct lfs_fs *ofs, const char *name)
 {
-	return !strncmp(name, LFS_XATTR_PREFIX, LFS_XATTR_PREFIX_LEN) &&
-	       !lfs_is_escaped_xattr(name);
+	return !strncmp(name, lfs_xattr_prefix(ofs),
+			lfs_xattr_prefix_len(ofs)) &&
+	       !lfs_is_escaped_xattr(ofs, name);
 }
 
 static bool lfs_is_chr_whiteout(struct dentry *dentry)
@@ -94,9 +106,10 @@ static bool lfs_is_chr_whiteout(struct dentry *dentry)
 
 /*
  * A whiteout is a 0/0 character device, or (overlayfs 6.7+) a zero-size
- * regular file carrying trusted.overlay.whiteout.
+ * regular file carrying trusted.overlay.whiteout (user.overlay.whiteout
+ * with userxattr).
  */
-bool lfs_path_is_whiteout(const struct path *path)
+bool lfs_path_is_whiteout(struct lfs_fs *ofs, const struct path *path)
 {
 	struct dentry *dentry = path->dentry;
 
@@ -104,18 +117,18 @@ bool lfs_path_is_whiteout(const struct path *path)
 		return true;
 	if (!d_is_reg(dentry) || i_size_read(d_inode(dentry)) != 0)
 		return false;
-	return lfs_do_getxattr(path, LFS_XATTR_WHITEOUT, NULL, 0) >= 0;
+	return lfs_do_getxattr(path, lfs_xattr(ofs, LFS_XATTR_WHITEOUT), NULL, 0) >= 0;
 }
 
 /* Value of trusted.overlay.opaque on a directory: 'y', 'x' or 0. */
-char lfs_get_opaque_val(const struct path *path)
+char lfs_get_opaque_val(struct lfs_fs *ofs, const struct path *path)
 {
 	char val;
 	int res;
 
 	if (!d_is_dir(path->dentry))
 		return 0;
-	res = lfs_do_getxattr(path, LFS_XATTR_OPAQUE, &val, 1);
+	res = lfs_do_getxattr(path, lfs_xattr(ofs, LFS_XATTR_OPAQUE), &val, 1);
 	if (res == 1 && (val == 'y' || val == 'x'))
 		return val;
 	return 0;
@@ -127,12 +140,13 @@ char lfs_get_opaque_val(const struct path *path)
  * ("/a/b", no empty component) or one name in the same parent, in a
  * buffer with @padding bytes more. NULL when there is none.
  */
-char *lfs_get_redirect(const struct path *path, size_t padding)
+char *lfs_get_redirect(struct lfs_fs *ofs, const struct path *path,
+		       size_t padding)
 {
 	char *s, *next, *buf = NULL;
 	int res;
 
-	res = lfs_do_getxattr(path, LFS_XATTR_REDIRECT, NULL, 0);
+	res = lfs_do_getxattr(path, lfs_xattr(ofs, LFS_XATTR_REDIRECT), NULL, 0);
 	if (res == -ENODATA || res == -EOPNOTSUPP)
 		return NULL;
 	if (res < 0)
@@ -142,7 +156,7 @@ char *lfs_get_redirect(const struct path *path, size_t padding)
 	buf = kzalloc(res + padding + 1, GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	res = lfs_do_getxattr(path, LFS_XATTR_REDIRECT, buf, res);
+	res = lfs_do_getxattr(path, lfs_xattr(ofs, LFS_XATTR_REDIRECT), buf, res);
 	if (res < 0)
 		goto fail;
 	if (res == 0 || memchr(buf, '\0', res))
@@ -449,7 +463,7 @@ bool lfs_lower_positive(struct dentry *dir, const struct qstr *name)
 		if (d_is_positive(this)) {
 			path.mnt = p->layer->mnt;
 			path.dentry = this;
-			positive = !lfs_path_is_whiteout(&path);
+			positive = !lfs_path_is_whiteout(LFS_FS(dir->d_sb), &path);
 			dput(this);
 			break;
 		}

@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <grp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -379,6 +381,31 @@ int lu_write_str(const char *path, const char *s)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int lu_enter_userns(unsigned int id, const char **step)
+{
+	const char *unused;
+	char map[32];
+
+	if (!step)
+		step = &unused;
+	*step = "setresuid";
+	if (setgroups(0, NULL) || setresgid(id, id, id) || setresuid(id, id, id))
+		return -errno;
+	/* The credential change made /proc/self root's: take it back. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return -errno;
+	*step = "unshare";
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
+		return -errno;
+	snprintf(map, sizeof(map), "0 %u 1", id);
+	*step = "the id maps";
+	if (lu_write_str("/proc/self/setgroups", "deny") ||
+	    lu_write_str("/proc/self/uid_map", map) ||
+	    lu_write_str("/proc/self/gid_map", map))
+		return -EPERM;
+	return 0;
 }
 
 int lu_userns_fd(const char *map)

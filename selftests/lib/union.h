@@ -175,6 +175,14 @@ int lu_write_str(const char *path, const char *s);
 int lu_userns_fd(const char *map);
 
 /*
+ * Become @id (uid and gid, no groups) without privileges, then root of a
+ * new user namespace and mount namespace where only @id is mapped (as
+ * `unshare -Urm` run by that user). In a child process. 0 or -errno;
+ * @step (if not NULL) names the step that failed.
+ */
+int lu_enter_userns(unsigned int id, const char **step);
+
+/*
  * A POSIX access ACL, written as the raw system.posix_acl_access xattr
  * (what setfacl writes): owner rw, the named @uid read, group none, mask
  * read, other none.

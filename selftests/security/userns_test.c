@@ -12,7 +12,6 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -70,27 +68,6 @@ FIXTURE_TEARDOWN(userns)
 	lu_scratch_fini(&self->s);
 }
 
-/* Become nobody, then root of a new user and mount namespace (unshare -Urm). */
-static int enter_userns(void)
-{
-	char map[32];
-
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	/* a credential change made /proc/self root's; take it back */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
-		return -errno;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
-		return -errno;
-	snprintf(map, sizeof(map), "0 %d 1", NOBODY);
-	if (lu_write_str("/proc/self/setgroups", "deny") ||
-	    lu_write_str("/proc/self/uid_map", map) ||
-	    lu_write_str("/proc/self/gid_map", map))
-		return -EPERM;
-	return 0;
-}
-
 /* What the child saw, -errno or 0 each. */
 struct userns_result {
 	int enter;
@@ -115,7 +92,7 @@ static void userns_child(const char *known, const char *unknown,
 	int fd1 = -1, fd2 = -1;
 	char c;
 
-	r.enter = enter_userns();
+	r.enter = lu_enter_userns(NOBODY, NULL);
 	if (!r.enter) {
 		fd1 = lu_fsopen("layerfs");
 		fd2 = lu_fsopen("layerfs");

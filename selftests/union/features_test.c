@@ -85,6 +85,10 @@ static const struct accepted accepted[] = {
 	{ "index=off", false, NULL, "index" },
 	/* containerd: index=off, and its volatile for ephemeral snapshots */
 	{ "index=off,volatile", true, "volatile", "index" },
+	/* rootless dockerd, containerd and podman add userxattr */
+	{ "index=off,userxattr", true, "userxattr", "index" },
+	{ "userxattr,volatile", true, "userxattr", NULL },
+	{ "userxattr", false, "userxattr", NULL },
 	{ "nfs_export=off", true, NULL, "nfs_export" },
 	{ "metacopy=off", true, NULL, "metacopy" },
 	{ "verity=off", true, NULL, "verity" },
@@ -215,7 +219,7 @@ TEST_F(features, bad_values_are_refused_as_on_overlay)
  */
 static const char *const not_yet[] = {
 	"index=on", "nfs_export=on", "metacopy=on",
-	"verity=on", "verity=require", "userxattr",
+	"verity=on", "verity=require",
 	"xino=off",
 };
 

@@ -10,7 +10,9 @@
  * with the upper layer on tmpfs, ext4 and xfs (the scratch disks of
  * scripts/vm-run --disk ext4 --disk xfs; skipped without them), but
  * ENOSPC and the killed copy-up, which run with the upper on tmpfs only
- * (upper_tmpfs). Lower layers are on the scratch tmpfs.
+ * (upper_tmpfs). Lower layers are on the scratch tmpfs. The userxattr
+ * variants mount with "userxattr" (the union's marks are user.overlay.*,
+ * as rootless container tools use it), upper on the scratch tmpfs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -54,12 +56,15 @@ FIXTURE(upper) {
 	char upper[SUBLEN];
 	char work[SUBLEN];
 	bool on_disk;		/* base is on a scratch disk: remove it */
+	bool userxattr;		/* mount with "userxattr" */
+	const char *xp;		/* the union's xattr prefix */
 };
 
 FIXTURE_VARIANT(upper) {
 	const char *fstype;
 	bool layerfs;
 	const char *upperfs;	/* tmpfs, or the scratch disk's env var */
+	bool userxattr;
 };
 
 FIXTURE_VARIANT_ADD(upper, layerfs_tmpfs) {
@@ -90,6 +95,16 @@ FIXTURE_VARIANT_ADD(upper, overlay_xfs) {
 	.upperfs = "LAYERFS_SCRATCH_XFS",
 };
 
+FIXTURE_VARIANT_ADD(upper, layerfs_userxattr) {
+	.fstype = "layerfs", .layerfs = true, .upperfs = NULL,
+	.userxattr = true,
+};
+
+FIXTURE_VARIANT_ADD(upper, overlay_userxattr) {
+	.fstype = "overlay", .layerfs = false, .upperfs = NULL,
+	.userxattr = true,
+};
+
 static int rm_rf(const char *path)
 {
 	char cmd[UPATHLEN + 16];
@@ -101,7 +116,7 @@ static int rm_rf(const char *path)
 /* @upperfs: NULL for tmpfs, or the scratch disk's env var. */
 static void upper_init(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(upper) *self, const char *fstype,
-		       const char *upperfs)
+		       const char *upperfs, bool userxattr)
 {
 	int ret = lu_fs_available(fstype);
 	const char *disk = NULL;
@@ -116,6 +131,8 @@ static void upper_init(struct __test_metadata *_metadata,
 			SKIP(return, "no scratch disk: %s is not set (scripts/vm-run --disk)",
 			     upperfs);
 	}
+	self->userxattr = userxattr;
+	self->xp = userxattr ? "user.overlay." : "trusted.overlay.";
 	ASSERT_EQ(0, lu_scratch_init(&self->s, fstype, NLOWER));
 	if (disk) {
 		snprintf(self->base, sizeof(self->base), "%s/upper.XXXXXX", disk);
@@ -140,7 +157,8 @@ static void upper_fini(FIXTURE_DATA(upper) *self)
 
 FIXTURE_SETUP(upper)
 {
-	upper_init(_metadata, self, variant->fstype, variant->upperfs);
+	upper_init(_metadata, self, variant->fstype, variant->upperfs,
+		   variant->userxattr);
 }
 
 FIXTURE_TEARDOWN(upper)
@@ -160,7 +178,8 @@ static int mount_rw(struct __test_metadata *_metadata, FIXTURE_DATA(upper) *self
 		snprintf(data + strlen(data), sizeof(data) - strlen(data), ":%s",
 			 lu_lpath(&self->s, i, NULL));
 	snprintf(data + strlen(data), sizeof(data) - strlen(data),
-		 ",upperdir=%s,workdir=%s", self->upper, self->work);
+		 ",upperdir=%s,workdir=%s%s", self->upper, self->work,
+		 self->userxattr ? ",userxattr" : "");
 	ret = lu_mount_data(fstype, self->s.mnt, 0, data);
 	if (!ret)
 		self->s.mounted = true;
@@ -195,10 +214,14 @@ static bool is_whiteout(const char *path)
 	return !lstat(path, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
 }
 
-static int opaque_of(const char *path)
+/* The union's opaque mark on @path: its value, or -errno. */
+static int opaque_of(FIXTURE_DATA(upper) *self, const char *path)
 {
-	char v[8];
-	ssize_t n = lgetxattr(path, "trusted.overlay.opaque", v, sizeof(v));
+	char name[32], v[8];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%sopaque", self->xp);
+	n = lgetxattr(path, name, v, sizeof(v));
 
 	if (n < 0)
 		return -errno;
@@ -294,8 +317,8 @@ TEST_F(upper, create_mkdir_mknod_symlink_land_in_upper)
 	EXPECT_STREQ("fifo new sub sym", lu_names(upath(self, "d")));
 	EXPECT_STREQ("lower", lu_names(lu_lpath(s, 1, "d")));
 	/* the new directory in a merged parent is not opaque */
-	EXPECT_EQ(-ENODATA, opaque_of(upath(self, "d/sub")));
-	EXPECT_EQ(-ENODATA, opaque_of(upath(self, "d")));
+	EXPECT_EQ(-ENODATA, opaque_of(self, upath(self, "d/sub")));
+	EXPECT_EQ(-ENODATA, opaque_of(self, upath(self, "d")));
 	EXPECT_STREQ("", work_names(self));
 	/* a second create of the name fails */
 	EXPECT_EQ(-1, open(lu_mpath(s, "d/lower"), O_CREAT | O_EXCL | O_WRONLY, 0644));
@@ -309,7 +332,7 @@ TEST_F(upper, copy_up_keeps_data_attributes_and_xattrs)
 	struct lu_scratch *s = &self->s;
 	struct timespec ts[2] = { { 1000000000, 5000 }, { 1200000000, 7000 } };
 	struct stat lo, up, un;
-	char acl_lower[256], acl_upper[256], v[16];
+	char acl_lower[256], acl_upper[256], v[16], name[32];
 	ssize_t an, bn;
 	int fd;
 
@@ -359,8 +382,8 @@ TEST_F(upper, copy_up_keeps_data_attributes_and_xattrs)
 	EXPECT_EQ(0, memcmp(acl_lower, acl_upper, an));
 	/* through the union: the same, without the union's own xattrs */
 	ASSERT_EQ(4, getxattr(lu_mpath(s, "dir/f"), "user.colour", v, sizeof(v)));
-	EXPECT_EQ(-1, getxattr(lu_mpath(s, "dir/f"), "trusted.overlay.origin", v,
-			       sizeof(v)));
+	snprintf(name, sizeof(name), "%sorigin", self->xp);
+	EXPECT_EQ(-1, getxattr(lu_mpath(s, "dir/f"), name, v, sizeof(v)));
 	EXPECT_EQ(ENODATA, errno);
 	EXPECT_STREQ("", work_names(self));
 }
@@ -564,7 +587,7 @@ TEST_F(upper, mkdir_over_whiteout_is_opaque)
 	ASSERT_EQ(0, rmdir(lu_mpath(s, "d")));
 	ASSERT_EQ(0, mkdir(lu_mpath(s, "d"), 0700));
 	EXPECT_STREQ("", lu_names(lu_mpath(s, "d")));
-	EXPECT_EQ('y', opaque_of(upath(self, "d")));
+	EXPECT_EQ('y', opaque_of(self, upath(self, "d")));
 	ASSERT_EQ(0, write_str(lu_mpath(s, "d/new"), O_CREAT, "new"));
 	EXPECT_STREQ("new", lu_names(lu_mpath(s, "d")));
 
@@ -821,7 +844,7 @@ TEST_F(upper, data_operations)
 TEST_F(upper, xattrs_and_acls_through_the_union)
 {
 	struct lu_scratch *s = &self->s;
-	char v[64];
+	char v[64], own[32], esc[40], other[32];
 
 	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_ESCAPED_XATTR);
 
@@ -837,14 +860,25 @@ TEST_F(upper, xattrs_and_acls_through_the_union)
 	EXPECT_EQ(1, getxattr(upath(self, "f"), "user.k", v, sizeof(v)));
 	EXPECT_EQ(1, getxattr(upath(self, "d"), "trusted.k", v, sizeof(v)));
 	EXPECT_EQ(-1, getxattr(lu_lpath(s, 1, "f"), "user.k", v, sizeof(v)));
-	/* trusted.overlay.* through the union is stored escaped */
-	ASSERT_EQ(0, setxattr(lu_mpath(s, "f"), "trusted.overlay.opaque", "y", 1, 0));
-	EXPECT_EQ(1, getxattr(lu_mpath(s, "f"), "trusted.overlay.opaque", v, sizeof(v)));
-	EXPECT_EQ(1, getxattr(upath(self, "f"), "trusted.overlay.overlay.opaque", v,
-			      sizeof(v)));
-	ASSERT_EQ(0, removexattr(lu_mpath(s, "f"), "trusted.overlay.opaque"));
-	EXPECT_EQ(-1, getxattr(upath(self, "f"), "trusted.overlay.overlay.opaque", v,
-			       sizeof(v)));
+	/*
+	 * The union's own prefix (trusted.overlay., with userxattr
+	 * user.overlay.) through the union is stored escaped; the other
+	 * one is an ordinary xattr there.
+	 */
+	snprintf(own, sizeof(own), "%sopaque", self->xp);
+	snprintf(esc, sizeof(esc), "%soverlay.opaque", self->xp);
+	snprintf(other, sizeof(other), "%s.overlay.opaque",
+		 self->userxattr ? "trusted" : "user");
+	ASSERT_EQ(0, setxattr(lu_mpath(s, "f"), own, "y", 1, 0));
+	EXPECT_EQ(1, getxattr(lu_mpath(s, "f"), own, v, sizeof(v)));
+	EXPECT_EQ(1, getxattr(upath(self, "f"), esc, v, sizeof(v)));
+	EXPECT_EQ(-1, getxattr(upath(self, "f"), own, v, sizeof(v)));
+	ASSERT_EQ(0, removexattr(lu_mpath(s, "f"), own));
+	EXPECT_EQ(-1, getxattr(upath(self, "f"), esc, v, sizeof(v)));
+	ASSERT_EQ(0, setxattr(lu_mpath(s, "f"), other, "o", 1, 0));
+	EXPECT_EQ(1, getxattr(upath(self, "f"), other, v, sizeof(v)));
+	EXPECT_EQ(1, getxattr(lu_mpath(s, "f"), other, v, sizeof(v)));
+	ASSERT_EQ(0, removexattr(lu_mpath(s, "f"), other));
 	ASSERT_EQ(0, removexattr(lu_mpath(s, "f"), "user.k"));
 	EXPECT_EQ(-1, getxattr(lu_mpath(s, "f"), "user.k", v, sizeof(v)));
 	EXPECT_EQ(ENODATA, errno);
@@ -863,7 +897,7 @@ LU_UNION_VARIANTS(upper_tmpfs);
 
 FIXTURE_SETUP(upper_tmpfs)
 {
-	upper_init(_metadata, &self->d, variant->fstype, NULL);
+	upper_init(_metadata, &self->d, variant->fstype, NULL, false);
 }
 
 FIXTURE_TEARDOWN(upper_tmpfs)
