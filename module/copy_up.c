@@ -288,10 +288,18 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	if (!err)
 		err = lfs_copy_fileattr(d_inode(c->dentry), &c->lowerpath,
 					c->temp);
-	/* "Copied up, origin unknown" in overlayfs's format. */
-	if (!err)
+	/*
+	 * "Copied up, origin unknown" in overlayfs's format. user.* exists
+	 * only on regular files and directories: with userxattr the EPERM
+	 * of a symlink or special file is no error (as ovl_set_origin_fh()).
+	 */
+	if (!err) {
 		err = lfs_do_setxattr(ofs, c->temp,
 				      lfs_xattr(ofs, LFS_XATTR_ORIGIN), NULL, 0, 0);
+		if (err == -EPERM && ofs->config.userxattr &&
+		    !d_is_reg(c->temp) && !d_is_dir(c->temp))
+			err = 0;
+	}
 	if (!err)
 		err = lfs_copy_up_attr(c, ofs);
 	if (!err && lfs_should_sync(ofs) && c->metadata_fsync)

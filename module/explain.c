@@ -11,7 +11,7 @@
  * down until one is opaque; a whiteout or a non-directory ends the stack,
  * and a non-directory wins if no directory came before it. Layers outside
  * the stack are walked on, so that the copies the union hides are found
- * too; that is why the walk needs CAP_SYS_ADMIN in the mount's user
+ * too; that is why the walk needs CAP_SYS_ADMIN in the initial user
  * namespace. The real lookups run with the mounter's credentials, as the
  * union's own; nothing is cached and no lock is held across levels.
  *
