@@ -366,9 +366,9 @@ int lu_write_file(const char *path, mode_t mode, const void *data, size_t len)
 	return ret;
 }
 
-int lu_write_str(const char *path, const char *s)
+static int lu_write_str_flags(const char *path, int flags, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags);
 	ssize_t n;
 	int ret = 0;
 
@@ -381,6 +381,16 @@ int lu_write_str(const char *path, const char *s)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int lu_write_str(const char *path, const char *s)
+{
+	return lu_write_str_flags(path, 0, s);
+}
+
+int lu_append_str(const char *path, const char *s)
+{
+	return lu_write_str_flags(path, O_APPEND, s);
 }
 
 int lu_enter_userns(unsigned int id, const char **step)

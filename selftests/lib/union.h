@@ -166,6 +166,8 @@ int lu_write_file(const char *path, mode_t mode, const void *data, size_t len);
 int lu_copy_file(const char *src, const char *dst, mode_t mode);
 /* One write(2) of the string @s to the existing file @path (proc, sysfs, cgroupfs). */
 int lu_write_str(const char *path, const char *s);
+/* The same, appended (O_APPEND): a copy-up through a union, say. */
+int lu_append_str(const char *path, const char *s);
 
 /*
  * An fd of a new user namespace whose uid and gid @map ("0 10000 1000")

@@ -186,18 +186,6 @@ static int mount_union(FIXTURE_DATA(userns) *self, const char *fstype,
 	return lu_mount_data(fstype, s->mnt, 0, data);
 }
 
-static int append(const char *path, const char *str)
-{
-	int fd = open(path, O_WRONLY | O_APPEND);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, str, strlen(str));
-	close(fd);
-	return n == (ssize_t)strlen(str) ? 0 : -EIO;
-}
-
 /* Is @name among the names listxattr() gives for @path? */
 static bool lists_xattr(const char *path, const char *name)
 {
@@ -269,7 +257,7 @@ static void rootless_steps(FIXTURE_DATA(userns) *self, const char *fstype,
 	CHECK_INT(r, 0, lists_xattr(lu_mpath(s, "t"), "trusted.overlay.opaque"));
 
 	/* Copy-up of the user's own file, owned by the namespace's root. */
-	CHECK_INT(r, 0, append(lu_mpath(s, "d/bottom"), "+"));
+	CHECK_INT(r, 0, lu_append_str(lu_mpath(s, "d/bottom"), "+"));
 	CHECK_STR(r, "bottom+", lu_cat(lu_mpath(s, "d/bottom")));
 	CHECK_INT(r, 0, lstat(lu_mpath(s, "d/bottom"), &st));
 	CHECK_INT(r, 0, st.st_uid);
@@ -299,7 +287,7 @@ static void rootless_steps(FIXTURE_DATA(userns) *self, const char *fstype,
 	CHECK_STR(r, "root's", lu_cat(lu_mpath(s, "rootfile")));
 	CHECK_INT(r, 0, lstat(lu_mpath(s, "rootfile"), &st));
 	CHECK_INT(r, 65534, st.st_uid);
-	CHECK_INT(r, -EOVERFLOW, append(lu_mpath(s, "rootfile"), "x"));
+	CHECK_INT(r, -EOVERFLOW, lu_append_str(lu_mpath(s, "rootfile"), "x"));
 	CHECK_INT(r, -ENOENT, lstat(lu_path(s, "rw/upper/rootfile"), &st) ? -errno : 0);
 
 	CHECK_INT(r, 0, umount2(s->mnt, 0));
