@@ -314,14 +314,18 @@ struct dentry *lfs_compat_d_real(struct dentry *dentry,
 			return dentry;
 		goto bug;
 	}
+	/* The file with the data, as ovl_d_real(): not a metacopy. */
 	upper = lfs_i_upper(linode);
-	if (upper && (!inode || inode == d_inode(upper)))
+	if (upper && (inode ? inode == d_inode(upper) : !lfs_is_metacopy(linode)))
 		return upper;
 	oe = LFS_E(linode);
 	if (!lfs_numlower(oe))
 		goto bug;
-	/* A lower layer may be a union itself. */
-	real = d_real(lfs_lowerstack(oe)[0].dentry, inode);
+	/*
+	 * A lower layer may be a union itself. The data is the last entry
+	 * of the stack (lfs_real_data_path()), the only lower file opened.
+	 */
+	real = d_real(lfs_lowerstack(oe)[oe->numlower - 1].dentry, inode);
 	if (!inode || inode == d_inode(real))
 		return real;
 bug:

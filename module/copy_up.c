@@ -12,6 +12,13 @@
  * volatile mount's work dir is refused after it). Copy-ups of one object
  * are serialized by lfs_inode.lock; a fatal signal stops a long data
  * copy and removes the temp file.
+ *
+ * With metacopy=on, a copy-up that needs no data (chmod, chown, utimes,
+ * setxattr, a rename: anything but an open for write or a truncate) of a
+ * regular file makes a metacopy, as overlayfs: the upper file has the
+ * size but no data, and trusted.overlay.metacopy says so; reads go to
+ * the lower data. The first write copies the data into it in place,
+ * removes the xattr and clears LFS_I_METACOPY, all under lfs_inode.lock.
  */
 
 #include <linux/fs.h>
@@ -32,7 +39,8 @@
 struct lfs_copy_up_ctx {
 	struct dentry *parent;		/* layerfs parent, has an upper */
 	struct dentry *dentry;		/* layerfs object to copy up */
-	struct path lowerpath;
+	struct path lowerpath;		/* metadata source */
+	struct path datapath;		/* data source (lower data) */
 	struct kstat stat;
 	const char *link;		/* symlink target */
 	struct delayed_call link_done;
@@ -40,6 +48,7 @@ struct lfs_copy_up_ctx {
 	struct dentry *temp;		/* copy in workdir */
 	bool metadata_only;		/* O_TRUNC open: skip the data */
 	bool metadata_fsync;		/* fsync=strict: fsync after attrs */
+	bool metacopy;			/* metacopy=on: no data at all */
 };
 
 static int lfs_copy_acl(struct lfs_fs *ofs, const struct path *path,
@@ -186,37 +195,44 @@ static int lfs_copy_data(struct file *old_file, struct file *new_file,
 	return err;
 }
 
-static int lfs_copy_up_data(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+/* @len bytes of @from into @to, fsynced if @sync (not after a clone). */
+static int lfs_copy_file(const struct path *from, const struct path *to,
+			 loff_t len, bool sync)
 {
-	struct path temppath = { .mnt = lfs_upper_mnt(ofs), .dentry = c->temp };
 	struct file *old_file, *new_file;
 	int err;
 
-	if (!S_ISREG(c->stat.mode) || c->metadata_only || !c->stat.size)
-		return 0;
-
-	old_file = dentry_open(&c->lowerpath, O_LARGEFILE | O_RDONLY,
-			       current_cred());
+	old_file = dentry_open(from, O_LARGEFILE | O_RDONLY, current_cred());
 	if (IS_ERR(old_file))
 		return PTR_ERR(old_file);
-	new_file = dentry_open(&temppath, O_LARGEFILE | O_WRONLY,
-			       current_cred());
+	new_file = dentry_open(to, O_LARGEFILE | O_WRONLY, current_cred());
 	if (IS_ERR(new_file)) {
 		fput(old_file);
 		return PTR_ERR(new_file);
 	}
-	err = lfs_copy_data(old_file, new_file, c->stat.size);
-	/*
-	 * The data reaches the disk before the rename publishes it, once:
-	 * here, or with fsync=strict after the metadata. A clone wrote no
-	 * data and, as on overlayfs, is not synced.
-	 */
-	if (!err && lfs_should_sync(ofs) && !c->metadata_fsync)
+	err = lfs_copy_data(old_file, new_file, len);
+	if (!err && sync)
 		err = vfs_fsync(new_file, 0);
 	err = min(err, 0);
 	fput(new_file);
 	fput(old_file);
 	return err;
+}
+
+static int lfs_copy_up_data(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+{
+	struct path temppath = { .mnt = lfs_upper_mnt(ofs), .dentry = c->temp };
+
+	if (!S_ISREG(c->stat.mode) || c->metadata_only || c->metacopy ||
+	    !c->stat.size)
+		return 0;
+	/*
+	 * The data reaches the disk before the rename publishes it, once:
+	 * here, or with fsync=strict after the metadata. A clone wrote no
+	 * data and, as on overlayfs, is not synced.
+	 */
+	return lfs_copy_file(&c->datapath, &temppath, c->stat.size,
+			     lfs_should_sync(ofs) && !c->metadata_fsync);
 }
 
 /* Owner, mode, size and times, in overlayfs's order. */
@@ -288,6 +304,11 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	if (!err)
 		err = lfs_copy_fileattr(d_inode(c->dentry), &c->lowerpath,
 					c->temp);
+	/* An empty one, as overlayfs writes it without a verity digest. */
+	if (!err && c->metacopy)
+		err = lfs_do_setxattr(ofs, c->temp,
+				      lfs_xattr(ofs, LFS_XATTR_METACOPY),
+				      NULL, 0, 0);
 	/*
 	 * "Copied up, origin unknown" in overlayfs's format. user.* exists
 	 * only on regular files and directories: with userxattr the EPERM
@@ -331,6 +352,8 @@ static int lfs_copy_up_orphan(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 		dput(c->temp);
 		return err;
 	}
+	if (c->metacopy)
+		set_bit(LFS_I_METACOPY, &LFS_I(inode)->flags);
 	/* Published complete, as in lfs_copy_up_move(). */
 	smp_store_release(&LFS_I(inode)->__upperdentry, c->temp);
 	lfs_update_ino(inode);
@@ -365,6 +388,8 @@ static int lfs_copy_up_move(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	if (!err) {
 		struct inode *inode = d_inode(c->dentry);
 
+		if (c->metacopy)
+			set_bit(LFS_I_METACOPY, &LFS_I(inode)->flags);
 		/*
 		 * The renamed temp dentry now is the upper object. Readers
 		 * of __upperdentry see it complete.
@@ -486,8 +511,14 @@ static void lfs_copy_up_count(struct lfs_fs *ofs, struct dentry *dentry,
 	lfs_event_copy_up(ofs, dentry, bytes, ns);
 }
 
+/* Whether a copy-up for an open with @flags needs the data. */
+static bool lfs_flags_need_data(int flags)
+{
+	return (OPEN_FMODE(flags) & FMODE_WRITE) || (flags & O_TRUNC);
+}
+
 static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
-			   bool metadata_only)
+			   int flags)
 {
 	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
@@ -495,7 +526,7 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	struct lfs_copy_up_ctx c = {
 		.parent = parent,
 		.dentry = dentry,
-		.metadata_only = metadata_only,
+		.metadata_only = flags & O_TRUNC,
 	};
 	const struct cred *old_cred;
 	struct path parentpath;
@@ -515,6 +546,7 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	parentpath.mnt = lfs_upper_mnt(ofs);
 	parentpath.dentry = c.destdir;
 	lfs_real_path(inode, &c.lowerpath);
+	lfs_real_data_path(inode, &c.datapath);
 	old_cred = lfs_override_creds(dentry->d_sb);
 	err = lfs_do_getattr(&parentpath, &pstat, STATX_ATIME | STATX_MTIME,
 			     AT_STATX_SYNC_AS_STAT);
@@ -536,6 +568,8 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	 */
 	c.metadata_fsync = lfs_should_sync_metadata(ofs) &&
 			   (S_ISREG(c.stat.mode) || S_ISDIR(c.stat.mode));
+	c.metacopy = ofs->config.metacopy && S_ISREG(c.stat.mode) &&
+		     !lfs_flags_need_data(flags);
 	if (!err && S_ISLNK(c.stat.mode)) {
 		clear_delayed_call(&c.link_done);
 		c.link = vfs_get_link(c.lowerpath.dentry, &c.link_done);
@@ -556,7 +590,8 @@ static int lfs_copy_up_one(struct dentry *parent, struct dentry *dentry,
 	if (!err) {
 		lfs_copyattr(inode);
 		ns = ktime_get_ns() - start;
-		bytes = S_ISREG(c.stat.mode) && !metadata_only ? c.stat.size : 0;
+		bytes = S_ISREG(c.stat.mode) && !c.metadata_only &&
+			!c.metacopy ? c.stat.size : 0;
 		lfs_copy_up_count(ofs, dentry, bytes, ns);
 	}
 out_unlock:
@@ -565,8 +600,107 @@ out_unlock:
 }
 
 /*
+ * security.capability of @path in a kmalloc()ed *@value (NULL if it has
+ * none); its size (0 for none), or -errno.
+ */
+static ssize_t lfs_get_caps(const struct path *path, void **value)
+{
+	ssize_t size;
+
+	*value = NULL;
+	size = lfs_do_getxattr(path, XATTR_NAME_CAPS, NULL, 0);
+	if (size == -ENODATA || size == -EOPNOTSUPP || size == 0)
+		return 0;
+	if (size < 0)
+		return size;
+	*value = kmalloc(size, GFP_KERNEL);
+	if (!*value)
+		return -ENOMEM;
+	size = lfs_do_getxattr(path, XATTR_NAME_CAPS, *value, size);
+	if (size <= 0) {
+		kfree(*value);
+		*value = NULL;
+	}
+	return size;
+}
+
+/*
+ * The data of a metacopy upper, copied into it in place from the lower
+ * data (as ovl_copy_up_meta_inode_data()); an O_TRUNC open copies none
+ * and truncates it. Writing the data drops security.capability: it is
+ * read before and set again after. Until the metacopy xattr is gone and
+ * LFS_I_METACOPY cleared, reads still go to the lower data, the same.
+ */
+static int lfs_copy_up_meta_data(struct dentry *dentry, int flags)
+{
+	struct lfs_fs *ofs = LFS_FS(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+	struct lfs_inode *oi = LFS_I(inode);
+	struct path upperpath, datapath;
+	const struct cred *old_cred;
+	struct kstat stat = {};
+	void *caps = NULL;
+	ssize_t caps_size = 0;
+	u64 start;
+	int err;
+
+	err = mutex_lock_killable(&oi->lock);
+	if (err)
+		return err;
+	if (!lfs_is_metacopy(inode))
+		goto out_unlock;
+
+	start = ktime_get_ns();
+	lfs_real_path(inode, &upperpath);
+	lfs_real_data_path(inode, &datapath);
+	old_cred = lfs_override_creds(dentry->d_sb);
+	if (flags & O_TRUNC) {
+		struct iattr attr = { .ia_valid = ATTR_SIZE, .ia_size = 0 };
+
+		lfs_start_write(ofs);
+		inode_lock(d_inode(upperpath.dentry));
+		err = lfs_do_notify_change(ofs, upperpath.dentry, &attr);
+		inode_unlock(d_inode(upperpath.dentry));
+		lfs_end_write(ofs);
+	} else {
+		err = lfs_do_getattr(&datapath, &stat, STATX_SIZE,
+				     AT_STATX_SYNC_AS_STAT);
+		if (!err && stat.size) {
+			caps_size = lfs_get_caps(&upperpath, &caps);
+			err = min_t(ssize_t, caps_size, 0);
+		}
+		if (!err && stat.size)
+			err = lfs_copy_file(&datapath, &upperpath, stat.size,
+					    lfs_should_sync(ofs));
+	}
+	if (!err) {
+		lfs_start_write(ofs);
+		if (caps)
+			err = lfs_do_setxattr(ofs, upperpath.dentry,
+					      XATTR_NAME_CAPS, caps, caps_size, 0);
+		if (!err)
+			err = lfs_do_removexattr(ofs, upperpath.dentry,
+						 lfs_xattr(ofs, LFS_XATTR_METACOPY));
+		lfs_end_write(ofs);
+	}
+	kfree(caps);
+	revert_creds(old_cred);
+	if (!err) {
+		/* Readers that see it clear find the data in the upper. */
+		clear_bit_unlock(LFS_I_METACOPY, &oi->flags);
+		lfs_copyattr(inode);
+		lfs_copy_up_count(ofs, dentry, stat.size,
+				  ktime_get_ns() - start);
+	}
+out_unlock:
+	mutex_unlock(&oi->lock);
+	return err;
+}
+
+/*
  * Copy up @dentry and any ancestor still lacking an upper, top-down.
- * @flags are open flags: O_TRUNC on the object itself skips its data.
+ * @flags are open flags: O_TRUNC on the object itself skips its data;
+ * without write access or O_TRUNC, metacopy=on copies no data.
  */
 int lfs_copy_up_flags(struct dentry *dentry, int flags)
 {
@@ -595,11 +729,12 @@ int lfs_copy_up_flags(struct dentry *dentry, int flags)
 			next = parent;
 			parent = dget_parent(next);
 		}
-		err = lfs_copy_up_one(parent, next,
-				      next == dentry && (flags & O_TRUNC));
+		err = lfs_copy_up_one(parent, next, next == dentry ? flags : 0);
 		dput(parent);
 		dput(next);
 	}
+	if (!err && lfs_flags_need_data(flags) && lfs_is_metacopy(d_inode(dentry)))
+		err = lfs_copy_up_meta_data(dentry, flags);
 	mnt_put_write_access(lfs_upper_mnt(LFS_FS(sb)));
 	return err;
 }
@@ -609,10 +744,18 @@ int lfs_copy_up(struct dentry *dentry)
 	return lfs_copy_up_flags(dentry, 0);
 }
 
-/* Whether opening with @flags needs the object copied up first. */
+/* A copy-up with the data, also of a metacopy upper. */
+int lfs_copy_up_with_data(struct dentry *dentry)
+{
+	return lfs_copy_up_flags(dentry, O_WRONLY);
+}
+
+/* Whether opening with @flags needs the object (or its data) copied up. */
 bool lfs_open_need_copy_up(struct dentry *dentry, int flags)
 {
-	if (lfs_i_upper(d_inode(dentry)) || special_file(d_inode(dentry)->i_mode))
+	struct inode *inode = d_inode(dentry);
+
+	if (special_file(inode->i_mode) || !lfs_flags_need_data(flags))
 		return false;
-	return (OPEN_FMODE(flags) & FMODE_WRITE) || (flags & O_TRUNC);
+	return !lfs_i_upper(inode) || lfs_is_metacopy(inode);
 }

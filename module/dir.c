@@ -257,6 +257,17 @@ static int lfs_create_upper(struct lfs_fs *ofs, struct dentry *dentry,
 	} else {
 		err = lfs_create_real(ofs, udir, upper, attr);
 	}
+	/*
+	 * A new directory in a merged one is made opaque when lower layers
+	 * may not change offline (redirect_dir=on, metacopy=on), as
+	 * overlayfs does: an optimization, which may fail.
+	 */
+	if (!err && !whiteout && d_is_dir(upper) &&
+	    test_bit(LFS_I_MERGE, &LFS_I(d_inode(dentry->d_parent))->flags) &&
+	    !lfs_allow_offline_changes(ofs) &&
+	    !lfs_do_setxattr(ofs, upper, lfs_xattr(ofs, LFS_XATTR_OPAQUE),
+			     "y", 1, 0))
+		lfs_stat_inc(ofs, LFS_STAT_OPAQUE_DIRS);
 	if (!err && !whiteout)
 		*newdentry = dget(upper);
 	dput(upper);
@@ -272,6 +283,8 @@ out_unlock:
 
 static int lfs_remove_upper(struct lfs_fs *ofs, struct dentry *dentry,
 			    struct dentry *upper, bool whiteout);
+static int lfs_set_redirect(struct lfs_fs *ofs, struct dentry *dentry,
+			    bool samedir);
 
 /*
  * The new upper object @newdentry could not be attached to the union
@@ -346,6 +359,15 @@ static int lfs_create_or_link(struct dentry *dentry,
 	err = lfs_want_write(sb);
 	if (err)
 		return err;
+	/*
+	 * A metacopy linked: the new name must find the data too, by an
+	 * absolute redirect on the (shared) upper, as ovl_set_link_redirect().
+	 */
+	if (hardlink && d_is_reg(old) && lfs_is_metacopy(d_inode(old))) {
+		err = lfs_set_redirect(ofs, old, false);
+		if (err)
+			goto out_drop_write;
+	}
 	if (hardlink) {
 		cc.old = lfs_override_creds(sb);
 	} else {
@@ -699,6 +721,17 @@ static bool lfs_dir_has_lower(struct dentry *dentry)
 	return d_is_dir(dentry) && lfs_numlower(LFS_E(d_inode(dentry)));
 }
 
+/*
+ * What moves with a redirect: such a directory, or a metacopy file,
+ * which finds its data by the name it had (as overlayfs's
+ * ovl_type_merge_or_lower() after the copy-up).
+ */
+static bool lfs_moves_with_redirect(struct dentry *dentry)
+{
+	return lfs_dir_has_lower(dentry) ||
+	       (d_is_reg(dentry) && lfs_is_metacopy(d_inode(dentry)));
+}
+
 /* Without redirect_dir=on such a directory cannot move: EXDEV. */
 static bool lfs_can_move(struct lfs_fs *ofs, struct dentry *dentry)
 {
@@ -791,18 +824,24 @@ out:
  * redirect_dir=on: before a directory with lower content moves, record
  * on its upper directory where that content is (trusted.overlay.redirect,
  * as ovl_set_redirect()): a relative redirect it has stays right within
- * its parent, an absolute one everywhere. A failure to write it is EXDEV
+ * its parent, an absolute one everywhere. A metacopy file whose lower
+ * data has other links gets an absolute one even within its parent, as
+ * in ovl_need_absolute_redirect(). A failure to write it is EXDEV
  * (userspace copies then), as on overlayfs.
  */
 static int lfs_set_redirect(struct lfs_fs *ofs, struct dentry *dentry,
 			    bool samedir)
 {
+	struct lfs_entry *oe = LFS_E(d_inode(dentry));
 	struct path up = { .mnt = lfs_upper_mnt(ofs),
 			   .dentry = lfs_i_upper(d_inode(dentry)) };
 	const struct cred *old_cred;
 	char *cur, *redirect;
 	int err;
 
+	if (samedir && !d_is_dir(dentry) && lfs_numlower(oe) &&
+	    d_inode(oe->lowerstack[0].dentry)->i_nlink > 1)
+		samedir = false;
 	old_cred = lfs_override_creds(dentry->d_sb);
 	cur = lfs_get_redirect(ofs, &up, 0);
 	err = PTR_ERR_OR_ZERO(cur);
@@ -909,12 +948,12 @@ static int lfs_rename_mark(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	const struct cred *old_cred;
 	int err;
 
-	if (lfs_dir_has_lower(old))
+	if (lfs_moves_with_redirect(old))
 		err = lfs_set_redirect(ofs, old, samedir);
 	else
 		err = lfs_rename_set_opaque(ofs, old, new->d_parent);
 	if (!err && both) {
-		if (lfs_dir_has_lower(new))
+		if (lfs_moves_with_redirect(new))
 			err = lfs_set_redirect(ofs, new, samedir);
 		else
 			err = lfs_rename_set_opaque(ofs, new, old->d_parent);
@@ -922,9 +961,9 @@ static int lfs_rename_mark(struct lfs_rename_ctx *c, struct lfs_fs *ofs)
 	if (err || samedir)
 		return err;
 	old_cred = lfs_override_creds(old->d_sb);
-	if (lfs_dir_has_lower(old))
+	if (lfs_moves_with_redirect(old))
 		err = lfs_set_impure(ofs, lfs_i_upper(d_inode(new->d_parent)));
-	if (!err && both && lfs_dir_has_lower(new))
+	if (!err && both && lfs_moves_with_redirect(new))
 		err = lfs_set_impure(ofs, lfs_i_upper(d_inode(old->d_parent)));
 	revert_creds(old_cred);
 	return err;

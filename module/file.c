@@ -86,7 +86,7 @@ static int lfs_real_fdget(const struct file *file, struct fd *real)
 	struct path realpath;
 
 	*real = BORROWED_FD(realfile);
-	lfs_real_path(file_inode(file), &realpath);
+	lfs_real_data_path(file_inode(file), &realpath);
 	if (!realpath.dentry)
 		return -EIO;
 
@@ -119,7 +119,8 @@ static int lfs_open(struct inode *inode, struct file *file)
 	/* Handled by the VFS already; do not pass them on. */
 	file->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 
-	lfs_real_path(inode, &realpath);
+	/* A metacopy's data is in a lower layer: its file is opened. */
+	lfs_real_data_path(inode, &realpath);
 	if (!realpath.dentry)
 		return -EIO;
 
@@ -502,6 +503,25 @@ static int lfs_fadvise(struct file *file, loff_t offset, loff_t len,
 	return ret;
 }
 
+static int lfs_fsync_meta(struct inode *inode)
+{
+	const struct cred *old_cred;
+	struct path upperpath;
+	struct file *f;
+	int ret;
+
+	lfs_real_path(inode, &upperpath);
+	old_cred = lfs_override_creds(inode->i_sb);
+	f = dentry_open(&upperpath, O_LARGEFILE | O_RDONLY, current_cred());
+	ret = PTR_ERR_OR_ZERO(f);
+	if (!ret) {
+		ret = vfs_fsync(f, 0);
+		fput(f);
+	}
+	revert_creds(old_cred);
+	return ret;
+}
+
 static int lfs_fsync(struct file *file, loff_t start, loff_t end,
 		     int datasync)
 {
@@ -523,6 +543,9 @@ static int lfs_fsync(struct file *file, loff_t start, loff_t end,
 		old_cred = lfs_override_creds(inode->i_sb);
 		ret = vfs_fsync_range(fd_file(real), start, end, datasync);
 		revert_creds(old_cred);
+	} else if (!datasync && lfs_is_metacopy(inode)) {
+		/* A metacopy's metadata is the upper's (as ovl_fsync()). */
+		ret = lfs_fsync_meta(inode);
 	}
 	fdput(real);
 	return ret;

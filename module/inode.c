@@ -462,6 +462,22 @@ int lfs_getattr(struct mnt_idmap *idmap, const struct path *path,
 	lfs_real_path(inode, &realpath);
 	old_cred = lfs_override_creds(dentry->d_sb);
 	err = lfs_do_getattr(&realpath, stat, request_mask, flags);
+	/*
+	 * A metacopy has the size but not the blocks of its data: those of
+	 * the lower data file, as overlayfs reports them.
+	 */
+	if (!err && S_ISREG(inode->i_mode)) {
+		struct path datapath;
+		struct kstat dstat;
+
+		lfs_real_data_path(inode, &datapath);
+		if (datapath.dentry && datapath.dentry != realpath.dentry) {
+			err = lfs_do_getattr(&datapath, &dstat, STATX_BLOCKS,
+					     flags);
+			if (!err)
+				stat->blocks = dstat.blocks;
+		}
+	}
 	revert_creds(old_cred);
 	if (err)
 		return err;
@@ -521,9 +537,14 @@ int lfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 	if (err)
 		return err;
 
-	/* Truncating to zero needs no data copied up. */
+	/*
+	 * Truncating to zero needs no data copied up, another size all of
+	 * it (also of a metacopy); the rest needs none with metacopy=on.
+	 */
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size == 0)
 		err = lfs_copy_up_flags(dentry, O_TRUNC);
+	else if ((attr->ia_valid & ATTR_SIZE) && S_ISREG(inode->i_mode))
+		err = lfs_copy_up_with_data(dentry);
 	else
 		err = lfs_copy_up(dentry);
 	if (err)

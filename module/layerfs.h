@@ -42,7 +42,25 @@ enum lfs_xattr {
 	LFS_XATTR_REDIRECT,
 	LFS_XATTR_IMPURE,
 	LFS_XATTR_PROTATTR,
+	LFS_XATTR_METACOPY,
 };
+
+/*
+ * trusted.overlay.metacopy, overlayfs's on-disk format: empty, or this
+ * header and an fs-verity digest (struct ovl_metacopy). Its file holds
+ * metadata only; the data is in a lower layer (metacopy=on).
+ */
+#define LFS_METACOPY_DIGEST_MAX	64	/* FS_VERITY_MAX_DIGEST_SIZE */
+struct lfs_metacopy {
+	u8 version;		/* 0 */
+	u8 len;			/* this header and the digest bytes used */
+	u8 flags;
+	u8 digest_algo;		/* FS_VERITY_HASH_ALG_*, 0: none */
+	u8 digest[LFS_METACOPY_DIGEST_MAX];
+} __packed;
+
+#define LFS_METACOPY_MAX_SIZE	sizeof(struct lfs_metacopy)
+#define LFS_METACOPY_MIN_SIZE	(LFS_METACOPY_MAX_SIZE - LFS_METACOPY_DIGEST_MAX)
 
 /* [enum lfs_xattr][userxattr] (util.c) */
 extern const char *const lfs_xattr_table[][2];
@@ -274,6 +292,18 @@ static inline bool lfs_should_sync_metadata(const struct lfs_fs *ofs)
 	return ofs->config.fsync_mode == LFS_FSYNC_STRICT;
 }
 
+/*
+ * Without the features that write where lower content is (redirects,
+ * metacopy, ...) lower layers may change offline, as overlayfs's
+ * ovl_allow_offline_changes() says.
+ */
+static inline bool lfs_allow_offline_changes(const struct lfs_fs *ofs)
+{
+	return !ofs->config.index && !ofs->config.metacopy &&
+	       ofs->config.redirect_mode != LFS_REDIRECT_ON &&
+	       !ofs->config.nfs_export;
+}
+
 static inline bool lfs_is_volatile(const struct lfs_config *config)
 {
 	return config->fsync_mode == LFS_FSYNC_VOLATILE;
@@ -318,6 +348,8 @@ bool lfs_is_escaped_xattr(struct lfs_fs *ofs, const char *name);
 bool lfs_path_is_whiteout(struct lfs_fs *ofs, const struct path *path);
 char lfs_get_opaque_val(struct lfs_fs *ofs, const struct path *path);
 void lfs_real_path(struct inode *inode, struct path *path);
+void lfs_real_data_path(struct inode *inode, struct path *path);
+int lfs_check_metacopy(struct lfs_fs *ofs, const struct path *path);
 char *lfs_path_name(const struct path *path);
 struct inode *lfs_inode_real(struct inode *inode);
 struct dentry *lfs_dentry_real(struct dentry *dentry);
@@ -381,6 +413,7 @@ extern const struct inode_operations lfs_dir_inode_operations;
 /* copy_up.c */
 int lfs_copy_up(struct dentry *dentry);
 int lfs_copy_up_flags(struct dentry *dentry, int flags);
+int lfs_copy_up_with_data(struct dentry *dentry);
 bool lfs_open_need_copy_up(struct dentry *dentry, int flags);
 
 /* registry.c */

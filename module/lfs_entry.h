@@ -209,6 +209,12 @@ static inline void lfs_stat_depth(struct lfs_fs *ofs, unsigned int idx)
 enum lfs_inode_flag {
 	LFS_I_OPAQUE,			/* topmost real dir is opaque */
 	LFS_I_MERGE,			/* dir exists in more than one layer */
+	/*
+	 * The upper file is a metacopy (metacopy=on): its data is still the
+	 * lower one's. Set before the upper is published, cleared (with
+	 * release order) once the data is copied in; see lfs_is_metacopy().
+	 */
+	LFS_I_METACOPY,
 };
 
 struct lfs_inode {
@@ -254,6 +260,13 @@ static inline struct dentry *lfs_i_upper(const struct inode *inode)
 {
 	/* Pairs with smp_store_release() when an upper is installed. */
 	return inode ? smp_load_acquire(&LFS_I(inode)->__upperdentry) : NULL;
+}
+
+/* An upper without its data yet (metacopy=on). */
+static inline bool lfs_is_metacopy(const struct inode *inode)
+{
+	return lfs_i_upper(inode) &&
+	       test_bit_acquire(LFS_I_METACOPY, &LFS_I(inode)->flags);
 }
 
 static inline struct mnt_idmap *lfs_layer_idmap(const struct lfs_layer *l)

@@ -5,7 +5,10 @@
  * The highest layer holding the name wins. A non-directory hides all
  * below it; directories merge until one is opaque. A whiteout (0/0 char
  * device, or zero-size file with trusted.overlay.whiteout) hides the name
- * in the layers below and is itself invisible.
+ * in the layers below and is itself invisible. A metacopy file
+ * (trusted.overlay.metacopy, metacopy=on) holds the metadata only: the
+ * lookup goes on below it, under its redirect if it has one, to the
+ * regular file that holds its data.
  */
 
 #include <linux/cleanup.h>
@@ -33,6 +36,8 @@ struct lfs_lookup_ctx {
 	unsigned int room;		/* entries @stack has */
 	/* Most names are in few layers: no allocation sized by the stack. */
 	struct lfs_path inline_stack[4];
+	int metacopy;			/* last hit is a metacopy file */
+	bool upper_metacopy;		/* the upper hit is one */
 	bool is_dir;			/* first hit is a directory */
 	bool stop;			/* do not descend further */
 	bool opaque;			/* first hit is an opaque dir */
@@ -113,11 +118,34 @@ static int lfs_lookup_single(struct lfs_lookup_ctx *c,
 		goto put;
 	}
 
+	/* Below a metacopy only a regular file can hold its data. */
+	if (last_element && c->metacopy && !d_is_reg(this)) {
+		c->stop = true;
+		goto put;
+	}
+
 	if (!d_can_lookup(this)) {
+		int err;
+
 		/* A non-directory below a directory, or on the way, hides. */
 		c->stop = true;
 		if (c->is_dir || !last_element)
 			goto put;
+		/* A metacopy does not: its data is further down. */
+		c->metacopy = lfs_check_metacopy(LFS_FS(c->sb), &path);
+		if (c->metacopy < 0) {
+			err = c->metacopy;
+			dput(this);
+			return err;
+		}
+		c->stop = !c->metacopy;
+		if (c->metacopy && !c->last) {
+			err = lfs_check_redirect(c, &path, prelen, post);
+			if (err) {
+				dput(this);
+				return err;
+			}
+		}
 		*ret = this;
 		return 0;
 	}
@@ -302,6 +330,7 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 		if (err)
 			return err;
 		c->upper = this;
+		c->upper_metacopy = this && c->metacopy;
 		if (this && c->stop && lfs_numlower(LFS_E(dir)))
 			return lfs_lookup_origin(c, dir);
 		if (c->redirect && c->absolute)
@@ -336,7 +365,21 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 		err = lfs_lookup_layer(c, parent->layer, parent->dentry, &this);
 		if (err)
 			return err;
-		if (this) {
+		/* Following a metacopy to its data only with metacopy=on. */
+		if (this && (c->upper_metacopy || c->metacopy) &&
+		    !ofs->config.metacopy) {
+			dput(this);
+			pr_warn_ratelimited("refusing to follow metacopy origin for (%.*s)\n",
+					    c->name->len, c->name->name);
+			return -EPERM;
+		}
+		/*
+		 * Of a chain of metacopy files only the topmost lower one is
+		 * kept (the origin), and the data file below them all.
+		 */
+		if (this && c->metacopy && c->numlower) {
+			dput(this);
+		} else if (this) {
 			err = lfs_lookup_grow(c, lfs_numlower(roe));
 			if (err) {
 				dput(this);
@@ -363,6 +406,11 @@ static int lfs_lookup_layers(struct lfs_lookup_ctx *c, struct inode *dir)
 			/* the root's stack has every layer: continue below */
 			i = parent->layer->idx - 1;
 		}
+	}
+	if (c->metacopy || (c->upper_metacopy && !c->numlower)) {
+		pr_warn_ratelimited("metacopy with no lower data found - abort lookup (%.*s)\n",
+				    c->name->len, c->name->name);
+		return -EIO;
 	}
 	/* Every layer had an index: merge them for the next lookups. */
 	if (c->nameidx && !c->merged && !c->redirect &&
@@ -397,6 +445,8 @@ static struct inode *lfs_lookup_inode(struct lfs_lookup_ctx *c)
 
 	if (c->opaque)
 		__set_bit(LFS_I_OPAQUE, &flags);
+	if (c->upper_metacopy)
+		__set_bit(LFS_I_METACOPY, &flags);
 	if (c->is_dir && (c->upper ? 1 : 0) + oe->numlower > 1)
 		__set_bit(LFS_I_MERGE, &flags);
 
@@ -536,10 +586,15 @@ static __maybe_unused struct dentry *lfs_d_real(struct dentry *dentry,
 						enum d_real_type type)
 {
 	struct inode *inode = d_inode(dentry);
+	struct path path;
 
 	if (!inode || d_is_dir(dentry))
 		return dentry;
-	return lfs_dentry_real(dentry) ?: dentry;
+	if (type == D_REAL_DATA)
+		lfs_real_data_path(inode, &path);
+	else
+		lfs_real_path(inode, &path);
+	return path.dentry ?: dentry;
 }
 
 const struct dentry_operations lfs_dentry_operations = {

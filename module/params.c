@@ -840,8 +840,6 @@ int lfs_check_features(struct fs_context *fc, struct lfs_config *config,
 		return lfs_not_yet(fc, "index=on", "the inodes index");
 	if (config->nfs_export)
 		return lfs_not_yet(fc, "nfs_export=on", "NFS export");
-	if (config->metacopy)
-		return lfs_not_yet(fc, "metacopy=on", "metadata-only copy-up");
 	if (config->verity_mode)
 		return lfs_not_yet(fc, "verity", "fs-verity checking");
 	if (config->xino == LFS_XINO_OFF)

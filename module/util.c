@@ -79,6 +79,7 @@ const char *const lfs_xattr_table[][2] = {
 	[LFS_XATTR_REDIRECT] = { "trusted.overlay.redirect", "user.overlay.redirect" },
 	[LFS_XATTR_IMPURE] = { "trusted.overlay.impure", "user.overlay.impure" },
 	[LFS_XATTR_PROTATTR] = { "trusted.overlay.protattr", "user.overlay.protattr" },
+	[LFS_XATTR_METACOPY] = { "trusted.overlay.metacopy", "user.overlay.metacopy" },
 };
 
 bool lfs_is_escaped_xattr(struct lfs_fs *ofs, const char *name)
@@ -200,6 +201,67 @@ void lfs_real_path(struct inode *inode, struct path *path)
 		path->mnt = NULL;
 		path->dentry = NULL;
 	}
+}
+
+/*
+ * Where a regular file's data is: the upper file, unless it is a
+ * metacopy, else the last entry of the lower stack (the topmost lower
+ * file holding data: lookup keeps the topmost lower one, which may be a
+ * metacopy itself, and the data one below it, as overlayfs).
+ */
+void lfs_real_data_path(struct inode *inode, struct path *path)
+{
+	struct lfs_entry *oe = LFS_E(inode);
+	/*
+	 * Read once: a metacopy copy-up sets LFS_I_METACOPY before it
+	 * publishes the upper, so the bit is tested after the upper is seen.
+	 */
+	struct dentry *upper = lfs_i_upper(inode);
+
+	if (upper && !test_bit_acquire(LFS_I_METACOPY, &LFS_I(inode)->flags)) {
+		path->mnt = lfs_upper_mnt(LFS_FS(inode->i_sb));
+		path->dentry = upper;
+	} else if (lfs_numlower(oe)) {
+		path->mnt = oe->lowerstack[oe->numlower - 1].layer->mnt;
+		path->dentry = oe->lowerstack[oe->numlower - 1].dentry;
+	} else {
+		path->mnt = NULL;
+		path->dentry = NULL;
+	}
+}
+
+/*
+ * Whether @path is a metacopy file: < 0 on error, 0 if not, else the
+ * size of its metacopy xattr (at least LFS_METACOPY_MIN_SIZE for an
+ * empty one). As ovl_check_metacopy_xattr() called by lookup, only the
+ * size is checked: the content (a verity digest) matters to verity=,
+ * which reads it then. Mounter's creds.
+ */
+int lfs_check_metacopy(struct lfs_fs *ofs, const struct path *path)
+{
+	int res;
+
+	/* Only regular files carry it. */
+	if (!d_is_reg(path->dentry))
+		return 0;
+	res = lfs_do_getxattr(path, lfs_xattr(ofs, LFS_XATTR_METACOPY), NULL, 0);
+	if (res < 0) {
+		if (res == -ENODATA || res == -EOPNOTSUPP)
+			return 0;
+		/* user.* unreadable without read permission: not one. */
+		if (ofs->config.userxattr && res == -EACCES)
+			return 0;
+		pr_warn_ratelimited("failed to get metacopy (%i)\n", res);
+		return res;
+	}
+	if (!res)
+		return LFS_METACOPY_MIN_SIZE;
+	if (res < LFS_METACOPY_MIN_SIZE) {
+		pr_warn_ratelimited("metacopy file '%pd' has too small xattr\n",
+				    path->dentry);
+		return -EIO;
+	}
+	return res;
 }
 
 const struct lfs_layer *lfs_inode_layer(struct inode *inode)

@@ -702,8 +702,14 @@ int lu_rw_reset(struct lu_rw *rw)
 
 int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw)
 {
+	return lu_mount_rw_opts(s, rw, s->fstype, "");
+}
+
+int lu_mount_rw_opts(struct lu_scratch *s, const struct lu_rw *rw,
+		     const char *fstype, const char *extra)
+{
 	char esc[LU_PATH_MAX * 2];
-	size_t len = 4 * LU_PATH_MAX + 64, o;
+	size_t len = 4 * LU_PATH_MAX + 64 + strlen(extra), o;
 	char *data;
 	int i, ret;
 
@@ -716,8 +722,10 @@ int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw)
 		o += sprintf(data + o, "%s%s", i ? ":" : "",
 			     lu_escape_layer(lu_lpath(s, i, NULL), esc, sizeof(esc)));
 	o += sprintf(data + o, ",upperdir=%s", lu_escape_layer(rw->upper, esc, sizeof(esc)));
-	sprintf(data + o, ",workdir=%s", lu_escape_layer(rw->work, esc, sizeof(esc)));
-	ret = lu_mount_data(s->fstype, s->mnt, 0, data);
+	o += sprintf(data + o, ",workdir=%s", lu_escape_layer(rw->work, esc, sizeof(esc)));
+	if (*extra)
+		sprintf(data + o, ",%s", extra);
+	ret = lu_mount_data(fstype, s->mnt, 0, data);
 	free(data);
 	if (!ret)
 		s->mounted = true;

@@ -221,6 +221,9 @@ void lu_rw_fini(struct lu_rw *rw);
 int lu_rw_reset(struct lu_rw *rw);
 /* Mount all the scratch layers with @rw as upper and work on s->mnt. */
 int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw);
+/* The same with @fstype (not s->fstype) and more options @extra (or ""). */
+int lu_mount_rw_opts(struct lu_scratch *s, const struct lu_rw *rw,
+		     const char *fstype, const char *extra);
 
 /* Mounts all the scratch layers on s->mnt with mount(2). */
 int lu_mount(struct lu_scratch *s);

@@ -91,6 +91,10 @@ static const struct accepted accepted[] = {
 	{ "userxattr", false, "userxattr", NULL },
 	{ "nfs_export=off", true, NULL, "nfs_export" },
 	{ "metacopy=off", true, NULL, "metacopy" },
+	/* podman's with metacopy (storage.conf mountopt), which implies redirects */
+	{ "index=off,metacopy=on", true, "metacopy=on", "index" },
+	{ "metacopy=on", true, "redirect_dir=on", NULL },
+	{ "metacopy=on", false, "metacopy=on", NULL },
 	{ "verity=off", true, NULL, "verity" },
 	{ "redirect_dir=off", true, NULL, "redirect_dir" },
 	{ "redirect_dir=follow", true, NULL, "redirect_dir" },
@@ -218,7 +222,7 @@ TEST_F(features, bad_values_are_refused_as_on_overlay)
  * layerfs.rst lists them.
  */
 static const char *const not_yet[] = {
-	"index=on", "nfs_export=on", "metacopy=on",
+	"index=on", "nfs_export=on",
 	"verity=on", "verity=require",
 	"xino=off",
 };

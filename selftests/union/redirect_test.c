@@ -74,19 +74,7 @@ FIXTURE_TEARDOWN(redirect)
 static int mount_fs(FIXTURE_DATA(redirect) *self, const char *fstype,
 		    const char *extra)
 {
-	struct lu_scratch *s = &self->s;
-	char data[6 * LU_PATH_MAX];
-	int n, ret;
-
-	n = snprintf(data, sizeof(data), "lowerdir=%s:%s,upperdir=%s,workdir=%s",
-		     lu_lpath(s, 0, NULL), lu_lpath(s, 1, NULL), self->rw.upper,
-		     self->rw.work);
-	if (*extra)
-		snprintf(data + n, sizeof(data) - n, ",%s", extra);
-	ret = lu_mount_data(fstype, s->mnt, 0, data);
-	if (!ret)
-		s->mounted = true;
-	return ret;
+	return lu_mount_rw_opts(&self->s, &self->rw, fstype, extra);
 }
 
 /* Rename @from to @to through @writer with redirect_dir=on. */

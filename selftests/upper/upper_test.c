@@ -12,7 +12,10 @@
  * ENOSPC and the killed copy-up, which run with the upper on tmpfs only
  * (upper_tmpfs). Lower layers are on the scratch tmpfs. The userxattr
  * variants mount with "userxattr" (the union's marks are user.overlay.*,
- * as rootless container tools use it), upper on the scratch tmpfs.
+ * as rootless container tools use it), upper on the scratch tmpfs; the
+ * metacopy and redirect variants mount with "metacopy=on" (a metadata
+ * change copies up no data) and "redirect_dir=on" (a lower directory
+ * renames with a redirect): the same semantics, the same expectations.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -58,6 +61,9 @@ FIXTURE(upper) {
 	bool on_disk;		/* base is on a scratch disk: remove it */
 	bool userxattr;		/* mount with "userxattr" */
 	const char *xp;		/* the union's xattr prefix */
+	const char *opts;	/* more mount options, ",..." or "" */
+	bool metacopy;		/* metacopy=on: no data copied for metadata */
+	bool redirect;		/* redirect_dir=on (metacopy=on implies it) */
 };
 
 FIXTURE_VARIANT(upper) {
@@ -65,6 +71,7 @@ FIXTURE_VARIANT(upper) {
 	bool layerfs;
 	const char *upperfs;	/* tmpfs, or the scratch disk's env var */
 	bool userxattr;
+	const char *opts;	/* more mount options, ",..." */
 };
 
 FIXTURE_VARIANT_ADD(upper, layerfs_tmpfs) {
@@ -103,6 +110,26 @@ FIXTURE_VARIANT_ADD(upper, layerfs_userxattr) {
 FIXTURE_VARIANT_ADD(upper, overlay_userxattr) {
 	.fstype = "overlay", .layerfs = false, .upperfs = NULL,
 	.userxattr = true,
+};
+
+FIXTURE_VARIANT_ADD(upper, layerfs_metacopy) {
+	.fstype = "layerfs", .layerfs = true, .upperfs = NULL,
+	.opts = ",metacopy=on",
+};
+
+FIXTURE_VARIANT_ADD(upper, overlay_metacopy) {
+	.fstype = "overlay", .layerfs = false, .upperfs = NULL,
+	.opts = ",metacopy=on",
+};
+
+FIXTURE_VARIANT_ADD(upper, layerfs_redirect) {
+	.fstype = "layerfs", .layerfs = true, .upperfs = NULL,
+	.opts = ",redirect_dir=on",
+};
+
+FIXTURE_VARIANT_ADD(upper, overlay_redirect) {
+	.fstype = "overlay", .layerfs = false, .upperfs = NULL,
+	.opts = ",redirect_dir=on",
 };
 
 static int rm_rf(const char *path)
@@ -159,6 +186,9 @@ FIXTURE_SETUP(upper)
 {
 	upper_init(_metadata, self, variant->fstype, variant->upperfs,
 		   variant->userxattr);
+	self->opts = variant->opts ?: "";
+	self->metacopy = strstr(self->opts, "metacopy=on");
+	self->redirect = self->metacopy || strstr(self->opts, "redirect_dir=on");
 }
 
 FIXTURE_TEARDOWN(upper)
@@ -178,8 +208,8 @@ static int mount_rw(struct __test_metadata *_metadata, FIXTURE_DATA(upper) *self
 		snprintf(data + strlen(data), sizeof(data) - strlen(data), ":%s",
 			 lu_lpath(&self->s, i, NULL));
 	snprintf(data + strlen(data), sizeof(data) - strlen(data),
-		 ",upperdir=%s,workdir=%s%s", self->upper, self->work,
-		 self->userxattr ? ",userxattr" : "");
+		 ",upperdir=%s,workdir=%s%s%s", self->upper, self->work,
+		 self->userxattr ? ",userxattr" : "", self->opts ?: "");
 	ret = lu_mount_data(fstype, self->s.mnt, 0, data);
 	if (!ret)
 		self->s.mounted = true;
@@ -316,8 +346,13 @@ TEST_F(upper, create_mkdir_mknod_symlink_land_in_upper)
 	ASSERT_EQ(3, readlink(upath(self, "d/sym"), buf, sizeof(buf)));
 	EXPECT_STREQ("fifo new sub sym", lu_names(upath(self, "d")));
 	EXPECT_STREQ("lower", lu_names(lu_lpath(s, 1, "d")));
-	/* the new directory in a merged parent is not opaque */
-	EXPECT_EQ(-ENODATA, opaque_of(self, upath(self, "d/sub")));
+	/*
+	 * The new directory in a merged parent is not opaque, but where
+	 * lower layers must not change offline (redirect_dir=on), as an
+	 * optimization of overlayfs's.
+	 */
+	EXPECT_EQ(self->redirect ? 'y' : -ENODATA,
+		  opaque_of(self, upath(self, "d/sub")));
 	EXPECT_EQ(-ENODATA, opaque_of(self, upath(self, "d")));
 	EXPECT_STREQ("", work_names(self));
 	/* a second create of the name fails */
@@ -676,7 +711,15 @@ TEST_F(upper, rename_rules)
 	EXPECT_STREQ("a", lu_cat(lu_mpath(s, "b")));
 	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "a")));
 	EXPECT_TRUE(is_whiteout(upath(self, "a")));
-	EXPECT_STREQ("a", lu_cat(upath(self, "b")));
+	if (self->metacopy) {
+		char name[64];
+
+		/* a metacopy, which finds its data by a redirect */
+		snprintf(name, sizeof(name), "%smetacopy", self->xp);
+		EXPECT_EQ(0, lgetxattr(upath(self, "b"), name, NULL, 0));
+	} else {
+		EXPECT_STREQ("a", lu_cat(upath(self, "b")));
+	}
 
 	/* RENAME_NOREPLACE and RENAME_EXCHANGE */
 	EXPECT_EQ(-1, syscall(SYS_renameat2, AT_FDCWD, lu_mpath(s, "b"), AT_FDCWD,
@@ -690,9 +733,18 @@ TEST_F(upper, rename_rules)
 	ASSERT_EQ(0, rename(lu_mpath(s, "b"), lu_mpath(s, "x")));
 	EXPECT_STREQ("a", lu_cat(lu_mpath(s, "x")));
 
-	/* a directory with lower content: EXDEV, mv then copies */
-	EXPECT_EQ(-1, rename(lu_mpath(s, "merged"), lu_mpath(s, "moved")));
-	EXPECT_EQ(EXDEV, errno);
+	/*
+	 * A directory with lower content: EXDEV, mv then copies; with
+	 * redirect_dir=on it moves (and back).
+	 */
+	if (self->redirect) {
+		ASSERT_EQ(0, rename(lu_mpath(s, "merged"), lu_mpath(s, "moved")));
+		EXPECT_STREQ("f", lu_names(lu_mpath(s, "moved")));
+		ASSERT_EQ(0, rename(lu_mpath(s, "moved"), lu_mpath(s, "merged")));
+	} else {
+		EXPECT_EQ(-1, rename(lu_mpath(s, "merged"), lu_mpath(s, "moved")));
+		EXPECT_EQ(EXDEV, errno);
+	}
 	EXPECT_STREQ("f", lu_names(lu_mpath(s, "merged")));
 
 	/* an upper-only directory goes anywhere, with its content */
