@@ -279,14 +279,13 @@ static int lfs_copy_up_attr(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	return err;
 }
 
-/* fsync=strict: the whole temp object, before it is renamed into place. */
-static int lfs_sync_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
+/* fsync() of a real object @path, with the caller's (mounter's) creds. */
+int lfs_fsync_path(const struct path *path)
 {
-	struct path temppath = { .mnt = lfs_upper_mnt(ofs), .dentry = c->temp };
 	struct file *file;
 	int err;
 
-	file = dentry_open(&temppath, O_LARGEFILE | O_RDONLY, current_cred());
+	file = dentry_open(path, O_LARGEFILE | O_RDONLY, current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = vfs_fsync(file, 0);
@@ -323,8 +322,13 @@ static int lfs_copy_up_fill_temp(struct lfs_copy_up_ctx *c, struct lfs_fs *ofs)
 	}
 	if (!err)
 		err = lfs_copy_up_attr(c, ofs);
-	if (!err && lfs_should_sync(ofs) && c->metadata_fsync)
-		err = lfs_sync_temp(c, ofs);
+	/* fsync=strict: the whole temp object, before it moves into place. */
+	if (!err && lfs_should_sync(ofs) && c->metadata_fsync) {
+		struct path temppath = { .mnt = lfs_upper_mnt(ofs),
+					 .dentry = c->temp };
+
+		err = lfs_fsync_path(&temppath);
+	}
 	return err;
 }
 

@@ -507,17 +507,11 @@ static int lfs_fsync_meta(struct inode *inode)
 {
 	const struct cred *old_cred;
 	struct path upperpath;
-	struct file *f;
 	int ret;
 
 	lfs_real_path(inode, &upperpath);
 	old_cred = lfs_override_creds(inode->i_sb);
-	f = dentry_open(&upperpath, O_LARGEFILE | O_RDONLY, current_cred());
-	ret = PTR_ERR_OR_ZERO(f);
-	if (!ret) {
-		ret = vfs_fsync(f, 0);
-		fput(f);
-	}
+	ret = lfs_fsync_path(&upperpath);
 	revert_creds(old_cred);
 	return ret;
 }

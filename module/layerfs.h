@@ -414,6 +414,7 @@ extern const struct inode_operations lfs_dir_inode_operations;
 int lfs_copy_up(struct dentry *dentry);
 int lfs_copy_up_flags(struct dentry *dentry, int flags);
 int lfs_copy_up_with_data(struct dentry *dentry);
+int lfs_fsync_path(const struct path *path);
 bool lfs_open_need_copy_up(struct dentry *dentry, int flags);
 
 /* registry.c */

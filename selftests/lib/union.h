@@ -396,13 +396,12 @@ long long lu_cg_slab(const char *cg);
 #ifdef __KSELFTEST_HARNESS_H
 
 /*
- * lu_scratch_init() of @s for @fstype, after lu_fs_available(): SKIPs
- * if @fstype is not there, ASSERTs that the rest works. False if the
- * test is skipped; the fixture setup returns then.
+ * lu_fs_available() of @fstype: SKIPs if it is not there, ASSERTs that
+ * loading it worked. False if the test is skipped; the fixture setup
+ * returns then (a fixture that needs both: one call for each).
  */
-static inline bool lu_union_setup(struct __test_metadata *_metadata,
-				  struct lu_scratch *s, const char *fstype,
-				  int nlayers)
+static inline bool lu_fs_need(struct __test_metadata *_metadata,
+			      const char *fstype)
 {
 	int ret = lu_fs_available(fstype);
 
@@ -410,6 +409,16 @@ static inline bool lu_union_setup(struct __test_metadata *_metadata,
 		SKIP(return false, "%s is not available (layerfs: set LAYERFS_KO)",
 		     fstype);
 	ASSERT_EQ(0, ret);
+	return true;
+}
+
+/* lu_scratch_init() of @s for @fstype, after lu_fs_need(). */
+static inline bool lu_union_setup(struct __test_metadata *_metadata,
+				  struct lu_scratch *s, const char *fstype,
+				  int nlayers)
+{
+	if (!lu_fs_need(_metadata, fstype))
+		return false;
 	ASSERT_EQ(0, lu_scratch_init(s, fstype, nlayers));
 	return true;
 }

@@ -57,16 +57,10 @@ FIXTURE_VARIANT_ADD(metacopy, layerfs_writes) {
 
 FIXTURE_SETUP(metacopy)
 {
-	int ret = lu_fs_available("layerfs");
 	size_t i;
 
-	if (ret == -ENODEV)
-		SKIP(return, "layerfs is not available (set LAYERFS_KO)");
-	ASSERT_EQ(0, ret);
-	ret = lu_fs_available("overlay");
-	if (ret == -ENODEV)
-		SKIP(return, "overlay is not available");
-	ASSERT_EQ(0, ret);
+	if (!lu_fs_need(_metadata, "layerfs") || !lu_fs_need(_metadata, "overlay"))
+		return;
 	ASSERT_EQ(0, lu_scratch_init(&self->s, "overlay", 2));
 	ASSERT_EQ(0, lu_rw_init(&self->rw, &self->s, NULL));
 	for (i = 0; i < sizeof(self->big); i++)
