@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * layerctl's kernel side: the layer registry ioctls on /dev/layerfs,
- * loading the module with libkmod, and mounting by top layer with the
- * new mount API (fsopen, fsconfig, fsmount, move_mount).
+ * loading the module with libkmod, and mounting by top layer (or, in a
+ * user namespace, by lower directories) with the new mount API (fsopen,
+ * fsconfig, fsmount, move_mount).
  */
 
 #define _GNU_SOURCE
@@ -35,6 +36,29 @@
 bool kern_loaded(void)
 {
 	return !access(LAYERFS_SYSFS_MODULE, F_OK);
+}
+
+/*
+ * Whether this process is in a user namespace other than the initial
+ * one: there the identity map "0 0 4294967295" is the only line of
+ * /proc/self/uid_map (user_namespaces(7)); a child namespace maps less.
+ */
+bool kern_in_userns(void)
+{
+	unsigned long first, lower, count;
+	char line[128];
+	bool child = false;
+	FILE *f;
+
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f) ||
+	    sscanf(line, "%lu %lu %lu", &first, &lower, &count) != 3 ||
+	    first || lower || count != 4294967295UL || fgets(line, sizeof(line), f))
+		child = true;
+	fclose(f);
+	return child;
 }
 
 /* As kmod's insmod: errors of init_module() in words. */
@@ -242,6 +266,25 @@ static void kern_print_log(int fsfd)
 	}
 }
 
+/* Give the new mount its layers: by top layer, or lowerdir+ each. */
+static int kern_mount_layers(int fsfd, const struct kern_mount *m,
+			     const char **what)
+{
+	size_t i;
+
+	if (m->layer) {
+		*what = "layer";
+		return fsconfig(fsfd, FSCONFIG_SET_STRING, "layer", m->layer, 0);
+	}
+	/* O_PATH descriptors: FSCONFIG_SET_FD would want open files. */
+	*what = "lowerdir+";
+	for (i = 0; i < m->nr_lowers; i++)
+		if (fsconfig(fsfd, FSCONFIG_SET_PATH_EMPTY, "lowerdir+", "",
+			     m->lower_fds[i]))
+			return -1;
+	return 0;
+}
+
 int kern_mount(const struct kern_mount *m)
 {
 	const char *what = "fsopen";
@@ -249,15 +292,23 @@ int kern_mount(const struct kern_mount *m)
 
 	fsfd = fsopen(LAYERFS_FSTYPE, FSOPEN_CLOEXEC);
 	if (fsfd < 0) {
-		warn("fsopen(\"%s\")", LAYERFS_FSTYPE);
+		e = errno;
+		warnx("fsopen(\"%s\"): %s%s", LAYERFS_FSTYPE, strerror(e),
+		      e == ENODEV && kern_in_userns() ?
+		      " (the module is not loaded, and a user namespace cannot load it)" :
+		      "");
 		return -1;
 	}
 	what = "source";
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", m->source, 0))
 		goto out_fail;
-	what = "layer";
-	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "layer", m->layer, 0))
+	if (kern_mount_layers(fsfd, m, &what))
 		goto out_fail;
+	if (m->userxattr) {
+		what = "userxattr";
+		if (fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0))
+			goto out_fail;
+	}
 	if (m->upper_fd >= 0) {
 		what = "upperdir";
 		if (fsconfig(fsfd, FSCONFIG_SET_FD, "upperdir", NULL,
@@ -292,7 +343,10 @@ out_fail:
 	e = errno;
 	kern_print_log(fsfd);
 	close(fsfd);
-	if (!strcmp(what, "layer"))
+	if (!m->layer)
+		warnx("mount %s (%zu lower layers): %s: %s", m->source,
+		      m->nr_lowers, what, strerror(e));
+	else if (!strcmp(what, "layer"))
 		warnx("mount layer=%s: %s", m->layer, strerror(e));
 	else
 		warnx("mount layer=%s: %s: %s", m->layer, what, strerror(e));

@@ -10,6 +10,7 @@
 #define LAYERCTL_KERNEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/layerfs.h>
 
 bool kern_loaded(void);
@@ -22,10 +23,19 @@ int kern_del_layer(int ctl, const char *name);
 int kern_get_layer(int ctl, const char *name,
 		   struct layerfs_layer_info *info);
 bool kern_valid_name(const char *name);
+bool kern_in_userns(void);
 
+/*
+ * A mount by top layer (@layer, through the registry), or by its lower
+ * directories (@layer NULL: @lower_fds, top first, as lowerdir+), as
+ * in a user namespace, where the registry is root's.
+ */
 struct kern_mount {
 	const char *source;	/* shown in mountinfo */
-	const char *layer;	/* top layer name */
+	const char *layer;	/* top layer name, or NULL */
+	const int *lower_fds;	/* without @layer: O_PATH directories */
+	size_t nr_lowers;
+	bool userxattr;		/* user.overlay.* marks (rootless stores) */
 	int upper_fd;		/* O_RDONLY directory, or -1: read-only */
 	int work_fd;
 	int target_fd;		/* O_PATH of the checked mount point */

@@ -66,6 +66,7 @@ struct ctl {
 	const char *module;
 	const char *upper;
 	const char *work;
+	bool rootless;		/* mount --rootless, or in a user namespace */
 	bool verbose;
 	bool json;
 	bool all;		/* layers --all */
@@ -348,17 +349,50 @@ static int open_user_dir(const char *path)
 	return fd;
 }
 
+/*
+ * A rootless mount: the chain's verified diff directories as lowerdir+,
+ * top first, and userxattr, as rootless podman and dockerd mount their
+ * stores. The registry is root's in the initial user namespace (its
+ * ioctls give EPERM in another), and a user namespace cannot load the
+ * module: root must have loaded it.
+ */
+static int mount_rootless(const struct store_chain *c, struct kern_mount *m)
+{
+	int *fds;
+	size_t i;
+	int ret;
+
+	if (!kern_loaded())
+		errx(EXIT_KERNEL, "the layerfs module is not loaded%s",
+		     kern_in_userns() ?
+		     ": root must load it (modprobe layerfs), a user namespace cannot" :
+		     "");
+	fds = calloc(c->nr, sizeof(*fds));
+	if (!fds)
+		err(EXIT_USAGE, "calloc");
+	for (i = 0; i < c->nr; i++)
+		fds[i] = c->layers[c->nr - 1 - i].diff_fd;
+	m->lower_fds = fds;
+	m->nr_lowers = c->nr;
+	m->userxattr = true;
+	ret = kern_mount(m);
+	free(fds);
+	return ret;
+}
+
 static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 {
 	struct kern_mount m = { .upper_fd = -1, .work_fd = -1 };
 	char short_id[16];
 	struct store_chain c;
+	bool rootless;
 	int ret;
 
 	if (argc != 2)
 		usage_error("mount takes an IMAGE or CONTAINER and a mount point");
 	if (!ctl->upper != !ctl->work)
 		usage_error("--upper and --work go together");
+	rootless = ctl->rootless || kern_in_userns();
 	/*
 	 * Fail on a bad mount point before the kernel is touched; the
 	 * mount goes on this very directory (move_mount() to the fd).
@@ -386,16 +420,21 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 		m.source = c.ref[0] ? c.ref : c.id;
 	}
 
-	ctl->fd = kern_open_ctl(ctl->module, ctl->verbose);
-	if (ctl->fd < 0)
-		exit(EXIT_KERNEL);
-	register_chain(ctl, &c);
-
-	m.layer = c.layers[c.nr - 1].name;
-	ret = kern_mount(&m) ? EXIT_KERNEL : EXIT_SUCCESS;
+	if (rootless) {
+		ret = mount_rootless(&c, &m) ? EXIT_KERNEL : EXIT_SUCCESS;
+	} else {
+		ctl->fd = kern_open_ctl(ctl->module, ctl->verbose);
+		if (ctl->fd < 0)
+			exit(EXIT_KERNEL);
+		register_chain(ctl, &c);
+		m.layer = c.layers[c.nr - 1].name;
+		ret = kern_mount(&m) ? EXIT_KERNEL : EXIT_SUCCESS;
+	}
 	if (!ret && ctl->verbose)
-		warnx("mounted %s on %s (layer=%s%s)", argv[0], argv[1],
-		      m.layer, m.upper_fd < 0 ? ", read-only" : "");
+		warnx("mounted %s on %s (%s%s%s)", argv[0], argv[1],
+		      rootless ? "lowerdir+, userxattr" : "layer=",
+		      rootless ? "" : m.layer,
+		      m.upper_fd < 0 ? ", read-only" : "");
 	if (m.upper_fd >= 0 && c.kind != STORE_CONTAINER) {
 		close(m.upper_fd);
 		close(m.work_fd);
@@ -2780,6 +2819,9 @@ static const struct {
 		    "                       for a terminal)" },
 	{ OPT_UPPER, " -u, --upper <dir>     upper directory of an image mount" },
 	{ OPT_UPPER, " -w, --work <dir>      work directory of an image mount" },
+	{ OPT_UPPER, "     --rootless        a rootless store (user.overlay.* marks): mount its\n"
+		     "                       directories with userxattr, without the registry\n"
+		     "                       (the default in a user namespace)" },
 	{ OPT_ALL, " -a, --all             layers: the kernel's whole registry;\n"
 		   "                       explain: every layer's version, with its hash" },
 	{ OPT_STATS, "     --reset           stats: zero the counters" },
@@ -2860,6 +2902,7 @@ static const struct option longopts[] = {
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "upper",	required_argument,	NULL, 'u' },
 	{ "work",	required_argument,	NULL, 'w' },
+	{ "rootless",	no_argument,		NULL, 'U' },
 	{ "verbose",	no_argument,		NULL, 'v' },
 	{ "all",	no_argument,		NULL, 'a' },
 	{ "reset",	no_argument,		NULL, 'R' },
@@ -2954,6 +2997,9 @@ static void parse_options(struct ctl *ctl, int argc, char **argv,
 		case 'w':
 			ctl->work = optarg;
 			break;
+		case 'U':
+			ctl->rootless = true;
+			break;
 		case 'v':
 			ctl->verbose = true;
 			break;
@@ -3017,8 +3063,8 @@ int main(int argc, char **argv)
 	argv[0] = program_invocation_name;	/* for getopt's messages */
 	optind = 0;
 	parse_options(&ctl, argc, argv, "r:n:m:ju:w:vahl:V");
-	if ((ctl.upper || ctl.work) && !(c->opts & OPT_UPPER))
-		usage_error("--upper and --work are options of mount");
+	if ((ctl.upper || ctl.work || ctl.rootless) && !(c->opts & OPT_UPPER))
+		usage_error("--upper, --work and --rootless are options of mount");
 	if (ctl.json && !(c->opts & OPT_JSON))
 		usage_error("%s takes no --json", c->name);
 	if (ctl.all && !(c->opts & OPT_ALL))

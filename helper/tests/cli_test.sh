@@ -115,6 +115,10 @@ check "unknown option" 1 --err "Try 'layerctl --help'" -- \
 check "inspect needs an argument" 1 --err "Try" -- "$LAYERCTL" inspect
 check "--upper without --work" 1 --err "go together" -- \
 	"$LAYERCTL" mount --upper /tmp demo /mnt
+check "--rootless is an option of mount" 1 --err "--rootless are options of mount" -- \
+	"$LAYERCTL" --rootless images
+check "mount --help shows --rootless" 0 --out "without the registry" -- \
+	"$LAYERCTL" mount --help
 check "--json is not an option of rm" 1 --err "--json" -- \
 	"$LAYERCTL" rm --json X
 check "explain needs a PATH" 1 --err "explain needs a PATH" -- \
