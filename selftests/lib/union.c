@@ -567,7 +567,7 @@ int lu_xwhiteout(const struct lu_scratch *s, int layer, const char *rel)
 	ret = lu_file(s, layer, rel, 0644, "");
 	if (ret)
 		return ret;
-	ret = lu_setxattr(s, layer, rel, OVL_XATTR_WHITEOUT, "");
+	ret = lu_setxattr(s, layer, rel, lu_ovl_xattr(s, "whiteout"), "");
 	if (ret)
 		return ret;
 	snprintf(parent, sizeof(parent), "%s", rel);
@@ -576,12 +576,29 @@ int lu_xwhiteout(const struct lu_scratch *s, int layer, const char *rel)
 		*slash = '\0';
 	else
 		parent[0] = '\0';
-	return lu_setxattr(s, layer, parent, OVL_XATTR_OPAQUE, "x");
+	return lu_setxattr(s, layer, parent, lu_ovl_xattr(s, "opaque"), "x");
 }
 
 int lu_opaque(const struct lu_scratch *s, int layer, const char *rel)
 {
-	return lu_setxattr(s, layer, rel, OVL_XATTR_OPAQUE, "y");
+	return lu_setxattr(s, layer, rel, lu_ovl_xattr(s, "opaque"), "y");
+}
+
+void lu_scratch_options(struct lu_scratch *s, const char *opts)
+{
+	s->opts = opts;
+	s->userxattr = opts && strstr(opts, "userxattr");
+}
+
+const char *lu_ovl_xattr(const struct lu_scratch *s, const char *name)
+{
+	static __thread char buf[4][64];
+	static __thread int next;
+	char *x = buf[next++ % 4];
+
+	snprintf(x, sizeof(buf[0]), "%s.overlay.%s",
+		 s->userxattr ? "user" : "trusted", name);
+	return x;
 }
 
 int lu_copy(const struct lu_scratch *s, int layer, const char *rel,
@@ -630,11 +647,13 @@ int lu_mount_data(const char *fstype, const char *target, unsigned long flags,
 	return mount("none", target, fstype, flags, data) ? -errno : 0;
 }
 
-int lu_mount_layers(const char *fstype, const char *target,
-		    const char *const *layers, int n)
+/* lu_mount_layers() with more options @opts ("a,b"), or NULL. */
+static int lu_mount_layers_opts(const char *fstype, const char *target,
+				const char *const *layers, int n,
+				const char *opts)
 {
 	char esc[LU_PATH_MAX * 2];
-	size_t len = 16, o;
+	size_t len = 16 + (opts ? strlen(opts) + 1 : 0), o;
 	char *data;
 	int i, ret;
 
@@ -647,9 +666,17 @@ int lu_mount_layers(const char *fstype, const char *target,
 	for (i = 0; i < n; i++)
 		o += sprintf(data + o, "%s%s", i ? ":" : "",
 			     lu_escape_layer(layers[i], esc, sizeof(esc)));
+	if (opts)
+		sprintf(data + o, ",%s", opts);
 	ret = lu_mount_data(fstype, target, 0, data);
 	free(data);
 	return ret;
+}
+
+int lu_mount_layers(const char *fstype, const char *target,
+		    const char *const *layers, int n)
+{
+	return lu_mount_layers_opts(fstype, target, layers, n, NULL);
 }
 
 static int rm_rf(const char *path)
@@ -702,7 +729,7 @@ int lu_rw_reset(struct lu_rw *rw)
 
 int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw)
 {
-	return lu_mount_rw_opts(s, rw, s->fstype, "");
+	return lu_mount_rw_opts(s, rw, s->fstype, s->opts ?: "");
 }
 
 int lu_mount_rw_opts(struct lu_scratch *s, const struct lu_rw *rw,
@@ -742,7 +769,7 @@ int lu_mount(struct lu_scratch *s)
 		return -ENOMEM;
 	for (i = 0; i < s->nlayers; i++)
 		layers[i] = strdup(lu_lpath(s, i, NULL));
-	ret = lu_mount_layers(s->fstype, s->mnt, layers, s->nlayers);
+	ret = lu_mount_layers_opts(s->fstype, s->mnt, layers, s->nlayers, s->opts);
 	for (i = 0; i < s->nlayers; i++)
 		free((void *)layers[i]);
 	free(layers);

@@ -56,6 +56,8 @@ struct lu_scratch {
 	char mnt[80];
 	char backing[LU_SCRATCH_BACKING_MAX];	/* see lu_scratch_mount() */
 	const char *fstype;
+	const char *opts;	/* lu_scratch_options(), or NULL */
+	bool userxattr;		/* the marks are user.overlay.* */
 	int nlayers;
 	bool mounted;
 };
@@ -69,6 +71,14 @@ struct lu_scratch {
 int lu_fs_available(const char *fstype);
 
 int lu_scratch_init(struct lu_scratch *s, const char *fstype, int nlayers);
+/*
+ * More mount options for lu_mount() of @s (@opts: "a,b", or NULL); with
+ * "userxattr" among them, the mark helpers (lu_opaque(), lu_xwhiteout(),
+ * lu_ovl_xattr()) write user.overlay.* instead of trusted.overlay.*.
+ */
+void lu_scratch_options(struct lu_scratch *s, const char *opts);
+/* The name of mark @name ("opaque", ...) with @s's prefix, static. */
+const char *lu_ovl_xattr(const struct lu_scratch *s, const char *name);
 
 /*
  * What the running kernel's overlayfs can do. The tests hold layerfs to
@@ -219,7 +229,7 @@ int lu_rw_init(struct lu_rw *rw, struct lu_scratch *s, const char *disk_env);
 void lu_rw_fini(struct lu_rw *rw);
 /* Empty upper and work again (the union must not be mounted). */
 int lu_rw_reset(struct lu_rw *rw);
-/* Mount all the scratch layers with @rw as upper and work on s->mnt. */
+/* Mount all the scratch layers with @rw as upper and work on s->mnt (and s->opts). */
 int lu_mount_rw(struct lu_scratch *s, const struct lu_rw *rw);
 /* The same with @fstype (not s->fstype) and more options @extra (or ""). */
 int lu_mount_rw_opts(struct lu_scratch *s, const struct lu_rw *rw,
@@ -424,13 +434,14 @@ static inline bool lu_union_setup(struct __test_metadata *_metadata,
 }
 
 /*
- * The variants "layerfs" and "overlay" of fixture @name: variant->fstype
- * and variant->layerfs.
+ * The variants "layerfs" and "overlay" of fixture @name: variant->fstype,
+ * variant->layerfs and variant->opts (NULL: no more options).
  */
 #define LU_UNION_VARIANTS(name)						\
 	FIXTURE_VARIANT(name) {						\
 		const char *fstype;					\
 		bool layerfs;						\
+		const char *opts;					\
 	};								\
 	FIXTURE_VARIANT_ADD(name, layerfs) {				\
 		.fstype = "layerfs",					\
@@ -442,23 +453,56 @@ static inline bool lu_union_setup(struct __test_metadata *_metadata,
 	}
 
 /*
- * Fixture @name: self->s with @nlayers layers, for the variants
- * "layerfs" and "overlay". It defines functions: no semicolon after it.
+ * LU_UNION_VARIANTS() and the same pair with overlayfs's options in
+ * variant->opts, for lu_scratch_options(): "userxattr" (the marks in
+ * user.overlay.*) and "metacopy=on" (which turns on redirect_dir=on).
+ * For the tests whose union semantics hold under every option.
  */
-#define LU_UNION_FIXTURE(name, nlayers)					\
+#define LU_UNION_OPT_VARIANTS(name)					\
+	LU_UNION_VARIANTS(name);					\
+	FIXTURE_VARIANT_ADD(name, layerfs_userxattr) {			\
+		.fstype = "layerfs", .layerfs = true,			\
+		.opts = "userxattr",					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, overlay_userxattr) {			\
+		.fstype = "overlay", .layerfs = false,			\
+		.opts = "userxattr",					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, layerfs_metacopy) {			\
+		.fstype = "layerfs", .layerfs = true,			\
+		.opts = "metacopy=on",					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, overlay_metacopy) {			\
+		.fstype = "overlay", .layerfs = false,			\
+		.opts = "metacopy=on",					\
+	}
+
+/* Fixture @name with self->s of @nlayers layers, variants @variants. */
+#define __LU_UNION_FIXTURE(name, nlayers, variants)			\
 	FIXTURE(name) {							\
 		struct lu_scratch s;					\
 	};								\
-	LU_UNION_VARIANTS(name);					\
+	variants(name);							\
 	FIXTURE_SETUP(name)						\
 	{								\
-		lu_union_setup(_metadata, &self->s, variant->fstype,	\
-			       (nlayers));				\
+		if (lu_union_setup(_metadata, &self->s, variant->fstype, \
+				   (nlayers)))				\
+			lu_scratch_options(&self->s, variant->opts);	\
 	}								\
 	FIXTURE_TEARDOWN(name)						\
 	{								\
 		lu_scratch_fini(&self->s);				\
 	}
+
+/*
+ * Fixture @name: self->s with @nlayers layers, for the variants
+ * "layerfs" and "overlay" (LU_UNION_OPT_FIXTURE: and with each option of
+ * LU_UNION_OPT_VARIANTS()). It defines functions: no semicolon after it.
+ */
+#define LU_UNION_FIXTURE(name, nlayers)					\
+	__LU_UNION_FIXTURE(name, nlayers, LU_UNION_VARIANTS)
+#define LU_UNION_OPT_FIXTURE(name, nlayers)				\
+	__LU_UNION_FIXTURE(name, nlayers, LU_UNION_OPT_VARIANTS)
 
 #endif /* __KSELFTEST_HARNESS_H */
 

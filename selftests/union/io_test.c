@@ -36,7 +36,7 @@ FIXTURE(io) {
 	unsigned char *data;	/* BIG_SIZE bytes, in l1/big */
 };
 
-LU_UNION_VARIANTS(io);
+LU_UNION_OPT_VARIANTS(io);
 
 FIXTURE_SETUP(io)
 {
@@ -44,6 +44,7 @@ FIXTURE_SETUP(io)
 
 	if (!lu_union_setup(_metadata, &self->s, variant->fstype, 3))
 		return;
+	lu_scratch_options(&self->s, variant->opts);
 
 	self->data = malloc(BIG_SIZE);
 	ASSERT_NE(NULL, self->data);

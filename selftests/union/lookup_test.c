@@ -18,11 +18,13 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <sys/xattr.h>
+
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
 
-LU_UNION_FIXTURE(lookup, 3)
+LU_UNION_OPT_FIXTURE(lookup, 3)
 
 TEST_F(lookup, highest_layer_wins)
 {
@@ -138,6 +140,37 @@ TEST_F(lookup, opaque_directory_stops_descent)
 	EXPECT_EQ(-ENOENT, lu_ftype(lu_mpath(s, "f/c")));
 }
 
+/*
+ * The marks are the mount's prefix only: with userxattr,
+ * trusted.overlay.opaque is an ordinary xattr (and without it,
+ * user.overlay.opaque), shown and not honoured. The variants' options
+ * reach the mount.
+ */
+TEST_F(lookup, opaque_mark_of_the_other_prefix_is_an_ordinary_xattr)
+{
+	struct lu_scratch *s = &self->s;
+	const char *other = s->userxattr ? "trusted.overlay.opaque" :
+					   "user.overlay.opaque";
+	char val[4] = "";
+
+	ASSERT_EQ(0, lu_file(s, 0, "d/a", 0644, "a"));
+	ASSERT_EQ(0, lu_setxattr(s, 0, "d", other, "y"));
+	ASSERT_EQ(0, lu_file(s, 1, "d/b", 0644, "b"));
+	ASSERT_EQ(0, lu_file(s, 0, "e/a", 0644, "a"));
+	ASSERT_EQ(0, lu_opaque(s, 0, "e"));
+	ASSERT_EQ(0, lu_file(s, 1, "e/b", 0644, "b"));
+	ASSERT_EQ(0, lu_mount(s));
+
+	EXPECT_STREQ("a b", lu_names(lu_mpath(s, "d")));
+	EXPECT_EQ(1, getxattr(lu_mpath(s, "d"), other, val, sizeof(val)));
+	EXPECT_STREQ("y", val);
+	EXPECT_STREQ("a", lu_names(lu_mpath(s, "e")));
+	EXPECT_EQ(-1, getxattr(lu_mpath(s, "e"), lu_ovl_xattr(s, "opaque"), val,
+			       sizeof(val)));
+	TH_LOG("%s%s%s: %s is no mark", variant->fstype, variant->opts ? " " : "",
+	       variant->opts ?: "", other);
+}
+
 TEST_F(lookup, opaque_mark_on_lowest_layer_changes_nothing)
 {
 	struct lu_scratch *s = &self->s;
@@ -225,10 +258,10 @@ TEST_F(lookup, zero_size_file_with_other_xattrs_is_no_whiteout)
 
 	ASSERT_EQ(0, lu_file(s, 1, "d/empty", 0644, ""));
 	ASSERT_EQ(0, lu_setxattr(s, 1, "d/empty", "user.whiteout", "y"));
-	ASSERT_EQ(0, lu_setxattr(s, 1, "d", OVL_XATTR_OPAQUE, "x"));
+	ASSERT_EQ(0, lu_setxattr(s, 1, "d", lu_ovl_xattr(s, "opaque"), "x"));
 	/* the whiteout xattr on a non-empty file is no whiteout either */
 	ASSERT_EQ(0, lu_file(s, 1, "d/full", 0644, "data"));
-	ASSERT_EQ(0, lu_setxattr(s, 1, "d/full", OVL_XATTR_WHITEOUT, ""));
+	ASSERT_EQ(0, lu_setxattr(s, 1, "d/full", lu_ovl_xattr(s, "whiteout"), ""));
 	ASSERT_EQ(0, lu_file(s, 2, "d/empty", 0644, "lower"));
 	ASSERT_EQ(0, lu_file(s, 2, "d/full", 0644, "lower"));
 	ASSERT_EQ(0, lu_mount(s));

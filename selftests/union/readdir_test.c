@@ -26,7 +26,7 @@
 #include "harness.h"
 #include "union.h"
 
-LU_UNION_FIXTURE(readdir, 3)
+LU_UNION_OPT_FIXTURE(readdir, 3)
 
 static int dent_cmp(const void *a, const void *b)
 {
