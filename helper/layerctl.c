@@ -354,7 +354,9 @@ static int open_user_dir(const char *path)
  * top first, and userxattr, as rootless podman and dockerd mount their
  * stores. The registry is root's in the initial user namespace (its
  * ioctls give EPERM in another), and a user namespace cannot load the
- * module: root must have loaded it.
+ * module: root must have loaded it. The kernel does not recompute chain
+ * IDs here (that is the registry's LAYERFS_ADD_VERIFY_CHAIN): only
+ * store_resolve()'s checks of the chain apply.
  */
 static int mount_rootless(const struct store_chain *c, struct kern_mount *m)
 {
@@ -421,6 +423,12 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	}
 
 	if (rootless) {
+		/* root loads the module as for any mount (--rootless) */
+		if (!kern_in_userns() && !kern_loaded()) {
+			ctl->fd = kern_open_ctl(ctl->module, ctl->verbose);
+			if (ctl->fd < 0)
+				exit(EXIT_KERNEL);
+		}
 		ret = mount_rootless(&c, &m) ? EXIT_KERNEL : EXIT_SUCCESS;
 	} else {
 		ctl->fd = kern_open_ctl(ctl->module, ctl->verbose);

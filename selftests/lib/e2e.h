@@ -97,29 +97,41 @@ int lu_many_layers_archive(const char *dir, int n, const char *tag,
  */
 #ifdef TH_LOG
 /*
- * Compare two mounted trees (lu_tree_diff() with LU_CMP_NLINK: type,
- * mode, owner, size, content hash, symlink target, xattrs, link count);
- * logs the first difference. The number of entries, or -1.
+ * Compare the mounted tree @a with @want, walked before (lu_tree_diff()
+ * with LU_CMP_NLINK: type, mode, owner, size, content hash, symlink
+ * target, xattrs, link count); logs the first difference and frees
+ * @want. The number of entries, or -1.
  */
+static inline ssize_t lu_same_as_tree(struct __test_metadata *_metadata,
+				      const char *a, struct lu_tree *want)
+{
+	char why[2 * LU_PATH_MAX + 512];
+	struct lu_tree ta = { 0 };
+	ssize_t n = -1;
+
+	if (lu_tree_walk(a, &ta))
+		TH_LOG("%s: %s", a, ta.error);
+	else if (lu_tree_diff(&ta, want, LU_CMP_NLINK, why, sizeof(why)))
+		TH_LOG("layerfs and overlayfs differ: %s", why);
+	else
+		n = ta.n;
+	lu_tree_free(&ta);
+	lu_tree_free(want);
+	return n;
+}
+
+/* The same for two mounted trees @a and @b. */
 static inline ssize_t lu_same_tree(struct __test_metadata *_metadata,
 				   const char *a, const char *b)
 {
-	struct lu_tree ta = { 0 }, tb = { 0 };
-	char why[2 * LU_PATH_MAX + 512];
-	ssize_t n = -1;
+	struct lu_tree tb = { 0 };
 
-	if (lu_tree_walk(a, &ta)) {
-		TH_LOG("%s: %s", a, ta.error);
-	} else if (lu_tree_walk(b, &tb)) {
+	if (lu_tree_walk(b, &tb)) {
 		TH_LOG("%s: %s", b, tb.error);
-	} else if (lu_tree_diff(&ta, &tb, LU_CMP_NLINK, why, sizeof(why))) {
-		TH_LOG("layerfs and overlayfs differ: %s", why);
-	} else {
-		n = ta.n;
+		lu_tree_free(&tb);
+		return -1;
 	}
-	lu_tree_free(&ta);
-	lu_tree_free(&tb);
-	return n;
+	return lu_same_as_tree(_metadata, a, &tb);
 }
 #endif
 

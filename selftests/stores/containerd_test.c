@@ -629,6 +629,38 @@ TEST_F_TIMEOUT(ctrd, container_mount_matches_overlay_from_ctr_mounts, 600)
 }
 
 /*
+ * The mount command containerd gives for its snapshot (`ctr snapshots
+ * mounts`: index=off, workdir, upperdir, lowerdir), with -t layerfs for
+ * -t overlay and nothing else changed, mounts layerfs with the tree that
+ * containerd's own overlay mount shows after writes through it.
+ */
+TEST_F_TIMEOUT(ctrd, ctr_mount_string_mounts_layerfs, 600)
+{
+	struct lu_tree to = { 0 };
+	ssize_t n;
+
+	ASSERT_EQ(0, mount_ctr_rw("default", self->key, self->b)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("cd %s && %s", self->b, lu_changes)) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, lu_tree_walk(self->b, &to)) TH_LOG("%s", to.error);
+	ASSERT_EQ(0, umount(self->b));
+	ASSERT_EQ(0, RUN(CTR " -n default snapshots mounts %s %s", self->a, self->key));
+	TH_LOG("containerd: %s", lu_chomp());
+	ASSERT_EQ(0, strncmp(lu_out, "mount -t overlay overlay ", 25));
+	ASSERT_NE(NULL, strstr(lu_out, " -o index=off,"));
+	ASSERT_EQ(0, RUN(CTR " -n default snapshots mounts %s %s | "
+			 "sed 's/^mount -t overlay /mount -t layerfs /' | sh",
+			 self->a, self->key)) TH_LOG("%s", lu_out);
+	/* index=off is the default: neither shows it */
+	EXPECT_EQ(0, RUN("grep ' %s .* - layerfs overlay ' /proc/self/mountinfo", self->a))
+		TH_LOG("%s", lu_out);
+	TH_LOG("layerfs: %s", lu_chomp());
+	n = lu_same_as_tree(_metadata, self->a, &to);
+	EXPECT_LT(100, n);
+	TH_LOG("container: %zd entries identical", n);
+	EXPECT_EQ(0, umount(self->a));
+}
+
+/*
  * The entries of `ctr snapshots diff` of @key: "type name" sorted. ctr
  * 1.6 prints the media type on a line of its own before the tar.
  */

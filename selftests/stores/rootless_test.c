@@ -162,13 +162,25 @@ static __attribute__((format(printf, 1, 2))) int in_userns(const char *fmt, ...)
 	return RUN(PODMAN " unshare sh " RL "/script.sh 2>&1");
 }
 
-/* What layerctl must not change: the store but for a container's upper. */
-static char *store_listing(void)
+/*
+ * What layerctl must not change: the whole store but container @cid's
+ * upper, work and merged directories (which change through its mount),
+ * and the lock files (which podman itself touches).
+ */
+static char *store_listing(const char *cid)
 {
-	return lu_store_listing(STORE,
-		"\\( -path './overlay/*/diff' -o -path './overlay/*/work' -o "
-		"-path './overlay/*/merged' -o -path './overlay/*/empty' -o "
-		"-name '*.lock' \\) -prune -o");
+	char skip[1024], *id;
+
+	if (RUN(PODMAN " inspect --format '{{.GraphDriver.Data.UpperDir}}' %s" QUIET, cid))
+		return NULL;
+	id = strstr(lu_chomp(), "/overlay/");
+	if (!id || strlen(id) < 14 || strcmp(id + strlen(id) - 5, "/diff"))
+		return NULL;
+	id += 9;
+	id[strlen(id) - 5] = '\0';
+	P(skip, "\\( -path './overlay/%s/diff' -o -path './overlay/%s/work' -o "
+	  "-path './overlay/%s/merged' -o -name '*.lock' \\) -prune -o", id, id, id);
+	return lu_store_listing(STORE, skip);
 }
 
 /* The contents of @path (a file the scripts wrote in OUT), put it. */
@@ -280,7 +292,7 @@ TEST_F_TIMEOUT(rootless, container_mount_matches_podman_mount, 600)
 			       "tree \"$m\" > " OUT "/ovl.txt\n"
 			       "$PODMAN umount %s >/dev/null",
 			       self->cid, lu_changes, self->cid)) TH_LOG("%s", lu_out);
-	before = store_listing();
+	before = store_listing(self->cid);
 	ASSERT_NE(NULL, before) TH_LOG("%s", lu_out);
 	ASSERT_EQ(0, in_userns("$LAYERCTL -v mount %s %s\n"
 			       "grep ' %s ' /proc/self/mountinfo > " OUT "/mountinfo\n"
@@ -289,7 +301,7 @@ TEST_F_TIMEOUT(rootless, container_mount_matches_podman_mount, 600)
 			       self->cid, self->mnt, self->mnt, self->mnt, self->mnt))
 		TH_LOG("%s", lu_out);
 	TH_LOG("%s", lu_chomp());
-	after = store_listing();
+	after = store_listing(self->cid);
 	ASSERT_NE(NULL, after) TH_LOG("%s", lu_out);
 	EXPECT_STREQ(before, after);
 
@@ -384,6 +396,8 @@ TEST_F_TIMEOUT(rootless, writes_show_in_podman_diff, 600)
  */
 TEST_F_TIMEOUT(rootless, podmans_mount_string_mounts_layerfs, 600)
 {
+	char *mountinfo;
+
 	ASSERT_EQ(0, in_userns("m=$($PODMAN mount %s)\n"
 			       "(cd \"$m\" && %s)\n"
 			       "tree \"$m\" > " OUT "/ovl.txt\n"
@@ -393,14 +407,52 @@ TEST_F_TIMEOUT(rootless, podmans_mount_string_mounts_layerfs, 600)
 			       "echo \"podman: $opts\"\n"
 			       "mount -t layerfs -o \"$opts\" layerfs %s\n"
 			       "tree %s > " OUT "/lfs.txt\n"
-			       "grep ' %s ' /proc/self/mountinfo\n"
+			       "grep ' %s ' /proc/self/mountinfo > " OUT "/mountinfo\n"
 			       "umount %s",
 			       self->cid, lu_changes, self->cid, self->mnt,
 			       self->mnt, self->mnt, self->mnt)) TH_LOG("%s", lu_out);
 	TH_LOG("%s", lu_chomp());
-	EXPECT_NE(NULL, strstr(lu_out, "userxattr")) TH_LOG("%s", lu_out);
-	EXPECT_NE(NULL, strstr(lu_out, " - layerfs layerfs ")) TH_LOG("%s", lu_out);
+	EXPECT_NE(NULL, strstr(lu_out, ",userxattr")) TH_LOG("%s", lu_out);
+	mountinfo = slurp(OUT "/mountinfo");
+	ASSERT_NE(NULL, mountinfo);
+	TH_LOG("layerfs: %s", mountinfo);
+	EXPECT_NE(NULL, strstr(mountinfo, " - layerfs layerfs ")) TH_LOG("%s", mountinfo);
+	EXPECT_NE(NULL, strstr(mountinfo, ",userxattr")) TH_LOG("%s", mountinfo);
+	free(mountinfo);
 	free(same_trees(_metadata, "podman's mount string"));
+}
+
+/*
+ * Root reads a user's rootless store with --rootless: the same names as
+ * podman's image mount (an opaque directory in user.overlay.opaque is
+ * one), read-only, with userxattr, and nothing registered.
+ */
+TEST_F_TIMEOUT(rootless, root_mounts_it_with_rootless, 600)
+{
+	char *ovl, *lfs, registered[64];
+
+	ASSERT_EQ(0, in_userns("m=$($PODMAN image mount " IMAGE ")\n"
+			       "(cd \"$m\" && find . | LC_ALL=C sort) > " OUT "/ovl.txt\n"
+			       "$PODMAN image unmount " IMAGE " >/dev/null")) TH_LOG("%s", lu_out);
+	ASSERT_EQ(0, RUN("%s layers --all | wc -l", lu_layerctl_cmd())) TH_LOG("%s", lu_out);
+	P(registered, "%s", lu_chomp());
+	ASSERT_EQ(0, RUN("mkdir -p " RL "/rootmnt && %s --root " STORE " --rootless mount "
+			 IMAGE " " RL "/rootmnt", lu_layerctl_cmd())) TH_LOG("%s", lu_out);
+	EXPECT_EQ(0, RUN("grep ' " RL "/rootmnt .* - layerfs .*,userxattr' /proc/self/mountinfo"))
+		TH_LOG("%s", lu_out);
+	EXPECT_EQ(0, RUN("(cd " RL "/rootmnt && find . | LC_ALL=C sort) > " OUT "/lfs.txt"));
+	EXPECT_NE(0, RUN("touch " RL "/rootmnt/x"));
+	EXPECT_EQ(0, RUN("%s layers --all | wc -l", lu_layerctl_cmd())) TH_LOG("%s", lu_out);
+	EXPECT_STREQ(registered, lu_chomp()) TH_LOG("registered by a rootless mount");
+	EXPECT_EQ(0, RUN("%s umount " RL "/rootmnt", lu_layerctl_cmd())) TH_LOG("%s", lu_out);
+	ovl = slurp(OUT "/ovl.txt");
+	lfs = slurp(OUT "/lfs.txt");
+	ASSERT_NE(NULL, ovl);
+	ASSERT_NE(NULL, lfs);
+	EXPECT_STREQ(ovl, lfs);
+	EXPECT_LT(100, lines(lfs));
+	free(ovl);
+	free(lfs);
 }
 
 /* Without the user namespace the user has no mount at all: a clear error. */

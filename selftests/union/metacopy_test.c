@@ -28,6 +28,7 @@
 #include "kselftest_harness.h"
 #include "harness.h"
 #include "union.h"
+#include "ctl.h"
 
 #define METACOPY	"trusted.overlay.metacopy"
 #define REDIRECT	"trusted.overlay.redirect"
@@ -41,10 +42,13 @@ FIXTURE(metacopy) {
 	struct lu_rw rw;
 	char big[BIG_SIZE];
 	struct stat lower_st;	/* of the lower "big" */
+	int dev;		/* /dev/layerfs with registry, else -1 */
+	char names[2][48];	/* the registered layers, l0's first */
 };
 
 FIXTURE_VARIANT(metacopy) {
 	const char *writer;	/* changes the union with metacopy=on */
+	bool registry;		/* layerfs mounts by layer= */
 };
 
 FIXTURE_VARIANT_ADD(metacopy, overlay_writes) {
@@ -54,6 +58,31 @@ FIXTURE_VARIANT_ADD(metacopy, overlay_writes) {
 FIXTURE_VARIANT_ADD(metacopy, layerfs_writes) {
 	.writer = "layerfs",
 };
+
+/* The same through the registry: layerfs writes and reads by layer=. */
+FIXTURE_VARIANT_ADD(metacopy, layerfs_registry_writes) {
+	.writer = "layerfs",
+	.registry = true,
+};
+
+/* Register l1 and l0 over it; layerfs then mounts layer=l0's name. */
+static int register_layers(FIXTURE_DATA(metacopy) *self)
+{
+	int i, ret;
+
+	self->dev = open(LAYERFS_DEVICE, O_RDWR | O_CLOEXEC);
+	if (self->dev < 0)
+		return -errno;
+	for (i = 0; i < 2; i++)
+		snprintf(self->names[i], sizeof(self->names[i]), "metacopy-%d-l%d",
+			 getpid(), i);
+	ret = lfs_add_layer(self->dev, self->names[1], NULL,
+			    lu_lpath(&self->s, 1, NULL));
+	if (!ret)
+		ret = lfs_add_layer(self->dev, self->names[0], self->names[1],
+				    lu_lpath(&self->s, 0, NULL));
+	return ret;
+}
 
 FIXTURE_SETUP(metacopy)
 {
@@ -73,19 +102,41 @@ FIXTURE_SETUP(metacopy)
 	ASSERT_EQ(0, lu_file(&self->s, 0, "top", 0644, "top"));
 	ASSERT_EQ(0, lu_file(&self->s, 1, "d/f", 0644, "df"));
 	ASSERT_EQ(0, lu_mkdir(&self->s, 0, "e", 0755));
+	self->dev = -1;
+	if (variant->registry)
+		ASSERT_EQ(0, register_layers(self));
 }
 
 FIXTURE_TEARDOWN(metacopy)
 {
 	lu_scratch_fini(&self->s);
 	lu_rw_fini(&self->rw);
+	if (self->dev < 0)
+		return;
+	lfs_del_layer(self->dev, self->names[0]);
+	lfs_del_layer(self->dev, self->names[1]);
+	close(self->dev);
 }
 
-/* Mount @fstype on s->mnt over the two layers and rw, with ",@extra". */
+/*
+ * Mount @fstype on s->mnt over the two layers and rw, with ",@extra";
+ * layerfs by layer= when the layers are registered.
+ */
 static int mount_fs(FIXTURE_DATA(metacopy) *self, const char *fstype,
 		    const char *extra)
 {
-	return lu_mount_rw_opts(&self->s, &self->rw, fstype, extra);
+	char data[4 * LU_PATH_MAX];
+	int ret;
+
+	if (self->dev < 0 || strcmp(fstype, "layerfs"))
+		return lu_mount_rw_opts(&self->s, &self->rw, fstype, extra);
+	snprintf(data, sizeof(data), "layer=%s,upperdir=%s,workdir=%s%s%s",
+		 self->names[0], self->rw.upper, self->rw.work,
+		 *extra ? "," : "", extra);
+	ret = lu_mount_data(fstype, self->s.mnt, 0, data);
+	if (!ret)
+		self->s.mounted = true;
+	return ret;
 }
 
 static const char *upper(FIXTURE_DATA(metacopy) *self, const char *rel)

@@ -15,7 +15,9 @@
  * as rootless container tools use it), upper on the scratch tmpfs; the
  * metacopy and redirect variants mount with "metacopy=on" (a metadata
  * change copies up no data) and "redirect_dir=on" (a lower directory
- * renames with a redirect): the same semantics, the same expectations.
+ * renames with a redirect), the volatile ones with "volatile" (no sync
+ * of the upper; a remount removes work/incompat/volatile first): the
+ * same semantics, the same expectations.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -132,6 +134,16 @@ FIXTURE_VARIANT_ADD(upper, overlay_redirect) {
 	.opts = ",redirect_dir=on",
 };
 
+FIXTURE_VARIANT_ADD(upper, layerfs_volatile) {
+	.fstype = "layerfs", .layerfs = true, .upperfs = NULL,
+	.opts = ",volatile",
+};
+
+FIXTURE_VARIANT_ADD(upper, overlay_volatile) {
+	.fstype = "overlay", .layerfs = false, .upperfs = NULL,
+	.opts = ",volatile",
+};
+
 static int rm_rf(const char *path)
 {
 	char cmd[UPATHLEN + 16];
@@ -196,12 +208,22 @@ FIXTURE_TEARDOWN(upper)
 	upper_fini(self);
 }
 
-/* Mount the lower layers l0:l1:l2 with the fixture's upper and work. */
+/*
+ * Mount the lower layers l0:l1:l2 with the fixture's upper and work. An
+ * earlier volatile mount left work/work/incompat/volatile behind, and
+ * both refuse to mount over it (the upper may be inconsistent after a
+ * crash): the user removes it, as Documentation/filesystems/overlayfs.rst
+ * says, and so does this.
+ */
 static int mount_rw(struct __test_metadata *_metadata, FIXTURE_DATA(upper) *self,
 		    const char *fstype)
 {
 	char data[8 * PATHLEN];
 	int ret;
+
+	snprintf(data, sizeof(data), "rm -rf '%s/work/incompat/volatile'", self->work);
+	if (self->opts && strstr(self->opts, "volatile") && system(data))
+		return -EIO;
 
 	snprintf(data, sizeof(data), "lowerdir=%s", lu_lpath(&self->s, 0, NULL));
 	for (int i = 1; i < NLOWER; i++)
@@ -277,6 +299,10 @@ static const char *work_names(FIXTURE_DATA(upper) *self)
 	names[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (!strcmp(d[i].name, ".") || !strcmp(d[i].name, ".."))
+			continue;
+		/* the mark of a volatile mount, there for as long as it is */
+		if (!strcmp(d[i].name, "incompat") && self->opts &&
+		    strstr(self->opts, "volatile"))
 			continue;
 		snprintf(e, sizeof(e), "%s/%s", p, d[i].name);
 		if (is_whiteout(e))
