@@ -328,6 +328,54 @@ TEST_F_TIMEOUT(docker, container_mount_matches_overlay_from_graphdriver, 600)
 	json_object_put(gd);
 }
 
+/*
+ * The mount string dockerd 20.10 gives overlay for a running container
+ * (its overlay2 driver: lowerdir of l/ short names, upperdir, workdir, as
+ * mountinfo shows them), taken from the mount while the container runs
+ * and used unchanged with -t layerfs once it has stopped: the same tree,
+ * including what the container wrote.
+ */
+TEST_F_TIMEOUT(docker, dockerd_mount_string_mounts_layerfs, 600)
+{
+	int secs = 60 * lu_timeout_scale(), i;
+	char merged[PATH_MAX], opts[8192], id[80];
+	struct lu_tree to = { 0 };
+	ssize_t n;
+
+	ASSERT_EQ(0, RUN(DOCKER " run -d --network none " IMAGE
+			 " /bin/sh -c 'echo ran > /etc/ran && exec sleep 600'"))
+		TH_LOG("docker run: %s", lu_out);
+	P(id, "%.64s", lu_chomp());
+	ASSERT_EQ(0, RUN(DOCKER " inspect -f '{{.GraphDriver.Data.MergedDir}}' %s", id))
+		TH_LOG("%s", lu_out);
+	P(merged, "%s", lu_chomp());
+	/* the container's shell writes its file, then sleeps */
+	for (i = 0; i < 2 * secs && access(P(opts, "%s/etc/ran", merged), F_OK); i++)
+		usleep(500000);
+	ASSERT_EQ(0, RUN("grep ' %s ' /proc/self/mountinfo | sed 's/.* - overlay [^ ]* //'",
+			 merged)) TH_LOG("%s", lu_out);
+	P(opts, "%s", lu_chomp());
+	TH_LOG("dockerd: %s", opts);
+	ASSERT_NE(NULL, strstr(opts, "lowerdir=")) TH_LOG("%s", opts);
+	ASSERT_EQ(0, lu_tree_walk(merged, &to)) TH_LOG("%s", to.error);
+	ASSERT_EQ(0, RUN(DOCKER " kill %s && " DOCKER " wait %s", id, id)) TH_LOG("%s", lu_out);
+	/* dockerd unmounts the rootfs once the container is gone */
+	for (i = 0; i < 2 * secs && !RUN("grep -q ' %s ' /proc/self/mountinfo", merged); i++)
+		usleep(500000);
+	ASSERT_NE(0, RUN("grep -q ' %s ' /proc/self/mountinfo", merged));
+
+	ASSERT_EQ(0, RUN("mount -t layerfs -o '%s' layerfs %s", opts, self->a))
+		TH_LOG("%s", lu_out);
+	EXPECT_EQ(0, RUN("grep ' %s .* - layerfs layerfs ' /proc/self/mountinfo", self->a))
+		TH_LOG("%s", lu_out);
+	EXPECT_STREQ("ran\n", lu_cat(P(opts, "%s/etc/ran", self->a)));
+	n = lu_same_as_tree(_metadata, self->a, &to);
+	EXPECT_LT(100, n);
+	TH_LOG("running container: %zd entries identical", n);
+	EXPECT_EQ(0, umount(self->a));
+	EXPECT_EQ(0, RUN(DOCKER " rm %s", id)) TH_LOG("%s", lu_out);
+}
+
 /* docker diff of a container, sorted, in @buf. */
 static int docker_diff(const char *cid, char *buf, size_t len)
 {

@@ -647,8 +647,7 @@ int lu_mount_data(const char *fstype, const char *target, unsigned long flags,
 	return mount("none", target, fstype, flags, data) ? -errno : 0;
 }
 
-/* lu_mount_layers() with more options @opts ("a,b"), or NULL. */
-static int lu_mount_layers_opts(const char *fstype, const char *target,
+int lu_mount_layers_opts(const char *fstype, const char *target,
 				const char *const *layers, int n,
 				const char *opts)
 {

@@ -211,6 +211,9 @@ int lu_mount_data(const char *fstype, const char *target, unsigned long flags,
 		  const char *data);
 int lu_mount_layers(const char *fstype, const char *target,
 		    const char *const *layers, int n);
+/* The same with more options @opts ("a,b"), or NULL. */
+int lu_mount_layers_opts(const char *fstype, const char *target,
+			 const char *const *layers, int n, const char *opts);
 /*
  * An upper and a work directory for a writable union (lu_rw_init()): on
  * the scratch disk whose mount point is in the environment variable

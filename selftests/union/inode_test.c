@@ -27,7 +27,7 @@
 #include "harness.h"
 #include "union.h"
 
-LU_UNION_FIXTURE(inode, 3)
+LU_UNION_OPT_FIXTURE(inode, 3)
 
 /* Objects of every kind, in every layer, merged and not. */
 static void make_tree(struct __test_metadata *_metadata, struct lu_scratch *s)

@@ -29,7 +29,7 @@
 #define RUN_SECONDS	3
 #define READERS		3
 
-LU_UNION_FIXTURE(lower_change, 3)
+LU_UNION_OPT_FIXTURE(lower_change, 3)
 
 TEST_F(lower_change, new_lower_names_show_up)
 {

@@ -36,7 +36,7 @@
 static const char *const pool[] = { "a", "b", "c", "dd", "e.txt", "f" };
 #define POOL	(sizeof(pool) / sizeof(pool[0]))
 
-LU_UNION_FIXTURE(model, NLAYERS)
+LU_UNION_OPT_FIXTURE(model, NLAYERS)
 
 static unsigned int rnd(unsigned int *state, unsigned int n)
 {
@@ -45,6 +45,10 @@ static unsigned int rnd(unsigned int *state, unsigned int n)
 }
 
 static const mode_t modes[] = { 0644, 0600, 0755, 0444, 0711, 0640 };
+
+/* The marks' names, in the mount's prefix (set by the test). */
+static char xattr_opaque[64] = OVL_XATTR_OPAQUE;
+static char xattr_whiteout[64] = OVL_XATTR_WHITEOUT;
 
 static int set_attrs(const char *path, unsigned int *r, bool link)
 {
@@ -95,7 +99,7 @@ static int gen_dir(const char *dir, int depth, bool bottom, unsigned int *r,
 				ret = gen_dir(path, depth + 1, bottom, r, &sub_x);
 			/* opaque sometimes, unless it is marked for xwhiteouts */
 			if (!ret && !sub_x && rnd(r, 5) == 0 &&
-			    setxattr(path, OVL_XATTR_OPAQUE, "y", 1, 0))
+			    setxattr(path, xattr_opaque, "y", 1, 0))
 				ret = -errno;
 		} else if (what < 88) {
 			if (symlink(rnd(r, 2) ? "a" : "../nowhere", path))
@@ -105,12 +109,12 @@ static int gen_dir(const char *dir, int depth, bool bottom, unsigned int *r,
 				ret = -errno;
 		} else {
 			ret = lu_write_file(path, 0644, "", 0);
-			if (!ret && setxattr(path, OVL_XATTR_WHITEOUT, "", 0, 0))
+			if (!ret && setxattr(path, xattr_whiteout, "", 0, 0))
 				ret = -errno;
 			*marked_x = true;
 		}
 	}
-	if (!ret && *marked_x && setxattr(dir, OVL_XATTR_OPAQUE, "x", 1, 0))
+	if (!ret && *marked_x && setxattr(dir, xattr_opaque, "x", 1, 0))
 		ret = -errno;
 	return ret;
 }
@@ -125,7 +129,7 @@ static enum kind kind_of(const char *path, struct stat *st)
 	if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0))
 		return K_WHITEOUT;
 	if (S_ISREG(st->st_mode) && st->st_size == 0 &&
-	    getxattr(path, OVL_XATTR_WHITEOUT, NULL, 0) >= 0)
+	    getxattr(path, xattr_whiteout, NULL, 0) >= 0)
 		return K_WHITEOUT;
 	return S_ISDIR(st->st_mode) ? K_DIR : K_OTHER;
 }
@@ -134,7 +138,7 @@ static bool is_opaque(const char *dir)
 {
 	char v;
 
-	return getxattr(dir, OVL_XATTR_OPAQUE, &v, 1) == 1 && v == 'y';
+	return getxattr(dir, xattr_opaque, &v, 1) == 1 && v == 'y';
 }
 
 static int copy_xattrs(const char *src, const char *dst)
@@ -267,6 +271,8 @@ TEST_F_TIMEOUT(model, random_stacks_match_the_reference_merge, 120)
 	bool marked;
 
 	LU_OVERLAY_NEEDS(variant->fstype, LU_OVL_XWHITEOUT);
+	snprintf(xattr_opaque, sizeof(xattr_opaque), "%s", lu_ovl_xattr(s, "opaque"));
+	snprintf(xattr_whiteout, sizeof(xattr_whiteout), "%s", lu_ovl_xattr(s, "whiteout"));
 
 	for (seed = 1; seed <= SEEDS; seed++) {
 		r = seed;
@@ -281,8 +287,9 @@ TEST_F_TIMEOUT(model, random_stacks_match_the_reference_merge, 120)
 		ASSERT_EQ(0, mkdir(flat, 0755));
 		ASSERT_EQ(0, merge(roots, NLAYERS, flat));
 
-		ASSERT_EQ(0, lu_mount_layers(s->fstype, s->mnt,
-					     (const char *const *)roots, NLAYERS));
+		ASSERT_EQ(0, lu_mount_layers_opts(s->fstype, s->mnt,
+						  (const char *const *)roots, NLAYERS,
+						  s->opts));
 		ASSERT_EQ(0, lu_tree_walk(s->mnt, &u)) {
 			TH_LOG("seed %u: %s", seed, u.error);
 		}
