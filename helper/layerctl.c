@@ -353,10 +353,10 @@ static int open_user_dir(const char *path)
  * A rootless mount: the chain's verified diff directories as lowerdir+,
  * top first, and userxattr, as rootless podman and dockerd mount their
  * stores. The registry is root's in the initial user namespace (its
- * ioctls give EPERM in another), and a user namespace cannot load the
- * module: root must have loaded it. The kernel does not recompute chain
- * IDs here (that is the registry's LAYERFS_ADD_VERIFY_CHAIN): only
- * store_resolve()'s checks of the chain apply.
+ * ioctls give EPERM in another). The module is loaded (cmd_mount()). The
+ * kernel does not recompute chain IDs here (that is the registry's
+ * LAYERFS_ADD_VERIFY_CHAIN): only store_resolve()'s checks of the chain
+ * apply.
  */
 static int mount_rootless(const struct store_chain *c, struct kern_mount *m)
 {
@@ -364,11 +364,6 @@ static int mount_rootless(const struct store_chain *c, struct kern_mount *m)
 	size_t i;
 	int ret;
 
-	if (!kern_loaded())
-		errx(EXIT_KERNEL, "the layerfs module is not loaded%s",
-		     kern_in_userns() ?
-		     ": root must load it (modprobe layerfs), a user namespace cannot" :
-		     "");
 	fds = calloc(c->nr, sizeof(*fds));
 	if (!fds)
 		err(EXIT_USAGE, "calloc");
@@ -423,8 +418,14 @@ static int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	}
 
 	if (rootless) {
-		/* root loads the module as for any mount (--rootless) */
-		if (!kern_in_userns() && !kern_loaded()) {
+		/*
+		 * A user namespace cannot load modules; root (--rootless)
+		 * loads it as for any mount.
+		 */
+		if (!kern_loaded()) {
+			if (kern_in_userns())
+				errx(EXIT_KERNEL,
+				     "the layerfs module is not loaded: root must load it (modprobe layerfs), a user namespace cannot");
 			ctl->fd = kern_open_ctl(ctl->module, ctl->verbose);
 			if (ctl->fd < 0)
 				exit(EXIT_KERNEL);

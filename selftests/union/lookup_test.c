@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-
 #include <sys/xattr.h>
 
 #include "kselftest_harness.h"
